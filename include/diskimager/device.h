@@ -1,0 +1,79 @@
+/* The block-device interface the engine copies through: a regular file, a Linux
+ * block device, a Windows volume. Positional, sector-aligned I/O. Tests wrap a real
+ * device in one of their own to inject faults. */
+#ifndef DISKIMAGER_DEVICE_H
+#define DISKIMAGER_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diskimager/status.h"
+
+typedef enum di_device_kind {
+    DI_DEVICE_FILE = 0,  /* a regular file: grows on write, no alignment needed */
+    DI_DEVICE_BLOCK      /* a disk or volume: fixed size, aligned unbuffered I/O */
+} di_device_kind;
+
+typedef enum di_open_mode {
+    DI_OPEN_READ = 0,
+    DI_OPEN_WRITE,       /* an existing device, or a file created if missing */
+    DI_OPEN_CREATE       /* a new output file, truncated (READ's image) */
+} di_open_mode;
+
+typedef struct di_device di_device;
+
+typedef struct di_device_ops {
+    /* Reads up to len bytes at offset; *done gets the count (short at the end). */
+    di_status (*read_at)(di_device *dev, void *buf, size_t len, uint64_t offset,
+                         size_t *done, di_error *error);
+    /* Writes up to len bytes at offset; *done gets the count (short if the OS says so). */
+    di_status (*write_at)(di_device *dev, const void *buf, size_t len, uint64_t offset,
+                          size_t *done, di_error *error);
+    di_status (*flush)(di_device *dev, di_error *error);
+    /* Called once after a successful write job (BLKRRPART and the like). */
+    void (*after_write)(di_device *dev);
+    void (*close)(di_device *dev);
+} di_device_ops;
+
+struct di_device {
+    const di_device_ops *ops;
+    di_device_kind kind;
+    char path[DI_PATH_MAX];         /* as the user named it */
+    char target_path[DI_PATH_MAX];  /* where a symlink led, "" if not a symlink */
+    uint64_t size;                  /* bytes; a file opened for writing may grow */
+    uint32_t sector_size;           /* logical sector size; I/O offsets and lengths
+                                       are multiples of it on DI_DEVICE_BLOCK */
+    unsigned parallel_io;           /* writes worth keeping in flight at once */
+};
+
+typedef struct di_open_options {
+    di_open_mode mode;
+    /* The sector size a regular file pretends to have (0: 512). Lets tests and
+     * file-backed drives behave like a 4Kn disk. */
+    uint32_t file_sector_size;
+    /* Open a block device even when one of its partitions is mounted. */
+    bool allow_mounted;
+} di_open_options;
+
+/* Opens a file or device by UTF-8 path, chosen by what the path is. Platform code. */
+di_status di_device_open(const char *path, const di_open_options *options,
+                         di_device **out, di_error *error);
+
+/* Loops over short reads and writes until len bytes moved; a read that hits the end
+ * early or a write that moves nothing is reported as an error naming the offset. */
+di_status di_device_read_full(di_device *dev, void *buf, size_t len, uint64_t offset,
+                              size_t *done, di_error *error);
+di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
+                               uint64_t offset, di_error *error);
+
+void di_device_close(di_device *dev);
+
+/* Deletes a file (a partial READ output). Platform code. */
+bool di_remove_file(const char *path, di_error *error);
+
+/* Sector-aligned buffers for unbuffered I/O. Platform code. */
+void *di_aligned_alloc(size_t alignment, size_t size);
+void di_aligned_free(void *ptr);
+
+#endif

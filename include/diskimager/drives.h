@@ -1,0 +1,30 @@
+/* What the system says about drives: enumeration for `list`, and the facts a
+ * confirmation prompt names. Platform code. */
+#ifndef DISKIMAGER_DRIVES_H
+#define DISKIMAGER_DRIVES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diskimager/status.h"
+
+typedef struct di_drive_info {
+    char path[DI_PATH_MAX];     /* /dev/sdb, \\.\E: */
+    char model[128];            /* vendor and model, "" if unknown */
+    char bus[16];               /* "usb", "mmc", "sata", "nvme", "virtio", "" */
+    char mounts[DI_TEXT_MAX];   /* mount points or drive letters, comma separated */
+    uint64_t size;
+    uint32_t sector_size;
+    bool removable;             /* removable media or a USB/SD/MMC bus */
+    bool is_block_device;       /* false for a regular file */
+    bool exists;
+} di_drive_info;
+
+/* Lists drives: removable ones, or every disk with all. Caller frees *drives. */
+di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_error *error);
+
+/* Facts about one path (a device or a regular file). */
+di_status di_drive_describe(const char *path, di_drive_info *info, di_error *error);
+
+#endif

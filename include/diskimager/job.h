@@ -1,0 +1,106 @@
+/* Jobs: WRITE (image -> device), READ (device -> image), VERIFY (image vs device),
+ * HASH (any file or device). One pipelined engine runs them all; a UI starts one on
+ * a worker thread and polls its progress from another thread without locks. */
+#ifndef DISKIMAGER_JOB_H
+#define DISKIMAGER_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diskimager/device.h"
+#include "diskimager/hash.h"
+#include "diskimager/status.h"
+
+typedef enum di_job_kind {
+    DI_JOB_WRITE = 0,
+    DI_JOB_READ,
+    DI_JOB_VERIFY,
+    DI_JOB_HASH
+} di_job_kind;
+
+typedef enum di_phase {
+    DI_PHASE_IDLE = 0,
+    DI_PHASE_PREPARING,
+    DI_PHASE_WRITING,
+    DI_PHASE_READING,
+    DI_PHASE_VERIFYING,
+    DI_PHASE_HASHING,
+    DI_PHASE_FLUSHING,
+    DI_PHASE_DONE
+} di_phase;
+
+const char *di_phase_name(di_phase phase); /* "writing", "verifying", ... */
+const char *di_job_kind_name(di_job_kind kind);
+
+/* Which end of a job a device plays; passed to the test wrapper. */
+typedef enum di_role {
+    DI_ROLE_SOURCE = 0,  /* the image (WRITE, VERIFY), the device (READ), or HASH's input */
+    DI_ROLE_TARGET,      /* the device (WRITE, VERIFY) or the image file (READ) */
+    DI_ROLE_READBACK     /* the device reopened to verify after a write */
+} di_role;
+
+typedef di_device *(*di_device_wrap_fn)(di_device *inner, di_role role, void *ctx);
+
+#define DI_DEFAULT_BUFFER_SIZE (4u * 1024u * 1024u)
+#define DI_DEFAULT_BUFFER_COUNT 4u
+
+typedef struct di_job_spec {
+    di_job_kind kind;
+    const char *source_path;  /* WRITE/VERIFY: image; READ: device; HASH: anything */
+    const char *target_path;  /* WRITE/VERIFY: device; READ: output image; HASH: NULL */
+    unsigned hash_mask;       /* DI_HASH_BIT(DI_HASH_MD5) | ... */
+    bool verify_after_write;  /* WRITE: read back, compare, hash the read-back data */
+    uint64_t read_size;       /* READ: bytes to read, 0 for the whole device */
+    bool keep_partial;        /* READ: keep the output of a failed or cancelled job */
+    size_t buffer_size;       /* 0: DI_DEFAULT_BUFFER_SIZE; rounded up to the sector */
+    unsigned buffer_count;    /* 0: DI_DEFAULT_BUFFER_COUNT */
+    unsigned io_threads;      /* target I/O in flight; 0: the device's own choice */
+    uint32_t file_sector_size;/* see di_open_options; 0: 512 */
+    bool allow_mounted;       /* open a device whose partitions are mounted */
+    di_device_wrap_fn wrap;   /* tests: wraps every device the job opens */
+    void *wrap_ctx;
+} di_job_spec;
+
+typedef struct di_result {
+    di_status status;
+    di_error error;              /* set when status != DI_OK */
+    uint64_t image_bytes;        /* bytes of the image the job covered */
+    uint64_t device_bytes;       /* bytes written to or read from the device */
+    bool padded;                 /* WRITE: last sector zero-padded */
+    bool truncated;              /* WRITE: zero tail beyond the device not written */
+    uint64_t truncated_bytes;
+    bool mismatch;               /* VERIFY: first differing byte in mismatch_offset */
+    uint64_t mismatch_offset;
+    bool verified;               /* WRITE + verify: read back and compared equal */
+    unsigned hash_mask;
+    char hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX];        /* of the image */
+    char readback_hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX]; /* of what verify read back */
+    bool partial_removed;        /* READ: the failed job's output was deleted */
+} di_result;
+
+typedef struct di_progress {
+    di_phase phase;
+    uint64_t bytes_done;
+    uint64_t bytes_total;
+    double elapsed_seconds;      /* in the current phase */
+    double rate;                 /* bytes/s over the last seconds; 0 if unknown */
+    double average_rate;         /* bytes/s since the phase began */
+    double seconds_left;         /* -1 if unknown */
+} di_progress;
+
+typedef struct di_job di_job;
+
+/* Copies the spec (paths included). NULL only when out of memory. */
+di_job *di_job_new(const di_job_spec *spec);
+void di_job_free(di_job *job);
+
+/* Runs the job on the calling thread until it ends. The result stays readable. */
+di_status di_job_run(di_job *job);
+const di_result *di_job_result(const di_job *job);
+
+/* From any thread, at any time: lock-free. */
+void di_job_cancel(di_job *job);
+void di_job_progress(const di_job *job, di_progress *out);
+
+#endif

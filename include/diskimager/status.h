@@ -1,0 +1,61 @@
+/* Typed results of every engine operation, and the error record that says what
+ * failed, where, at which byte offset and what the OS answered. */
+#ifndef DISKIMAGER_STATUS_H
+#define DISKIMAGER_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum di_status {
+    DI_OK = 0,
+    DI_ERR_USAGE,       /* a bad argument or combination of them */
+    DI_ERR_OPEN,        /* a file or device could not be opened */
+    DI_ERR_READ,        /* a read failed or ended early */
+    DI_ERR_WRITE,       /* a write failed or was short */
+    DI_ERR_FLUSH,       /* flushing to the medium failed */
+    DI_ERR_NO_SPACE,    /* the target ran out of room */
+    DI_ERR_TOO_SMALL,   /* the image does not fit on the device */
+    DI_ERR_BUSY,        /* the device is mounted or in use */
+    DI_ERR_MISMATCH,    /* verify found a differing byte */
+    DI_ERR_CANCELLED,   /* the user asked to stop */
+    DI_ERR_NO_MEMORY,
+    DI_ERR_INTERNAL
+} di_status;
+
+/* Short, stable name of a status ("read error", "cancelled", ...). */
+const char *di_status_name(di_status status);
+
+#define DI_PATH_MAX 1024
+#define DI_TEXT_MAX 512
+
+typedef struct di_error {
+    di_status status;
+    char operation[32];     /* "open", "read", "write", "flush", "verify", ... */
+    char path[DI_PATH_MAX]; /* the file or device concerned, UTF-8 */
+    bool has_offset;
+    uint64_t offset;        /* byte offset where it happened */
+    int os_code;            /* errno or GetLastError(), 0 if none */
+    char os_text[DI_TEXT_MAX];
+    char detail[DI_TEXT_MAX]; /* what the engine knows beyond the OS text */
+} di_error;
+
+void di_error_clear(di_error *error);
+
+/* Records a failure. os_code 0 means no OS error; the OS text is looked up by
+ * the platform layer. detail may be NULL; it is a printf format otherwise. */
+di_status di_error_set(di_error *error, di_status status, const char *operation,
+                       const char *path, int os_code, const char *detail, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+
+/* Adds the byte offset to an error already set. */
+void di_error_at(di_error *error, uint64_t offset);
+
+/* The one formatter: "write failed on /dev/sdb at byte 4194304 (4.19 MB): Input/output
+ * error [os error 5]; detail". Always NUL-terminates. Returns out. */
+char *di_error_format(const di_error *error, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,22 @@
+/* The few OS services the core and the CLI need beyond devices and threads. */
+#ifndef DISKIMAGER_SYSTEM_H
+#define DISKIMAGER_SYSTEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The OS's text for an error code (errno or GetLastError()), without a trailing
+ * newline; a fallback when the OS has none. */
+char *di_os_error_text(int code, char *out, size_t out_size);
+
+/* Where a symbolic link leads (absolute), or false when path is not one. */
+bool di_resolve_symlink(const char *path, char *out, size_t out_size);
+
+bool di_stdin_is_terminal(void);
+bool di_stderr_is_terminal(void);
+
+/* Calls handler (from a signal handler or a console-control thread: it may only set
+ * a flag) when the user presses Ctrl-C or the process is asked to terminate. */
+void di_on_interrupt(void (*handler)(void));
+
+#endif

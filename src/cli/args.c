@@ -1,0 +1,148 @@
+#include "args.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diskimager/hash.h"
+#include "diskimager/units.h"
+
+const char cli_usage_text[] =
+    "usage:\n"
+    "  diskimager list [--all]\n"
+    "  diskimager write IMAGE DEVICE [--hash ALG]... [--verify] [--yes] [--force]\n"
+    "  diskimager read  DEVICE IMAGE [--hash ALG]... [--size N] [--keep-partial]\n"
+    "  diskimager verify IMAGE DEVICE [--hash ALG]...\n"
+    "  diskimager hash  PATH [--hash ALG]...\n"
+    "common options: --buffer-size N --buffers N --progress=auto|plain|json|none\n"
+    "ALG: md5, sha1, sha256, sha512 (repeat --hash for several)\n"
+    "sizes: 4096, 4M (MiB), 4MB (10^6), 1.5G ...\n"
+    "exit codes: 0 ok, 1 failure, 2 usage, 3 verify mismatch, 130 cancelled\n";
+
+#define MAX_BUFFERS 1024u
+#define MAX_BUFFER_SIZE (1ull << 30)
+
+static const struct {
+    const char *name;
+    cli_command command;
+    int positionals;
+} commands[] = {
+    {"list", CLI_LIST, 0},     {"write", CLI_WRITE, 2}, {"read", CLI_READ, 2},
+    {"verify", CLI_VERIFY, 2}, {"hash", CLI_HASH, 1},   {"help", CLI_HELP, 0},
+    {"--help", CLI_HELP, 0},   {"-h", CLI_HELP, 0},     {"--version", CLI_VERSION, 0},
+    {"version", CLI_VERSION, 0},
+};
+
+static bool fail(char *error, size_t size, const char *fmt, const char *arg)
+{
+    snprintf(error, size, fmt, arg);
+    return false;
+}
+
+/* "--name=value" or "--name value": returns the value or NULL when missing. */
+static const char *option_value(const char *opt, const char *name, int argc, char **argv, int *i)
+{
+    size_t n = strlen(name);
+    if (strncmp(opt, name, n) != 0) return NULL;
+    if (opt[n] == '=') return opt + n + 1;
+    if (opt[n] == '\0' && *i + 1 < argc) return argv[++*i];
+    return NULL;
+}
+
+static bool is_option(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+static bool option_allowed(cli_command cmd, const char *name)
+{
+    if (!strcmp(name, "--all")) return cmd == CLI_LIST;
+    if (!strcmp(name, "--hash")) return cmd >= CLI_WRITE;
+    if (!strcmp(name, "--verify") || !strcmp(name, "--yes") || !strcmp(name, "--force"))
+        return cmd == CLI_WRITE;
+    if (!strcmp(name, "--size") || !strcmp(name, "--keep-partial")) return cmd == CLI_READ;
+    return cmd >= CLI_WRITE; /* the common options */
+}
+
+bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t error_size)
+{
+    memset(args, 0, sizeof *args);
+    error[0] = '\0';
+    if (argc < 2) return fail(error, error_size, "%s", "no command given");
+
+    int positionals_wanted = -1;
+    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
+        if (strcmp(argv[1], commands[c].name) == 0) {
+            args->command = commands[c].command;
+            positionals_wanted = commands[c].positionals;
+        }
+    }
+    if (positionals_wanted < 0) return fail(error, error_size, "unknown command '%s'", argv[1]);
+
+    int positionals = 0;
+    bool options_done = false;
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        if (options_done || arg[0] != '-' || arg[1] == '\0') {
+            if (positionals >= positionals_wanted)
+                return fail(error, error_size, "unexpected argument '%s'", arg);
+            if (positionals++ == 0) args->first = arg;
+            else args->second = arg;
+            continue;
+        }
+        if (!strcmp(arg, "--")) {
+            options_done = true;
+            continue;
+        }
+        static const char *const known[] = {"--all", "--hash", "--verify", "--yes",
+                                            "--force", "--size", "--keep-partial",
+                                            "--buffer-size", "--buffers", "--progress"};
+        const char *name = NULL;
+        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+            if (is_option(arg, known[k])) name = known[k];
+        if (!name) return fail(error, error_size, "unknown option '%s'", arg);
+        if (!option_allowed(args->command, name))
+            return fail(error, error_size, "option '%s' does not apply to this command", name);
+
+        if (!strcmp(name, "--all")) args->all = true;
+        else if (!strcmp(name, "--verify")) args->verify = true;
+        else if (!strcmp(name, "--yes")) args->yes = true;
+        else if (!strcmp(name, "--force")) args->force = true;
+        else if (!strcmp(name, "--keep-partial")) args->keep_partial = true;
+        else {
+            const char *value = option_value(arg, name, argc, argv, &i);
+            if (!value || !value[0]) return fail(error, error_size, "option '%s' needs a value", name);
+            if (!strcmp(name, "--hash")) {
+                di_hash_alg alg;
+                if (!di_hash_from_name(value, &alg))
+                    return fail(error, error_size,
+                                "unknown hash '%s' (md5, sha1, sha256, sha512)", value);
+                args->hash_mask |= DI_HASH_BIT(alg);
+            } else if (!strcmp(name, "--size")) {
+                if (!di_parse_size(value, &args->size) || args->size == 0)
+                    return fail(error, error_size, "invalid --size '%s'", value);
+            } else if (!strcmp(name, "--buffer-size")) {
+                if (!di_parse_size(value, &args->buffer_size) || args->buffer_size == 0 ||
+                    args->buffer_size > MAX_BUFFER_SIZE)
+                    return fail(error, error_size, "invalid --buffer-size '%s' (1 byte to 1 GiB)",
+                                value);
+            } else if (!strcmp(name, "--buffers")) {
+                uint64_t n;
+                if (!di_parse_size(value, &n) || n == 0 || n > MAX_BUFFERS)
+                    return fail(error, error_size, "invalid --buffers '%s' (1 to 1024)", value);
+                args->buffers = (unsigned)n;
+            } else if (!strcmp(name, "--progress")) {
+                if (!strcmp(value, "auto")) args->progress = CLI_PROGRESS_AUTO;
+                else if (!strcmp(value, "plain")) args->progress = CLI_PROGRESS_PLAIN;
+                else if (!strcmp(value, "json")) args->progress = CLI_PROGRESS_JSON;
+                else if (!strcmp(value, "none")) args->progress = CLI_PROGRESS_NONE;
+                else return fail(error, error_size, "invalid --progress '%s'", value);
+            }
+        }
+    }
+    if (positionals < positionals_wanted)
+        return fail(error, error_size, "%s", positionals_wanted == 1 ? "a path is missing"
+                                                                    : "two paths are needed");
+    return true;
+}

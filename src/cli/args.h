@@ -1,0 +1,47 @@
+/* The command line, parsed into one struct; no I/O here, so tests can feed it. */
+#ifndef DISKIMAGER_CLI_ARGS_H
+#define DISKIMAGER_CLI_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum cli_command {
+    CLI_HELP = 0,
+    CLI_VERSION,
+    CLI_LIST,
+    CLI_WRITE,
+    CLI_READ,
+    CLI_VERIFY,
+    CLI_HASH
+} cli_command;
+
+typedef enum cli_progress_mode {
+    CLI_PROGRESS_AUTO = 0,  /* a live line on a terminal, plain lines otherwise */
+    CLI_PROGRESS_PLAIN,
+    CLI_PROGRESS_JSON,
+    CLI_PROGRESS_NONE
+} cli_progress_mode;
+
+typedef struct cli_args {
+    cli_command command;
+    const char *first;       /* IMAGE (write, verify), DEVICE (read), PATH (hash) */
+    const char *second;      /* DEVICE (write, verify), IMAGE (read) */
+    unsigned hash_mask;
+    bool verify;
+    bool yes;
+    bool force;
+    bool all;
+    bool keep_partial;
+    uint64_t size;           /* read --size, 0 if not given */
+    uint64_t buffer_size;    /* 0: default */
+    unsigned buffers;        /* 0: default */
+    cli_progress_mode progress;
+} cli_args;
+
+/* Returns true when the arguments make sense; otherwise writes why into error. */
+bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t error_size);
+
+extern const char cli_usage_text[];
+
+#endif

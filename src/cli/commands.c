@@ -1,0 +1,299 @@
+#include "commands.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "diskimager/drives.h"
+#include "diskimager/job.h"
+#include "diskimager/system.h"
+#include "diskimager/threads.h"
+#include "diskimager/units.h"
+#include "progress_view.h"
+
+#ifndef DISKIMAGER_VERSION
+#define DISKIMAGER_VERSION "0.1.0"
+#endif
+
+#define POLL_INTERVAL_MS 100
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(void)
+{
+    interrupted = 1;
+}
+
+static int usage_error(const char *message)
+{
+    fprintf(stderr, "diskimager: %s\n%s", message, cli_usage_text);
+    return CLI_EXIT_USAGE;
+}
+
+/* ---- list ---- */
+
+static int cmd_list(const cli_args *args)
+{
+    di_drive_info *drives = NULL;
+    size_t count = 0;
+    di_error error;
+    di_error_clear(&error);
+    if (di_drive_list(args->all, &drives, &count, &error) != DI_OK) {
+        char text[2048];
+        fprintf(stderr, "diskimager: %s\n", di_error_format(&error, text, sizeof text));
+        return CLI_EXIT_FAILURE;
+    }
+    if (count == 0) {
+        fprintf(stderr, "diskimager: no %sdrives found%s\n", args->all ? "" : "removable ",
+                args->all ? "" : " (--all shows fixed disks too)");
+    } else {
+        printf("%-16s %10s %6s %-9s %-28s %s\n", "PATH", "SIZE", "SECTOR", "BUS", "MODEL",
+               "MOUNTED");
+    }
+    for (size_t i = 0; i < count; i++) {
+        char size[32], bus[32];
+        const di_drive_info *d = &drives[i];
+        snprintf(bus, sizeof bus, "%s%s", d->bus[0] ? d->bus : "-",
+                 args->all && !d->removable ? " (fixed)" : "");
+        printf("%-16s %10s %6u %-9s %-28s %s\n", d->path,
+               di_format_size(d->size, size, sizeof size), (unsigned)d->sector_size, bus,
+               d->model[0] ? d->model : "-", d->mounts[0] ? d->mounts : "-");
+    }
+    free(drives);
+    return CLI_EXIT_OK;
+}
+
+/* ---- confirmation before writing ---- */
+
+static bool read_answer(char *answer, size_t size)
+{
+    if (!fgets(answer, (int)size, stdin)) return false;
+    answer[strcspn(answer, "\r\n")] = '\0';
+    return true;
+}
+
+/* Returns CLI_EXIT_OK to go ahead. */
+static int confirm_write(const cli_args *args)
+{
+    di_drive_info info;
+    di_error error;
+    di_error_clear(&error);
+    char text[2048], size[32], target[DI_PATH_MAX];
+    if (di_drive_describe(args->second, &info, &error) != DI_OK) {
+        fprintf(stderr, "diskimager: %s\n", di_error_format(&error, text, sizeof text));
+        return CLI_EXIT_FAILURE;
+    }
+    if (di_resolve_symlink(args->second, target, sizeof target))
+        fprintf(stderr, "diskimager: note: %s is a symbolic link to %s; writing %s\n",
+                args->second, target, target);
+
+    /* Writing a new or empty file loses nothing; anything else is asked about. */
+    if (!info.is_block_device && (!info.exists || info.size == 0)) return CLI_EXIT_OK;
+    if (info.is_block_device && !info.removable && !args->force) {
+        fprintf(stderr,
+                "diskimager: refusing to write to %s: it is not a removable drive (%s%s%s, %s); "
+                "pass --force if you really mean this disk\n",
+                args->second, info.bus[0] ? "bus " : "", info.bus,
+                info.bus[0] ? "" : "fixed disk", di_format_size(info.size, size, sizeof size));
+        return CLI_EXIT_FAILURE;
+    }
+    if (args->yes) return CLI_EXIT_OK;
+
+    char what[1024];
+    if (info.is_block_device)
+        snprintf(what, sizeof what, "%s (%s, %s%s%s%s%s)", args->second,
+                 info.model[0] ? info.model : "unknown model",
+                 di_format_size(info.size, size, sizeof size), info.bus[0] ? ", " : "", info.bus,
+                 info.mounts[0] ? ", mounted at " : "", info.mounts);
+    else
+        snprintf(what, sizeof what, "the file %s (%s)", args->second,
+                 di_format_size(info.size, size, sizeof size));
+    if (!di_stdin_is_terminal()) {
+        fprintf(stderr,
+                "diskimager: refusing to overwrite %s without confirmation: there is no "
+                "terminal to ask on; pass --yes\n",
+                what);
+        return CLI_EXIT_FAILURE;
+    }
+    fprintf(stderr, "All data on %s will be overwritten.\nType 'yes' to continue: ", what);
+    fflush(stderr);
+    char answer[32];
+    if (!read_answer(answer, sizeof answer) || strcmp(answer, "yes") != 0) {
+        fprintf(stderr, "diskimager: not confirmed; nothing was written\n");
+        return CLI_EXIT_FAILURE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* ---- running a job ---- */
+
+typedef struct job_thread_arg {
+    di_job *job;
+    atomic_bool done;
+} job_thread_arg;
+
+static void job_thread_main(void *p)
+{
+    job_thread_arg *arg = p;
+    di_job_run(arg->job);
+    atomic_store(&arg->done, true);
+}
+
+static void print_hashes(const di_result *r, const char *name)
+{
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++)
+        if ((r->hash_mask & DI_HASH_BIT(i)) && r->hashes[i][0]) printf("%s  %s\n", r->hashes[i], name);
+    fflush(stdout);
+}
+
+static void print_notes(const cli_args *args, const di_result *r)
+{
+    char a[32], b[32];
+    if (r->padded)
+        fprintf(stderr,
+                "diskimager: note: the image's size (%llu bytes) is not a multiple of the "
+                "sector size; its last sector was padded with zeros\n",
+                (unsigned long long)r->image_bytes);
+    if (r->truncated)
+        fprintf(stderr,
+                "diskimager: note: the image is larger than %s; its last %llu bytes (%s) are "
+                "all zeros and were not written\n",
+                args->second, (unsigned long long)r->truncated_bytes,
+                di_format_size(r->truncated_bytes, a, sizeof a));
+    if (r->verified && args->command == CLI_WRITE)
+        fprintf(stderr, "diskimager: verified: %s holds the image's %s\n", args->second,
+                di_format_size(r->image_bytes - r->truncated_bytes, b, sizeof b));
+}
+
+static int exit_code_for(di_status status)
+{
+    switch (status) {
+    case DI_OK: return CLI_EXIT_OK;
+    case DI_ERR_MISMATCH: return CLI_EXIT_MISMATCH;
+    case DI_ERR_CANCELLED: return CLI_EXIT_CANCELLED;
+    case DI_ERR_USAGE: return CLI_EXIT_USAGE;
+    default: return CLI_EXIT_FAILURE;
+    }
+}
+
+static int run_job(const cli_args *args, const di_job_spec *spec, const char *hash_name)
+{
+    di_job *job = di_job_new(spec);
+    if (!job) {
+        fprintf(stderr, "diskimager: out of memory\n");
+        return CLI_EXIT_FAILURE;
+    }
+    progress_view view;
+    progress_view_init(&view, args->progress, di_stderr_is_terminal(), stderr);
+    job_thread_arg arg = {.job = job};
+    atomic_init(&arg.done, false);
+    di_on_interrupt(on_interrupt);
+    di_thread *thread = di_thread_start(job_thread_main, &arg);
+    if (!thread) {
+        di_job_free(job);
+        fprintf(stderr, "diskimager: could not start the worker thread\n");
+        return CLI_EXIT_FAILURE;
+    }
+    bool cancel_sent = false;
+    while (!atomic_load(&arg.done)) {
+        di_sleep_ms(POLL_INTERVAL_MS);
+        if (interrupted && !cancel_sent) {
+            di_job_cancel(job);
+            cancel_sent = true;
+        }
+        di_progress p;
+        di_job_progress(job, &p);
+        progress_view_update(&view, &p, false);
+    }
+    di_thread_join(thread);
+    di_progress p;
+    di_job_progress(job, &p);
+    const di_result *r = di_job_result(job);
+    if (r->status == DI_OK) progress_view_update(&view, &p, true);
+    else if (view.line_open) fputc('\n', stderr);
+
+    int code = exit_code_for(r->status);
+    if (r->status == DI_OK) {
+        print_hashes(r, hash_name);
+        print_notes(args, r);
+    } else {
+        char text[2048];
+        fprintf(stderr, "diskimager: %s\n", di_error_format(&r->error, text, sizeof text));
+        if (r->partial_removed)
+            fprintf(stderr, "diskimager: the incomplete image %s was deleted\n", args->second);
+        else if (spec->kind == DI_JOB_READ && spec->keep_partial)
+            fprintf(stderr, "diskimager: the incomplete image %s was kept (--keep-partial)\n",
+                    args->second);
+    }
+    di_job_free(job);
+    return code;
+}
+
+static int cmd_job(const cli_args *args)
+{
+    di_job_spec spec = {
+        .hash_mask = args->hash_mask,
+        .verify_after_write = args->verify,
+        .read_size = args->size,
+        .keep_partial = args->keep_partial,
+        .buffer_size = (size_t)args->buffer_size,
+        .buffer_count = args->buffers,
+    };
+    const char *hash_name = args->first;
+    switch (args->command) {
+    case CLI_WRITE: {
+        int go = confirm_write(args);
+        if (go != CLI_EXIT_OK) return go;
+        spec.kind = DI_JOB_WRITE;
+        spec.source_path = args->first;
+        spec.target_path = args->second;
+        break;
+    }
+    case CLI_READ: {
+        char target[DI_PATH_MAX];
+        if (di_resolve_symlink(args->second, target, sizeof target))
+            fprintf(stderr, "diskimager: note: %s is a symbolic link to %s; writing %s\n",
+                    args->second, target, target);
+        spec.kind = DI_JOB_READ;
+        spec.source_path = args->first;
+        spec.target_path = args->second;
+        hash_name = args->second;
+        break;
+    }
+    case CLI_VERIFY:
+        spec.kind = DI_JOB_VERIFY;
+        spec.source_path = args->first;
+        spec.target_path = args->second;
+        break;
+    default:
+        spec.kind = DI_JOB_HASH;
+        spec.source_path = args->first;
+        if (!spec.hash_mask) spec.hash_mask = DI_HASH_BIT(DI_HASH_MD5);
+        break;
+    }
+    int code = run_job(args, &spec, hash_name);
+    if (code == CLI_EXIT_MISMATCH) fprintf(stderr, "diskimager: verify: MISMATCH\n");
+    return code;
+}
+
+int cli_main(int argc, char **argv)
+{
+    cli_args args;
+    char error[512];
+    if (!cli_parse_args(argc, argv, &args, error, sizeof error)) return usage_error(error);
+    switch (args.command) {
+    case CLI_HELP:
+        fputs(cli_usage_text, stdout);
+        return CLI_EXIT_OK;
+    case CLI_VERSION:
+        printf("diskimager %s\n", DISKIMAGER_VERSION);
+        return CLI_EXIT_OK;
+    case CLI_LIST:
+        return cmd_list(&args);
+    default:
+        return cmd_job(&args);
+    }
+}

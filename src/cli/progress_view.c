@@ -1,0 +1,86 @@
+#include "progress_view.h"
+
+#include <string.h>
+
+#include "diskimager/units.h"
+
+#define PLAIN_INTERVAL_SECONDS 1.0
+
+void progress_view_init(progress_view *view, cli_progress_mode mode, bool terminal, FILE *out)
+{
+    memset(view, 0, sizeof *view);
+    view->mode = mode == CLI_PROGRESS_AUTO ? CLI_PROGRESS_PLAIN : mode;
+    view->live = mode == CLI_PROGRESS_AUTO && terminal;
+    view->out = out;
+    view->last_plain_seconds = -PLAIN_INTERVAL_SECONDS;
+    view->last_phase = -1;
+}
+
+static double percent_of(const di_progress *p)
+{
+    return p->bytes_total ? 100.0 * (double)p->bytes_done / (double)p->bytes_total : 100.0;
+}
+
+void progress_format_line(const di_progress *p, char *out, size_t size)
+{
+    char done[32], total[32], rate[32], left[32];
+    snprintf(out, size, "%-9s %5.1f%%  %s of %s  %s  %s left", di_phase_name(p->phase),
+             percent_of(p), di_format_size(p->bytes_done, done, sizeof done),
+             di_format_size(p->bytes_total, total, sizeof total),
+             di_format_rate(p->rate, rate, sizeof rate),
+             di_format_duration(p->seconds_left, left, sizeof left));
+}
+
+void progress_format_json(const di_progress *p, char *out, size_t size)
+{
+    snprintf(out, size,
+             "{\"phase\":\"%s\",\"bytes_done\":%llu,\"bytes_total\":%llu,\"percent\":%.2f,"
+             "\"rate\":%.0f,\"average_rate\":%.0f,\"elapsed_seconds\":%.3f,"
+             "\"seconds_left\":%.1f}",
+             di_phase_name(p->phase), (unsigned long long)p->bytes_done,
+             (unsigned long long)p->bytes_total, percent_of(p), p->rate, p->average_rate,
+             p->elapsed_seconds, p->seconds_left);
+}
+
+void progress_view_update(progress_view *view, const di_progress *p, bool final)
+{
+    char line[256];
+    if (view->mode == CLI_PROGRESS_NONE) return;
+    bool moving = p->phase == DI_PHASE_WRITING || p->phase == DI_PHASE_READING ||
+                  p->phase == DI_PHASE_VERIFYING || p->phase == DI_PHASE_HASHING;
+    if (view->mode == CLI_PROGRESS_JSON) {
+        progress_format_json(p, line, sizeof line);
+        fprintf(view->out, "%s\n", line);
+        fflush(view->out);
+        return;
+    }
+    if (view->live) {
+        if (view->line_open && moving && (int)p->phase != view->last_phase) {
+            fputc('\n', view->out);
+            view->line_open = false;
+        }
+        if (moving || final) {
+            progress_format_line(p, line, sizeof line);
+            fprintf(view->out, "\r%-78s", line);
+            view->line_open = true;
+        }
+        if (final && view->line_open) {
+            fputc('\n', view->out);
+            view->line_open = false;
+        }
+        view->last_phase = (int)p->phase;
+        fflush(view->out);
+        return;
+    }
+    /* Plain: a line per second, and one at each phase change. */
+    bool phase_changed = (int)p->phase != view->last_phase;
+    if (!moving && !final) return;
+    if (!final && !phase_changed &&
+        p->elapsed_seconds - view->last_plain_seconds < PLAIN_INTERVAL_SECONDS)
+        return;
+    progress_format_line(p, line, sizeof line);
+    fprintf(view->out, "%s\n", line);
+    fflush(view->out);
+    view->last_plain_seconds = p->elapsed_seconds;
+    view->last_phase = (int)p->phase;
+}

@@ -1,0 +1,56 @@
+/* Whole-buffer I/O over the device interface: the loops every caller would
+ * otherwise write again around short reads and writes. */
+#include "diskimager/device.h"
+
+di_status di_device_read_full(di_device *dev, void *buf, size_t len, uint64_t offset,
+                              size_t *done, di_error *error)
+{
+    size_t total = 0;
+    while (total < len) {
+        size_t got = 0;
+        di_status st = dev->ops->read_at(dev, (unsigned char *)buf + total, len - total,
+                                         offset + total, &got, error);
+        if (st != DI_OK) {
+            if (done) *done = total;
+            return st;
+        }
+        if (got == 0) break; /* end of file or device */
+        total += got;
+    }
+    if (done) *done = total;
+    if (total < len) {
+        di_error_set(error, DI_ERR_READ, "read", dev->path, 0,
+                     "ended early: %llu of %llu bytes read from byte %llu",
+                     (unsigned long long)total, (unsigned long long)len,
+                     (unsigned long long)offset);
+        di_error_at(error, offset + total);
+        return DI_ERR_READ;
+    }
+    return DI_OK;
+}
+
+di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
+                               uint64_t offset, di_error *error)
+{
+    size_t total = 0;
+    while (total < len) {
+        size_t put = 0;
+        di_status st = dev->ops->write_at(dev, (const unsigned char *)buf + total,
+                                          len - total, offset + total, &put, error);
+        if (st != DI_OK) return st;
+        if (put == 0) {
+            /* The device accepted nothing: it has ended (or shrank) here. */
+            di_error_set(error, DI_ERR_NO_SPACE, "write", dev->path, 0,
+                         "no space left: the device took no more data");
+            di_error_at(error, offset + total);
+            return DI_ERR_NO_SPACE;
+        }
+        total += put;
+    }
+    return DI_OK;
+}
+
+void di_device_close(di_device *dev)
+{
+    if (dev) dev->ops->close(dev);
+}

@@ -1,0 +1,369 @@
+/* The pipeline's threads share one lock and one condition variable. Chunks are
+ * megabytes, so the lock is taken a few hundred times a second at most; a lock-free
+ * ring would buy nothing here and be harder to prove right.
+ *
+ * A chunk's slot is reused only when every consumer is done with it: the target
+ * stage (one unit, whichever I/O thread claimed it) and each hasher. Hashers take
+ * chunks strictly in order; I/O threads take them in order but finish in any order. */
+#include "pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "diskimager/threads.h"
+
+#define BUFFER_ALIGNMENT 4096u
+
+typedef struct slot {
+    unsigned char *data;   /* what the reader read from the source */
+    unsigned char *aux;    /* COMPARE: what the I/O thread read from the target */
+    uint64_t seq;
+    uint64_t offset;
+    size_t len;            /* payload bytes in data */
+    unsigned pending;      /* consumers still to finish with this chunk */
+    bool target_done;
+} slot;
+
+typedef struct pipeline {
+    const pl_config *cfg;
+    slot *slots;
+    unsigned hasher_count;
+    di_hash_alg hash_algs[DI_HASH_COUNT];
+
+    di_mutex *lock;
+    di_cond *changed;
+    uint64_t total_chunks;
+    uint64_t read_count;     /* chunks the reader has filled */
+    uint64_t next_claim;     /* next chunk for an I/O thread */
+    uint64_t limit_seq;      /* no chunk beyond this is worth processing */
+    bool stop;               /* an error or a cancel: everyone leaves */
+    uint64_t target_bytes;
+
+    pl_outcome *out;
+} pipeline;
+
+typedef struct hasher_arg {
+    pipeline *pl;
+    di_hasher *hasher;
+} hasher_arg;
+
+uint32_t pl_alignment(const di_device *a, const di_device *b)
+{
+    uint32_t align = a ? a->sector_size : 512;
+    if (b && b->sector_size > align) align = b->sector_size;
+    return align ? align : 512;
+}
+
+static bool cancelled(const pipeline *pl)
+{
+    return atomic_load(pl->cfg->cancel);
+}
+
+/* Under the lock. The first failure wins; later ones are consequences. */
+static void fail_locked(pipeline *pl, const di_error *error)
+{
+    if (pl->out->status == DI_OK) {
+        pl->out->status = error->status;
+        pl->out->error = *error;
+    }
+    pl->stop = true;
+    di_cond_broadcast(pl->changed);
+}
+
+static void fail(pipeline *pl, const di_error *error)
+{
+    di_mutex_lock(pl->lock);
+    fail_locked(pl, error);
+    di_mutex_unlock(pl->lock);
+}
+
+static void fail_cancelled(pipeline *pl, const char *operation, const char *path,
+                           uint64_t offset)
+{
+    di_error error;
+    di_error_set(&error, DI_ERR_CANCELLED, operation, path, 0, "cancelled by the user");
+    di_error_at(&error, offset);
+    fail(pl, &error);
+}
+
+/* Under the lock: one consumer is done with the chunk in s. */
+static void release_locked(pipeline *pl, slot *s)
+{
+    if (--s->pending == 0) {
+        di_progress_add(pl->cfg->progress, s->len);
+        di_cond_broadcast(pl->changed);
+    }
+}
+
+static size_t round_up(size_t value, size_t unit)
+{
+    return (value + unit - 1) / unit * unit;
+}
+
+/* How many bytes to move on a device for len payload bytes: whole sectors on a
+ * block device, exact on a file (except when padding a write). */
+static size_t io_length(const di_device *dev, size_t len, bool pad)
+{
+    if (dev->kind == DI_DEVICE_BLOCK || pad) return round_up(len, dev->sector_size);
+    return len;
+}
+
+static void reader_main(void *arg)
+{
+    pipeline *pl = arg;
+    const pl_config *cfg = pl->cfg;
+    unsigned consumers = pl->hasher_count + (cfg->mode != PL_TARGET_NONE ? 1u : 0u);
+
+    for (uint64_t seq = 0; seq < pl->total_chunks; seq++) {
+        slot *s = &pl->slots[seq % cfg->chunk_count];
+        di_mutex_lock(pl->lock);
+        while (s->pending > 0 && !pl->stop && seq <= pl->limit_seq)
+            di_cond_wait(pl->changed, pl->lock);
+        bool stop = pl->stop || seq > pl->limit_seq;
+        di_mutex_unlock(pl->lock);
+        if (stop) return;
+
+        uint64_t offset = seq * cfg->chunk_size;
+        if (cancelled(pl)) {
+            fail_cancelled(pl, "read", cfg->source->path, offset);
+            return;
+        }
+        size_t len = (size_t)(cfg->length - offset < cfg->chunk_size ? cfg->length - offset
+                                                                    : cfg->chunk_size);
+        size_t want = io_length(cfg->source, len, false);
+        di_error error;
+        di_error_clear(&error);
+        size_t got = 0;
+        if (di_device_read_full(cfg->source, s->data, want, offset, &got, &error) != DI_OK) {
+            fail(pl, &error);
+            return;
+        }
+        /* Padding for the target: zeros, never stale bytes of an earlier chunk. */
+        if (len < cfg->chunk_size) memset(s->data + len, 0, cfg->chunk_size - len);
+
+        di_mutex_lock(pl->lock);
+        s->seq = seq;
+        s->offset = offset;
+        s->len = len;
+        s->target_done = false;
+        s->pending = consumers;
+        pl->read_count = seq + 1;
+        if (consumers == 0) release_locked(pl, s);
+        di_cond_broadcast(pl->changed);
+        di_mutex_unlock(pl->lock);
+    }
+}
+
+static size_t first_difference(const unsigned char *a, const unsigned char *b, size_t len)
+{
+    /* memcmp finds that they differ fast; then a short walk finds where. */
+    size_t step = 4096;
+    for (size_t at = 0; at < len; at += step) {
+        size_t n = len - at < step ? len - at : step;
+        if (memcmp(a + at, b + at, n) != 0) {
+            for (size_t i = 0; i < n; i++)
+                if (a[at + i] != b[at + i]) return at + i;
+        }
+    }
+    return len;
+}
+
+/* Writes or compares one chunk. Returns false when the pipeline must stop. */
+static bool process_target_chunk(pipeline *pl, slot *s)
+{
+    const pl_config *cfg = pl->cfg;
+    di_device *target = cfg->target;
+    di_error error;
+    di_error_clear(&error);
+
+    if (cancelled(pl)) {
+        fail_cancelled(pl, cfg->mode == PL_TARGET_WRITE ? "write" : "verify", target->path,
+                       s->offset);
+        return false;
+    }
+    if (cfg->mode == PL_TARGET_WRITE) {
+        size_t n = io_length(target, s->len, cfg->pad_to_sector);
+        if (di_device_write_full(target, s->data, n, s->offset, &error) != DI_OK) {
+            fail(pl, &error);
+            return false;
+        }
+        di_mutex_lock(pl->lock);
+        pl->target_bytes += n;
+        di_mutex_unlock(pl->lock);
+        return true;
+    }
+
+    size_t n = io_length(target, s->len, false);
+    if (di_device_read_full(target, s->aux, n, s->offset, NULL, &error) != DI_OK) {
+        fail(pl, &error);
+        return false;
+    }
+    size_t diff = first_difference(s->data, s->aux, s->len);
+    di_mutex_lock(pl->lock);
+    pl->target_bytes += n;
+    if (diff < s->len) {
+        uint64_t at = s->offset + diff;
+        /* Chunks before this one may still be in flight on other threads and hold an
+         * earlier difference; they finish, later ones are not looked at. */
+        if (!pl->out->mismatch || at < pl->out->mismatch_offset) {
+            pl->out->mismatch = true;
+            pl->out->mismatch_offset = at;
+        }
+        if (s->seq < pl->limit_seq) pl->limit_seq = s->seq;
+        di_cond_broadcast(pl->changed);
+    }
+    di_mutex_unlock(pl->lock);
+    return true;
+}
+
+static void io_main(void *arg)
+{
+    pipeline *pl = arg;
+    di_mutex_lock(pl->lock);
+    for (;;) {
+        if (pl->stop || pl->next_claim >= pl->total_chunks || pl->next_claim > pl->limit_seq)
+            break;
+        if (pl->next_claim >= pl->read_count) {
+            di_cond_wait(pl->changed, pl->lock);
+            continue;
+        }
+        slot *s = &pl->slots[pl->next_claim % pl->cfg->chunk_count];
+        pl->next_claim++;
+        di_mutex_unlock(pl->lock);
+
+        bool ok = process_target_chunk(pl, s);
+
+        di_mutex_lock(pl->lock);
+        if (!ok) break;
+        s->target_done = true;
+        release_locked(pl, s);
+        di_cond_broadcast(pl->changed);
+    }
+    di_mutex_unlock(pl->lock);
+}
+
+static void hasher_main(void *arg)
+{
+    hasher_arg *ha = arg;
+    pipeline *pl = ha->pl;
+    const pl_config *cfg = pl->cfg;
+
+    for (uint64_t seq = 0; seq < pl->total_chunks; seq++) {
+        slot *s = &pl->slots[seq % cfg->chunk_count];
+        di_mutex_lock(pl->lock);
+        for (;;) {
+            if (pl->stop || seq > pl->limit_seq) {
+                di_mutex_unlock(pl->lock);
+                return;
+            }
+            bool ready = pl->read_count > seq && (!cfg->hash_target_data || s->target_done);
+            if (ready) break;
+            di_cond_wait(pl->changed, pl->lock);
+        }
+        di_mutex_unlock(pl->lock);
+
+        const unsigned char *bytes = cfg->hash_target_data ? s->aux : s->data;
+        bool ok = di_hasher_update(ha->hasher, bytes, s->len);
+
+        di_mutex_lock(pl->lock);
+        if (!ok) {
+            di_error error;
+            di_error_set(&error, DI_ERR_INTERNAL, "hash", cfg->source->path, 0,
+                         "the digest library failed");
+            di_error_at(&error, s->offset);
+            fail_locked(pl, &error);
+            di_mutex_unlock(pl->lock);
+            return;
+        }
+        release_locked(pl, s);
+        di_mutex_unlock(pl->lock);
+    }
+}
+
+static void free_slots(pipeline *pl)
+{
+    if (!pl->slots) return;
+    for (unsigned i = 0; i < pl->cfg->chunk_count; i++) {
+        di_aligned_free(pl->slots[i].data);
+        di_aligned_free(pl->slots[i].aux);
+    }
+    free(pl->slots);
+}
+
+static bool alloc_slots(pipeline *pl)
+{
+    const pl_config *cfg = pl->cfg;
+    pl->slots = calloc(cfg->chunk_count, sizeof *pl->slots);
+    if (!pl->slots) return false;
+    for (unsigned i = 0; i < cfg->chunk_count; i++) {
+        pl->slots[i].data = di_aligned_alloc(BUFFER_ALIGNMENT, cfg->chunk_size);
+        if (!pl->slots[i].data) return false;
+        if (cfg->mode == PL_TARGET_COMPARE) {
+            pl->slots[i].aux = di_aligned_alloc(BUFFER_ALIGNMENT, cfg->chunk_size);
+            if (!pl->slots[i].aux) return false;
+        }
+    }
+    return true;
+}
+
+di_status pl_run(const pl_config *cfg, pl_outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    pipeline pl = {.cfg = cfg, .out = out, .limit_seq = UINT64_MAX};
+    pl.total_chunks = (cfg->length + cfg->chunk_size - 1) / cfg->chunk_size;
+
+    di_thread *threads[1 + 64 + DI_HASH_COUNT];
+    unsigned thread_count = 0;
+    hasher_arg hasher_args[DI_HASH_COUNT];
+    unsigned io_threads = cfg->mode == PL_TARGET_NONE ? 0 : cfg->io_threads;
+    if (io_threads > 64) io_threads = 64;
+    if (cfg->mode != PL_TARGET_NONE && io_threads == 0) io_threads = 1;
+
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++)
+        if (cfg->hashers && cfg->hashers[i]) pl.hash_algs[pl.hasher_count++] = (di_hash_alg)i;
+
+    pl.lock = di_mutex_new();
+    pl.changed = di_cond_new();
+    if (!pl.lock || !pl.changed || !alloc_slots(&pl)) {
+        di_error_set(&out->error, DI_ERR_NO_MEMORY, "allocate buffers", cfg->source->path, 0,
+                     "%u buffers of %zu bytes", cfg->chunk_count, cfg->chunk_size);
+        out->status = DI_ERR_NO_MEMORY;
+        goto out;
+    }
+
+    unsigned wanted = 1 + io_threads + pl.hasher_count;
+    for (unsigned i = 0; i < wanted; i++) {
+        di_thread *t;
+        if (i == 0) {
+            t = di_thread_start(reader_main, &pl);
+        } else if (i <= io_threads) {
+            t = di_thread_start(io_main, &pl);
+        } else {
+            hasher_arg *ha = &hasher_args[i - 1 - io_threads];
+            ha->pl = &pl;
+            ha->hasher = cfg->hashers[pl.hash_algs[i - 1 - io_threads]];
+            t = di_thread_start(hasher_main, ha);
+        }
+        if (t) threads[thread_count++] = t;
+    }
+    if (thread_count != wanted) {
+        di_error error;
+        di_error_set(&error, DI_ERR_NO_MEMORY, "start threads", cfg->source->path, 0, NULL);
+        fail(&pl, &error);
+    }
+    for (unsigned i = 0; i < thread_count; i++) di_thread_join(threads[i]);
+
+    out->target_bytes = pl.target_bytes;
+    if (out->status == DI_OK && out->mismatch) {
+        out->status = DI_ERR_MISMATCH;
+        di_error_set(&out->error, DI_ERR_MISMATCH, "verify", cfg->target->path, 0,
+                     "the device differs from the image %s", cfg->source->path);
+        di_error_at(&out->error, out->mismatch_offset);
+    }
+
+out:
+    free_slots(&pl);
+    di_cond_free(pl.changed);
+    di_mutex_free(pl.lock);
+    return out->status;
+}

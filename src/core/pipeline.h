@@ -1,0 +1,50 @@
+/* The copy pipeline: a fixed ring of sector-aligned buffers, one reader thread, a
+ * pool of target I/O threads (several writes in flight) and one hasher thread per
+ * digest, so a job runs at the speed of its slowest stage. Internal to the core. */
+#ifndef DISKIMAGER_PIPELINE_H
+#define DISKIMAGER_PIPELINE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diskimager/device.h"
+#include "diskimager/hash.h"
+#include "progress_state.h"
+
+typedef enum pl_target_mode {
+    PL_TARGET_NONE = 0,  /* only read (and hash) the source */
+    PL_TARGET_WRITE,     /* write each chunk to the target at the same offset */
+    PL_TARGET_COMPARE    /* read the target at the same offset and compare */
+} pl_target_mode;
+
+typedef struct pl_config {
+    di_device *source;        /* read from byte 0 */
+    uint64_t length;          /* payload bytes to move */
+    di_device *target;        /* NULL with PL_TARGET_NONE */
+    pl_target_mode mode;
+    bool pad_to_sector;       /* WRITE: zero-pad the last chunk to the target's sector */
+    bool hash_target_data;    /* COMPARE: hash what was read from the target */
+    di_hasher **hashers;      /* DI_HASH_COUNT entries, NULL where not wanted */
+    size_t chunk_size;        /* a multiple of both devices' sector sizes */
+    unsigned chunk_count;     /* ring size, >= 1 */
+    unsigned io_threads;      /* target I/O threads, >= 1 */
+    atomic_bool *cancel;
+    di_progress_state *progress;
+} pl_config;
+
+typedef struct pl_outcome {
+    di_status status;
+    di_error error;
+    bool mismatch;
+    uint64_t mismatch_offset;
+    uint64_t target_bytes;    /* bytes written to or read from the target, padding included */
+} pl_outcome;
+
+di_status pl_run(const pl_config *config, pl_outcome *outcome);
+
+/* Largest sector size of the two devices (or the one), the alignment of all I/O. */
+uint32_t pl_alignment(const di_device *a, const di_device *b);
+
+#endif

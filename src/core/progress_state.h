@@ -1,0 +1,32 @@
+/* The job's progress counters: written by the engine's threads, read lock-free by a
+ * UI on another thread. Internal to the core. */
+#ifndef DISKIMAGER_PROGRESS_STATE_H
+#define DISKIMAGER_PROGRESS_STATE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "diskimager/job.h"
+
+#define DI_RATE_SAMPLES 8
+
+typedef struct di_progress_state {
+    _Atomic int phase;
+    _Atomic uint64_t bytes_done;
+    _Atomic uint64_t bytes_total;
+    _Atomic uint64_t phase_start_ns;
+    _Atomic uint64_t rate_bps;     /* recent rate, bytes/s */
+    /* Sliding window behind rate_bps; touched only by the one thread that holds the
+     * pipeline's lock when it completes a chunk. */
+    uint64_t sample_ns[DI_RATE_SAMPLES];
+    uint64_t sample_bytes[DI_RATE_SAMPLES];
+    unsigned sample_next;
+} di_progress_state;
+
+void di_progress_begin_phase(di_progress_state *state, di_phase phase, uint64_t total);
+void di_progress_set_phase(di_progress_state *state, di_phase phase);
+/* Called with the pipeline's lock held, so one caller at a time. */
+void di_progress_add(di_progress_state *state, uint64_t bytes);
+void di_progress_read(const di_progress_state *state, di_progress *out);
+
+#endif

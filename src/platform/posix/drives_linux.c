@@ -1,0 +1,133 @@
+/* Drive enumeration on Linux, from sysfs: size, logical sector size, removable flag,
+ * bus, vendor and model, and the mount points of the disk and its partitions. */
+#define _GNU_SOURCE
+#include "diskimager/drives.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "mountinfo.h"
+#include "sysfs_disk.h"
+
+static bool read_line(const char *path, char *out, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    bool ok = fgets(out, (int)size, f) != NULL;
+    fclose(f);
+    if (!ok) return false;
+    size_t n = strlen(out);
+    while (n && (out[n - 1] == '\n' || out[n - 1] == ' ')) out[--n] = '\0';
+    return true;
+}
+
+static unsigned long long read_number(const char *dir, const char *name)
+{
+    char path[PATH_MAX], text[64];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return read_line(path, text, sizeof text) ? strtoull(text, NULL, 10) : 0;
+}
+
+static void describe_sysfs_disk(const char *name, di_drive_info *info)
+{
+    char dir[320], path[400], text[256], resolved[PATH_MAX];
+    snprintf(dir, sizeof dir, "/sys/block/%.255s", name);
+    snprintf(info->path, sizeof info->path, "/dev/%.255s", name);
+    info->exists = true;
+    info->is_block_device = true;
+    info->size = read_number(dir, "size") * 512ull; /* sysfs counts 512-byte units */
+    info->sector_size = (uint32_t)read_number(dir, "queue/logical_block_size");
+    const char *bus = realpath(dir, resolved) ? di_sysfs_bus_from_path(resolved) : "";
+    snprintf(info->bus, sizeof info->bus, "%s", bus);
+    info->removable = di_sysfs_is_removable(read_number(dir, "removable") != 0, bus);
+
+    char vendor[128] = "", model[128] = "";
+    snprintf(path, sizeof path, "%s/device/vendor", dir);
+    read_line(path, vendor, sizeof vendor);
+    snprintf(path, sizeof path, "%s/device/model", dir);
+    if (!read_line(path, model, sizeof model)) {
+        snprintf(path, sizeof path, "%s/device/name", dir); /* mmc cards */
+        read_line(path, model, sizeof model);
+    }
+    snprintf(info->model, sizeof info->model, "%s%s%s", vendor, vendor[0] && model[0] ? " " : "",
+             model);
+
+    unsigned maj, min;
+    snprintf(path, sizeof path, "%s/dev", dir);
+    if (read_line(path, text, sizeof text) && sscanf(text, "%u:%u", &maj, &min) == 2)
+        di_mounts_of_disk("/proc/self/mountinfo", "/sys", maj, min, info->mounts,
+                          sizeof info->mounts);
+}
+
+di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_error *error)
+{
+    *drives = NULL;
+    *count = 0;
+    DIR *d = opendir("/sys/block");
+    if (!d) return di_error_set(error, DI_ERR_OPEN, "list drives", "/sys/block", errno, NULL);
+    size_t cap = 0;
+    struct dirent *entry;
+    while ((entry = readdir(d))) {
+        const char *name = entry->d_name;
+        if (name[0] == '.' || di_sysfs_name_is_virtual(name)) continue;
+        di_drive_info info;
+        memset(&info, 0, sizeof info);
+        describe_sysfs_disk(name, &info);
+        /* An unused loop device has size 0: nothing to show. */
+        if (info.size == 0) continue;
+        if (!all && !info.removable) continue;
+        if (*count == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            di_drive_info *grown = realloc(*drives, ncap * sizeof *grown);
+            if (!grown) {
+                closedir(d);
+                free(*drives);
+                *drives = NULL;
+                *count = 0;
+                return di_error_set(error, DI_ERR_NO_MEMORY, "list drives", "/sys/block", 0, NULL);
+            }
+            *drives = grown;
+            cap = ncap;
+        }
+        (*drives)[(*count)++] = info;
+    }
+    closedir(d);
+    return DI_OK;
+}
+
+di_status di_drive_describe(const char *path, di_drive_info *info, di_error *error)
+{
+    memset(info, 0, sizeof *info);
+    snprintf(info->path, sizeof info->path, "%s", path);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT) return DI_OK; /* exists stays false */
+        return di_error_set(error, DI_ERR_OPEN, "inspect", path, errno, NULL);
+    }
+    info->exists = true;
+    if (!S_ISBLK(st.st_mode)) {
+        info->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+        return DI_OK;
+    }
+    /* /sys/dev/block/MAJ:MIN names the disk or the partition. */
+    char link[PATH_MAX], resolved[PATH_MAX];
+    snprintf(link, sizeof link, "/sys/dev/block/%u:%u", major(st.st_rdev), minor(st.st_rdev));
+    if (!realpath(link, resolved)) {
+        info->is_block_device = true;
+        return DI_OK;
+    }
+    const char *name = strrchr(resolved, '/');
+    name = name ? name + 1 : resolved;
+    char saved_path[DI_PATH_MAX];
+    snprintf(saved_path, sizeof saved_path, "%s", path);
+    describe_sysfs_disk(name, info);
+    snprintf(info->path, sizeof info->path, "%s", saved_path);
+    return DI_OK;
+}
