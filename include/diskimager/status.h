@@ -46,7 +46,9 @@ void di_error_clear(di_error *error);
  * the platform layer. detail may be NULL; it is a printf format otherwise. */
 di_status di_error_set(di_error *error, di_status status, const char *operation,
                        const char *path, int os_code, const char *detail, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+    __attribute__((format(gnu_printf, 6, 7)))
+#elif defined(__GNUC__)
     __attribute__((format(printf, 6, 7)))
 #endif
     ;

@@ -1,0 +1,253 @@
+/* Files and volumes (\\.\E:) behind the device interface. Every handle is opened
+ * overlapped so several I/O threads keep several requests in flight; devices are
+ * unbuffered and write-through, so what verify reads is what the medium holds.
+ * Physical drives, enumeration by SetupAPI and the full locking sequence come with
+ * the GUI's drive layer. */
+#include "diskimager/device.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <wchar.h>
+#include <windows.h>
+#include <winioctl.h>
+
+#include "diskimager/threads.h"
+#include "utf16.h"
+
+#define BLOCK_PARALLEL_IO 4
+#define LOCK_RETRY_MS 5000
+#define LOCK_RETRY_STEP_MS 250
+
+typedef struct win_device {
+    di_device base;
+    HANDLE handle;
+    bool locked;
+} win_device;
+
+static HANDLE handle_of(di_device *dev)
+{
+    return ((win_device *)dev)->handle;
+}
+
+/* One overlapped request, waited for on this thread; other threads run theirs. */
+static BOOL overlapped_io(HANDLE h, bool writing, void *buf, size_t len, uint64_t offset,
+                          DWORD *moved)
+{
+    OVERLAPPED ov;
+    ZeroMemory(&ov, sizeof ov);
+    ov.Offset = (DWORD)(offset & 0xFFFFFFFFu);
+    ov.OffsetHigh = (DWORD)(offset >> 32);
+    ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (!ov.hEvent) return FALSE;
+    DWORD n = len > 0x40000000u ? 0x40000000u : (DWORD)len;
+    BOOL ok = writing ? WriteFile(h, buf, n, NULL, &ov) : ReadFile(h, buf, n, NULL, &ov);
+    if (ok || GetLastError() == ERROR_IO_PENDING) ok = GetOverlappedResult(h, &ov, moved, TRUE);
+    DWORD saved = GetLastError();
+    CloseHandle(ov.hEvent);
+    SetLastError(saved);
+    return ok;
+}
+
+static di_status win_read_at(di_device *dev, void *buf, size_t len, uint64_t offset,
+                             size_t *done, di_error *error)
+{
+    DWORD n = 0;
+    *done = 0;
+    if (!overlapped_io(handle_of(dev), false, buf, len, offset, &n)) {
+        DWORD err = GetLastError();
+        if (err == ERROR_HANDLE_EOF) return DI_OK; /* reading at or past the end */
+        di_error_set(error, DI_ERR_READ, "read", dev->path, (int)err, NULL);
+        di_error_at(error, offset);
+        return DI_ERR_READ;
+    }
+    *done = n;
+    return DI_OK;
+}
+
+static di_status win_write_at(di_device *dev, const void *buf, size_t len, uint64_t offset,
+                              size_t *done, di_error *error)
+{
+    DWORD n = 0;
+    *done = 0;
+    if (!overlapped_io(handle_of(dev), true, (void *)buf, len, offset, &n)) {
+        DWORD err = GetLastError();
+        di_status st = err == ERROR_DISK_FULL || err == ERROR_HANDLE_DISK_FULL
+                           ? DI_ERR_NO_SPACE : DI_ERR_WRITE;
+        di_error_set(error, st, "write", dev->path, (int)err, NULL);
+        di_error_at(error, offset);
+        return st;
+    }
+    *done = n;
+    return DI_OK;
+}
+
+static di_status win_flush(di_device *dev, di_error *error)
+{
+    if (!FlushFileBuffers(handle_of(dev)))
+        return di_error_set(error, DI_ERR_FLUSH, "flush", dev->path, (int)GetLastError(), NULL);
+    return DI_OK;
+}
+
+static void win_after_write(di_device *dev)
+{
+    DWORD ignored;
+    /* Have Windows read the new partition table; volumes and Wine may refuse. */
+    if (dev->kind == DI_DEVICE_BLOCK)
+        DeviceIoControl(handle_of(dev), IOCTL_DISK_UPDATE_PROPERTIES, NULL, 0, NULL, 0, &ignored,
+                        NULL);
+}
+
+static void win_close(di_device *dev)
+{
+    win_device *wd = (win_device *)dev;
+    DWORD ignored;
+    if (wd->locked)
+        DeviceIoControl(wd->handle, FSCTL_UNLOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
+    CloseHandle(wd->handle);
+    free(wd);
+}
+
+static const di_device_ops win_ops = {
+    .read_at = win_read_at,
+    .write_at = win_write_at,
+    .flush = win_flush,
+    .after_write = win_after_write,
+    .close = win_close,
+};
+
+static bool is_device_path(const char *path)
+{
+    return (path[0] == '\\' || path[0] == '/') && (path[1] == '\\' || path[1] == '/') &&
+           path[2] == '.' && (path[3] == '\\' || path[3] == '/');
+}
+
+static uint64_t query_size(HANDLE h)
+{
+    GET_LENGTH_INFORMATION length;
+    DWORD got;
+    if (DeviceIoControl(h, IOCTL_DISK_GET_LENGTH_INFO, NULL, 0, &length, sizeof length, &got,
+                        NULL))
+        return (uint64_t)length.Length.QuadPart;
+    /* Where the geometry IOCTLs are missing (Wine, some card readers). */
+    LARGE_INTEGER size;
+    return GetFileSizeEx(h, &size) ? (uint64_t)size.QuadPart : 0;
+}
+
+static uint32_t query_sector_size(HANDLE h)
+{
+    DISK_GEOMETRY_EX geometry;
+    DWORD got;
+    if (DeviceIoControl(h, IOCTL_DISK_GET_DRIVE_GEOMETRY_EX, NULL, 0, &geometry,
+                        sizeof geometry, &got, NULL) &&
+        geometry.Geometry.BytesPerSector >= 512)
+        return geometry.Geometry.BytesPerSector;
+    return 512;
+}
+
+/* Windows refuses raw writes into a mounted file system's sectors: take the volume
+ * for ourselves, retrying while Explorer or an indexer lets go of it. */
+static di_status lock_volume(win_device *wd, di_error *error)
+{
+    DWORD ignored;
+    uint64_t deadline = di_now_ns() + (uint64_t)LOCK_RETRY_MS * 1000000ull;
+    while (!DeviceIoControl(wd->handle, FSCTL_LOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL)) {
+        if (di_now_ns() > deadline)
+            return di_error_set(error, DI_ERR_BUSY, "lock volume", wd->base.path,
+                                (int)GetLastError(),
+                                "close the programs and Explorer windows that use the drive");
+        Sleep(LOCK_RETRY_STEP_MS);
+    }
+    wd->locked = true;
+    /* Wine answers that dismounting is not supported; the lock is what matters. */
+    DeviceIoControl(wd->handle, FSCTL_DISMOUNT_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
+    return DI_OK;
+}
+
+static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open_options *opt,
+                             di_error *error)
+{
+    const char *path = wd->base.path;
+    if (opt->mode == DI_OPEN_CREATE)
+        return di_error_set(error, DI_ERR_USAGE, "open", path, 0,
+                            "is a device; an image is read into a file");
+    DWORD access = GENERIC_READ | (opt->mode == DI_OPEN_WRITE ? GENERIC_WRITE : 0);
+    wd->handle = CreateFileW(wpath, access, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                             OPEN_EXISTING,
+                             FILE_FLAG_NO_BUFFERING | FILE_FLAG_WRITE_THROUGH |
+                                 FILE_FLAG_OVERLAPPED,
+                             NULL);
+    if (wd->handle == INVALID_HANDLE_VALUE)
+        return di_error_set(error, DI_ERR_OPEN, "open", path, (int)GetLastError(), NULL);
+    DWORD ignored;
+    /* Lets reads and writes reach the volume's last sectors. */
+    DeviceIoControl(wd->handle, FSCTL_ALLOW_EXTENDED_DASD_IO, NULL, 0, NULL, 0, &ignored, NULL);
+    if (opt->mode == DI_OPEN_WRITE) {
+        di_status st = lock_volume(wd, error);
+        if (st != DI_OK) {
+            CloseHandle(wd->handle);
+            return st;
+        }
+    }
+    wd->base.kind = DI_DEVICE_BLOCK;
+    wd->base.size = query_size(wd->handle);
+    wd->base.sector_size = query_sector_size(wd->handle);
+    wd->base.parallel_io = BLOCK_PARALLEL_IO;
+    return DI_OK;
+}
+
+static di_status open_file(win_device *wd, const wchar_t *wpath, const di_open_options *opt,
+                           di_error *error)
+{
+    const char *path = wd->base.path;
+    DWORD attributes = GetFileAttributesW(wpath);
+    if (attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY))
+        return di_error_set(error, DI_ERR_OPEN, "open", path, 0,
+                            "is a directory, not an image file or a device");
+    DWORD access = opt->mode == DI_OPEN_READ ? GENERIC_READ : GENERIC_WRITE;
+    DWORD disposition = opt->mode == DI_OPEN_READ    ? OPEN_EXISTING
+                        : opt->mode == DI_OPEN_WRITE ? OPEN_ALWAYS
+                                                     : CREATE_ALWAYS;
+    DWORD share = FILE_SHARE_READ | (opt->mode == DI_OPEN_READ ? FILE_SHARE_WRITE : 0);
+    wd->handle = CreateFileW(wpath, access, share, NULL, disposition,
+                             FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED, NULL);
+    if (wd->handle == INVALID_HANDLE_VALUE)
+        return di_error_set(error, DI_ERR_OPEN, "open", path, (int)GetLastError(), NULL);
+    LARGE_INTEGER size;
+    if (!GetFileSizeEx(wd->handle, &size)) {
+        DWORD err = GetLastError();
+        CloseHandle(wd->handle);
+        return di_error_set(error, DI_ERR_OPEN, "query size", path, (int)err, NULL);
+    }
+    wd->base.kind = DI_DEVICE_FILE;
+    wd->base.size = (uint64_t)size.QuadPart;
+    wd->base.sector_size = opt->file_sector_size ? opt->file_sector_size : 512;
+    wd->base.parallel_io = 1;
+    return DI_OK;
+}
+
+di_status di_device_open(const char *path, const di_open_options *options, di_device **out,
+                         di_error *error)
+{
+    di_open_options defaults = {0};
+    const di_open_options *opt = options ? options : &defaults;
+    *out = NULL;
+    if (!path || !path[0]) return di_error_set(error, DI_ERR_USAGE, "open", "", 0, "no path given");
+    wchar_t *wpath = di_utf8_to_utf16(path);
+    if (!wpath) return di_error_set(error, DI_ERR_OPEN, "open", path, 0, "the path is not valid UTF-8");
+    win_device *wd = calloc(1, sizeof *wd);
+    if (!wd) {
+        free(wpath);
+        return di_error_set(error, DI_ERR_NO_MEMORY, "open", path, 0, NULL);
+    }
+    wd->base.ops = &win_ops;
+    snprintf(wd->base.path, sizeof wd->base.path, "%s", path);
+    di_status st = is_device_path(path) ? open_volume(wd, wpath, opt, error)
+                                        : open_file(wd, wpath, opt, error);
+    free(wpath);
+    if (st != DI_OK) {
+        free(wd);
+        return st;
+    }
+    *out = &wd->base;
+    return DI_OK;
+}

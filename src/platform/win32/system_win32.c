@@ -1,0 +1,74 @@
+/* OS services on Windows: the one OS error formatter, file removal, aligned buffers,
+ * the console, Ctrl-C. */
+#include "diskimager/system.h"
+
+#include <io.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <windows.h>
+
+#include "diskimager/device.h"
+#include "utf16.h"
+
+char *di_os_error_text(int code, char *out, size_t out_size)
+{
+    wchar_t *text = NULL;
+    DWORD n = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
+                                 FORMAT_MESSAGE_IGNORE_INSERTS,
+                             NULL, (DWORD)code, 0, (LPWSTR)&text, 0, NULL);
+    if (n == 0 || !text) {
+        snprintf(out, out_size, "error 0x%08lX", (unsigned long)code);
+        return out;
+    }
+    /* FormatMessage ends its text with CRLF (and often a period). */
+    while (n > 0 && (text[n - 1] == L'\r' || text[n - 1] == L'\n' || text[n - 1] == L' '))
+        text[--n] = L'\0';
+    di_utf16_to_utf8(text, out, out_size);
+    LocalFree(text);
+    return out;
+}
+
+bool di_remove_file(const char *path, di_error *error)
+{
+    wchar_t *wpath = di_utf8_to_utf16(path);
+    bool ok = wpath && DeleteFileW(wpath);
+    if (!ok) di_error_set(error, DI_ERR_WRITE, "remove", path, (int)GetLastError(), NULL);
+    free(wpath);
+    return ok;
+}
+
+void *di_aligned_alloc(size_t alignment, size_t size)
+{
+    return _aligned_malloc(size ? size : alignment, alignment);
+}
+
+void di_aligned_free(void *ptr)
+{
+    _aligned_free(ptr);
+}
+
+bool di_resolve_symlink(const char *path, char *out, size_t out_size)
+{
+    (void)path;
+    (void)out;
+    (void)out_size;
+    return false; /* device paths and image files on Windows are not followed links */
+}
+
+bool di_stdin_is_terminal(void) { return _isatty(_fileno(stdin)) != 0; }
+bool di_stderr_is_terminal(void) { return _isatty(_fileno(stderr)) != 0; }
+
+static void (*interrupt_handler)(void);
+
+static BOOL WINAPI on_console_event(DWORD event)
+{
+    (void)event;
+    if (interrupt_handler) interrupt_handler();
+    return TRUE; /* the job stops cleanly; the process exits by itself */
+}
+
+void di_on_interrupt(void (*handler)(void))
+{
+    interrupt_handler = handler;
+    SetConsoleCtrlHandler(on_console_event, TRUE);
+}
