@@ -213,6 +213,15 @@ static di_status run_pass(job_run *run, di_phase phase, di_device *source, uint6
         run->result->mismatch_offset = outcome.mismatch_offset;
     }
     if (outcome.status != DI_OK) return fail_with(run, &outcome.error);
+    if (atomic_load(&run->job->cancel)) {
+        /* Asked while the last chunk was in flight: the user still meant it, and a job
+         * that says "done" after Cancel was pressed would be a surprise. */
+        di_error error;
+        di_error_set(&error, DI_ERR_CANCELLED, di_phase_name(phase),
+                     target ? target->path : source->path, 0, "cancelled by the user");
+        di_error_at(&error, length);
+        return fail_with(run, &error);
+    }
     return DI_OK;
 }
 

@@ -1,0 +1,146 @@
+#include "fault_device.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diskimager/threads.h"
+
+typedef struct fault_device {
+    di_device base;
+    di_device *inner;
+    fault_plan *plan;
+    bool faulty; /* the role the plan injects into */
+} fault_device;
+
+static fault_device *fd_of(di_device *dev)
+{
+    return (fault_device *)dev;
+}
+
+static bool covers(const fault_plan *plan, uint64_t offset, size_t len)
+{
+    return plan->at_offset >= offset && plan->at_offset < offset + (len ? len : 1);
+}
+
+static void note_alignment(fault_device *fd, const void *buf, size_t len, uint64_t offset)
+{
+    if (fd->base.kind != DI_DEVICE_BLOCK) return;
+    uint32_t s = fd->base.sector_size;
+    if (offset % s || len % s || (uintptr_t)buf % s) __atomic_add_fetch(&fd->plan->misaligned, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Returns true when the request was answered by the fault (st and *done set). */
+static bool inject(fault_device *fd, bool writing, size_t len, uint64_t offset, size_t *done,
+                   di_status *st, di_error *error, size_t *shortened)
+{
+    fault_plan *plan = fd->plan;
+    __atomic_add_fetch(&plan->requests, 1, __ATOMIC_SEQ_CST);
+    if (!fd->faulty || plan->on_write != writing || plan->kind == FAULT_NONE) return false;
+    if (plan->kind == FAULT_SLOW) {
+        if (offset + len > plan->at_offset) di_sleep_ms(plan->delay_ms);
+        return false;
+    }
+    if (!covers(plan, offset, len)) return false;
+    unsigned already = __atomic_fetch_add(&plan->triggered, 1, __ATOMIC_SEQ_CST);
+    const char *op = writing ? "write" : "read";
+    switch (plan->kind) {
+    case FAULT_EIO:
+        *st = di_error_set(error, writing ? DI_ERR_WRITE : DI_ERR_READ, op, fd->base.path, EIO, NULL);
+        di_error_at(error, offset);
+        return true;
+    case FAULT_NO_SPACE:
+        *st = di_error_set(error, DI_ERR_NO_SPACE, op, fd->base.path, ENOSPC, NULL);
+        di_error_at(error, offset);
+        return true;
+    case FAULT_END:
+        *done = 0;
+        *st = DI_OK;
+        return true;
+    case FAULT_SHORT_ONCE:
+        if (already == 0 && len > 1) *shortened = len / 2;
+        return false;
+    case FAULT_CANCEL:
+        if (plan->job) di_job_cancel(plan->job);
+        return false;
+    default:
+        return false;
+    }
+}
+
+static di_status fault_read_at(di_device *dev, void *buf, size_t len, uint64_t offset,
+                               size_t *done, di_error *error)
+{
+    fault_device *fd = fd_of(dev);
+    di_status st = DI_OK;
+    size_t shortened = 0;
+    note_alignment(fd, buf, len, offset);
+    if (inject(fd, false, len, offset, done, &st, error, &shortened)) return st;
+    /* A short transfer at the device's sector granularity, as a real one would be. */
+    if (shortened) {
+        uint32_t s = fd->base.kind == DI_DEVICE_BLOCK ? fd->base.sector_size : 1;
+        if (shortened >= s) len = shortened / s * s;
+    }
+    return fd->inner->ops->read_at(fd->inner, buf, len, offset, done, error);
+}
+
+static di_status fault_write_at(di_device *dev, const void *buf, size_t len, uint64_t offset,
+                                size_t *done, di_error *error)
+{
+    fault_device *fd = fd_of(dev);
+    di_status st = DI_OK;
+    size_t shortened = 0;
+    note_alignment(fd, buf, len, offset);
+    if (inject(fd, true, len, offset, done, &st, error, &shortened)) return st;
+    if (shortened) {
+        uint32_t s = fd->base.kind == DI_DEVICE_BLOCK ? fd->base.sector_size : 1;
+        if (shortened >= s) len = shortened / s * s;
+    }
+    return fd->inner->ops->write_at(fd->inner, buf, len, offset, done, error);
+}
+
+static di_status fault_flush(di_device *dev, di_error *error)
+{
+    return fd_of(dev)->inner->ops->flush(fd_of(dev)->inner, error);
+}
+
+static void fault_after_write(di_device *dev)
+{
+    di_device *inner = fd_of(dev)->inner;
+    if (inner->ops->after_write) inner->ops->after_write(inner);
+}
+
+static void fault_close(di_device *dev)
+{
+    di_device_close(fd_of(dev)->inner);
+    free(dev);
+}
+
+static const di_device_ops fault_ops = {
+    .read_at = fault_read_at,
+    .write_at = fault_write_at,
+    .flush = fault_flush,
+    .after_write = fault_after_write,
+    .close = fault_close,
+};
+
+di_device *fault_wrap(di_device *inner, di_role role, void *ctx)
+{
+    fault_plan *plan = ctx;
+    bool faulty = role == plan->role;
+    if (!faulty && !(plan->block_roles & (1u << role))) return inner;
+    fault_device *fd = calloc(1, sizeof *fd);
+    if (!fd) return NULL;
+    fd->base = *inner;
+    fd->base.ops = &fault_ops;
+    fd->inner = inner;
+    fd->plan = plan;
+    fd->faulty = faulty;
+    if (plan->as_block_sector) {
+        fd->base.kind = DI_DEVICE_BLOCK;
+        fd->base.sector_size = plan->as_block_sector;
+        fd->base.parallel_io = 4;
+    }
+    if (faulty) plan->wrapped++;
+    return &fd->base;
+}

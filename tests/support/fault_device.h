@@ -1,0 +1,44 @@
+/* A device wrapped around a real one that injects one fault where a test asks: an
+ * I/O error, a short transfer, a full device, a slow device, or a cancel request.
+ * It also counts requests that break the device's alignment rules. */
+#ifndef DISKIMAGER_TEST_FAULT_DEVICE_H
+#define DISKIMAGER_TEST_FAULT_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diskimager/job.h"
+
+typedef enum fault_kind {
+    FAULT_NONE = 0,
+    FAULT_EIO,          /* the request fails with an I/O error */
+    FAULT_SHORT_ONCE,   /* the request moves half its bytes, once; the engine must go on */
+    FAULT_END,          /* reads return 0 bytes (premature end); writes accept 0 bytes */
+    FAULT_NO_SPACE,     /* the request fails with "no space left" */
+    FAULT_SLOW,         /* every request from the offset on sleeps delay_ms first */
+    FAULT_CANCEL        /* the job is asked to cancel; the request itself succeeds */
+} fault_kind;
+
+typedef struct fault_plan {
+    di_role role;       /* which of the job's devices to wrap */
+    bool on_write;      /* fault writes (true) or reads (false) */
+    fault_kind kind;
+    uint64_t at_offset; /* the first request covering this byte triggers */
+    unsigned delay_ms;
+    /* Present a regular file as a fixed-size block device with this sector size (0: no),
+     * so a file stands in for a 512e or 4Kn disk and alignment is checked. */
+    uint32_t as_block_sector;
+    /* Roles (bits 1 << role) also presented as block devices, without faults. */
+    unsigned block_roles;
+    di_job *job;        /* FAULT_CANCEL: the job to cancel */
+    /* Observed: */
+    unsigned triggered;
+    unsigned requests;
+    unsigned misaligned;     /* block-device requests not on sector boundaries */
+    unsigned wrapped;        /* devices wrapped */
+} fault_plan;
+
+/* A di_device_wrap_fn: ctx is a fault_plan. */
+di_device *fault_wrap(di_device *inner, di_role role, void *ctx);
+
+#endif

@@ -1,0 +1,50 @@
+#include "job_runner.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+#include "check.h"
+#include "diskimager/threads.h"
+#include "fault_device.h"
+
+typedef struct worker {
+    di_job *job;
+    atomic_bool done;
+} worker;
+
+static void worker_main(void *p)
+{
+    worker *w = p;
+    di_job_run(w->job);
+    atomic_store(&w->done, true);
+}
+
+di_status run_job(const di_job_spec *spec, job_outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    out->threads_before = di_process_thread_count();
+    di_job *job = di_job_new(spec);
+    CHECK(job != NULL);
+    if (!job) return DI_ERR_NO_MEMORY;
+    if (spec->wrap == fault_wrap && spec->wrap_ctx) ((fault_plan *)spec->wrap_ctx)->job = job;
+    worker w = {.job = job};
+    atomic_init(&w.done, false);
+    di_thread *t = di_thread_start(worker_main, &w);
+    CHECK(t != NULL);
+    while (!atomic_load(&w.done)) {
+        di_progress p;
+        di_job_progress(job, &p);
+        if (p.bytes_done > out->max_progress) out->max_progress = p.bytes_done;
+        if (p.bytes_total && p.bytes_done > p.bytes_total) out->progress_exceeded_total = true;
+        di_sleep_ms(2);
+    }
+    di_thread_join(t);
+    out->result = *di_job_result(job);
+    di_error_format(&out->result.error, out->message, sizeof out->message);
+    di_job_free(job);
+    out->threads_after = di_process_thread_count();
+    CHECK(out->threads_before == out->threads_after);
+    if (out->threads_before != out->threads_after)
+        fprintf(stderr, "threads before %d, after %d\n", out->threads_before, out->threads_after);
+    return out->result.status;
+}
