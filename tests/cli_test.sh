@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The diskimager CLI end to end: exit codes, coreutils-format hashes accepted by
+# md5sum -c, refusal to overwrite without --yes when there is no terminal, JSON
+# progress, partial READ output removed, Ctrl-C. Run as: cli_test.sh linux|windows CMD...
+# (for windows, CMD is the Wine wrapper and diskimager.exe).
+set -u
+mode=$1; shift
+di=("$@")
+work=$(mktemp -d "${TMPDIR:-/tmp}/di-cli.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+passed=0 failed=0
+
+ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+# Runs the CLI with no terminal on stdin; keeps stdout, stderr and the exit code.
+run() { "${di[@]}" "$@" </dev/null >out.txt 2>err.txt; code=$?; tr -d '\r' <out.txt >out; tr -d '\r' <err.txt >err; }
+
+head -c 5000007 /dev/urandom >image.img
+head -c 777 /dev/urandom >small.img
+
+run --help;                       check "help exits 0" test "$code" -eq 0
+check "help shows usage" grep -q 'diskimager write IMAGE DEVICE' out
+run;                              check "no command exits 2" test "$code" -eq 2
+run burn x y;                     check "unknown command exits 2" test "$code" -eq 2
+check "unknown command is named" grep -q "unknown command 'burn'" err
+run write image.img dev --frob;   check "unknown option exits 2" test "$code" -eq 2
+run read a b --size 12Q;          check "bad size exits 2" test "$code" -eq 2
+
+for alg in md5 sha1 sha256 sha512; do
+  run hash image.img --hash "$alg" --progress=none
+  check "hash $alg exits 0" test "$code" -eq 0
+  check "hash $alg equals ${alg}sum" test "$(cat out)" = "$(${alg}sum image.img)"
+done
+run hash image.img --hash md5 --hash sha256 --progress=none
+check "two hashes, two lines" test "$(wc -l <out)" -eq 2
+run hash image.img --progress=none
+check "md5sum -c accepts the output" md5sum -c --status out
+
+run write image.img new-device.img --hash md5 --progress=none
+check "write to a new file needs no --yes" test "$code" -eq 0
+check "write prints the image's md5" test "$(cat out)" = "$(md5sum image.img)"
+check "written file starts with the image" cmp -n 5000007 image.img new-device.img
+check "last sector zero padded" test "$(stat -c %s new-device.img)" -eq 5000192
+check "padding is zeros" test "$(tail -c 185 new-device.img | tr -d '\0' | wc -c)" -eq 0
+
+head -c 8000000 /dev/zero >device.img
+before=$(md5sum <device.img)
+run write small.img device.img
+check "overwriting without --yes and no terminal is refused" test "$code" -eq 1
+check "the refusal says why" grep -q 'no terminal.*--yes' err
+check "the refused device is unchanged" test "$(md5sum <device.img)" = "$before"
+
+run write image.img device.img --yes --verify --hash sha256 --progress=plain
+check "write --yes --verify exits 0" test "$code" -eq 0
+check "write --verify says verified" grep -q 'verified' err
+check "plain progress ends with a done line" grep -q '^done *100.0%' err
+check "sha256 printed" test "$(cat out)" = "$(sha256sum image.img)"
+
+run verify image.img device.img --progress=none
+check "verify of equal data exits 0" test "$code" -eq 0
+printf 'Z' | dd of=device.img bs=1 seek=4321000 conv=notrunc status=none
+run verify image.img device.img --progress=none
+check "verify mismatch exits 3" test "$code" -eq 3
+check "mismatch names the offset" grep -q 'at byte 4321000' err
+
+run read device.img back.img --size 5000007 --hash md5 --progress=json
+check "read exits 0" test "$code" -eq 0
+check "read wrote exactly --size bytes" test "$(stat -c %s back.img)" -eq 5000007
+check "read's md5 is the output's" test "$(cat out)" = "$(md5sum back.img)"
+check "json progress lines parse" python3 -c '
+import json, sys
+lines = [l for l in open("err") if l.startswith("{")]
+assert lines, "no json lines"
+for l in lines:
+    o = json.loads(l)
+    assert {"phase", "bytes_done", "bytes_total", "percent", "rate", "seconds_left"} <= o.keys()
+assert json.loads(lines[-1])["bytes_done"] == 5000007
+'
+
+run read device.img toobig.img --size 9000000
+check "read beyond the device exits 1" test "$code" -eq 1
+check "read beyond the device names both sizes" grep -q '9000000.*8000000' err
+check "failed read leaves no file" test ! -e toobig.img
+
+run write missing.img device.img --yes
+check "missing image exits 1" test "$code" -eq 1
+check "missing image is named" grep -q 'open failed on missing.img' err
+mkdir adir
+run hash adir
+check "a directory is refused" grep -q 'directory' err
+
+if [ "$mode" = linux ]; then
+  ln -s device.img link.img
+  run write small.img link.img --yes
+  check "a symlink target is announced" grep -q 'link.img is a symbolic link to' err
+
+  # Ctrl-C during a long read: exit 130, no partial image left behind.
+  truncate -s 64G sparse.img
+  "${di[@]}" read sparse.img partial.img --progress=none </dev/null 2>err.txt &
+  pid=$!
+  sleep 1
+  kill -INT "$pid"
+  wait "$pid"; code=$?
+  check "Ctrl-C exits 130" test "$code" -eq 130
+  check "Ctrl-C says cancelled" grep -q 'cancelled' err.txt
+  check "Ctrl-C removes the partial image" test ! -e partial.img
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The Linux block-device backend on real loop devices: 512- and 4096-byte sectors
+# (O_DIRECT with 4Kn alignment), a device smaller than the image, an image whose
+# excess tail is zeros, the --force rule for non-removable disks, and refusal of a
+# device with a mounted file system or partition. Exits 77 (skipped) with the reason
+# where loop devices cannot be used. Every device attached is detached.
+set -u
+di=$1
+skip() { echo "SKIP: $1"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "loop devices need root"
+command -v losetup >/dev/null || skip "losetup is not installed"
+[ -e /dev/loop-control ] || skip "/dev/loop-control does not exist"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/di-loop.XXXXXX")
+loops=() mounts=() made_nodes=()
+cleanup() {
+  for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done
+  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+  for n in "${made_nodes[@]}"; do rm -f "$n"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work" || exit 1
+passed=0 failed=0
+ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+run() { "$di" "$@" </dev/null >out 2>err; code=$?; }
+attach() { # FILE [SECTOR [more losetup options]] -> sets $dev (no subshell: loops+= must stick)
+  local file=$1 sector=${2:-}; shift; shift 2>/dev/null
+  dev=$(losetup -f --show ${sector:+--sector-size "$sector"} "$@" "$file") || return 1
+  loops+=("$dev")
+}
+
+truncate -s 32M probe.img
+probe=$(losetup -f --show probe.img 2>/dev/null) || skip "losetup cannot attach a loop device here"
+losetup -d "$probe"
+
+head -c 10000007 /dev/urandom >image.img
+for sector in 512 4096; do
+  head -c $((32 * 1024 * 1024)) /dev/zero | tr '\0' '\245' >"disk$sector.img"
+  attach "disk$sector.img" "$sector" || { fail "attach a $sector-byte-sector loop device"; continue; }
+  check "$sector: the kernel reports $sector-byte sectors" test "$(blockdev --getss "$dev")" -eq "$sector"
+  run write image.img "$dev" --yes
+  check "$sector: a non-removable disk needs --force" test "$code" -eq 1
+  check "$sector: the refusal says so" grep -q 'not a removable drive' err
+  run write image.img "$dev" --yes --force --verify --hash md5 --progress=none
+  check "$sector: write --verify exits 0" test "$code" -eq 0
+  [ "$code" -eq 0 ] || cat err
+  padded=$(( (10000007 + sector - 1) / sector * sector ))
+  check "$sector: the device starts with the image" cmp -n 10000007 image.img "$dev"
+  check "$sector: padded with zeros to the sector" test "$(head -c "$padded" "$dev" | tail -c $((padded - 10000007)) | tr -d '\0' | wc -c)" -eq 0
+  check "$sector: the rest untouched" test "$(tail -c +$((padded + 1)) "$dev" | tr -d '\245' | wc -c)" -eq 0
+  check "$sector: md5 equals md5sum" test "$(cut -d' ' -f1 out)" = "$(md5sum <image.img | cut -d' ' -f1)"
+  run read "$dev" back.img --size 10000007 --progress=none
+  check "$sector: read back exits 0" test "$code" -eq 0
+  check "$sector: read back equals the image" cmp image.img back.img
+  run read "$dev" whole.img --progress=none
+  check "$sector: a whole-device read is the device's size" test "$(stat -c %s whole.img)" -eq $((32 * 1024 * 1024))
+  run verify image.img "$dev" --progress=none
+  check "$sector: verify exits 0" test "$code" -eq 0
+done
+
+# A device smaller than the image.
+truncate -s 8M small.img
+attach small.img
+before=$(md5sum <"$dev")
+run write image.img "$dev" --yes --force
+check "smaller device: refused" test "$code" -eq 1
+check "smaller device: both sizes named" grep -q '10000007 bytes.*8388608 bytes' err
+check "smaller device: untouched" test "$(md5sum <"$dev")" = "$before"
+
+# An image larger than the device whose excess is zeros: written truncated.
+head -c 8000000 /dev/urandom >zt.img
+truncate -s 12M zt.img
+run write zt.img "$dev" --yes --force --verify --progress=none
+check "zero tail: written" test "$code" -eq 0
+check "zero tail: the result says so" grep -q 'all zeros and were not written' err
+check "zero tail: device holds the image's first 8 MiB" cmp -n 8388608 zt.img "$dev"
+
+# Mounted: the whole device, then a partition of a partitioned device.
+truncate -s 64M fs.img
+attach fs.img
+if mkfs.ext4 -q "$dev" 2>/dev/null && mkdir -p "$work/mnt" && mount "$dev" "$work/mnt" 2>/dev/null; then
+  mounts+=("$work/mnt")
+  run write image.img "$dev" --yes --force
+  check "mounted device: refused" test "$code" -eq 1
+  check "mounted device: the mount point is named" grep -q "mounted at $work/mnt" err
+  umount "$work/mnt"
+else
+  echo "note: cannot mount here; the mounted-device check was not run"
+fi
+if command -v sfdisk >/dev/null; then
+  truncate -s 64M parts.img
+  printf 'label: dos\n,32M,L\n,,L\n' | sfdisk -q parts.img >/dev/null
+  attach parts.img "" -P && pdev=$dev
+  # Without udev nobody creates the partition nodes: make them from sysfs.
+  part_sys=/sys/block/${pdev#/dev/}/${pdev#/dev/}p2/dev
+  if [ ! -b "${pdev}p2" ] && [ -r "$part_sys" ]; then
+    IFS=: read -r pmaj pmin <"$part_sys" && mknod "${pdev}p2" b "$pmaj" "$pmin" && made_nodes+=("${pdev}p2")
+  fi
+  if [ -n "${pdev:-}" ] && [ -b "${pdev}p2" ] && mkfs.ext4 -q "${pdev}p2" 2>/dev/null &&
+     mkdir -p "$work/mnt2" && mount "${pdev}p2" "$work/mnt2" 2>/dev/null; then
+    mounts+=("$work/mnt2")
+    run write image.img "$pdev" --yes --force
+    check "mounted partition: refused" test "$code" -eq 1
+    check "mounted partition: the mount point is named" grep -q "mounted at $work/mnt2" err
+    run list --all
+    check "list --all shows the mount point" grep -q "$work/mnt2" out
+    umount "$work/mnt2"
+  else
+    echo "note: partition devices are not created here; the mounted-partition check was not run"
+  fi
+fi
+
+run list --all
+check "list --all shows loop devices" grep -q '^/dev/loop' out
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

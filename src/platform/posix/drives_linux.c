@@ -48,7 +48,7 @@ static void describe_sysfs_disk(const char *name, di_drive_info *info)
     snprintf(info->bus, sizeof info->bus, "%s", bus);
     info->removable = di_sysfs_is_removable(read_number(dir, "removable") != 0, bus);
 
-    char vendor[128] = "", model[128] = "";
+    char vendor[48] = "", model[64] = "";
     snprintf(path, sizeof path, "%s/device/vendor", dir);
     read_line(path, vendor, sizeof vendor);
     snprintf(path, sizeof path, "%s/device/model", dir);

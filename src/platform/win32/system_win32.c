@@ -2,7 +2,6 @@
  * the console, Ctrl-C. */
 #include "diskimager/system.h"
 
-#include <io.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <windows.h>
@@ -55,8 +54,15 @@ bool di_resolve_symlink(const char *path, char *out, size_t out_size)
     return false; /* device paths and image files on Windows are not followed links */
 }
 
-bool di_stdin_is_terminal(void) { return _isatty(_fileno(stdin)) != 0; }
-bool di_stderr_is_terminal(void) { return _isatty(_fileno(stderr)) != 0; }
+/* _isatty is true for any character device, NUL included; only a console has a mode. */
+static bool is_console(DWORD which)
+{
+    DWORD mode;
+    return GetConsoleMode(GetStdHandle(which), &mode) != 0;
+}
+
+bool di_stdin_is_terminal(void) { return is_console(STD_INPUT_HANDLE); }
+bool di_stderr_is_terminal(void) { return is_console(STD_ERROR_HANDLE); }
 
 static void (*interrupt_handler)(void);
 
