@@ -75,7 +75,9 @@ typedef struct di_result {
     bool verified;               /* WRITE + verify: read back and compared equal */
     unsigned hash_mask;
     char hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX];        /* of the image */
-    char readback_hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX]; /* of what verify read back */
+    /* WRITE + verify: of what was read back from the device. Every byte of it was
+     * compared equal to the image, so these are also the image's digests (hashes). */
+    char readback_hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX];
     bool partial_removed;        /* READ: the failed job's output was deleted */
 } di_result;
 

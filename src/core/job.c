@@ -333,8 +333,12 @@ static di_status run_write(job_run *run)
     di_size_plan plan;
     if (open_device(run, spec->source_path, DI_OPEN_READ, DI_ROLE_SOURCE, &run->source) ||
         open_device(run, spec->target_path, DI_OPEN_WRITE, DI_ROLE_TARGET, &run->target) ||
-        plan_image_on_target(run, &plan) || start_hashers(run))
+        plan_image_on_target(run, &plan))
         return result->status;
+    /* With verify, the digest is taken from what is read back (every byte of which is
+     * compared with the image), so the image is hashed once, in the pass that reads
+     * the device, and the write pass runs at the device's speed, not the digest's. */
+    if (!spec->verify_after_write && start_hashers(run)) return result->status;
 
     result->image_bytes = run->source->size;
     result->padded = plan.padded;
@@ -343,10 +347,12 @@ static di_status run_write(job_run *run)
         flush_target(run))
         return result->status;
     if (run->target->ops->after_write) run->target->ops->after_write(run->target);
-    if (result->truncated) hash_zeros(run, plan.tail_length);
-    finish_hashers(run, result->hashes);
+    if (!spec->verify_after_write) {
+        if (result->truncated) hash_zeros(run, plan.tail_length);
+        finish_hashers(run, result->hashes);
+        return DI_OK;
+    }
 
-    if (!spec->verify_after_write) return DI_OK;
     /* Read back through a fresh unbuffered handle, so what is compared is what the
      * medium holds, not what a cache remembers. */
     di_device_close(run->target);
@@ -361,6 +367,7 @@ static di_status run_write(job_run *run)
     result->device_bytes = written;
     if (result->truncated) hash_zeros(run, plan.tail_length);
     finish_hashers(run, result->readback_hashes);
+    memcpy(result->hashes, result->readback_hashes, sizeof result->hashes);
     result->verified = true;
     return DI_OK;
 }
