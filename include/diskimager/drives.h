@@ -16,7 +16,9 @@ typedef struct di_drive_info {
     char mounts[DI_TEXT_MAX];   /* mount points or drive letters, comma separated */
     uint64_t size;
     uint32_t sector_size;
+    char label[256];            /* one line for a drive list, UTF-8 */
     bool removable;             /* removable media or a USB/SD/MMC bus */
+    bool system;                /* holds the running system: never written */
     bool is_block_device;       /* false for a regular file */
     bool exists;
 } di_drive_info;

@@ -1,15 +1,168 @@
-/* Drives on Windows, for now by drive letter: removable volumes as \\.\X:. The
- * physical-disk enumeration (SetupAPI, storage properties, volume extents) comes with
- * the GUI's drive layer. */
+/* Drives on Windows: physical disks (\\.\PhysicalDriveN) with their bus, model, size,
+ * sector size and the volumes and letters on them, the system disk left out; and,
+ * where that route is missing (Wine, old systems), removable lettered volumes (\\.\E:)
+ * that no listed disk already covers. The decisions live in disk_facts.c. */
 #include "diskimager/drives.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 #include <windows.h>
 #include <winioctl.h>
 
+#include "disk_facts.h"
+#include "diskimager/units.h"
 #include "utf16.h"
+#include "win_disks.h"
+
+#define MAX_DISKS 64
+#define MAX_VOLUMES 64
+
+static HANDLE open_for_query(const wchar_t *path)
+{
+    /* No access rights: enough for the query IOCTLs, and needs no administrator. */
+    return CreateFileW(path, 0, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
+}
+
+static bool query_disk(uint32_t number, di_disk_facts *disk)
+{
+    wchar_t path[64];
+    swprintf(path, 64, L"\\\\.\\PhysicalDrive%u", (unsigned)number);
+    HANDLE h = open_for_query(path);
+    if (h == INVALID_HANDLE_VALUE) return false;
+    memset(disk, 0, sizeof *disk);
+    disk->number = number;
+    STORAGE_PROPERTY_QUERY query;
+    memset(&query, 0, sizeof query);
+    query.PropertyId = StorageDeviceProperty;
+    query.QueryType = PropertyStandardQuery;
+    uint8_t buf[1024];
+    DWORD got = 0;
+    bool ok = DeviceIoControl(h, IOCTL_STORAGE_QUERY_PROPERTY, &query, sizeof query, buf,
+                              sizeof buf, &got, NULL) &&
+              di_parse_storage_descriptor(buf, got, &disk->storage);
+    if (ok && DeviceIoControl(h, IOCTL_DISK_GET_DRIVE_GEOMETRY_EX, NULL, 0, buf, sizeof buf, &got,
+                              NULL))
+        di_parse_geometry_ex(buf, got, &disk->size, &disk->sector_size);
+    GET_LENGTH_INFORMATION length;
+    if (ok && DeviceIoControl(h, IOCTL_DISK_GET_LENGTH_INFO, NULL, 0, &length, sizeof length, &got,
+                              NULL))
+        disk->size = (uint64_t)length.Length.QuadPart;
+    if (!disk->sector_size) disk->sector_size = 512;
+    CloseHandle(h);
+    return ok && disk->size > 0;
+}
+
+/* "\\?\Volume{...}\" -> the NT device name "\Device\HarddiskVolume3". */
+static bool volume_device_name(const wchar_t *volume, wchar_t *out, DWORD size)
+{
+    wchar_t name[MAX_PATH];
+    size_t n = wcslen(volume);
+    if (n < 5 || n >= MAX_PATH) return false;
+    wcscpy(name, volume + 4);
+    name[n - 5] = L'\0'; /* drop "\\?\" and the trailing backslash */
+    return QueryDosDeviceW(name, out, size) != 0;
+}
+
+static bool read_registry_string(HKEY root, const wchar_t *key, const wchar_t *value,
+                                 wchar_t *out, DWORD bytes)
+{
+    DWORD type = 0;
+    LSTATUS st = RegGetValueW(root, key, value, RRF_RT_REG_SZ | RRF_RT_REG_MULTI_SZ, &type, out,
+                              &bytes);
+    return st == ERROR_SUCCESS;
+}
+
+/* Letters of volumes holding a page file, from the list Windows keeps of them. */
+static void page_file_letters(char *letters, size_t size)
+{
+    wchar_t files[2048];
+    letters[0] = '\0';
+    if (!read_registry_string(HKEY_LOCAL_MACHINE,
+                              L"SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Memory Management",
+                              L"ExistingPageFiles", files, sizeof files))
+        return;
+    /* Entries like "\??\C:\pagefile.sys", NUL-separated. */
+    for (const wchar_t *p = files; *p; p += wcslen(p) + 1) {
+        const wchar_t *colon = wcschr(p, L':');
+        if (colon && colon > p && strlen(letters) + 1 < size) {
+            size_t n = strlen(letters);
+            letters[n] = (char)towupper(colon[-1]);
+            letters[n + 1] = '\0';
+        }
+    }
+}
+
+static void query_volume(const wchar_t *volume, const wchar_t *windows_volume,
+                         const wchar_t *boot_device, const char *page_letters,
+                         di_volume_facts *facts)
+{
+    memset(facts, 0, sizeof *facts);
+    wchar_t paths[1024];
+    DWORD got = 0;
+    if (GetVolumePathNamesForVolumeNameW(volume, paths, 1024, &got)) {
+        for (const wchar_t *p = paths; *p; p += wcslen(p) + 1) {
+            if (p[1] == L':' && p[2] == L'\\' && p[3] == L'\0') {
+                size_t n = strlen(facts->letters);
+                if (n < DI_MAX_LETTERS) facts->letters[n] = (char)towupper(p[0]);
+            }
+        }
+    }
+    facts->holds_windows = _wcsicmp(volume, windows_volume) == 0;
+    wchar_t device[MAX_PATH];
+    facts->is_boot = boot_device[0] && volume_device_name(volume, device, MAX_PATH) &&
+                     _wcsicmp(device, boot_device) == 0;
+    for (const char *l = facts->letters; *l; l++)
+        if (strchr(page_letters, *l)) facts->has_page_file = true;
+
+    wchar_t handle_path[MAX_PATH];
+    size_t n = wcslen(volume);
+    if (n >= MAX_PATH) return;
+    wcscpy(handle_path, volume);
+    if (n && handle_path[n - 1] == L'\\') handle_path[n - 1] = L'\0';
+    HANDLE h = open_for_query(handle_path);
+    if (h == INVALID_HANDLE_VALUE) return;
+    uint8_t buf[8 + 24 * 8];
+    if (DeviceIoControl(h, IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS, NULL, 0, buf, sizeof buf, &got,
+                        NULL)) {
+        int count = di_parse_disk_extents(buf, got, facts->extents, 8);
+        facts->extent_count = count > 8 ? 8 : (count < 0 ? 0 : count);
+    }
+    CloseHandle(h);
+}
+
+int di_win_enumerate(di_disk_facts *disks, int max_disks, di_volume_facts *volumes,
+                     int max_volumes, int *volume_count)
+{
+    int disk_count = 0;
+    for (uint32_t n = 0; n < MAX_DISKS && disk_count < max_disks; n++)
+        if (query_disk(n, &disks[disk_count])) disk_count++;
+
+    wchar_t windows_dir[MAX_PATH], mount[MAX_PATH], windows_volume[MAX_PATH] = L"";
+    if (GetWindowsDirectoryW(windows_dir, MAX_PATH) &&
+        GetVolumePathNameW(windows_dir, mount, MAX_PATH))
+        GetVolumeNameForVolumeMountPointW(mount, windows_volume, MAX_PATH);
+    wchar_t boot_device[MAX_PATH] = L"";
+    read_registry_string(HKEY_LOCAL_MACHINE, L"SYSTEM\\Setup", L"SystemPartition", boot_device,
+                         sizeof boot_device);
+    char page_letters[DI_MAX_LETTERS + 1];
+    page_file_letters(page_letters, sizeof page_letters);
+
+    *volume_count = 0;
+    wchar_t volume[MAX_PATH];
+    HANDLE find = FindFirstVolumeW(volume, MAX_PATH);
+    if (find != INVALID_HANDLE_VALUE) {
+        do {
+            if (*volume_count >= max_volumes) break;
+            query_volume(volume, windows_volume, boot_device, page_letters,
+                         &volumes[(*volume_count)++]);
+        } while (FindNextVolumeW(find, volume, MAX_PATH));
+        FindVolumeClose(find);
+    }
+    di_map_volumes_to_disks(disks, disk_count, volumes, *volume_count);
+    return disk_count;
+}
 
 static uint64_t volume_size(const wchar_t *device)
 {
@@ -28,35 +181,86 @@ static uint64_t volume_size(const wchar_t *device)
     return size;
 }
 
-static void describe_letter(wchar_t letter, UINT type, di_drive_info *info)
+static void describe_disk(const di_disk_facts *disk, di_drive_info *info)
+{
+    memset(info, 0, sizeof *info);
+    snprintf(info->path, sizeof info->path, "\\\\.\\PhysicalDrive%u", (unsigned)disk->number);
+    snprintf(info->model, sizeof info->model, "%s%s%s", disk->storage.vendor,
+             disk->storage.vendor[0] && disk->storage.product[0] ? " " : "", disk->storage.product);
+    snprintf(info->bus, sizeof info->bus, "%s", di_bus_name(disk->storage.bus_type));
+    for (const char *l = disk->letters; *l; l++) {
+        size_t n = strlen(info->mounts);
+        snprintf(info->mounts + n, sizeof info->mounts - n, "%s%c:", n ? ", " : "", *l);
+    }
+    info->size = disk->size;
+    info->sector_size = disk->sector_size;
+    info->removable = di_disk_offer_for(disk) == DI_OFFER_REMOVABLE;
+    info->system = disk->system;
+    info->is_block_device = true;
+    info->exists = true;
+    di_disk_label(disk, info->label, sizeof info->label);
+}
+
+static void describe_letter(char letter, UINT type, di_drive_info *info)
 {
     wchar_t device[8] = L"\\\\.\\X:";
-    device[4] = letter;
+    device[4] = (wchar_t)letter;
     memset(info, 0, sizeof *info);
-    snprintf(info->path, sizeof info->path, "\\\\.\\%c:", (char)letter);
-    snprintf(info->mounts, sizeof info->mounts, "%c:", (char)letter);
+    snprintf(info->path, sizeof info->path, "\\\\.\\%c:", letter);
+    snprintf(info->mounts, sizeof info->mounts, "%c:", letter);
     info->exists = true;
     info->is_block_device = true;
     info->removable = type == DRIVE_REMOVABLE;
     info->sector_size = 512;
     info->size = volume_size(device);
+    char size[32];
+    snprintf(info->label, sizeof info->label, "%c: \xC2\xB7 %s drive \xC2\xB7 %s", letter,
+             info->removable ? "removable" : "fixed",
+             di_format_size(info->size, size, sizeof size));
+}
+
+static bool letter_on_listed_disk(char letter, const di_disk_facts *disks, int count)
+{
+    for (int d = 0; d < count; d++)
+        if (strchr(disks[d].letters, letter)) return true;
+    return false;
 }
 
 di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_error *error)
 {
-    (void)error;
-    *drives = calloc(26, sizeof **drives);
     *count = 0;
-    if (!*drives) return di_error_set(error, DI_ERR_NO_MEMORY, "list drives", "", 0, NULL);
+    di_disk_facts *disks = calloc(MAX_DISKS, sizeof *disks);
+    di_volume_facts *volumes = calloc(MAX_VOLUMES, sizeof *volumes);
+    *drives = calloc(MAX_DISKS + 26, sizeof **drives);
+    if (!disks || !volumes || !*drives) {
+        free(disks);
+        free(volumes);
+        free(*drives);
+        *drives = NULL;
+        return di_error_set(error, DI_ERR_NO_MEMORY, "list drives", "", 0, NULL);
+    }
+    int volume_count = 0;
+    int disk_count = di_win_enumerate(disks, MAX_DISKS, volumes, MAX_VOLUMES, &volume_count);
+    for (int d = 0; d < disk_count; d++) {
+        di_disk_offer offer = di_disk_offer_for(&disks[d]);
+        if (offer == DI_OFFER_NEVER || (offer == DI_OFFER_FIXED && !all)) continue;
+        describe_disk(&disks[d], &(*drives)[(*count)++]);
+    }
+    /* The fallback route: lettered volumes that no physical disk accounts for. */
+    wchar_t windows_dir[MAX_PATH];
+    char windows_letter = GetWindowsDirectoryW(windows_dir, MAX_PATH) ? (char)towupper(windows_dir[0]) : 0;
     DWORD mask = GetLogicalDrives();
     for (int i = 0; i < 26; i++) {
-        if (!(mask & (1u << i))) continue;
-        wchar_t root[4] = L"X:\\";
-        root[0] = (wchar_t)(L'A' + i);
+        char letter = (char)('A' + i);
+        if (!(mask & (1u << i)) || letter == windows_letter) continue;
+        wchar_t root[4] = {(wchar_t)letter, L':', L'\\', 0};
         UINT type = GetDriveTypeW(root);
         if (type != DRIVE_REMOVABLE && !(all && type == DRIVE_FIXED)) continue;
-        describe_letter(root[0], type, &(*drives)[(*count)++]);
+        if (letter_on_listed_disk(letter, disks, disk_count)) continue;
+        describe_letter(letter, type, &(*drives)[(*count)++]);
     }
+    free(disks);
+    free(volumes);
     return DI_OK;
 }
 
@@ -64,15 +268,33 @@ di_status di_drive_describe(const char *path, di_drive_info *info, di_error *err
 {
     memset(info, 0, sizeof *info);
     snprintf(info->path, sizeof info->path, "%s", path);
-    /* \\.\X: is a volume; anything else is a file. */
+    unsigned number;
+    if (sscanf(path, "\\\\.\\PhysicalDrive%u", &number) == 1 ||
+        sscanf(path, "\\\\.\\PHYSICALDRIVE%u", &number) == 1) {
+        di_disk_facts *disks = calloc(MAX_DISKS, sizeof *disks);
+        di_volume_facts *volumes = calloc(MAX_VOLUMES, sizeof *volumes);
+        int vc = 0, dc = disks && volumes ? di_win_enumerate(disks, MAX_DISKS, volumes, MAX_VOLUMES, &vc) : 0;
+        di_status st = di_error_set(error, DI_ERR_OPEN, "inspect", path, 0, "no such disk");
+        for (int d = 0; d < dc; d++) {
+            if (disks[d].number != number) continue;
+            describe_disk(&disks[d], info);
+            snprintf(info->path, sizeof info->path, "%s", path);
+            st = DI_OK;
+        }
+        free(disks);
+        free(volumes);
+        return st;
+    }
     if (strlen(path) == 6 && path[0] == '\\' && path[1] == '\\' && path[2] == '.' &&
         path[3] == '\\' && path[5] == ':') {
-        wchar_t root[4] = L"X:\\";
-        root[0] = (wchar_t)(unsigned char)path[4];
+        wchar_t root[4] = {(wchar_t)(unsigned char)path[4], L':', L'\\', 0};
         UINT type = GetDriveTypeW(root);
         if (type == DRIVE_NO_ROOT_DIR || type == DRIVE_UNKNOWN)
             return di_error_set(error, DI_ERR_OPEN, "inspect", path, 0, "no such drive");
-        describe_letter(root[0], type, info);
+        describe_letter((char)towupper(root[0]), type, info);
+        wchar_t windows_dir[MAX_PATH];
+        if (GetWindowsDirectoryW(windows_dir, MAX_PATH) && towupper(windows_dir[0]) == towupper(root[0]))
+            info->system = true;
         snprintf(info->path, sizeof info->path, "%s", path);
         return DI_OK;
     }

@@ -1,0 +1,165 @@
+/* Pure: parses little-endian structures by their documented offsets, so the same
+ * code runs in the Linux test build and the Windows one. */
+#include "disk_facts.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "diskimager/units.h"
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/* Copies the NUL-terminated string at offset (0: none), trimming spaces, which USB
+ * bridges pad vendor and product fields with. */
+static void take_string(const uint8_t *buf, size_t len, uint32_t offset, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (offset == 0 || offset >= len || size == 0) return;
+    size_t n = 0;
+    const uint8_t *p = buf + offset;
+    while (*p == ' ' && p < buf + len) p++;
+    while (p < buf + len && *p && n + 1 < size) out[n++] = (char)*p++;
+    while (n > 0 && out[n - 1] == ' ') n--;
+    out[n] = '\0';
+}
+
+bool di_parse_storage_descriptor(const uint8_t *buf, size_t len, di_storage_info *out)
+{
+    /* Version, Size, DeviceType, DeviceTypeModifier, RemovableMedia, CommandQueueing,
+     * VendorIdOffset(12), ProductIdOffset(16), ProductRevisionOffset(20),
+     * SerialNumberOffset(24), BusType(28), RawPropertiesLength(32), raw(36). */
+    memset(out, 0, sizeof *out);
+    if (!buf || len < 36) return false;
+    uint32_t size = le32(buf + 4);
+    if (size < 36) return false;
+    if (size < len) len = size;
+    out->removable_media = buf[10] != 0;
+    out->bus_type = le32(buf + 28);
+    take_string(buf, len, le32(buf + 12), out->vendor, sizeof out->vendor);
+    take_string(buf, len, le32(buf + 16), out->product, sizeof out->product);
+    take_string(buf, len, le32(buf + 24), out->serial, sizeof out->serial);
+    return true;
+}
+
+const char *di_bus_name(unsigned bus)
+{
+    switch (bus) {
+    case DI_BUS_USB: return "usb";
+    case DI_BUS_SD: return "sd";
+    case DI_BUS_MMC: return "mmc";
+    case DI_BUS_SATA: return "sata";
+    case DI_BUS_ATA: return "ata";
+    case DI_BUS_NVME: return "nvme";
+    case DI_BUS_SCSI: return "scsi";
+    case DI_BUS_SAS: return "sas";
+    case DI_BUS_RAID: return "raid";
+    case DI_BUS_VIRTUAL:
+    case DI_BUS_FILE_BACKED_VIRTUAL: return "virtual";
+    case DI_BUS_SPACES: return "spaces";
+    default: return "";
+    }
+}
+
+int di_parse_disk_extents(const uint8_t *buf, size_t len, di_disk_extent *extents, int max)
+{
+    /* NumberOfDiskExtents(0), then DISK_EXTENT[] from 8, 24 bytes each:
+     * DiskNumber(0), StartingOffset(8), ExtentLength(16). */
+    if (!buf || len < 8) return -1;
+    uint32_t count = le32(buf);
+    if (count > 4096 || 8 + (size_t)count * 24 > len) return -1;
+    for (uint32_t i = 0; i < count && (int)i < max; i++) {
+        const uint8_t *e = buf + 8 + (size_t)i * 24;
+        extents[i].disk_number = le32(e);
+        extents[i].offset = le64(e + 8);
+        extents[i].length = le64(e + 16);
+    }
+    return (int)count;
+}
+
+bool di_parse_geometry_ex(const uint8_t *buf, size_t len, uint64_t *size, uint32_t *sector)
+{
+    /* DISK_GEOMETRY: Cylinders(0), MediaType(8), TracksPerCylinder(12),
+     * SectorsPerTrack(16), BytesPerSector(20); then DiskSize(24). */
+    if (!buf || len < 32) return false;
+    uint32_t bytes_per_sector = le32(buf + 20);
+    /* Only powers of two from 512 to 64 KiB are real logical sectors. */
+    if (bytes_per_sector < 512 || bytes_per_sector > 65536 ||
+        (bytes_per_sector & (bytes_per_sector - 1)))
+        return false;
+    *sector = bytes_per_sector;
+    *size = le64(buf + 24);
+    return true;
+}
+
+static void add_letters(char *set, const char *letters)
+{
+    for (const char *l = letters; *l; l++) {
+        if (strchr(set, *l)) continue;
+        size_t n = strlen(set);
+        if (n >= DI_MAX_LETTERS) return;
+        /* Keep them sorted, as Explorer lists them. */
+        size_t at = n;
+        while (at > 0 && set[at - 1] > *l) at--;
+        memmove(set + at + 1, set + at, n - at + 1);
+        set[at] = *l;
+    }
+}
+
+void di_map_volumes_to_disks(di_disk_facts *disks, int disk_count,
+                             const di_volume_facts *volumes, int volume_count)
+{
+    for (int d = 0; d < disk_count; d++) {
+        disks[d].letters[0] = '\0';
+        disks[d].volume_count = 0;
+        disks[d].system = false;
+    }
+    for (int v = 0; v < volume_count; v++) {
+        const di_volume_facts *vol = &volumes[v];
+        bool system = vol->holds_windows || vol->is_boot || vol->has_page_file;
+        for (int d = 0; d < disk_count; d++) {
+            bool on_disk = false;
+            for (int e = 0; e < vol->extent_count && e < 8; e++)
+                if (vol->extents[e].disk_number == disks[d].number) on_disk = true;
+            if (!on_disk) continue;
+            disks[d].volume_count++;
+            add_letters(disks[d].letters, vol->letters);
+            if (system) disks[d].system = true;
+        }
+    }
+}
+
+di_disk_offer di_disk_offer_for(const di_disk_facts *disk)
+{
+    if (disk->system) return DI_OFFER_NEVER;
+    unsigned bus = disk->storage.bus_type;
+    if (disk->storage.removable_media || bus == DI_BUS_USB || bus == DI_BUS_SD ||
+        bus == DI_BUS_MMC)
+        return DI_OFFER_REMOVABLE;
+    return DI_OFFER_FIXED;
+}
+
+char *di_disk_label(const di_disk_facts *disk, char *out, size_t out_size)
+{
+    char size[32], model[130], letters[DI_MAX_LETTERS * 4 + 1] = "";
+    const di_storage_info *s = &disk->storage;
+    snprintf(model, sizeof model, "%s%s%s", s->vendor, s->vendor[0] && s->product[0] ? " " : "",
+             s->product);
+    for (const char *l = disk->letters; *l; l++) {
+        size_t n = strlen(letters);
+        snprintf(letters + n, sizeof letters - n, "%s%c:", n ? ", " : "", *l);
+    }
+    /* U+00B7 MIDDLE DOT between the parts, in UTF-8. */
+    snprintf(out, out_size, "Disk %u \xC2\xB7 %s \xC2\xB7 %s \xC2\xB7 %s%s", (unsigned)disk->number,
+             model[0] ? model : "unknown model", di_format_size(disk->size, size, sizeof size),
+             letters[0] ? letters : "no letter",
+             di_disk_offer_for(disk) == DI_OFFER_FIXED ? " \xC2\xB7 fixed disk" : "");
+    return out;
+}

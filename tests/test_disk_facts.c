@@ -1,0 +1,237 @@
+/* The Windows drive layer's decisions, fed with the structures Windows returns, laid
+ * out byte for byte as winioctl.h documents them: a USB stick, an SD reader, the NVMe
+ * system disk, a multi-partition stick and a volume spanning two disks. Runs natively
+ * and under Wine. */
+#include <stdint.h>
+
+#include "check.h"
+#include "platform/win32/disk_facts.h"
+
+/* STORAGE_DEVICE_DESCRIPTOR: a SanDisk Cruzer Blade USB stick (BusTypeUsb, removable) */
+static const uint8_t usb_stick_descriptor[] = {
+    0x28, 0x00, 0x00, 0x00, 0x5c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x28, 0x00, 0x00,
+    0x00, 0x31, 0x00, 0x00, 0x00, 0x42, 0x00, 0x00, 0x00, 0x47, 0x00, 0x00, 0x00, 0x07, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x53, 0x61, 0x6e, 0x44, 0x69,
+    0x73, 0x6b, 0x20, 0x00, 0x43, 0x72, 0x75, 0x7a, 0x65, 0x72, 0x20, 0x42, 0x6c, 0x61, 0x64,
+    0x65, 0x20, 0x20, 0x20, 0x20, 0x00, 0x31, 0x2e, 0x30, 0x30, 0x00, 0x34, 0x43, 0x35, 0x33,
+    0x30, 0x30, 0x30, 0x31, 0x32, 0x33, 0x30, 0x34, 0x31, 0x32, 0x31, 0x30, 0x39, 0x34, 0x37,
+    0x34, 0x00
+};
+/* STORAGE_DEVICE_DESCRIPTOR: a built-in SD card reader (BusTypeSd), no vendor */
+static const uint8_t sd_reader_descriptor[] = {
+    0x28, 0x00, 0x00, 0x00, 0x31, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x28, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0c, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x53, 0x44, 0x20, 0x20, 0x43,
+    0x61, 0x72, 0x64, 0x00
+};
+/* STORAGE_DEVICE_DESCRIPTOR: the NVMe disk Windows runs from (BusTypeNvme, fixed) */
+static const uint8_t nvme_system_descriptor[] = {
+    0x28, 0x00, 0x00, 0x00, 0x5e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x28, 0x00, 0x00, 0x00, 0x45, 0x00, 0x00, 0x00, 0x4e, 0x00, 0x00, 0x00, 0x11, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x53, 0x61, 0x6d, 0x73, 0x75,
+    0x6e, 0x67, 0x20, 0x53, 0x53, 0x44, 0x20, 0x39, 0x37, 0x30, 0x20, 0x45, 0x56, 0x4f, 0x20,
+    0x50, 0x6c, 0x75, 0x73, 0x20, 0x31, 0x54, 0x42, 0x00, 0x32, 0x42, 0x32, 0x51, 0x45, 0x58,
+    0x4d, 0x37, 0x00, 0x53, 0x34, 0x45, 0x57, 0x4e, 0x58, 0x30, 0x52, 0x31, 0x32, 0x33, 0x34,
+    0x35, 0x36, 0x41, 0x00
+};
+/* STORAGE_DEVICE_DESCRIPTOR: a Kingston USB stick reporting fixed media (BusTypeUsb) */
+static const uint8_t multi_partition_descriptor[] = {
+    0x28, 0x00, 0x00, 0x00, 0x47, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x28, 0x00, 0x00,
+    0x00, 0x31, 0x00, 0x00, 0x00, 0x42, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x4b, 0x69, 0x6e, 0x67, 0x73,
+    0x74, 0x6f, 0x6e, 0x00, 0x44, 0x61, 0x74, 0x61, 0x54, 0x72, 0x61, 0x76, 0x65, 0x6c, 0x65,
+    0x72, 0x20, 0x33, 0x2e, 0x30, 0x00, 0x50, 0x4d, 0x41, 0x50, 0x00
+};
+/* VOLUME_DISK_EXTENTS: one volume on disk 2 from 1 MiB */
+static const uint8_t usb_volume_extents[] = {
+    0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x38, 0x6e, 0x07, 0x00,
+    0x00, 0x00
+};
+/* VOLUME_DISK_EXTENTS: a spanned volume on disks 0 and 3 */
+static const uint8_t spanned_volume_extents[] = {
+    0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x60, 0xc0, 0x70, 0x74, 0x00,
+    0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x50, 0xd6, 0xdc, 0x01, 0x00, 0x00, 0x00
+};
+/* DISK_GEOMETRY_EX: 31.9 GB, 512-byte sectors */
+static const uint8_t usb_geometry_ex[] = {
+    0x28, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x00, 0x00, 0xff, 0x00, 0x00,
+    0x00, 0x3f, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x48, 0x6e, 0x07, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
+};
+/* DISK_GEOMETRY_EX: 63.9 GB, 4096-byte sectors */
+static const uint8_t sd_4kn_geometry_ex[] = {
+    0xca, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x00, 0x00, 0xff, 0x00, 0x00,
+    0x00, 0x3f, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0xa0, 0xde, 0x0e, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
+};
+
+static void parses_storage_descriptors(void)
+{
+    di_storage_info s;
+    CHECK(di_parse_storage_descriptor(usb_stick_descriptor, sizeof usb_stick_descriptor, &s));
+    CHECK_STR(s.vendor, "SanDisk");
+    CHECK_STR(s.product, "Cruzer Blade");
+    CHECK_STR(s.serial, "4C530001230412109474");
+    CHECK_U64(s.bus_type, DI_BUS_USB);
+    CHECK(s.removable_media);
+    CHECK_STR(di_bus_name(s.bus_type), "usb");
+
+    CHECK(di_parse_storage_descriptor(sd_reader_descriptor, sizeof sd_reader_descriptor, &s));
+    CHECK_STR(s.vendor, "");
+    CHECK_STR(s.product, "SD  Card");
+    CHECK_U64(s.bus_type, DI_BUS_SD);
+
+    CHECK(di_parse_storage_descriptor(nvme_system_descriptor, sizeof nvme_system_descriptor, &s));
+    CHECK_STR(s.product, "Samsung SSD 970 EVO Plus 1TB");
+    CHECK(!s.removable_media);
+    CHECK_STR(di_bus_name(s.bus_type), "nvme");
+
+    /* Truncated or lying about its size: refused, never read past the buffer. */
+    CHECK(!di_parse_storage_descriptor(usb_stick_descriptor, 20, &s));
+    uint8_t bad[sizeof usb_stick_descriptor];
+    memcpy(bad, usb_stick_descriptor, sizeof bad);
+    bad[12] = 0xff; /* vendor offset beyond the end */
+    CHECK(di_parse_storage_descriptor(bad, sizeof bad, &s));
+    CHECK_STR(s.vendor, "");
+}
+
+static void parses_extents_and_geometry(void)
+{
+    di_disk_extent e[4];
+    CHECK_U64(di_parse_disk_extents(usb_volume_extents, sizeof usb_volume_extents, e, 4), 1);
+    CHECK_U64(e[0].disk_number, 2);
+    CHECK_U64(e[0].offset, 1048576);
+    CHECK_U64(e[0].length, 31914983424ull - 1048576);
+    CHECK_U64(di_parse_disk_extents(spanned_volume_extents, sizeof spanned_volume_extents, e, 4), 2);
+    CHECK_U64(e[1].disk_number, 3);
+    CHECK(di_parse_disk_extents(spanned_volume_extents, 30, e, 4) == -1);
+    /* More extents than room: all counted, the first stored. */
+    CHECK_U64(di_parse_disk_extents(spanned_volume_extents, sizeof spanned_volume_extents, e, 1), 2);
+    CHECK_U64(e[0].disk_number, 0);
+
+    uint64_t size = 0;
+    uint32_t sector = 0;
+    CHECK(di_parse_geometry_ex(usb_geometry_ex, sizeof usb_geometry_ex, &size, &sector));
+    CHECK_U64(size, 31914983424ull);
+    CHECK_U64(sector, 512);
+    CHECK(di_parse_geometry_ex(sd_4kn_geometry_ex, sizeof sd_4kn_geometry_ex, &size, &sector));
+    CHECK_U64(sector, 4096);
+    CHECK_U64(size, 63864569856ull);
+    uint8_t odd[sizeof usb_geometry_ex];
+    memcpy(odd, usb_geometry_ex, sizeof odd);
+    odd[20] = 0x01; /* 513-byte sectors do not exist */
+    CHECK(!di_parse_geometry_ex(odd, sizeof odd, &size, &sector));
+    CHECK(!di_parse_geometry_ex(usb_geometry_ex, 16, &size, &sector));
+}
+
+/* A machine: NVMe disk 0 with Windows (C:) and a page file, disk 1 a fixed data disk
+ * (D:), disk 2 the USB stick (E:), disk 3 a multi-partition stick (F:, G: and one
+ * partition without a letter), disk 4 an SD card with no letter at all; and a volume
+ * H: spanning disks 0 and 3. */
+static int machine(di_disk_facts *disks, di_volume_facts *volumes, int *volume_count)
+{
+    memset(disks, 0, 5 * sizeof *disks);
+    memset(volumes, 0, 8 * sizeof *volumes);
+    di_parse_storage_descriptor(nvme_system_descriptor, sizeof nvme_system_descriptor, &disks[0].storage);
+    disks[1].storage.bus_type = DI_BUS_SATA;
+    snprintf(disks[1].storage.product, sizeof disks[1].storage.product, "WDC WD40EFRX");
+    di_parse_storage_descriptor(usb_stick_descriptor, sizeof usb_stick_descriptor, &disks[2].storage);
+    di_parse_storage_descriptor(multi_partition_descriptor, sizeof multi_partition_descriptor, &disks[3].storage);
+    di_parse_storage_descriptor(sd_reader_descriptor, sizeof sd_reader_descriptor, &disks[4].storage);
+    for (int i = 0; i < 5; i++) {
+        disks[i].number = (uint32_t)i;
+        disks[i].sector_size = 512;
+    }
+    disks[0].size = 1000204886016ull;
+    disks[1].size = 4000787030016ull;
+    di_parse_geometry_ex(usb_geometry_ex, sizeof usb_geometry_ex, &disks[2].size, &disks[2].sector_size);
+    disks[3].size = 30943995904ull;
+    di_parse_geometry_ex(sd_4kn_geometry_ex, sizeof sd_4kn_geometry_ex, &disks[4].size, &disks[4].sector_size);
+
+    int v = 0;
+    strcpy(volumes[v].letters, "C");
+    volumes[v].holds_windows = true;
+    volumes[v].has_page_file = true;
+    volumes[v].extent_count = 1;
+    volumes[v++].extents[0].disk_number = 0;
+    strcpy(volumes[v].letters, ""); /* the EFI system partition: the boot volume */
+    volumes[v].is_boot = true;
+    volumes[v].extent_count = 1;
+    volumes[v++].extents[0].disk_number = 0;
+    strcpy(volumes[v].letters, "D");
+    volumes[v].extent_count = 1;
+    volumes[v++].extents[0].disk_number = 1;
+    strcpy(volumes[v].letters, "E");
+    volumes[v].extent_count = di_parse_disk_extents(usb_volume_extents, sizeof usb_volume_extents, volumes[v].extents, 8);
+    v++;
+    strcpy(volumes[v].letters, "G");
+    volumes[v].extent_count = 1;
+    volumes[v++].extents[0].disk_number = 3;
+    strcpy(volumes[v].letters, "F");
+    volumes[v].extent_count = 1;
+    volumes[v++].extents[0].disk_number = 3;
+    strcpy(volumes[v].letters, "");
+    volumes[v].extent_count = 1;
+    volumes[v++].extents[0].disk_number = 3;
+    strcpy(volumes[v].letters, "H");
+    volumes[v].extent_count = di_parse_disk_extents(spanned_volume_extents, sizeof spanned_volume_extents, volumes[v].extents, 8);
+    v++;
+    *volume_count = v;
+    return 5;
+}
+
+static void maps_volumes_and_decides_what_to_offer(void)
+{
+    di_disk_facts disks[5];
+    di_volume_facts volumes[8];
+    int vc = 0;
+    int dc = machine(disks, volumes, &vc);
+    di_map_volumes_to_disks(disks, dc, volumes, vc);
+
+    CHECK(disks[0].system);
+    CHECK_STR(disks[0].letters, "CH");
+    CHECK_U64(di_disk_offer_for(&disks[0]), DI_OFFER_NEVER);
+    CHECK_U64(di_disk_offer_for(&disks[1]), DI_OFFER_FIXED);
+    CHECK_STR(disks[2].letters, "E");
+    CHECK_U64(di_disk_offer_for(&disks[2]), DI_OFFER_REMOVABLE);
+    /* Several partitions, letters sorted, the spanned volume H: included. */
+    CHECK_STR(disks[3].letters, "FGH");
+    CHECK_U64(disks[3].volume_count, 4);
+    CHECK_U64(di_disk_offer_for(&disks[3]), DI_OFFER_REMOVABLE); /* on USB though "fixed" media */
+    CHECK_STR(disks[4].letters, "");
+    CHECK_U64(di_disk_offer_for(&disks[4]), DI_OFFER_REMOVABLE);
+
+    /* A page file alone makes a disk a system disk. */
+    volumes[3].has_page_file = true;
+    di_map_volumes_to_disks(disks, dc, volumes, vc);
+    CHECK_U64(di_disk_offer_for(&disks[2]), DI_OFFER_NEVER);
+}
+
+static void labels_name_disk_model_size_and_letters(void)
+{
+    di_disk_facts disks[5];
+    di_volume_facts volumes[8];
+    int vc = 0;
+    int dc = machine(disks, volumes, &vc);
+    di_map_volumes_to_disks(disks, dc, volumes, vc);
+    char label[256];
+    CHECK_STR(di_disk_label(&disks[2], label, sizeof label),
+              "Disk 2 \xC2\xB7 SanDisk Cruzer Blade \xC2\xB7 31.9 GB \xC2\xB7 E:");
+    CHECK_STR(di_disk_label(&disks[3], label, sizeof label),
+              "Disk 3 \xC2\xB7 Kingston DataTraveler 3.0 \xC2\xB7 30.9 GB \xC2\xB7 F:, G:, H:");
+    CHECK_STR(di_disk_label(&disks[4], label, sizeof label),
+              "Disk 4 \xC2\xB7 SD  Card \xC2\xB7 63.9 GB \xC2\xB7 no letter");
+    CHECK_STR(di_disk_label(&disks[1], label, sizeof label),
+              "Disk 1 \xC2\xB7 WDC WD40EFRX \xC2\xB7 4.00 TB \xC2\xB7 D: \xC2\xB7 fixed disk");
+}
+
+static const test_case tests[] = {
+    {"parses_storage_descriptors", parses_storage_descriptors},
+    {"parses_extents_and_geometry", parses_extents_and_geometry},
+    {"maps_volumes_and_decides_what_to_offer", maps_volumes_and_decides_what_to_offer},
+    {"labels_name_disk_model_size_and_letters", labels_name_disk_model_size_and_letters},
+};
+TEST_MAIN(tests)
