@@ -8,20 +8,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <wchar.h>
+#include <wctype.h>
+#include <string.h>
 #include <windows.h>
 #include <winioctl.h>
 
 #include "diskimager/threads.h"
 #include "utf16.h"
+#include "win_disks.h"
 
 #define BLOCK_PARALLEL_IO 4
 #define LOCK_RETRY_MS 5000
 #define LOCK_RETRY_STEP_MS 250
 
+#define MAX_LOCKED_VOLUMES 32
+
 typedef struct win_device {
     di_device base;
     HANDLE handle;
     bool locked;
+    /* A physical disk's volumes, locked and dismounted for as long as we write. */
+    HANDLE volume_locks[MAX_LOCKED_VOLUMES];
+    int volume_lock_count;
 } win_device;
 
 static HANDLE handle_of(di_device *dev)
@@ -46,6 +54,32 @@ static BOOL overlapped_io(HANDLE h, bool writing, void *buf, size_t len, uint64_
     CloseHandle(ov.hEvent);
     SetLastError(saved);
     return ok;
+}
+
+/* Takes a volume for ourselves, retrying while Explorer, an indexer or an antivirus
+ * lets go of it; then dismounts it so Windows forgets its cached file system. */
+static bool lock_and_dismount(HANDLE volume, DWORD *error)
+{
+    DWORD ignored;
+    uint64_t deadline = di_now_ns() + (uint64_t)LOCK_RETRY_MS * 1000000ull;
+    while (!DeviceIoControl(volume, FSCTL_LOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL)) {
+        *error = GetLastError();
+        if (di_now_ns() > deadline) return false;
+        Sleep(LOCK_RETRY_STEP_MS);
+    }
+    /* Wine answers that dismounting is not supported; the lock is what matters. */
+    DeviceIoControl(volume, FSCTL_DISMOUNT_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
+    return true;
+}
+
+static void unlock_volumes(win_device *wd)
+{
+    DWORD ignored;
+    for (int i = 0; i < wd->volume_lock_count; i++) {
+        DeviceIoControl(wd->volume_locks[i], FSCTL_UNLOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
+        CloseHandle(wd->volume_locks[i]);
+    }
+    wd->volume_lock_count = 0;
 }
 
 static di_status win_read_at(di_device *dev, void *buf, size_t len, uint64_t offset,
@@ -104,6 +138,7 @@ static void win_close(di_device *dev)
     if (wd->locked)
         DeviceIoControl(wd->handle, FSCTL_UNLOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
     CloseHandle(wd->handle);
+    unlock_volumes(wd);
     free(wd);
 }
 
@@ -144,23 +179,77 @@ static uint32_t query_sector_size(HANDLE h)
     return 512;
 }
 
-/* Windows refuses raw writes into a mounted file system's sectors: take the volume
- * for ourselves, retrying while Explorer or an indexer lets go of it. */
+/* Windows refuses raw writes into a mounted file system's sectors: take the volume. */
 static di_status lock_volume(win_device *wd, di_error *error)
 {
-    DWORD ignored;
-    uint64_t deadline = di_now_ns() + (uint64_t)LOCK_RETRY_MS * 1000000ull;
-    while (!DeviceIoControl(wd->handle, FSCTL_LOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL)) {
-        if (di_now_ns() > deadline)
-            return di_error_set(error, DI_ERR_BUSY, "lock volume", wd->base.path,
-                                (int)GetLastError(),
-                                "close the programs and Explorer windows that use the drive");
-        Sleep(LOCK_RETRY_STEP_MS);
-    }
+    DWORD err = 0;
+    if (!lock_and_dismount(wd->handle, &err))
+        return di_error_set(error, DI_ERR_BUSY, "lock volume", wd->base.path, (int)err,
+                            "close the programs and Explorer windows that use the drive");
     wd->locked = true;
-    /* Wine answers that dismounting is not supported; the lock is what matters. */
-    DeviceIoControl(wd->handle, FSCTL_DISMOUNT_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
     return DI_OK;
+}
+
+/* Before writing a physical disk: refuse the system disk, then lock and dismount
+ * every volume with an extent on it (a volume spanning disks included). */
+static di_status lock_disk_volumes(win_device *wd, unsigned number, di_error *error)
+{
+    enum { MAX_DISKS = 64, MAX_VOLUMES = 64 };
+    di_disk_facts *disks = calloc(MAX_DISKS, sizeof *disks);
+    di_volume_facts *volumes = calloc(MAX_VOLUMES, sizeof *volumes);
+    di_status st = DI_OK;
+    if (!disks || !volumes) {
+        st = di_error_set(error, DI_ERR_NO_MEMORY, "open", wd->base.path, 0, NULL);
+        goto out;
+    }
+    int volume_count = 0;
+    int disk_count = di_win_enumerate(disks, MAX_DISKS, volumes, MAX_VOLUMES, &volume_count);
+    for (int d = 0; d < disk_count; d++) {
+        if (disks[d].number == number && di_disk_offer_for(&disks[d]) == DI_OFFER_NEVER) {
+            st = di_error_set(error, DI_ERR_BUSY, "open", wd->base.path, 0,
+                              "this is the system disk (it holds Windows, the boot volume or a "
+                              "page file); it is never written");
+            goto out;
+        }
+    }
+    for (int v = 0; v < volume_count; v++) {
+        bool on_disk = false;
+        for (int e = 0; e < volumes[v].extent_count; e++)
+            if (volumes[v].extents[e].disk_number == number) on_disk = true;
+        if (!on_disk) continue;
+        const char *name = volumes[v].letters[0] ? volumes[v].letters : volumes[v].path;
+        char volume_name[160];
+        snprintf(volume_name, sizeof volume_name, "%s%s", name, volumes[v].letters[0] ? ":" : "");
+        wchar_t *wpath = di_utf8_to_utf16(volumes[v].path);
+        HANDLE h = wpath ? CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE,
+                                       FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0,
+                                       NULL)
+                         : INVALID_HANDLE_VALUE;
+        free(wpath);
+        DWORD err = GetLastError();
+        if (h == INVALID_HANDLE_VALUE || wd->volume_lock_count >= MAX_LOCKED_VOLUMES ||
+            !lock_and_dismount(h, &err)) {
+            if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
+            st = di_error_set(error, DI_ERR_BUSY, "lock volume", volume_name, (int)err,
+                              "the volume on %s is in use; close the programs and Explorer "
+                              "windows that use it",
+                              wd->base.path);
+            unlock_volumes(wd);
+            goto out;
+        }
+        wd->volume_locks[wd->volume_lock_count++] = h;
+    }
+out:
+    free(disks);
+    free(volumes);
+    return st;
+}
+
+static bool is_windows_volume(const char *path)
+{
+    wchar_t windows_dir[MAX_PATH];
+    return strlen(path) == 6 && path[5] == ':' && GetWindowsDirectoryW(windows_dir, MAX_PATH) &&
+           towupper(windows_dir[0]) == towupper((wchar_t)(unsigned char)path[4]);
 }
 
 static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open_options *opt,
@@ -170,18 +259,33 @@ static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open
     if (opt->mode == DI_OPEN_CREATE)
         return di_error_set(error, DI_ERR_USAGE, "open", path, 0,
                             "is a device; an image is read into a file");
+    unsigned disk_number;
+    bool physical = sscanf(path, "\\\\.\\PhysicalDrive%u", &disk_number) == 1 ||
+                    sscanf(path, "\\\\.\\PHYSICALDRIVE%u", &disk_number) == 1;
+    if (opt->mode == DI_OPEN_WRITE) {
+        if (!physical && is_windows_volume(path))
+            return di_error_set(error, DI_ERR_BUSY, "open", path, 0,
+                                "this volume holds Windows; it is never written");
+        if (physical) {
+            di_status st = lock_disk_volumes(wd, disk_number, error);
+            if (st != DI_OK) return st;
+        }
+    }
     DWORD access = GENERIC_READ | (opt->mode == DI_OPEN_WRITE ? GENERIC_WRITE : 0);
     wd->handle = CreateFileW(wpath, access, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
                              OPEN_EXISTING,
                              FILE_FLAG_NO_BUFFERING | FILE_FLAG_WRITE_THROUGH |
                                  FILE_FLAG_OVERLAPPED,
                              NULL);
-    if (wd->handle == INVALID_HANDLE_VALUE)
-        return di_error_set(error, DI_ERR_OPEN, "open", path, (int)GetLastError(), NULL);
+    if (wd->handle == INVALID_HANDLE_VALUE) {
+        DWORD err = GetLastError();
+        unlock_volumes(wd);
+        return di_error_set(error, DI_ERR_OPEN, "open", path, (int)err, NULL);
+    }
     DWORD ignored;
     /* Lets reads and writes reach the volume's last sectors. */
     DeviceIoControl(wd->handle, FSCTL_ALLOW_EXTENDED_DASD_IO, NULL, 0, NULL, 0, &ignored, NULL);
-    if (opt->mode == DI_OPEN_WRITE) {
+    if (opt->mode == DI_OPEN_WRITE && !physical) {
         di_status st = lock_volume(wd, error);
         if (st != DI_OK) {
             CloseHandle(wd->handle);

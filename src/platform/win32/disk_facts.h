@@ -46,6 +46,7 @@ bool di_parse_geometry_ex(const uint8_t *buf, size_t len, uint64_t *size, uint32
 
 /* One volume as the enumeration saw it. */
 typedef struct di_volume_facts {
+    char path[128];                    /* \\?\Volume{GUID}, UTF-8, no trailing backslash */
     char letters[DI_MAX_LETTERS + 1];  /* "EF" for E: and F:, "" if none */
     bool holds_windows;                /* the Windows directory is on it */
     bool is_boot;                      /* the boot (system) volume */

@@ -121,6 +121,7 @@ static void query_volume(const wchar_t *volume, const wchar_t *windows_volume,
     if (n >= MAX_PATH) return;
     wcscpy(handle_path, volume);
     if (n && handle_path[n - 1] == L'\\') handle_path[n - 1] = L'\0';
+    di_utf16_to_utf8(handle_path, facts->path, sizeof facts->path);
     HANDLE h = open_for_query(handle_path);
     if (h == INVALID_HANDLE_VALUE) return;
     uint8_t buf[8 + 24 * 8];
