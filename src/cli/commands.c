@@ -89,6 +89,11 @@ static int confirm_write(const cli_args *args)
     if (di_resolve_symlink(args->second, target, sizeof target))
         fprintf(stderr, "diskimager: note: %s is a symbolic link to %s; writing %s\n",
                 args->second, target, target);
+    if (info.system) {
+        fprintf(stderr, "diskimager: refusing to write to %s: it holds the running system; "
+                        "it is never written, --force or not\n", args->second);
+        return CLI_EXIT_FAILURE;
+    }
 
     /* Writing a new or empty file loses nothing; anything else is asked about. */
     if (!info.is_block_device && (!info.exists || info.size == 0)) return CLI_EXIT_OK;

@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "diskimager/units.h"
 #include "mountinfo.h"
 #include "sysfs_disk.h"
 
@@ -58,6 +59,11 @@ static void describe_sysfs_disk(const char *name, di_drive_info *info)
     }
     snprintf(info->model, sizeof info->model, "%s%s%s", vendor, vendor[0] && model[0] ? " " : "",
              model);
+
+    char size[32];
+    snprintf(info->label, sizeof info->label, "%s \xC2\xB7 %s \xC2\xB7 %s", info->path,
+             info->model[0] ? info->model : "unknown model",
+             di_format_size(info->size, size, sizeof size));
 
     unsigned maj, min;
     snprintf(path, sizeof path, "%s/dev", dir);

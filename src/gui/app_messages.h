@@ -1,0 +1,15 @@
+/* The dialog's private messages, all in one place. The worker thread only ever posts
+ * these; it never touches a window. */
+#ifndef DISKIMAGER_GUI_APP_MESSAGES_H
+#define DISKIMAGER_GUI_APP_MESSAGES_H
+
+#include <windows.h>
+
+/* The job ended; lParam is the gui_job (see gui_job.h). */
+#define WM_APP_JOB_DONE (WM_APP + 1)
+
+/* The progress timer. */
+#define TIMER_PROGRESS 1
+#define TIMER_PROGRESS_MS 100
+
+#endif

@@ -1,0 +1,454 @@
+/* The dialog: inputs, the three jobs, confirmation before anything is overwritten,
+ * progress from the job's counters on a timer, the result from WM_APP_JOB_DONE. */
+#include "main_dialog.h"
+
+#include <commctrl.h>
+#include <dbt.h>
+#include <shellapi.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_messages.h"
+#include "diskimager/units.h"
+#include "drive_combo.h"
+#include "file_dialog.h"
+#include "gui_job.h"
+#include "platform/win32/utf16.h"
+#include "resource.h"
+#include "settings.h"
+#include "status_text.h"
+#include "taskbar.h"
+
+#ifndef DISKIMAGER_VERSION
+#define DISKIMAGER_VERSION "0.0.0"
+#endif
+#define APP_TITLE L"Win32 Disk Imager"
+#define TEXT_MAX 4096
+
+static const di_hash_alg hash_choices[] = {DI_HASH_MD5, DI_HASH_SHA1, DI_HASH_SHA256};
+static const wchar_t *const hash_labels[] = {L"MD5", L"SHA-1", L"SHA-256"};
+
+typedef struct dialog_state {
+    HWND hwnd;
+    gui_settings settings;
+    drive_list drives;
+    gui_job *job;
+    bool close_when_done;
+    bool drives_changed_during_job;
+} dialog_state;
+
+static dialog_state state;
+
+/* ---- small helpers ---- */
+
+static HWND item(int id)
+{
+    return GetDlgItem(state.hwnd, id);
+}
+
+static int message(UINT flags, const char *fmt, ...)
+{
+    char text[TEXT_MAX];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(text, sizeof text, fmt, args);
+    va_end(args);
+    wchar_t *wide = di_utf8_to_utf16(text);
+    int answer = MessageBoxW(state.hwnd, wide ? wide : L"?", APP_TITLE, flags);
+    free(wide);
+    return answer;
+}
+
+static void set_status(const char *fmt, ...)
+{
+    char text[TEXT_MAX];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(text, sizeof text, fmt, args);
+    va_end(args);
+    wchar_t *wide = di_utf8_to_utf16(text);
+    SetDlgItemTextW(state.hwnd, IDC_STATUS, wide ? wide : L"");
+    free(wide);
+}
+
+static void get_text_utf8(int id, char *out, size_t size)
+{
+    wchar_t wide[DI_PATH_MAX];
+    GetDlgItemTextW(state.hwnd, id, wide, DI_PATH_MAX);
+    /* People paste paths in quotes from Explorer's "Copy as path". */
+    wchar_t *start = wide;
+    size_t n = wcslen(start);
+    while (n && (start[n - 1] == L' ' || start[n - 1] == L'"')) start[--n] = L'\0';
+    while (*start == L' ' || *start == L'"') start++;
+    di_utf16_to_utf8(start, out, size);
+}
+
+static bool checked(int id)
+{
+    return IsDlgButtonChecked(state.hwnd, id) == BST_CHECKED;
+}
+
+static unsigned hash_mask(void)
+{
+    if (!checked(IDC_HASH_CHECK)) return 0;
+    LRESULT at = SendMessageW(item(IDC_HASH_ALG), CB_GETCURSEL, 0, 0);
+    if (at < 0 || at >= 3) at = 0;
+    return DI_HASH_BIT(hash_choices[at]);
+}
+
+static void set_busy(bool busy)
+{
+    static const int inputs[] = {IDC_IMAGE_EDIT, IDC_BROWSE, IDC_DEVICE_COMBO, IDC_SHOW_ALL,
+                                 IDC_HASH_CHECK, IDC_VERIFY_AFTER, IDC_READ, IDC_WRITE,
+                                 IDC_VERIFY, IDC_COPY};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
+        EnableWindow(item(inputs[i]), !busy);
+    EnableWindow(item(IDC_HASH_ALG), !busy && checked(IDC_HASH_CHECK));
+    EnableWindow(item(IDC_CANCEL_JOB), busy);
+    DragAcceptFiles(state.hwnd, !busy);
+}
+
+/* ---- inputs ---- */
+
+typedef enum image_use { IMAGE_TO_READ_FROM, IMAGE_TO_CREATE } image_use;
+
+/* Checks the image path; says what is wrong, naming the file, and returns false. */
+static bool check_image(const char *path, image_use use)
+{
+    if (!path[0]) {
+        message(MB_OK | MB_ICONWARNING, "Please choose an image file first: type its path, "
+                                        "use Browse, or drop the file on this window.");
+        return false;
+    }
+    wchar_t *wide = di_utf8_to_utf16(path);
+    WIN32_FILE_ATTRIBUTE_DATA data;
+    bool exists = wide && GetFileAttributesExW(wide, GetFileExInfoStandard, &data);
+    free(wide);
+    if (exists && (data.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) {
+        message(MB_OK | MB_ICONWARNING, "%s is a folder, not an image file.", path);
+        return false;
+    }
+    if (use == IMAGE_TO_CREATE) return true;
+    if (!exists) {
+        message(MB_OK | MB_ICONWARNING, "The image file %s does not exist.", path);
+        return false;
+    }
+    if (data.nFileSizeHigh == 0 && data.nFileSizeLow == 0) {
+        message(MB_OK | MB_ICONWARNING, "The image file %s is empty: there is nothing to %s.",
+                path, "write or verify");
+        return false;
+    }
+    return true;
+}
+
+static const di_drive_info *check_device(void)
+{
+    const di_drive_info *drive = drive_combo_selected(item(IDC_DEVICE_COMBO), &state.drives);
+    if (!drive)
+        message(MB_OK | MB_ICONWARNING, "Please choose a device: insert an SD card or USB drive "
+                                        "and pick it in the Device box.");
+    return drive;
+}
+
+static void remember_folder(const char *image_path)
+{
+    wchar_t *wide = di_utf8_to_utf16(image_path);
+    if (!wide) return;
+    wchar_t *slash = wcsrchr(wide, L'\\');
+    if (slash) {
+        *slash = L'\0';
+        lstrcpynW(state.settings.last_folder, wide, 1024);
+    }
+    free(wide);
+}
+
+/* ---- starting jobs ---- */
+
+static void start_job(di_job_kind kind, const char *image, const di_drive_info *drive)
+{
+    di_job_spec spec = {.kind = kind, .hash_mask = hash_mask()};
+    if (kind == DI_JOB_READ) {
+        spec.source_path = drive->path;
+        spec.target_path = image;
+    } else {
+        spec.source_path = image;
+        spec.target_path = drive->path;
+        spec.verify_after_write = kind == DI_JOB_WRITE && checked(IDC_VERIFY_AFTER);
+    }
+    SetDlgItemTextW(state.hwnd, IDC_HASH_EDIT, L"");
+    state.job = gui_job_start(&spec, state.hwnd, drive->label[0] ? drive->label : drive->path);
+    if (!state.job) {
+        message(MB_OK | MB_ICONERROR, "Could not start the job: out of memory or threads.");
+        return;
+    }
+    remember_folder(image);
+    SendMessageW(item(IDC_PROGRESS), PBM_SETPOS, 0, 0);
+    set_status("Starting\xE2\x80\xA6");
+    set_busy(true);
+    SetTimer(state.hwnd, TIMER_PROGRESS, TIMER_PROGRESS_MS, NULL);
+}
+
+static void on_write(void)
+{
+    char image[DI_PATH_MAX], size[32];
+    get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
+    if (!check_image(image, IMAGE_TO_READ_FROM)) return;
+    const di_drive_info *drive = check_device();
+    if (!drive) return;
+    if (message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2,
+                "Writing to %s will destroy everything on it (%s%s%s).\n\n"
+                "Write %s to this device?",
+                drive->label[0] ? drive->label : drive->path,
+                drive->model[0] ? drive->model : "unknown model",
+                drive->mounts[0] ? ", " : "", drive->mounts, image) != IDYES) {
+        set_status("Nothing was written.");
+        return;
+    }
+    if (!drive->removable &&
+        message(MB_YESNO | MB_ICONSTOP | MB_DEFBUTTON2,
+                "%s is a FIXED disk (%s), not a removable drive.\n\nAre you absolutely sure "
+                "you want to overwrite it?",
+                drive->path, di_format_size(drive->size, size, sizeof size)) != IDYES) {
+        set_status("Nothing was written.");
+        return;
+    }
+    start_job(DI_JOB_WRITE, image, drive);
+}
+
+static void on_read(void)
+{
+    char image[DI_PATH_MAX];
+    get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
+    if (!check_image(image, IMAGE_TO_CREATE)) return;
+    const di_drive_info *drive = check_device();
+    if (!drive) return;
+    wchar_t *wide = di_utf8_to_utf16(image);
+    bool exists = wide && GetFileAttributesW(wide) != INVALID_FILE_ATTRIBUTES;
+    free(wide);
+    if (exists && message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2,
+                          "%s already exists.\n\nReplace it with an image of %s?", image,
+                          drive->label[0] ? drive->label : drive->path) != IDYES) {
+        set_status("Nothing was read: %s was left as it was.", image);
+        return;
+    }
+    start_job(DI_JOB_READ, image, drive);
+}
+
+static void on_verify(void)
+{
+    char image[DI_PATH_MAX];
+    get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
+    if (!check_image(image, IMAGE_TO_READ_FROM)) return;
+    const di_drive_info *drive = check_device();
+    if (drive) start_job(DI_JOB_VERIFY, image, drive);
+}
+
+static void on_browse(void)
+{
+    wchar_t path[DI_PATH_MAX];
+    if (file_dialog_choose(state.hwnd, false, state.settings.last_folder, path, DI_PATH_MAX))
+        SetDlgItemTextW(state.hwnd, IDC_IMAGE_EDIT, path);
+}
+
+static bool confirm_stop(void)
+{
+    return message(MB_YESNO | MB_ICONQUESTION | MB_DEFBUTTON2,
+                   "Stop the job now?\n\nA device being written will hold a partial image; "
+                   "a partial image being read will be deleted.") == IDYES;
+}
+
+static void on_cancel(void)
+{
+    if (!state.job || !confirm_stop()) return;
+    di_job_cancel(state.job->job);
+    EnableWindow(item(IDC_CANCEL_JOB), FALSE);
+    set_status("Cancelling\xE2\x80\xA6");
+}
+
+static void copy_hash(void)
+{
+    wchar_t text[DI_HASH_HEX_MAX + 16];
+    int n = GetDlgItemTextW(state.hwnd, IDC_HASH_EDIT, text, DI_HASH_HEX_MAX + 16);
+    if (n <= 0 || !OpenClipboard(state.hwnd)) return;
+    EmptyClipboard();
+    HGLOBAL mem = GlobalAlloc(GMEM_MOVEABLE, ((size_t)n + 1) * sizeof(wchar_t));
+    if (mem) {
+        memcpy(GlobalLock(mem), text, ((size_t)n + 1) * sizeof(wchar_t));
+        GlobalUnlock(mem);
+        if (!SetClipboardData(CF_UNICODETEXT, mem)) GlobalFree(mem);
+    }
+    CloseClipboard();
+}
+
+/* ---- progress and the end of a job ---- */
+
+static void on_timer(void)
+{
+    if (!state.job) return;
+    di_progress p;
+    di_job_progress(state.job->job, &p);
+    char line[256];
+    SendMessageW(item(IDC_PROGRESS), PBM_SETPOS,
+                 (WPARAM)di_progress_position(p.bytes_done, p.bytes_total), 0);
+    if (p.bytes_total) set_status("%s", di_status_line(&p, line, sizeof line));
+    taskbar_progress(state.hwnd, p.bytes_done, p.bytes_total);
+}
+
+static const char *hash_of(const di_result *r, char *alg_out, size_t size)
+{
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++) {
+        if ((r->hash_mask & DI_HASH_BIT(i)) && r->hashes[i][0]) {
+            snprintf(alg_out, size, "%s", i == DI_HASH_MD5 ? "MD5" : i == DI_HASH_SHA1 ? "SHA-1"
+                                                               : i == DI_HASH_SHA256 ? "SHA-256"
+                                                                                     : "SHA-512");
+            return r->hashes[i];
+        }
+    }
+    return NULL;
+}
+
+static void on_job_done(gui_job *gj)
+{
+    KillTimer(state.hwnd, TIMER_PROGRESS);
+    di_progress p;
+    di_job_progress(gj->job, &p);
+    const di_result *r = di_job_result(gj->job);
+    char alg[16], text[2048], size[32], rate[32];
+    const char *hash = hash_of(r, alg, sizeof alg);
+    static const char *const done_words[] = {"Write", "Read", "Verify", "Hash"};
+    const char *what = done_words[gj->kind];
+
+    if (r->status == DI_OK) {
+        SendMessageW(item(IDC_PROGRESS), PBM_SETPOS, DI_PROGRESS_RANGE, 0);
+        if (hash) {
+            wchar_t *wide = di_utf8_to_utf16(hash);
+            SetDlgItemTextW(state.hwnd, IDC_HASH_EDIT, wide ? wide : L"");
+            free(wide);
+        }
+        set_status("%s successful: %s at %s%s.", what,
+                   di_format_size(r->image_bytes, size, sizeof size),
+                   di_format_rate(p.average_rate, rate, sizeof rate),
+                   r->verified && gj->kind == DI_JOB_WRITE ? ", verified" : "");
+        taskbar_clear(state.hwnd);
+        message(MB_OK | MB_ICONINFORMATION, "%s successful.%s%s%s%s%s%s", what,
+                r->verified && gj->kind == DI_JOB_WRITE ? "\nThe device was read back and matches the image." : "",
+                r->truncated ? "\nThe image's zero tail beyond the device's end was not written." : "",
+                hash ? "\n\n" : "", hash ? alg : "", hash ? ": " : "", hash ? hash : "");
+    } else if (r->status == DI_ERR_CANCELLED) {
+        taskbar_clear(state.hwnd);
+        set_status("Cancelled.%s", r->partial_removed ? " The incomplete image was deleted." : "");
+    } else {
+        taskbar_error(state.hwnd);
+        di_error_format(&r->error, text, sizeof text);
+        set_status("%s failed.", what);
+        message(MB_OK | MB_ICONERROR, "%s failed.\n\n%s%s", what, text,
+                r->partial_removed ? "\n\nThe incomplete image was deleted." : "");
+    }
+    gui_job_finish(gj);
+    state.job = NULL;
+    set_busy(false);
+    if (state.drives_changed_during_job) {
+        state.drives_changed_during_job = false;
+        drive_combo_refresh(item(IDC_DEVICE_COMBO), &state.drives, checked(IDC_SHOW_ALL));
+    }
+    if (state.close_when_done) PostMessageW(state.hwnd, WM_CLOSE, 0, 0);
+}
+
+/* ---- set-up and tear-down ---- */
+
+static void on_init(HWND hwnd)
+{
+    state.hwnd = hwnd;
+    settings_load(&state.settings);
+    SetWindowTextW(hwnd, APP_TITLE L" " TEXT(DISKIMAGER_VERSION));
+    HICON icon = LoadIconW(GetModuleHandleW(NULL), MAKEINTRESOURCEW(IDI_APP));
+    SendMessageW(hwnd, WM_SETICON, ICON_BIG, (LPARAM)icon);
+    SendMessageW(hwnd, WM_SETICON, ICON_SMALL, (LPARAM)icon);
+
+    for (int i = 0; i < 3; i++) SendMessageW(item(IDC_HASH_ALG), CB_ADDSTRING, 0, (LPARAM)hash_labels[i]);
+    SendMessageW(item(IDC_HASH_ALG), CB_SETCURSEL, (WPARAM)state.settings.hash_algorithm, 0);
+    CheckDlgButton(hwnd, IDC_HASH_CHECK, state.settings.hash_enabled ? BST_CHECKED : BST_UNCHECKED);
+    CheckDlgButton(hwnd, IDC_VERIFY_AFTER, state.settings.verify_after_write ? BST_CHECKED : BST_UNCHECKED);
+    SendMessageW(item(IDC_PROGRESS), PBM_SETRANGE32, 0, DI_PROGRESS_RANGE);
+    drive_combo_refresh(item(IDC_DEVICE_COMBO), &state.drives, false);
+    set_busy(false);
+    set_status(state.drives.count ? "Ready." : "No removable drive found: insert an SD card or USB drive.");
+
+    /* Drag and drop from Explorer reaches an elevated window only when allowed. */
+    ChangeWindowMessageFilterEx(hwnd, WM_DROPFILES, MSGFLT_ALLOW, NULL);
+    ChangeWindowMessageFilterEx(hwnd, WM_COPYDATA, MSGFLT_ALLOW, NULL);
+    ChangeWindowMessageFilterEx(hwnd, 0x0049 /* WM_COPYGLOBALDATA */, MSGFLT_ALLOW, NULL);
+    ChangeWindowMessageFilterEx(hwnd, taskbar_created_message(), MSGFLT_ALLOW, NULL);
+    DragAcceptFiles(hwnd, TRUE);
+}
+
+static void on_drop(HDROP drop)
+{
+    wchar_t path[DI_PATH_MAX];
+    if (DragQueryFileW(drop, 0, path, DI_PATH_MAX)) SetDlgItemTextW(state.hwnd, IDC_IMAGE_EDIT, path);
+    DragFinish(drop);
+}
+
+static void on_close(void)
+{
+    if (state.job) {
+        if (!confirm_stop()) return;
+        state.close_when_done = true;
+        di_job_cancel(state.job->job);
+        set_status("Cancelling\xE2\x80\xA6");
+        return;
+    }
+    state.settings.hash_enabled = checked(IDC_HASH_CHECK);
+    LRESULT alg = SendMessageW(item(IDC_HASH_ALG), CB_GETCURSEL, 0, 0);
+    state.settings.hash_algorithm = alg >= 0 && alg < 3 ? (int)alg : 0;
+    state.settings.verify_after_write = checked(IDC_VERIFY_AFTER);
+    settings_save(&state.settings);
+    drive_list_free(&state.drives);
+    taskbar_release();
+    EndDialog(state.hwnd, 0);
+}
+
+static void on_command(int id, int code)
+{
+    switch (id) {
+    case IDC_WRITE: on_write(); break;
+    case IDC_READ: on_read(); break;
+    case IDC_VERIFY: on_verify(); break;
+    case IDC_BROWSE: on_browse(); break;
+    case IDC_CANCEL_JOB: on_cancel(); break;
+    case IDC_COPY: copy_hash(); break;
+    case IDC_EXIT:
+    case IDCANCEL: on_close(); break; /* IDCANCEL: Esc and the title bar's close box */
+    case IDC_HASH_CHECK: EnableWindow(item(IDC_HASH_ALG), checked(IDC_HASH_CHECK)); break;
+    case IDC_SHOW_ALL:
+        if (code == BN_CLICKED)
+            drive_combo_refresh(item(IDC_DEVICE_COMBO), &state.drives, checked(IDC_SHOW_ALL));
+        break;
+    default: break;
+    }
+}
+
+INT_PTR CALLBACK main_dialog_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam)
+{
+    if (msg == taskbar_created_message() && msg != 0) {
+        taskbar_attach(hwnd);
+        return TRUE;
+    }
+    switch (msg) {
+    case WM_INITDIALOG: on_init(hwnd); return TRUE;
+    case WM_COMMAND: on_command(LOWORD(wparam), HIWORD(wparam)); return TRUE;
+    case WM_TIMER: on_timer(); return TRUE;
+    case WM_APP_JOB_DONE: on_job_done((gui_job *)lparam); return TRUE;
+    case WM_DROPFILES: on_drop((HDROP)wparam); return TRUE;
+    case WM_CLOSE: on_close(); return TRUE;
+    case WM_DEVICECHANGE:
+        if (wparam == DBT_DEVICEARRIVAL || wparam == DBT_DEVICEREMOVECOMPLETE) {
+            if (state.job) state.drives_changed_during_job = true;
+            else drive_combo_refresh(item(IDC_DEVICE_COMBO), &state.drives, checked(IDC_SHOW_ALL));
+        }
+        return TRUE;
+    default: return FALSE;
+    }
+}

@@ -1,0 +1,18 @@
+/* What the dialog remembers per user: the last image folder and the hash choice. */
+#ifndef DISKIMAGER_GUI_SETTINGS_H
+#define DISKIMAGER_GUI_SETTINGS_H
+
+#include <stdbool.h>
+#include <wchar.h>
+
+typedef struct gui_settings {
+    wchar_t last_folder[1024];
+    bool hash_enabled;
+    int hash_algorithm;   /* index in the hash combo: 0 MD5, 1 SHA-1, 2 SHA-256 */
+    bool verify_after_write;
+} gui_settings;
+
+void settings_load(gui_settings *s);
+void settings_save(const gui_settings *s);
+
+#endif

@@ -1,0 +1,243 @@
+/* Drives the running Win32 Disk Imager dialog the way a person would, from another
+ * process: finds controls by the labels a person reads, types into them, picks list
+ * entries, clicks buttons and answers message boxes. Used by gui_test.sh under Wine.
+ *
+ *   gui_driver.exe STEP [ARGS]... [STEP [ARGS]...]...
+ *     wait-window                  wait for the dialog
+ *     type LABEL TEXT              set the edit box after the label LABEL
+ *     select LABEL SUBSTRING       pick the combo entry containing SUBSTRING
+ *     check LABEL on|off           set a check box (by clicking it)
+ *     click LABEL                  click a button
+ *     answer BUTTON                wait for a message box, print its text, press BUTTON
+ *                                  (Yes, No, OK)
+ *     no-message                   fail if a message box is open
+ *     wait-idle                    wait until the job ends (Write is enabled again)
+ *     wait-progress PERCENT        wait until the progress bar reaches PERCENT
+ *     get LABEL                    print the text of the control after LABEL
+ *     status                       print the status line
+ *     enabled LABEL                print 1 or 0
+ *     close                        close the dialog (the title bar's close box)
+ * Each printed value is one line "name: value". Exit code 1 on any failure. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+#include <windows.h>
+
+#include <commctrl.h>
+
+#define TIMEOUT_MS 120000
+#define STEP_MS 50
+
+static HWND dialog;
+
+static void fail(const char *what, const wchar_t *detail)
+{
+    fprintf(stdout, "error: %s%s%ls\n", what, detail ? ": " : "", detail ? detail : L"");
+    fflush(stdout);
+    exit(1);
+}
+
+static void print_line(const char *name, const wchar_t *value)
+{
+    char utf8[4096];
+    WideCharToMultiByte(CP_UTF8, 0, value, -1, utf8, sizeof utf8, NULL, NULL);
+    /* One line per value: message boxes have several. */
+    for (char *p = utf8; *p; p++)
+        if (*p == '\r' || *p == '\n') *p = ' ';
+    printf("%s: %s\n", name, utf8);
+    fflush(stdout);
+}
+
+static wchar_t *widen(const char *s)
+{
+    static wchar_t buf[4][2048];
+    static int next;
+    wchar_t *out = buf[next++ % 4];
+    MultiByteToWideChar(CP_UTF8, 0, s, -1, out, 2048);
+    return out;
+}
+
+static BOOL CALLBACK find_dialog(HWND hwnd, LPARAM lparam)
+{
+    wchar_t title[256], cls[64];
+    GetWindowTextW(hwnd, title, 256);
+    GetClassNameW(hwnd, cls, 64);
+    if (wcsncmp(title, L"Win32 Disk Imager ", 18) == 0 && wcscmp(cls, L"#32770") == 0 &&
+        GetDlgItem(hwnd, 1016 /* Write */)) {
+        *(HWND *)lparam = hwnd;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void wait_window(void)
+{
+    for (int t = 0; t < TIMEOUT_MS; t += STEP_MS) {
+        HWND found = NULL;
+        EnumWindows(find_dialog, (LPARAM)&found);
+        if (found) {
+            dialog = found;
+            return;
+        }
+        Sleep(STEP_MS);
+    }
+    fail("the dialog did not appear", NULL);
+}
+
+/* The control whose own text is label (a button, a check box), or the control that
+ * follows the static text label (an edit box, a combo box). */
+static HWND by_label(const char *label)
+{
+    const wchar_t *wlabel = widen(label);
+    for (HWND child = GetWindow(dialog, GW_CHILD); child; child = GetWindow(child, GW_HWNDNEXT)) {
+        wchar_t text[512], cls[64];
+        GetWindowTextW(child, text, 512);
+        GetClassNameW(child, cls, 64);
+        if (wcscmp(text, wlabel) != 0) continue;
+        if (_wcsicmp(cls, L"Static") == 0) return GetWindow(child, GW_HWNDNEXT);
+        return child;
+    }
+    fail("no control labelled", wlabel);
+    return NULL;
+}
+
+static HWND message_box(void)
+{
+    /* A message box is a #32770 window owned by the dialog. */
+    HWND hwnd = NULL;
+    while ((hwnd = FindWindowExW(NULL, hwnd, L"#32770", NULL))) {
+        if (hwnd != dialog && GetWindow(hwnd, GW_OWNER) == dialog && IsWindowVisible(hwnd))
+            return hwnd;
+    }
+    return NULL;
+}
+
+static void answer(const char *button)
+{
+    HWND box = NULL;
+    for (int t = 0; t < TIMEOUT_MS && !(box = message_box()); t += STEP_MS) Sleep(STEP_MS);
+    if (!box) fail("no message box appeared", NULL);
+    Sleep(100); /* let it finish laying out its text */
+    wchar_t text[4096];
+    GetDlgItemTextW(box, 0xFFFF, text, 4096);
+    print_line("message", text);
+    int id = strcmp(button, "Yes") == 0 ? IDYES : strcmp(button, "No") == 0 ? IDNO : IDOK;
+    HWND b = GetDlgItem(box, id);
+    if (!b) fail("the message box has no such button", widen(button));
+    PostMessageW(box, WM_COMMAND, MAKEWPARAM(id, BN_CLICKED), (LPARAM)b);
+    for (int t = 0; t < 10000 && IsWindow(box); t += STEP_MS) Sleep(STEP_MS);
+}
+
+static void wait_idle(void)
+{
+    /* Write is disabled while a job runs and a moment before it starts. */
+    HWND write = GetDlgItem(dialog, 1016);
+    HWND cancel = GetDlgItem(dialog, 1018);
+    for (int t = 0; t < TIMEOUT_MS; t += STEP_MS) {
+        if (IsWindowEnabled(write) && !IsWindowEnabled(cancel)) return;
+        if (message_box()) return; /* the end shows its result in a message box */
+        Sleep(STEP_MS);
+    }
+    fail("the job did not end", NULL);
+}
+
+static void wait_progress(int percent)
+{
+    HWND bar = GetDlgItem(dialog, 1013);
+    for (int t = 0; t < TIMEOUT_MS; t += 10) {
+        LRESULT pos = SendMessageW(bar, PBM_GETPOS, 0, 0);
+        LRESULT max = SendMessageW(bar, PBM_GETRANGE, FALSE, 0);
+        if (max > 0 && pos * 100 >= percent * max) {
+            printf("progress: %ld of %ld\n", (long)pos, (long)max);
+            fflush(stdout);
+            return;
+        }
+        Sleep(10);
+    }
+    fail("the progress bar did not move", NULL);
+}
+
+static void select_entry(const char *label, const char *substring)
+{
+    HWND combo = by_label(label);
+    const wchar_t *want = widen(substring);
+    LRESULT count = SendMessageW(combo, CB_GETCOUNT, 0, 0);
+    for (LRESULT i = 0; i < count; i++) {
+        wchar_t text[512];
+        if (SendMessageW(combo, CB_GETLBTEXTLEN, (WPARAM)i, 0) >= 512) continue;
+        SendMessageW(combo, CB_GETLBTEXT, (WPARAM)i, (LPARAM)text);
+        if (!wcsstr(text, want)) continue;
+        SendMessageW(combo, CB_SETCURSEL, (WPARAM)i, 0);
+        SendMessageW(dialog, WM_COMMAND, MAKEWPARAM(GetDlgCtrlID(combo), CBN_SELCHANGE), (LPARAM)combo);
+        print_line("selected", text);
+        return;
+    }
+    fail("no entry containing", want);
+}
+
+int wmain(int argc, wchar_t **wargv)
+{
+    char **argv = calloc((size_t)argc + 1, sizeof *argv);
+    for (int i = 0; i < argc; i++) {
+        int n = WideCharToMultiByte(CP_UTF8, 0, wargv[i], -1, NULL, 0, NULL, NULL);
+        argv[i] = malloc((size_t)n);
+        WideCharToMultiByte(CP_UTF8, 0, wargv[i], -1, argv[i], n, NULL, NULL);
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *step = argv[i];
+        if (strcmp(step, "wait-window") == 0) {
+            wait_window();
+            continue;
+        }
+        if (!dialog) wait_window();
+        if (strcmp(step, "type") == 0 && i + 2 < argc) {
+            SendMessageW(by_label(argv[i + 1]), WM_SETTEXT, 0, (LPARAM)widen(argv[i + 2]));
+            i += 2;
+        } else if (strcmp(step, "select") == 0 && i + 2 < argc) {
+            select_entry(argv[i + 1], argv[i + 2]);
+            i += 2;
+        } else if (strcmp(step, "check") == 0 && i + 2 < argc) {
+            HWND box = by_label(argv[i + 1]);
+            bool want = strcmp(argv[i + 2], "on") == 0;
+            if ((SendMessageW(box, BM_GETCHECK, 0, 0) == BST_CHECKED) != want)
+                SendMessageW(box, BM_CLICK, 0, 0);
+            i += 2;
+        } else if (strcmp(step, "click") == 0 && i + 1 < argc) {
+            HWND b = by_label(argv[++i]);
+            if (!IsWindowEnabled(b)) fail("the button is disabled", widen(argv[i]));
+            /* Posted: the click may open a modal message box. */
+            PostMessageW(dialog, WM_COMMAND, MAKEWPARAM(GetDlgCtrlID(b), BN_CLICKED), (LPARAM)b);
+            Sleep(200);
+        } else if (strcmp(step, "answer") == 0 && i + 1 < argc) {
+            answer(argv[++i]);
+        } else if (strcmp(step, "no-message") == 0) {
+            Sleep(300);
+            if (message_box()) fail("a message box is open", NULL);
+        } else if (strcmp(step, "wait-idle") == 0) {
+            wait_idle();
+        } else if (strcmp(step, "wait-progress") == 0 && i + 1 < argc) {
+            wait_progress(atoi(argv[++i]));
+        } else if (strcmp(step, "get") == 0 && i + 1 < argc) {
+            wchar_t text[4096];
+            GetWindowTextW(by_label(argv[++i]), text, 4096);
+            print_line(argv[i], text);
+        } else if (strcmp(step, "status") == 0) {
+            wchar_t text[4096];
+            GetDlgItemTextW(dialog, 1014, text, 4096);
+            print_line("status", text);
+        } else if (strcmp(step, "enabled") == 0 && i + 1 < argc) {
+            HWND c = by_label(argv[++i]);
+            printf("enabled %s: %d\n", argv[i], IsWindowEnabled(c) ? 1 : 0);
+            fflush(stdout);
+        } else if (strcmp(step, "close") == 0) {
+            PostMessageW(dialog, WM_CLOSE, 0, 0);
+        } else if (strcmp(step, "sleep") == 0 && i + 1 < argc) {
+            Sleep((DWORD)atoi(argv[++i]));
+        } else {
+            fail("unknown step or missing argument", widen(step));
+        }
+    }
+    return 0;
+}
