@@ -61,7 +61,7 @@ static void describe_sysfs_disk(const char *name, di_drive_info *info)
              model);
 
     char size[32];
-    snprintf(info->label, sizeof info->label, "%s \xC2\xB7 %s \xC2\xB7 %s", info->path,
+    snprintf(info->label, sizeof info->label, "%.64s \xC2\xB7 %.100s \xC2\xB7 %s", info->path,
              info->model[0] ? info->model : "unknown model",
              di_format_size(info->size, size, sizeof size));
 
