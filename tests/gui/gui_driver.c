@@ -103,6 +103,13 @@ static HWND by_label(const char *label)
     return NULL;
 }
 
+/* GetWindowText does not ask a control in another process for its text; WM_GETTEXT does. */
+static void text_of(HWND control, wchar_t *out, int size)
+{
+    out[0] = L'\0';
+    SendMessageW(control, WM_GETTEXT, (WPARAM)size, (LPARAM)out);
+}
+
 static HWND message_box(void)
 {
     /* A message box is a #32770 window owned by the dialog. */
@@ -121,7 +128,7 @@ static void answer(const char *button)
     if (!box) fail("no message box appeared", NULL);
     Sleep(100); /* let it finish laying out its text */
     wchar_t text[4096];
-    GetDlgItemTextW(box, 0xFFFF, text, 4096);
+    text_of(GetDlgItem(box, 0xFFFF), text, 4096);
     print_line("message", text);
     int id = strcmp(button, "Yes") == 0 ? IDYES : strcmp(button, "No") == 0 ? IDNO : IDOK;
     HWND b = GetDlgItem(box, id);
@@ -221,11 +228,11 @@ int wmain(int argc, wchar_t **wargv)
             wait_progress(atoi(argv[++i]));
         } else if (strcmp(step, "get") == 0 && i + 1 < argc) {
             wchar_t text[4096];
-            GetWindowTextW(by_label(argv[++i]), text, 4096);
+            text_of(by_label(argv[++i]), text, 4096);
             print_line(argv[i], text);
         } else if (strcmp(step, "status") == 0) {
             wchar_t text[4096];
-            GetDlgItemTextW(dialog, 1014, text, 4096);
+            text_of(GetDlgItem(dialog, 1014), text, 4096);
             print_line("status", text);
         } else if (strcmp(step, "enabled") == 0 && i + 1 < argc) {
             HWND c = by_label(argv[++i]);

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Win32DiskImager.exe end to end under Wine + Xvfb, driven as a user would by
+# gui_driver.exe: a file-backed removable drive T:, an image under a Unicode path whose
+# size is not a multiple of 512; Write with MD5, Read back, Verify Only, a corrupted
+# byte found by offset, Cancel, and bad input through the dialog, each with a clear
+# message and the drive and files unchanged. Screenshots go to BUILD/screenshots.
+# Args: SOURCE_DIR BUILD_DIR Win32DiskImager.exe gui_driver.exe
+set -u
+src=$1 build=$2 gui=$3 driver=$4
+export WINEPREFIX=$build/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml=
+source "$src/scripts/lib/wine-drive.sh"
+shots=$build/screenshots
+mkdir -p "$shots"
+work=$(mktemp -d "${TMPDIR:-/tmp}/di-gui.XXXXXX")
+drive=$work/drive-t.img
+passed=0 failed=0
+ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+# Runs driver steps; their output (one "name: value" a line) is kept in $out.
+drive_gui() { out=$("$src/cmake/wine-run" "$driver" "$@" 2>/dev/null | tr -d '\r'); drv=$?; echo "$out" | sed 's/^/    /'; return $drv; }
+has() { grep -qF -- "$1" <<<"$out"; }
+md5() { md5sum <"$1" | cut -d' ' -f1; }
+winpath() { wine winepath -w "$1" 2>/dev/null | tr -d '\r'; }
+
+xvfb_pid="" gui_pid=""
+cleanup() {
+  [ -n "$gui_pid" ] && kill "$gui_pid" 2>/dev/null
+  wineserver -k 2>/dev/null
+  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null
+  rm -f "$WINEPREFIX"/dosdevices/[tu]:*
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$src/cmake/wine-run" "$driver" --version >/dev/null 2>&1 || true # the prefix, on first use
+# A virtual desktop gives windows title bars in the screenshots; driver and dialog share it.
+wine reg add 'HKCU\Software\Wine\Explorer' /v Desktop /d Default /f >/dev/null 2>&1
+wine reg add 'HKCU\Software\Wine\Explorer\Desktops' /v Default /d 1024x768 /f >/dev/null 2>&1
+head -c $((256 * 1024 * 1024)) /dev/zero | tr '\0' '\245' >"$drive"
+wine_map_drive "$WINEPREFIX" t "$drive" "$work/t"
+truncate -s 8G "$work/drive-u.img" # sparse: a big drive for a long job to cancel
+wine_map_drive "$WINEPREFIX" u "$work/drive-u.img" "$work/u"
+
+display=:$((90 + RANDOM % 100))
+Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb_pid=$!
+export DISPLAY=$display
+sleep 1
+shot() { import -display "$display" -window root "$shots/$1.png" 2>/dev/null && echo "    screenshot: $shots/$1.png"; }
+
+mkdir -p "$work/Zoë/画像"
+image=$work/Zoë/画像/pi.img
+head -c $((200 * 1024 * 1024 + 7)) /dev/urandom >"$image"
+image_win=$(winpath "$image")
+check "the Unicode image path maps to a Windows path" grep -q 'Zoë\\画像\\pi.img$' <<<"$image_win"
+
+wine "$gui" >/dev/null 2>&1 &
+gui_pid=$!
+drive_gui wait-window status select "Device" "T:" get "Device"
+check "the dialog opens ready" has "status: Ready."
+check "it offers the removable drive T:" has "Device: T: "
+drive_gui type "Image File" "$image_win" check "Hash" on check "Verify after write" on get "Image File"
+check "the typed Unicode path is in the Image File box" has "$image_win"
+sleep 0.5; shot gui-idle
+
+# Write, with MD5 and verify.
+drive_gui click Write answer Yes wait-progress 3
+check "Write asks first, naming the drive" has "T:"
+shot gui-writing
+drive_gui enabled "Read" enabled "Image File"
+check "inputs are disabled during the job" has "enabled Read: 0"
+drive_gui wait-idle answer OK get "Hash value" status enabled "Write"
+check "the write succeeds" has "Write successful."
+check "the hash shown is md5sum's" has "Hash value: $(md5 "$image")"
+check "inputs are enabled again" has "enabled Write: 1"
+check "the drive starts with the image" cmp -n $((200 * 1024 * 1024 + 7)) "$image" "$drive"
+pad_end=$(( (200 * 1024 * 1024 + 7 + 511) / 512 * 512 ))
+check "the last sector is zero padded" test "$(head -c "$pad_end" "$drive" | tail -c $((pad_end - 200 * 1024 * 1024 - 7)) | tr -d '\0' | wc -c)" -eq 0
+shot gui-finished
+
+# Read the drive back into a new file.
+back_win=$(winpath "$work/back.img")
+drive_gui type "Image File" "$back_win" click Read wait-idle answer OK
+check "the read succeeds" has "Read successful."
+check "the image read back is the drive" cmp "$drive" "$work/back.img"
+
+# Verify Only: equal, then one corrupted byte.
+drive_gui type "Image File" "$image_win" click "Verify Only" wait-idle answer OK
+check "Verify Only succeeds" has "Verify successful."
+printf 'X' | dd of="$drive" bs=1 seek=123456789 conv=notrunc status=none
+drive_gui click "Verify Only" wait-idle answer OK
+check "Verify Only reports the corrupted byte's offset" has "at byte 123456789"
+
+# Cancel in the middle of a long Read (a 8 GiB drive U:): stops within a second of the
+# answer, deletes the partial image, says so, and the inputs come back.
+drive_gui wait-window select "Device" "U:" type "Image File" "$(winpath "$work/partial.img")" click Read wait-progress 1 click Cancel answer Yes wait-idle status enabled "Write"
+check "Cancel asks first" has "Stop the job now?"
+check "Cancel stops the job and deletes the partial image" has "status: Cancelled. The incomplete image was deleted."
+check "no partial image is left" test ! -e "$work/partial.img"
+check "inputs are enabled after a cancel" has "enabled Write: 1"
+drive_gui select "Device" "T:"
+
+# Bad input: a clear message each time, the drive and the files unchanged.
+before=$(md5 "$drive")
+drive_gui type "Image File" "" click Write answer OK
+check "no image: asks for one" has "Please choose an image file"
+drive_gui type "Image File" 'Z:\nowhere\missing.img' click Write answer OK
+check "a missing image is named" has 'The image file Z:\nowhere\missing.img does not exist.'
+mkdir "$work/folder"
+drive_gui type "Image File" "$(winpath "$work/folder")" click Write answer OK
+check "a folder is refused" has "is a folder, not an image file"
+: >"$work/empty.img"
+drive_gui type "Image File" "$(winpath "$work/empty.img")" click Write answer OK
+check "an empty image is refused" has "is empty"
+truncate -s 300M "$work/big.img"
+printf 'tail' | dd of="$work/big.img" bs=1 seek=$((300 * 1024 * 1024 - 4)) conv=notrunc status=none
+drive_gui type "Image File" "$(winpath "$work/big.img")" click Write answer Yes wait-idle answer OK
+check "an image larger than the drive is refused" has "the device only"
+check "both sizes are named" has "314572800 bytes"
+check "the drive is unchanged by all of it" test "$(md5 "$drive")" = "$before"
+existing=$work/keep.img
+head -c 1000 /dev/urandom >"$existing"
+keep=$(md5 "$existing")
+drive_gui type "Image File" "$(winpath "$existing")" click Read answer No status
+check "Read onto an existing file asks first" has "already exists"
+check "declining leaves the file, and says so" has "Nothing was read"
+check "the existing file is unchanged" test "$(md5 "$existing")" = "$keep"
+drive_gui no-message enabled "Write"
+check "no message box is left open" test "$drv" -eq 0
+
+drive_gui close
+for _ in $(seq 1 50); do kill -0 "$gui_pid" 2>/dev/null || break; sleep 0.2; done
+check "Exit closes the program" bash -c "! kill -0 $gui_pid 2>/dev/null"
+gui_pid=""
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
