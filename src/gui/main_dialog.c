@@ -315,7 +315,8 @@ static void on_job_done(gui_job *gj)
     di_progress p;
     di_job_progress(gj->job, &p);
     const di_result *r = di_job_result(gj->job);
-    char alg[16], text[2048], size[32], rate[32];
+    char alg[16], text[2048], size[32], rate[32], box[TEXT_MAX] = "";
+    UINT box_flags = MB_OK | MB_ICONINFORMATION;
     const char *hash = hash_of(r, alg, sizeof alg);
     static const char *const done_words[] = {"Write", "Read", "Verify", "Hash"};
     const char *what = done_words[gj->kind];
@@ -332,10 +333,10 @@ static void on_job_done(gui_job *gj)
                    di_format_rate(p.average_rate, rate, sizeof rate),
                    r->verified && gj->kind == DI_JOB_WRITE ? ", verified" : "");
         taskbar_clear(state.hwnd);
-        message(MB_OK | MB_ICONINFORMATION, "%s successful.%s%s%s%s%s%s", what,
-                r->verified && gj->kind == DI_JOB_WRITE ? "\nThe device was read back and matches the image." : "",
-                r->truncated ? "\nThe image's zero tail beyond the device's end was not written." : "",
-                hash ? "\n\n" : "", hash ? alg : "", hash ? ": " : "", hash ? hash : "");
+        snprintf(box, sizeof box, "%s successful.%s%s%s%s%s%s", what,
+                 r->verified && gj->kind == DI_JOB_WRITE ? "\nThe device was read back and matches the image." : "",
+                 r->truncated ? "\nThe image's zero tail beyond the device's end was not written." : "",
+                 hash ? "\n\n" : "", hash ? alg : "", hash ? ": " : "", hash ? hash : "");
     } else if (r->status == DI_ERR_CANCELLED) {
         taskbar_clear(state.hwnd);
         set_status("Cancelled.%s", r->partial_removed ? " The incomplete image was deleted." : "");
@@ -343,17 +344,23 @@ static void on_job_done(gui_job *gj)
         taskbar_error(state.hwnd);
         di_error_format(&r->error, text, sizeof text);
         set_status("%s failed.", what);
-        message(MB_OK | MB_ICONERROR, "%s failed.\n\n%s%s", what, text,
-                r->partial_removed ? "\n\nThe incomplete image was deleted." : "");
+        snprintf(box, sizeof box, "%s failed.\n\n%s%s", what, text,
+                 r->partial_removed ? "\n\nThe incomplete image was deleted." : "");
+        box_flags = MB_OK | MB_ICONERROR;
     }
     gui_job_finish(gj);
     state.job = NULL;
+    /* The inputs come back before the result is shown, not after it is dismissed. */
     set_busy(false);
     if (state.drives_changed_during_job) {
         state.drives_changed_during_job = false;
         drive_combo_refresh(item(IDC_DEVICE_COMBO), &state.drives, checked(IDC_SHOW_ALL));
     }
-    if (state.close_when_done) PostMessageW(state.hwnd, WM_CLOSE, 0, 0);
+    if (state.close_when_done) {
+        PostMessageW(state.hwnd, WM_CLOSE, 0, 0);
+        return;
+    }
+    if (box[0]) message(box_flags, "%s", box);
 }
 
 /* ---- set-up and tear-down ---- */

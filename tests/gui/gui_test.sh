@@ -26,6 +26,9 @@ winpath() { wine winepath -w "$1" 2>/dev/null | tr -d '\r'; }
 xvfb_pid="" gui_pid=""
 cleanup() {
   [ -n "$gui_pid" ] && kill "$gui_pid" 2>/dev/null
+  # Leave the shared prefix as the console tests expect it: no virtual desktop, 96 dpi.
+  wine reg delete 'HKCU\Software\Wine\Explorer' /v Desktop /f >/dev/null 2>&1
+  wine reg add 'HKCU\Control Panel\Desktop' /v LogPixels /t REG_DWORD /d 96 /f >/dev/null 2>&1
   wineserver -k 2>/dev/null
   [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null
   rm -f "$WINEPREFIX"/dosdevices/[tu]:*
@@ -43,11 +46,12 @@ truncate -s 8G "$work/drive-u.img" # sparse: a big drive for a long job to cance
 wine_map_drive "$WINEPREFIX" u "$work/drive-u.img" "$work/u"
 
 display=:$((90 + RANDOM % 100))
-Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 2048x1536x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb_pid=$!
 export DISPLAY=$display
 sleep 1
-shot() { import -display "$display" -window root "$shots/$1.png" 2>/dev/null && echo "    screenshot: $shots/$1.png"; }
+# The Wine desktop window alone, whatever its size.
+shot() { import -display "$display" -window "Default - Wine desktop" "$shots/$1.png" 2>/dev/null && echo "    screenshot: $shots/$1.png"; }
 
 mkdir -p "$work/Zoë/画像"
 image=$work/Zoë/画像/pi.img
@@ -133,6 +137,22 @@ drive_gui close
 for _ in $(seq 1 50); do kill -0 "$gui_pid" 2>/dev/null || break; sleep 0.2; done
 check "Exit closes the program" bash -c "! kill -0 $gui_pid 2>/dev/null"
 gui_pid=""
+
+# The layout at 150 % and 200 % scaling: the same dialog, larger, nothing cut off.
+for dpi in 144 192; do
+  wineserver -k 2>/dev/null; sleep 0.5
+  wine reg add 'HKCU\Control Panel\Desktop' /v LogPixels /t REG_DWORD /d "$dpi" /f >/dev/null 2>&1
+  wine reg add 'HKCU\Software\Wine\Explorer\Desktops' /v Default /d "$((1024 * dpi / 96))x$((768 * dpi / 96))" /f >/dev/null 2>&1
+  wineserver -k 2>/dev/null; sleep 0.5
+  wine "$gui" >/dev/null 2>&1 &
+  gui_pid=$!
+  drive_gui wait-window type "Image File" "$image_win" select "Device" "T:" status
+  check "the dialog opens at $dpi dpi" has "status: Ready."
+  sleep 0.5; shot "gui-dpi$dpi"
+  drive_gui close
+  for _ in $(seq 1 50); do kill -0 "$gui_pid" 2>/dev/null || break; sleep 0.2; done
+  gui_pid=""
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
