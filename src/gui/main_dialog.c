@@ -220,14 +220,24 @@ static void on_write(void)
 static void on_read(void)
 {
     char image[DI_PATH_MAX];
+    bool overwrite_confirmed = false;
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
+    if (!image[0]) {
+        /* Nothing typed: ask where to save, in a dialog that confirms overwriting. */
+        wchar_t path[DI_PATH_MAX];
+        if (!file_dialog_choose(state.hwnd, true, state.settings.last_folder, path, DI_PATH_MAX))
+            return;
+        SetDlgItemTextW(state.hwnd, IDC_IMAGE_EDIT, path);
+        di_utf16_to_utf8(path, image, sizeof image);
+        overwrite_confirmed = true;
+    }
     if (!check_image(image, IMAGE_TO_CREATE)) return;
     const di_drive_info *drive = check_device();
     if (!drive) return;
     wchar_t *wide = di_utf8_to_utf16(image);
     bool exists = wide && GetFileAttributesW(wide) != INVALID_FILE_ATTRIBUTES;
     free(wide);
-    if (exists && message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2,
+    if (exists && !overwrite_confirmed && message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2,
                           "%s already exists.\n\nReplace it with an image of %s?", image,
                           drive->label[0] ? drive->label : drive->path) != IDYES) {
         set_status("Nothing was read: %s was left as it was.", image);
