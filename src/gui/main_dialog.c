@@ -48,14 +48,20 @@ static HWND item(int id)
     return GetDlgItem(state.hwnd, id);
 }
 
-static int message(UINT flags, const char *fmt, ...)
+/* printf into UTF-16 for the W APIs; the caller frees. */
+static wchar_t *format_wide(const char *fmt, va_list args)
 {
     char text[TEXT_MAX];
+    vsnprintf(text, sizeof text, fmt, args);
+    return di_utf8_to_utf16(text);
+}
+
+static int message(UINT flags, const char *fmt, ...)
+{
     va_list args;
     va_start(args, fmt);
-    vsnprintf(text, sizeof text, fmt, args);
+    wchar_t *wide = format_wide(fmt, args);
     va_end(args);
-    wchar_t *wide = di_utf8_to_utf16(text);
     int answer = MessageBoxW(state.hwnd, wide ? wide : L"?", APP_TITLE, flags);
     free(wide);
     return answer;
@@ -63,12 +69,10 @@ static int message(UINT flags, const char *fmt, ...)
 
 static void set_status(const char *fmt, ...)
 {
-    char text[TEXT_MAX];
     va_list args;
     va_start(args, fmt);
-    vsnprintf(text, sizeof text, fmt, args);
+    wchar_t *wide = format_wide(fmt, args);
     va_end(args);
-    wchar_t *wide = di_utf8_to_utf16(text);
     SetDlgItemTextW(state.hwnd, IDC_STATUS, wide ? wide : L"");
     free(wide);
 }

@@ -156,18 +156,6 @@ static bool is_device_path(const char *path)
            path[2] == '.' && (path[3] == '\\' || path[3] == '/');
 }
 
-static uint64_t query_size(HANDLE h)
-{
-    GET_LENGTH_INFORMATION length;
-    DWORD got;
-    if (DeviceIoControl(h, IOCTL_DISK_GET_LENGTH_INFO, NULL, 0, &length, sizeof length, &got,
-                        NULL))
-        return (uint64_t)length.Length.QuadPart;
-    /* Where the geometry IOCTLs are missing (Wine, some card readers). */
-    LARGE_INTEGER size;
-    return GetFileSizeEx(h, &size) ? (uint64_t)size.QuadPart : 0;
-}
-
 static uint32_t query_sector_size(HANDLE h)
 {
     DISK_GEOMETRY_EX geometry;
@@ -293,7 +281,7 @@ static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open
         }
     }
     wd->base.kind = DI_DEVICE_BLOCK;
-    wd->base.size = query_size(wd->handle);
+    wd->base.size = di_win_handle_size(wd->handle);
     wd->base.sector_size = query_sector_size(wd->handle);
     wd->base.parallel_io = BLOCK_PARALLEL_IO;
     return DI_OK;

@@ -165,19 +165,22 @@ int di_win_enumerate(di_disk_facts *disks, int max_disks, di_volume_facts *volum
     return disk_count;
 }
 
+uint64_t di_win_handle_size(HANDLE h)
+{
+    GET_LENGTH_INFORMATION length;
+    DWORD got;
+    LARGE_INTEGER size;
+    if (DeviceIoControl(h, IOCTL_DISK_GET_LENGTH_INFO, NULL, 0, &length, sizeof length, &got, NULL))
+        return (uint64_t)length.Length.QuadPart;
+    return GetFileSizeEx(h, &size) ? (uint64_t)size.QuadPart : 0;
+}
+
 static uint64_t volume_size(const wchar_t *device)
 {
     HANDLE h = CreateFileW(device, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
                            OPEN_EXISTING, 0, NULL);
     if (h == INVALID_HANDLE_VALUE) return 0;
-    uint64_t size = 0;
-    GET_LENGTH_INFORMATION length;
-    DWORD got;
-    LARGE_INTEGER fsize;
-    if (DeviceIoControl(h, IOCTL_DISK_GET_LENGTH_INFO, NULL, 0, &length, sizeof length, &got, NULL))
-        size = (uint64_t)length.Length.QuadPart;
-    else if (GetFileSizeEx(h, &fsize))
-        size = (uint64_t)fsize.QuadPart;
+    uint64_t size = di_win_handle_size(h);
     CloseHandle(h);
     return size;
 }
