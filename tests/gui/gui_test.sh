@@ -69,11 +69,13 @@ check "the typed Unicode path is in the Image File box" has "$image_win"
 sleep 0.5; shot gui-idle
 
 # Write, with MD5 and verify.
-drive_gui click Write answer Yes wait-progress 3
-check "Write asks first, naming the drive" has "T:"
+# The checks while it runs are made in the same driver run, right after the bar moves.
+drive_gui click Write answer Yes wait-progress 3 enabled "Read" enabled "Image File" enabled "Cancel"
 shot gui-writing
-drive_gui enabled "Read" enabled "Image File"
+check "Write asks first, naming the drive" has "T:"
 check "inputs are disabled during the job" has "enabled Read: 0"
+check "the image box is disabled during the job" has "enabled Image File: 0"
+check "Cancel is enabled during the job" has "enabled Cancel: 1"
 drive_gui wait-idle answer OK get "Hash value" status enabled "Write"
 check "the write succeeds" has "Write successful."
 check "the hash shown is md5sum's" has "Hash value: $(md5 "$image")"
