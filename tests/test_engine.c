@@ -298,7 +298,49 @@ static void empty_image_writes_nothing(void)
     CHECK(bytes_are(device, 0, 4096, 0xA5));
 }
 
+/* The head (partition tables) is erased first, the rest written and flushed, the head
+ * written last; a failed or cancelled write leaves the head erased. */
+static void head_is_written_last(void)
+{
+    const char *dir = test_dir("engine");
+    const char *image = test_path(dir, "order.img"), *device = test_path(dir, "order.dev");
+    CHECK(make_random_file(image, 5 * MiB + 3, 42));
+    CHECK(make_device(device, 6 * MiB));
+    fault_plan plan = {.role = DI_ROLE_TARGET, .as_block_sector = 512};
+    di_job_spec spec = {.kind = DI_JOB_WRITE, .source_path = image, .target_path = device,
+                        .hash_mask = DI_HASH_BIT(DI_HASH_MD5), .buffer_size = MiB,
+                        .wrap = fault_wrap, .wrap_ctx = &plan};
+    job_outcome out;
+    CHECK_U64(run_job(&spec, &out), DI_OK);
+    CHECK(plan.writes >= 3);
+    if (plan.writes < 3) return;
+    CHECK_U64(plan.write_offsets[0], 0);          /* the head erased ... */
+    CHECK_U64(plan.write_flushes[0], 0);
+    for (unsigned i = 1; i + 1 < plan.writes; i++) {
+        CHECK(plan.write_offsets[i] >= MiB);       /* ... the rest after that flush ... */
+        CHECK_U64(plan.write_flushes[i], 1);
+    }
+    CHECK_U64(plan.write_offsets[plan.writes - 1], 0); /* ... the head after the rest's flush */
+    CHECK_U64(plan.write_flushes[plan.writes - 1], 2);
+    CHECK_U64(plan.flushes, 3);
+    CHECK(files_equal_prefix(image, device, 5 * MiB + 3));
+    char ref[DI_HASH_HEX_MAX];
+    CHECK(reference_hash(image, DI_HASH_MD5, UINT64_MAX, ref));
+    CHECK_STR(out.result.hashes[DI_HASH_MD5], ref); /* the digest still sees the image in order */
+
+    fault_kind faults[] = {FAULT_EIO, FAULT_CANCEL};
+    for (int f = 0; f < 2; f++) {
+        CHECK(make_device(device, 6 * MiB));
+        fault_plan broken = {.role = DI_ROLE_TARGET, .on_write = true, .kind = faults[f],
+                             .at_offset = 3 * MiB + 10, .as_block_sector = 512};
+        spec.wrap_ctx = &broken;
+        CHECK(run_job(&spec, &out) != DI_OK);
+        CHECK(bytes_are(device, 0, MiB, 0)); /* no partition table, old or new */
+    }
+}
+
 static const test_case tests[] = {
+    {"head_is_written_last", head_is_written_last},
     {"roundtrips_every_size_ring_and_sector", roundtrips_every_size_ring_and_sector},
     {"roundtrips_100_mib_plus_7_with_every_hash", roundtrips_100_mib_plus_7_with_every_hash},
     {"writes_into_a_plain_file_that_grows", writes_into_a_plain_file_that_grows},

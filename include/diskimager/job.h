@@ -44,6 +44,8 @@ typedef di_device *(*di_device_wrap_fn)(di_device *inner, di_role role, void *ct
 
 #define DI_DEFAULT_BUFFER_SIZE (4u * 1024u * 1024u)
 #define DI_DEFAULT_BUFFER_COUNT 4u
+/* Written last on WRITE: the partition tables and boot code live here. */
+#define DI_SAFE_HEAD_BYTES (1024u * 1024u)
 
 typedef struct di_job_spec {
     di_job_kind kind;

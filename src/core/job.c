@@ -182,9 +182,10 @@ static void free_hashers(job_run *run)
     }
 }
 
-/* One pipeline pass in the given phase. */
-static di_status run_pass(job_run *run, di_phase phase, di_device *source, uint64_t length,
-                          di_device *target, pl_target_mode mode, bool hash_target_data)
+/* One pipeline pass in the given phase, over [start, start + length). */
+static di_status run_pass(job_run *run, di_phase phase, di_device *source, uint64_t start,
+                          uint64_t length, di_device *target, pl_target_mode mode,
+                          bool hash_target_data)
 {
     const di_job_spec *spec = &run->job->spec;
     uint32_t alignment = pl_alignment(source, target);
@@ -192,6 +193,7 @@ static di_status run_pass(job_run *run, di_phase phase, di_device *source, uint6
     if (io_threads == 0) io_threads = target && target->parallel_io ? target->parallel_io : 1;
     pl_config cfg = {
         .source = source,
+        .start = start,
         .length = length,
         .target = target,
         .mode = mode,
@@ -204,7 +206,8 @@ static di_status run_pass(job_run *run, di_phase phase, di_device *source, uint6
         .cancel = &run->job->cancel,
         .progress = &run->job->progress,
     };
-    di_progress_begin_phase(&run->job->progress, phase, length);
+    /* A pass that continues a phase (the write after its head was read) keeps counting. */
+    if (start == 0) di_progress_begin_phase(&run->job->progress, phase, length);
     pl_outcome outcome;
     pl_run(&cfg, &outcome);
     run->result->device_bytes = outcome.target_bytes;
@@ -219,7 +222,7 @@ static di_status run_pass(job_run *run, di_phase phase, di_device *source, uint6
         di_error error;
         di_error_set(&error, DI_ERR_CANCELLED, di_phase_name(phase),
                      target ? target->path : source->path, 0, "cancelled by the user");
-        di_error_at(&error, length);
+        di_error_at(&error, start + length);
         return fail_with(run, &error);
     }
     return DI_OK;
@@ -324,6 +327,59 @@ static di_status flush_target(job_run *run)
     return DI_OK;
 }
 
+/* The head of a disk (partition tables, boot code) is written last: first erased, then
+ * the rest written and flushed, then the head. A write that fails or is cancelled half
+ * way leaves a disk with no partition table, never one that mounts a half-written file
+ * system. The head is read once, up front, so the digests still see the image in order. */
+static di_status write_in_safe_order(job_run *run, uint64_t payload)
+{
+    di_device *source = run->source, *target = run->target;
+    di_progress_begin_phase(&run->job->progress, DI_PHASE_WRITING, payload);
+    if (payload <= DI_SAFE_HEAD_BYTES) {
+        /* Nothing but a head: one write, one flush. */
+        if (run_pass(run, DI_PHASE_WRITING, source, 0, payload, target, PL_TARGET_WRITE, false))
+            return run->result->status;
+        return flush_target(run);
+    }
+
+    const size_t head = DI_SAFE_HEAD_BYTES;
+    di_error error;
+    di_error_clear(&error);
+    di_status st = DI_OK;
+    unsigned char *image_head = di_aligned_alloc(4096, head);
+    unsigned char *zeros = di_aligned_alloc(4096, head);
+    if (!image_head || !zeros) {
+        di_error_set(&error, DI_ERR_NO_MEMORY, "write", target->path, 0, NULL);
+        st = fail_with(run, &error);
+        goto out;
+    }
+    memset(zeros, 0, head);
+    if (di_device_read_full(source, image_head, head, 0, NULL, &error) != DI_OK ||
+        di_device_write_full(target, zeros, head, 0, &error) != DI_OK ||
+        target->ops->flush(target, &error) != DI_OK) {
+        st = fail_with(run, &error);
+        goto out;
+    }
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++)
+        if (run->hashers[i]) di_hasher_update(run->hashers[i], image_head, head);
+
+    st = run_pass(run, DI_PHASE_WRITING, source, head, payload - head, target, PL_TARGET_WRITE,
+                  false);
+    if (st == DI_OK) st = flush_target(run);
+    if (st != DI_OK) goto out;
+    if (di_device_write_full(target, image_head, head, 0, &error) != DI_OK ||
+        target->ops->flush(target, &error) != DI_OK) {
+        st = fail_with(run, &error);
+        goto out;
+    }
+    run->result->device_bytes += head;
+    di_progress_add(&run->job->progress, head);
+out:
+    di_aligned_free(image_head);
+    di_aligned_free(zeros);
+    return st;
+}
+
 /* ---- the jobs ---- */
 
 static di_status run_write(job_run *run)
@@ -342,10 +398,7 @@ static di_status run_write(job_run *run)
 
     result->image_bytes = run->source->size;
     result->padded = plan.padded;
-    if (run_pass(run, DI_PHASE_WRITING, run->source, plan.payload, run->target,
-                 PL_TARGET_WRITE, false) ||
-        flush_target(run))
-        return result->status;
+    if (write_in_safe_order(run, plan.payload)) return result->status;
     if (run->target->ops->after_write) run->target->ops->after_write(run->target);
     if (!spec->verify_after_write) {
         if (result->truncated) hash_zeros(run, plan.tail_length);
@@ -361,7 +414,7 @@ static di_status run_write(job_run *run)
         start_hashers(run))
         return result->status;
     uint64_t written = result->device_bytes;
-    if (run_pass(run, DI_PHASE_VERIFYING, run->source, plan.payload, run->target,
+    if (run_pass(run, DI_PHASE_VERIFYING, run->source, 0, plan.payload, run->target,
                  PL_TARGET_COMPARE, true))
         return result->status;
     result->device_bytes = written;
@@ -381,7 +434,7 @@ static di_status run_verify(job_run *run)
         plan_image_on_target(run, &plan) || start_hashers(run))
         return run->result->status;
     run->result->image_bytes = run->source->size;
-    if (run_pass(run, DI_PHASE_VERIFYING, run->source, plan.payload, run->target,
+    if (run_pass(run, DI_PHASE_VERIFYING, run->source, 0, plan.payload, run->target,
                  PL_TARGET_COMPARE, false))
         return run->result->status;
     if (run->result->truncated) hash_zeros(run, plan.tail_length);
@@ -412,7 +465,7 @@ static di_status run_read(job_run *run)
         start_hashers(run))
         return result->status;
     result->image_bytes = length;
-    if (run_pass(run, DI_PHASE_READING, run->source, length, run->target, PL_TARGET_WRITE,
+    if (run_pass(run, DI_PHASE_READING, run->source, 0, length, run->target, PL_TARGET_WRITE,
                  false) ||
         flush_target(run))
         return result->status;
@@ -427,7 +480,7 @@ static di_status run_hash(job_run *run)
         start_hashers(run))
         return run->result->status;
     run->result->image_bytes = run->source->size;
-    if (run_pass(run, DI_PHASE_HASHING, run->source, run->source->size, NULL,
+    if (run_pass(run, DI_PHASE_HASHING, run->source, 0, run->source->size, NULL,
                  PL_TARGET_NONE, false))
         return run->result->status;
     finish_hashers(run, run->result->hashes);

@@ -123,13 +123,14 @@ static void reader_main(void *arg)
         di_mutex_unlock(pl->lock);
         if (stop) return;
 
-        uint64_t offset = seq * cfg->chunk_size;
+        uint64_t done = seq * cfg->chunk_size;
+        uint64_t offset = cfg->start + done;
         if (cancelled(pl)) {
             fail_cancelled(pl, "read", cfg->source->path, offset);
             return;
         }
-        size_t len = (size_t)(cfg->length - offset < cfg->chunk_size ? cfg->length - offset
-                                                                    : cfg->chunk_size);
+        size_t len = (size_t)(cfg->length - done < cfg->chunk_size ? cfg->length - done
+                                                                  : cfg->chunk_size);
         size_t want = io_length(cfg->source, len, false);
         di_error error;
         di_error_clear(&error);

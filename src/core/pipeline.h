@@ -20,8 +20,10 @@ typedef enum pl_target_mode {
 } pl_target_mode;
 
 typedef struct pl_config {
-    di_device *source;        /* read from byte 0 */
-    uint64_t length;          /* payload bytes to move */
+    di_device *source;
+    uint64_t start;           /* first byte, on both devices; a multiple of chunk_size's
+                                 alignment */
+    uint64_t length;          /* payload bytes to move from start on */
     di_device *target;        /* NULL with PL_TARGET_NONE */
     pl_target_mode mode;
     bool pad_to_sector;       /* WRITE: zero-pad the last chunk to the target's sector */

@@ -84,10 +84,22 @@ static di_status fault_read_at(di_device *dev, void *buf, size_t len, uint64_t o
     return fd->inner->ops->read_at(fd->inner, buf, len, offset, done, error);
 }
 
+static void log_write(fault_device *fd, uint64_t offset)
+{
+    fault_plan *plan = fd->plan;
+    if (!fd->faulty) return;
+    unsigned at = __atomic_fetch_add(&plan->writes, 1, __ATOMIC_SEQ_CST);
+    if (at < sizeof plan->write_offsets / sizeof plan->write_offsets[0]) {
+        plan->write_offsets[at] = offset;
+        plan->write_flushes[at] = __atomic_load_n(&plan->flushes, __ATOMIC_SEQ_CST);
+    }
+}
+
 static di_status fault_write_at(di_device *dev, const void *buf, size_t len, uint64_t offset,
                                 size_t *done, di_error *error)
 {
     fault_device *fd = fd_of(dev);
+    log_write(fd, offset);
     di_status st = DI_OK;
     size_t shortened = 0;
     note_alignment(fd, buf, len, offset);
@@ -101,6 +113,7 @@ static di_status fault_write_at(di_device *dev, const void *buf, size_t len, uin
 
 static di_status fault_flush(di_device *dev, di_error *error)
 {
+    if (fd_of(dev)->faulty) __atomic_add_fetch(&fd_of(dev)->plan->flushes, 1, __ATOMIC_SEQ_CST);
     return fd_of(dev)->inner->ops->flush(fd_of(dev)->inner, error);
 }
 

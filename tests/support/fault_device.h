@@ -36,6 +36,11 @@ typedef struct fault_plan {
     unsigned requests;
     unsigned misaligned;     /* block-device requests not on sector boundaries */
     unsigned wrapped;        /* devices wrapped */
+    /* The faulty device's writes in order: offset, and flushes done before it. */
+    uint64_t write_offsets[512];
+    unsigned write_flushes[512];
+    unsigned writes;
+    unsigned flushes;
 } fault_plan;
 
 /* A di_device_wrap_fn: ctx is a fault_plan. */
