@@ -91,6 +91,27 @@ mkdir adir
 run hash adir
 check "a directory is refused" grep -q 'directory' err
 
+# Checksums the user already has: a sidecar beside the image, a SUMS file, --expect.
+sha256sum image.img >image.img.sha256
+run hash image.img --progress=none
+check "a matching .sha256 sidecar exits 0" test "$code" -eq 0
+check "the sidecar is named and matches" grep -q 'sha256 matches image.img.sha256' err
+sed -i 's/^./0/; s/^00/11/' image.img.sha256
+run verify image.img new-device.img --progress=none
+check "a sidecar mismatch exits 3" test "$code" -eq 3
+check "the mismatch shows both digests" grep -q "sha256 MISMATCH: expected .* computed $(sha256sum <image.img | cut -d' ' -f1)" err
+rm image.img.sha256
+printf 'MD5 (image.img) = %s\n' "$(md5sum <image.img | cut -d' ' -f1)" >MD5SUMS
+run hash image.img --progress=none
+check "a BSD-format MD5SUMS entry is found and matches" grep -q 'md5 matches MD5SUMS' err
+rm MD5SUMS
+run hash image.img --expect "$(sha1sum <image.img | cut -d' ' -f1)" --progress=none
+check "--expect sha1 matches" test "$code" -eq 0
+run hash image.img --expect 00000000000000000000000000000000 --progress=none
+check "--expect of a wrong md5 exits 3" test "$code" -eq 3
+run hash image.img --expect 1234
+check "--expect with a bad length exits 2" test "$code" -eq 2
+
 if [ "$mode" = linux ]; then
   ln -s device.img link.img
   run write small.img link.img --yes

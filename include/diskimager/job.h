@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diskimager/checksum.h"
 #include "diskimager/device.h"
 #include "diskimager/hash.h"
 #include "diskimager/status.h"
@@ -60,6 +61,7 @@ typedef struct di_job_spec {
     unsigned io_threads;      /* target I/O in flight; 0: the device's own choice */
     uint32_t file_sector_size;/* see di_open_options; 0: 512 */
     bool allow_mounted;       /* open a device whose partitions are mounted */
+    di_expected_hash expected;/* compare the image's digest with this (adds its algorithm) */
     di_device_wrap_fn wrap;   /* tests: wraps every device the job opens */
     void *wrap_ctx;
 } di_job_spec;
@@ -81,6 +83,8 @@ typedef struct di_result {
      * compared equal to the image, so these are also the image's digests (hashes). */
     char readback_hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX];
     bool partial_removed;        /* READ: the failed job's output was deleted */
+    bool expected_checked;       /* spec.expected was present and the job succeeded */
+    bool expected_match;         /* ... and the image's digest equals it */
 } di_result;
 
 typedef struct di_progress {

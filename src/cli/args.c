@@ -4,20 +4,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diskimager/checksum.h"
 #include "diskimager/hash.h"
 #include "diskimager/units.h"
 
 const char cli_usage_text[] =
     "usage:\n"
     "  diskimager list [--all]\n"
-    "  diskimager write IMAGE DEVICE [--hash ALG]... [--verify] [--yes] [--force]\n"
-    "  diskimager read  DEVICE IMAGE [--hash ALG]... [--size N] [--keep-partial]\n"
-    "  diskimager verify IMAGE DEVICE [--hash ALG]...\n"
-    "  diskimager hash  PATH [--hash ALG]...\n"
+    "  diskimager write IMAGE DEVICE [--hash ALG]... [--verify] [--yes] [--force] [--expect HEX]\n"
+    "  diskimager read  DEVICE IMAGE [--hash ALG]... [--size N] [--keep-partial] [--expect HEX]\n"
+    "  diskimager verify IMAGE DEVICE [--hash ALG]... [--expect HEX]\n"
+    "  diskimager hash  PATH [--hash ALG]... [--expect HEX]\n"
     "common options: --buffer-size N --buffers N --progress=auto|plain|json|none\n"
     "ALG: md5, sha1, sha256, sha512 (repeat --hash for several)\n"
     "sizes: 4096, 4M (MiB), 4MB (10^6), 1.5G ...\n"
-    "exit codes: 0 ok, 1 failure, 2 usage, 3 verify mismatch, 130 cancelled\n";
+    "--expect HEX: the digest the image must have (md5, sha1, sha256 or sha512 by length);\n"
+    "  without it, IMAGE.sha256, IMAGE.md5, SHA256SUMS, MD5SUMS ... beside the image are used\n"
+    "exit codes: 0 ok, 1 failure, 2 usage, 3 verify or checksum mismatch, 130 cancelled\n";
 
 #define MAX_BUFFERS 1024u
 #define MAX_BUFFER_SIZE (1ull << 30)
@@ -97,7 +100,8 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
         }
         static const char *const known[] = {"--all", "--hash", "--verify", "--yes",
                                             "--force", "--size", "--keep-partial",
-                                            "--buffer-size", "--buffers", "--progress"};
+                                            "--buffer-size", "--buffers", "--progress",
+                                            "--expect"};
         const char *name = NULL;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (is_option(arg, known[k])) name = known[k];
@@ -119,6 +123,12 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
                     return fail(error, error_size,
                                 "unknown hash '%s' (md5, sha1, sha256, sha512)", value);
                 args->hash_mask |= DI_HASH_BIT(alg);
+            } else if (!strcmp(name, "--expect")) {
+                di_expected_hash check;
+                if (!di_expected_from_hex(value, &check))
+                    return fail(error, error_size,
+                                "invalid --expect '%s' (32, 40, 64 or 128 hex digits)", value);
+                args->expect = value;
             } else if (!strcmp(name, "--size")) {
                 if (!di_parse_size(value, &args->size) || args->size == 0)
                     return fail(error, error_size, "invalid --size '%s'", value);

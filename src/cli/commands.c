@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "diskimager/checksum.h"
 #include "diskimager/drives.h"
 #include "diskimager/job.h"
 #include "diskimager/system.h"
@@ -133,6 +134,31 @@ static int confirm_write(const cli_args *args)
     return CLI_EXIT_OK;
 }
 
+/* The digest the image should have: --expect, else a checksum file beside the image. */
+static void find_expectation(const cli_args *args, const char *image, di_expected_hash *out)
+{
+    if (args->expect) {
+        di_expected_from_hex(args->expect, out);
+        return;
+    }
+    if (image && di_checksum_find_sidecar(image, out))
+        fprintf(stderr, "diskimager: checking the %s digest given in %s\n",
+                di_hash_name(out->alg), out->source);
+}
+
+static int report_expectation(const di_result *r, const di_expected_hash *expected)
+{
+    if (!r->expected_checked) return CLI_EXIT_OK;
+    const char *from = expected->source[0] ? expected->source : "--expect";
+    if (r->expected_match) {
+        fprintf(stderr, "diskimager: %s matches %s\n", di_hash_name(expected->alg), from);
+        return CLI_EXIT_OK;
+    }
+    fprintf(stderr, "diskimager: %s MISMATCH: expected %s (%s), computed %s\n",
+            di_hash_name(expected->alg), expected->hex, from, r->hashes[expected->alg]);
+    return CLI_EXIT_MISMATCH;
+}
+
 /* ---- running a job ---- */
 
 typedef struct job_thread_arg {
@@ -224,6 +250,7 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
     if (r->status == DI_OK) {
         print_hashes(r, hash_name);
         print_notes(args, r);
+        code = report_expectation(r, &spec->expected);
     } else {
         char text[2048];
         fprintf(stderr, "diskimager: %s\n", di_error_format(&r->error, text, sizeof text));
@@ -279,9 +306,9 @@ static int cmd_job(const cli_args *args)
         if (!spec.hash_mask) spec.hash_mask = DI_HASH_BIT(DI_HASH_MD5);
         break;
     }
-    int code = run_job(args, &spec, hash_name);
-    if (code == CLI_EXIT_MISMATCH) fprintf(stderr, "diskimager: verify: MISMATCH\n");
-    return code;
+    /* READ's image is made by the job: only a typed --expect applies to it. */
+    if (args->expect || spec.kind != DI_JOB_READ) find_expectation(args, args->first, &spec.expected);
+    return run_job(args, &spec, hash_name);
 }
 
 int cli_main(int argc, char **argv)

@@ -508,6 +508,7 @@ di_status di_job_run(di_job *job)
 {
     di_result *result = &job->result;
     memset(result, 0, sizeof *result);
+    if (job->spec.expected.present) job->spec.hash_mask |= DI_HASH_BIT(job->spec.expected.alg);
     result->hash_mask = job->spec.hash_mask;
     job_run run = {.job = job, .result = result};
     di_progress_begin_phase(&job->progress, DI_PHASE_PREPARING, 0);
@@ -537,6 +538,11 @@ di_status di_job_run(di_job *job)
     if (result->status != DI_OK) {
         memset(result->hashes, 0, sizeof result->hashes);
         memset(result->readback_hashes, 0, sizeof result->readback_hashes);
+    }
+    if (result->status == DI_OK && job->spec.expected.present) {
+        result->expected_checked = true;
+        result->expected_match =
+            strcmp(result->hashes[job->spec.expected.alg], job->spec.expected.hex) == 0;
     }
     di_progress_set_phase(&job->progress, DI_PHASE_DONE);
     return result->status;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "app_messages.h"
+#include "diskimager/checksum.h"
 #include "diskimager/units.h"
 #include "drive_combo.h"
 #include "file_dialog.h"
@@ -30,8 +31,12 @@
 static const di_hash_alg hash_choices[] = {DI_HASH_MD5, DI_HASH_SHA1, DI_HASH_SHA256};
 static const wchar_t *const hash_labels[] = {L"MD5", L"SHA-1", L"SHA-256"};
 
+typedef enum match_state { MATCH_NONE = 0, MATCH_OK, MATCH_BAD } match_state;
+
 typedef struct dialog_state {
     HWND hwnd;
+    match_state match;       /* colours the match line: green or red */
+    di_expected_hash expected; /* what the running job checks against */
     gui_settings settings;
     drive_list drives;
     gui_job *job;
@@ -105,6 +110,7 @@ static unsigned hash_mask(void)
 static void set_busy(bool busy)
 {
     static const int inputs[] = {IDC_IMAGE_EDIT, IDC_BROWSE, IDC_DEVICE_COMBO, IDC_SHOW_ALL,
+                                 IDC_EXPECTED_EDIT,
                                  IDC_HASH_CHECK, IDC_VERIFY_AFTER, IDC_READ, IDC_WRITE,
                                  IDC_VERIFY, IDC_COPY};
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
@@ -168,6 +174,24 @@ static void remember_folder(const char *image_path)
     free(wide);
 }
 
+/* The digest to check: the one typed in the Expected hash box, else one published
+ * beside the image (pi.img.sha256, SHA256SUMS, ...). False when the typed one is not
+ * a digest. */
+static bool find_expectation(const char *image, bool image_exists)
+{
+    char typed[512];
+    get_text_utf8(IDC_EXPECTED_EDIT, typed, sizeof typed);
+    memset(&state.expected, 0, sizeof state.expected);
+    if (typed[0]) {
+        if (di_expected_from_hex(typed, &state.expected)) return true;
+        message(MB_OK | MB_ICONWARNING, "The expected hash \"%s\" is not an MD5, SHA-1, SHA-256 or "
+                                        "SHA-512 digest (32, 40, 64 or 128 hex digits).", typed);
+        return false;
+    }
+    if (image_exists) di_checksum_find_sidecar(image, &state.expected);
+    return true;
+}
+
 /* ---- starting jobs ---- */
 
 static void start_job(di_job_kind kind, const char *image, const di_drive_info *drive)
@@ -182,6 +206,9 @@ static void start_job(di_job_kind kind, const char *image, const di_drive_info *
         spec.verify_after_write = kind == DI_JOB_WRITE && checked(IDC_VERIFY_AFTER);
     }
     SetDlgItemTextW(state.hwnd, IDC_HASH_EDIT, L"");
+    SetDlgItemTextW(state.hwnd, IDC_MATCH, L"");
+    state.match = MATCH_NONE;
+    spec.expected = state.expected;
     state.job = gui_job_start(&spec, state.hwnd, drive->label[0] ? drive->label : drive->path);
     if (!state.job) {
         message(MB_OK | MB_ICONERROR, "Could not start the job: out of memory or threads.");
@@ -198,7 +225,7 @@ static void on_write(void)
 {
     char image[DI_PATH_MAX], size[32];
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    if (!check_image(image, IMAGE_TO_READ_FROM)) return;
+    if (!check_image(image, IMAGE_TO_READ_FROM) || !find_expectation(image, true)) return;
     const di_drive_info *drive = check_device();
     if (!drive) return;
     if (message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2,
@@ -235,7 +262,7 @@ static void on_read(void)
         di_utf16_to_utf8(path, image, sizeof image);
         overwrite_confirmed = true;
     }
-    if (!check_image(image, IMAGE_TO_CREATE)) return;
+    if (!check_image(image, IMAGE_TO_CREATE) || !find_expectation(image, false)) return;
     const di_drive_info *drive = check_device();
     if (!drive) return;
     wchar_t *wide = di_utf8_to_utf16(image);
@@ -254,7 +281,7 @@ static void on_verify(void)
 {
     char image[DI_PATH_MAX];
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    if (!check_image(image, IMAGE_TO_READ_FROM)) return;
+    if (!check_image(image, IMAGE_TO_READ_FROM) || !find_expectation(image, true)) return;
     const di_drive_info *drive = check_device();
     if (drive) start_job(DI_JOB_VERIFY, image, drive);
 }
@@ -294,6 +321,13 @@ static void copy_hash(void)
         if (!SetClipboardData(CF_UNICODETEXT, mem)) GlobalFree(mem);
     }
     CloseClipboard();
+}
+
+static void set_match_text(const char *text)
+{
+    wchar_t *wide = di_utf8_to_utf16(text);
+    SetDlgItemTextW(state.hwnd, IDC_MATCH, wide ? wide : L"");
+    free(wide);
 }
 
 /* ---- progress and the end of a job ---- */
@@ -347,10 +381,29 @@ static void on_job_done(gui_job *gj)
                    di_format_rate(p.average_rate, rate, sizeof rate),
                    r->verified && gj->kind == DI_JOB_WRITE ? ", verified" : "");
         taskbar_clear(state.hwnd);
-        snprintf(box, sizeof box, "%s successful.%s%s%s%s%s%s", what,
+        char match[1024] = "";
+        if (r->expected_checked) {
+            const char *from = state.expected.source[0] ? state.expected.source : "the expected hash";
+            const char *alg_name = di_hash_name(state.expected.alg);
+            state.match = r->expected_match ? MATCH_OK : MATCH_BAD;
+            if (r->expected_match) {
+                set_match_text("\xE2\x9C\x93 match");
+                snprintf(match, sizeof match, "\n\nThe %s matches %s.", alg_name, from);
+            } else {
+                set_match_text("\xE2\x9C\x97 MISMATCH");
+                snprintf(match, sizeof match,
+                         "\n\n%s MISMATCH with %s:\nexpected %s\ncomputed %s", alg_name, from,
+                         state.expected.hex, r->hashes[state.expected.alg]);
+                box_flags = MB_OK | MB_ICONWARNING;
+                taskbar_error(state.hwnd);
+            }
+        }
+        snprintf(box, sizeof box, "%s %s.%s%s%s%s%s%s%s", what,
+                 state.match == MATCH_BAD ? "finished, but the image is not the one expected"
+                                          : "successful",
                  r->verified && gj->kind == DI_JOB_WRITE ? "\nThe device was read back and matches the image." : "",
                  r->truncated ? "\nThe image's zero tail beyond the device's end was not written." : "",
-                 hash ? "\n\n" : "", hash ? alg : "", hash ? ": " : "", hash ? hash : "");
+                 hash ? "\n\n" : "", hash ? alg : "", hash ? ": " : "", hash ? hash : "", match);
     } else if (r->status == DI_ERR_CANCELLED) {
         taskbar_clear(state.hwnd);
         set_status("Cancelled.%s", r->partial_removed ? " The incomplete image was deleted." : "");
@@ -464,6 +517,14 @@ INT_PTR CALLBACK main_dialog_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lpa
     case WM_APP_JOB_DONE: on_job_done((gui_job *)lparam); return TRUE;
     case WM_DROPFILES: on_drop((HDROP)wparam); return TRUE;
     case WM_CLOSE: on_close(); return TRUE;
+    case WM_CTLCOLORSTATIC:
+        if ((HWND)lparam == item(IDC_MATCH) && state.match != MATCH_NONE) {
+            HDC dc = (HDC)wparam;
+            SetTextColor(dc, state.match == MATCH_OK ? RGB(0, 128, 0) : RGB(200, 0, 0));
+            SetBkMode(dc, TRANSPARENT);
+            return (INT_PTR)GetSysColorBrush(COLOR_BTNFACE);
+        }
+        return FALSE;
     case WM_DEVICECHANGE:
         if (wparam == DBT_DEVICEARRIVAL || wparam == DBT_DEVICEREMOVECOMPLETE) {
             if (state.job) state.drives_changed_during_job = true;

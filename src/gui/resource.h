@@ -25,5 +25,8 @@
 #define IDC_VERIFY 1017
 #define IDC_CANCEL_JOB 1018
 #define IDC_EXIT 1019
+#define IDC_EXPECTED_LABEL 1020
+#define IDC_EXPECTED_EDIT 1021
+#define IDC_MATCH 1022
 
 #endif

@@ -94,6 +94,17 @@ check "the image read back is the drive" cmp "$drive" "$work/back.img"
 # Verify Only: equal, then one corrupted byte.
 drive_gui type "Image File" "$image_win" click "Verify Only" wait-idle answer OK
 check "Verify Only succeeds" has "Verify successful."
+# The expected hash: typed in (right, then wrong), and found in a sidecar file.
+drive_gui type "Expected hash (typed, or found beside the image)" "$(md5 "$image")" click "Verify Only" wait-idle answer OK
+check "a typed expected hash that matches says so" has "The md5 matches the expected hash."
+drive_gui type "Expected hash (typed, or found beside the image)" "0123456789abcdef0123456789abcdef" click "Verify Only" wait-idle
+shot gui-hash-mismatch
+drive_gui answer OK
+check "a typed expected hash that differs says MISMATCH with both values" has "md5 MISMATCH with the expected hash: expected 0123456789abcdef0123456789abcdef computed $(md5 "$image")"
+sha256sum "$image" | sed 's|  .*/|  |' >"$image.sha256"
+drive_gui type "Expected hash (typed, or found beside the image)" "" click "Verify Only" wait-idle answer OK
+check "a .sha256 file beside the image is found and checked" has "The sha256 matches Z:"
+rm -f "$image.sha256"
 printf 'X' | dd of="$drive" bs=1 seek=123456789 conv=notrunc status=none
 drive_gui click "Verify Only" wait-idle answer OK
 check "Verify Only reports the corrupted byte's offset" has "at byte 123456789"
