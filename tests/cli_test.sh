@@ -57,6 +57,10 @@ check "write --yes --verify exits 0" test "$code" -eq 0
 check "write --verify says verified" grep -q 'verified' err
 check "plain progress ends with a done line" grep -q '^done *100.0%' err
 check "sha256 printed" test "$(cat out)" = "$(sha256sum image.img)"
+run hash device.img --size 5000007 --hash sha256 --progress=none
+check "hash --size hashes the drive's first N bytes" test "$(cut -d' ' -f1 out)" = "$(sha256sum <image.img | cut -d' ' -f1)"
+run hash device.img --size 9000000
+check "hash --size beyond the drive exits 1" test "$code" -eq 1
 
 run verify image.img device.img --progress=none
 check "verify of equal data exits 0" test "$code" -eq 0

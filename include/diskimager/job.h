@@ -54,7 +54,7 @@ typedef struct di_job_spec {
     const char *target_path;  /* WRITE/VERIFY: device; READ: output image; HASH: NULL */
     unsigned hash_mask;       /* DI_HASH_BIT(DI_HASH_MD5) | ... */
     bool verify_after_write;  /* WRITE: read back, compare, hash the read-back data */
-    uint64_t read_size;       /* READ: bytes to read, 0 for the whole device */
+    uint64_t read_size;       /* READ, HASH: bytes to read from the start, 0 for all */
     bool keep_partial;        /* READ: keep the output of a failed or cancelled job */
     size_t buffer_size;       /* 0: DI_DEFAULT_BUFFER_SIZE; rounded up to the sector */
     unsigned buffer_count;    /* 0: DI_DEFAULT_BUFFER_COUNT */

@@ -14,7 +14,7 @@ const char cli_usage_text[] =
     "  diskimager write IMAGE DEVICE [--hash ALG]... [--verify] [--yes] [--force] [--expect HEX]\n"
     "  diskimager read  DEVICE IMAGE [--hash ALG]... [--size N] [--keep-partial] [--expect HEX]\n"
     "  diskimager verify IMAGE DEVICE [--hash ALG]... [--expect HEX]\n"
-    "  diskimager hash  PATH [--hash ALG]... [--expect HEX]\n"
+    "  diskimager hash  PATH [--hash ALG]... [--size N] [--expect HEX]\n"
     "common options: --buffer-size N --buffers N --progress=auto|plain|json|none\n"
     "ALG: md5, sha1, sha256, sha512 (repeat --hash for several)\n"
     "sizes: 4096, 4M (MiB), 4MB (10^6), 1.5G ...\n"
@@ -64,7 +64,8 @@ static bool option_allowed(cli_command cmd, const char *name)
     if (!strcmp(name, "--hash")) return cmd >= CLI_WRITE;
     if (!strcmp(name, "--verify") || !strcmp(name, "--yes") || !strcmp(name, "--force"))
         return cmd == CLI_WRITE;
-    if (!strcmp(name, "--size") || !strcmp(name, "--keep-partial")) return cmd == CLI_READ;
+    if (!strcmp(name, "--size")) return cmd == CLI_READ || cmd == CLI_HASH;
+    if (!strcmp(name, "--keep-partial")) return cmd == CLI_READ;
     return cmd >= CLI_WRITE; /* the common options */
 }
 

@@ -443,24 +443,31 @@ static di_status run_verify(job_run *run)
     return DI_OK;
 }
 
+/* READ and HASH may cover only the first read_size bytes of a device: the size of the
+ * image once written there, to prove what a card holds. */
+static di_status length_to_read(job_run *run, uint64_t *length)
+{
+    uint64_t want = run->job->spec.read_size;
+    *length = want ? want : run->source->size;
+    if (want <= run->source->size) return DI_OK;
+    char a[32], b[32];
+    di_error error;
+    di_error_set(&error, DI_ERR_TOO_SMALL, "read", run->source->path, 0,
+                 "asked for %llu bytes (%s), the device has %llu bytes (%s)",
+                 (unsigned long long)want, di_format_size(want, a, sizeof a),
+                 (unsigned long long)run->source->size,
+                 di_format_size(run->source->size, b, sizeof b));
+    return fail_with(run, &error);
+}
+
 static di_status run_read(job_run *run)
 {
     const di_job_spec *spec = &run->job->spec;
     di_result *result = run->result;
-    di_error error;
     if (open_device(run, spec->source_path, DI_OPEN_READ, DI_ROLE_SOURCE, &run->source))
         return result->status;
-    uint64_t length = spec->read_size ? spec->read_size : run->source->size;
-    if (length > run->source->size) {
-        char want[32], have[32];
-        di_error_set(&error, DI_ERR_TOO_SMALL, "read", run->source->path, 0,
-                     "asked for %llu bytes (%s), the device has %llu bytes (%s)",
-                     (unsigned long long)length,
-                     di_format_size(length, want, sizeof want),
-                     (unsigned long long)run->source->size,
-                     di_format_size(run->source->size, have, sizeof have));
-        return fail_with(run, &error);
-    }
+    uint64_t length;
+    if (length_to_read(run, &length)) return result->status;
     if (open_device(run, spec->target_path, DI_OPEN_CREATE, DI_ROLE_TARGET, &run->target) ||
         start_hashers(run))
         return result->status;
@@ -476,12 +483,12 @@ static di_status run_read(job_run *run)
 static di_status run_hash(job_run *run)
 {
     const di_job_spec *spec = &run->job->spec;
+    uint64_t length;
     if (open_device(run, spec->source_path, DI_OPEN_READ, DI_ROLE_SOURCE, &run->source) ||
-        start_hashers(run))
+        length_to_read(run, &length) || start_hashers(run))
         return run->result->status;
-    run->result->image_bytes = run->source->size;
-    if (run_pass(run, DI_PHASE_HASHING, run->source, 0, run->source->size, NULL,
-                 PL_TARGET_NONE, false))
+    run->result->image_bytes = length;
+    if (run_pass(run, DI_PHASE_HASHING, run->source, 0, length, NULL, PL_TARGET_NONE, false))
         return run->result->status;
     finish_hashers(run, run->result->hashes);
     return DI_OK;
