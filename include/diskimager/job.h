@@ -56,6 +56,7 @@ typedef struct di_job_spec {
     bool verify_after_write;  /* WRITE: read back, compare, hash the read-back data */
     uint64_t read_size;       /* READ, HASH: bytes to read from the start, 0 for all */
     bool keep_partial;        /* READ: keep the output of a failed or cancelled job */
+    bool allocated_only;      /* READ: up to the end of the last partition (MBR, GPT) */
     size_t buffer_size;       /* 0: DI_DEFAULT_BUFFER_SIZE; rounded up to the sector */
     unsigned buffer_count;    /* 0: DI_DEFAULT_BUFFER_COUNT */
     unsigned io_threads;      /* target I/O in flight; 0: the device's own choice */
@@ -83,6 +84,7 @@ typedef struct di_result {
      * compared equal to the image, so these are also the image's digests (hashes). */
     char readback_hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX];
     bool partial_removed;        /* READ: the failed job's output was deleted */
+    int table_kind;              /* READ allocated_only: di_table_kind that was used */
     bool expected_checked;       /* spec.expected was present and the job succeeded */
     bool expected_match;         /* ... and the image's digest equals it */
 } di_result;

@@ -20,6 +20,7 @@ typedef enum di_status {
     DI_ERR_MISMATCH,    /* verify found a differing byte */
     DI_ERR_CANCELLED,   /* the user asked to stop */
     DI_ERR_NO_MEMORY,
+    DI_ERR_PARTITIONS,  /* a partition table that cannot be trusted */
     DI_ERR_INTERNAL
 } di_status;
 

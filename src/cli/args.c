@@ -12,7 +12,8 @@ const char cli_usage_text[] =
     "usage:\n"
     "  diskimager list [--all]\n"
     "  diskimager write IMAGE DEVICE [--hash ALG]... [--verify] [--yes] [--force] [--expect HEX]\n"
-    "  diskimager read  DEVICE IMAGE [--hash ALG]... [--size N] [--keep-partial] [--expect HEX]\n"
+    "  diskimager read  DEVICE IMAGE [--hash ALG]... [--size N] [--keep-partial]\n"
+    "                   [--allocated-only] [--expect HEX]\n"
     "  diskimager verify IMAGE DEVICE [--hash ALG]... [--expect HEX]\n"
     "  diskimager hash  PATH [--hash ALG]... [--size N] [--expect HEX]\n"
     "common options: --buffer-size N --buffers N --progress=auto|plain|json|none\n"
@@ -65,7 +66,8 @@ static bool option_allowed(cli_command cmd, const char *name)
     if (!strcmp(name, "--verify") || !strcmp(name, "--yes") || !strcmp(name, "--force"))
         return cmd == CLI_WRITE;
     if (!strcmp(name, "--size")) return cmd == CLI_READ || cmd == CLI_HASH;
-    if (!strcmp(name, "--keep-partial")) return cmd == CLI_READ;
+    if (!strcmp(name, "--keep-partial") || !strcmp(name, "--allocated-only"))
+        return cmd == CLI_READ;
     return cmd >= CLI_WRITE; /* the common options */
 }
 
@@ -102,7 +104,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
         static const char *const known[] = {"--all", "--hash", "--verify", "--yes",
                                             "--force", "--size", "--keep-partial",
                                             "--buffer-size", "--buffers", "--progress",
-                                            "--expect"};
+                                            "--expect", "--allocated-only"};
         const char *name = NULL;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (is_option(arg, known[k])) name = known[k];
@@ -115,6 +117,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
         else if (!strcmp(name, "--yes")) args->yes = true;
         else if (!strcmp(name, "--force")) args->force = true;
         else if (!strcmp(name, "--keep-partial")) args->keep_partial = true;
+        else if (!strcmp(name, "--allocated-only")) args->allocated_only = true;
         else {
             const char *value = option_value(arg, name, argc, argv, &i);
             if (!value || !value[0]) return fail(error, error_size, "option '%s' needs a value", name);
@@ -152,6 +155,8 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
             }
         }
     }
+    if (args->allocated_only && args->size)
+        return fail(error, error_size, "%s", "--allocated-only and --size exclude each other");
     if (positionals < positionals_wanted)
         return fail(error, error_size, "%s", positionals_wanted == 1 ? "a path is missing"
                                                                     : "two paths are needed");

@@ -10,6 +10,7 @@
 #include "diskimager/checksum.h"
 #include "diskimager/drives.h"
 #include "diskimager/job.h"
+#include "diskimager/partitions.h"
 #include "diskimager/system.h"
 #include "diskimager/threads.h"
 #include "diskimager/units.h"
@@ -183,6 +184,11 @@ static void print_hashes(const di_result *r, const char *name)
 static void print_notes(const cli_args *args, const di_result *r)
 {
     char a[32], b[32];
+    if (args->allocated_only)
+        fprintf(stderr, "diskimager: read the allocated part of %s (partition table: %s): %s\n",
+                args->first, r->table_kind == DI_TABLE_GPT ? "GPT, backup rebuilt at the image's end"
+                                                           : "MBR",
+                di_format_size(r->image_bytes, b, sizeof b));
     if (r->padded)
         fprintf(stderr,
                 "diskimager: note: the image's size (%llu bytes) is not a multiple of the "
@@ -254,6 +260,9 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
     } else {
         char text[2048];
         fprintf(stderr, "diskimager: %s\n", di_error_format(&r->error, text, sizeof text));
+        if (r->status == DI_ERR_PARTITIONS)
+            fprintf(stderr, "diskimager: to read the whole drive instead, run the same command "
+                            "without --allocated-only\n");
         if (r->partial_removed)
             fprintf(stderr, "diskimager: the incomplete image %s was deleted\n", args->second);
         else if (spec->kind == DI_JOB_READ && spec->keep_partial)
@@ -271,6 +280,7 @@ static int cmd_job(const cli_args *args)
         .verify_after_write = args->verify,
         .read_size = args->size,
         .keep_partial = args->keep_partial,
+        .allocated_only = args->allocated_only,
         .buffer_size = (size_t)args->buffer_size,
         .buffer_count = args->buffers,
     };

@@ -4,12 +4,14 @@
 #include "diskimager/job.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline.h"
 #include "progress_state.h"
 #include "size_plan.h"
+#include "diskimager/partitions.h"
 #include "diskimager/units.h"
 
 struct di_job {
@@ -460,24 +462,112 @@ static di_status length_to_read(job_run *run, uint64_t *length)
     return fail_with(run, &error);
 }
 
+static di_status read_table_sectors(void *ctx, uint64_t offset, void *buf, size_t len,
+                                    di_error *error)
+{
+    return di_device_read_full(ctx, buf, len, offset, NULL, error);
+}
+
+/* --allocated-only: the image ends where the last partition does. */
+static di_status allocated_length(job_run *run, di_partition_table *table, uint64_t *length)
+{
+    di_error error;
+    di_error_clear(&error);
+    if (di_partition_table_parse(read_table_sectors, run->source, run->source->size,
+                                 run->source->sector_size, table, &error) != DI_OK) {
+        if (!error.path[0]) snprintf(error.path, sizeof error.path, "%s", run->source->path);
+        return fail_with(run, &error);
+    }
+    *length = table->image_size;
+    run->result->table_kind = (int)table->kind;
+    return DI_OK;
+}
+
+/* A GPT image gets its own backup entry table and header at its end, and a primary
+ * header that points there, so it is a correct disk by itself. */
+static di_status finish_gpt_image(job_run *run, const di_partition_table *t)
+{
+    uint32_t ss = t->sector_size;
+    size_t table_bytes = (size_t)t->gpt_entry_count * t->gpt_entry_size;
+    size_t table_span = (table_bytes + ss - 1) / ss * ss;
+    uint64_t last_lba = t->image_size / ss - 1;
+    uint8_t *entries = di_aligned_alloc(4096, table_span);
+    uint8_t *primary = di_aligned_alloc(4096, ss), *backup = di_aligned_alloc(4096, ss);
+    di_error error;
+    di_error_clear(&error);
+    di_status st = DI_OK;
+    if (!entries || !primary || !backup) {
+        di_error_set(&error, DI_ERR_NO_MEMORY, "write GPT", run->target->path, 0, NULL);
+        st = fail_with(run, &error);
+        goto out;
+    }
+    memset(entries, 0, table_span);
+    memset(primary, 0, ss);
+    memset(backup, 0, ss);
+    if (di_device_read_full(run->source, entries, table_span, t->gpt_entries_lba * ss, NULL,
+                            &error) != DI_OK) {
+        st = fail_with(run, &error);
+        goto out;
+    }
+    di_gpt_make_backup(t, primary, entries, backup);
+    if (di_device_write_full(run->target, primary, ss, ss, &error) != DI_OK ||
+        di_device_write_full(run->target, entries, table_bytes,
+                             (last_lba - table_span / ss) * ss, &error) != DI_OK ||
+        di_device_write_full(run->target, backup, ss, last_lba * ss, &error) != DI_OK)
+        st = fail_with(run, &error);
+out:
+    di_aligned_free(entries);
+    di_aligned_free(primary);
+    di_aligned_free(backup);
+    return st;
+}
+
 static di_status run_read(job_run *run)
 {
     const di_job_spec *spec = &run->job->spec;
     di_result *result = run->result;
+    di_partition_table *table = NULL;
     if (open_device(run, spec->source_path, DI_OPEN_READ, DI_ROLE_SOURCE, &run->source))
         return result->status;
-    uint64_t length;
-    if (length_to_read(run, &length)) return result->status;
+    uint64_t length, copy_length;
+    if (spec->allocated_only) {
+        table = malloc(sizeof *table);
+        if (!table) {
+            di_error error;
+            di_error_set(&error, DI_ERR_NO_MEMORY, "read partition table", spec->source_path, 0, NULL);
+            fail_with(run, &error);
+            goto out;
+        }
+        if (allocated_length(run, table, &length)) goto out;
+    } else if (length_to_read(run, &length)) {
+        goto out;
+    }
+    /* A GPT image's tail is made, not copied; it is hashed once the image is complete. */
+    bool made_tail = table && table->kind == DI_TABLE_GPT;
+    copy_length = made_tail ? table->used_end : length;
     if (open_device(run, spec->target_path, DI_OPEN_CREATE, DI_ROLE_TARGET, &run->target) ||
-        start_hashers(run))
-        return result->status;
+        (!made_tail && start_hashers(run)))
+        goto out;
     result->image_bytes = length;
-    if (run_pass(run, DI_PHASE_READING, run->source, 0, length, run->target, PL_TARGET_WRITE,
-                 false) ||
-        flush_target(run))
-        return result->status;
+    if (run_pass(run, DI_PHASE_READING, run->source, 0, copy_length, run->target,
+                 PL_TARGET_WRITE, false) ||
+        (made_tail && finish_gpt_image(run, table)) || flush_target(run))
+        goto out;
+    if (made_tail) {
+        di_device_close(run->target);
+        run->target = NULL;
+        di_device *image = NULL;
+        if (open_device(run, spec->target_path, DI_OPEN_READ, DI_ROLE_SOURCE, &image)) goto out;
+        di_status st = start_hashers(run);
+        if (st == DI_OK)
+            st = run_pass(run, DI_PHASE_HASHING, image, 0, image->size, NULL, PL_TARGET_NONE, false);
+        di_device_close(image);
+        if (st != DI_OK) goto out;
+    }
     finish_hashers(run, result->hashes);
-    return DI_OK;
+out:
+    free(table);
+    return result->status;
 }
 
 static di_status run_hash(job_run *run)

@@ -23,6 +23,7 @@ const char *di_status_name(di_status status)
     case DI_ERR_MISMATCH: return "verify mismatch";
     case DI_ERR_CANCELLED: return "cancelled";
     case DI_ERR_NO_MEMORY: return "out of memory";
+    case DI_ERR_PARTITIONS: return "bad partition table";
     case DI_ERR_INTERNAL: return "internal error";
     }
     return "unknown status";

@@ -1,0 +1,274 @@
+/* Partition tables. Every count, offset and size read from the disk is bounded before
+ * use; a table that does not add up is refused with the reason, not guessed at. */
+#include "diskimager/partitions.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diskimager/device.h"
+
+#define MAX_EBR_CHAIN 128
+#define GPT_MAX_ENTRIES 1024
+#define GPT_HEADER_SIZE 92
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+uint32_t di_crc32(const void *data, size_t len)
+{
+    static uint32_t table[256];
+    static int ready;
+    if (!ready) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+        ready = 1;
+    }
+    uint32_t crc = 0xFFFFFFFFu;
+    const uint8_t *p = data;
+    for (size_t i = 0; i < len; i++) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+#if defined(__MINGW32__)
+__attribute__((format(gnu_printf, 2, 3)))
+#else
+__attribute__((format(printf, 2, 3)))
+#endif
+static di_status problem(di_error *error, const char *fmt, ...)
+{
+    char text[256];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(text, sizeof text, fmt, args);
+    va_end(args);
+    return di_error_set(error, DI_ERR_PARTITIONS, "read partition table", "", 0, "%s", text);
+}
+
+static di_status add_partition(di_partition_table *t, uint64_t first, uint64_t count,
+                               uint64_t disk_sectors, di_error *error)
+{
+    if (count == 0) return DI_OK;
+    if (first == 0 || first > disk_sectors || count > disk_sectors - first)
+        return problem(error, "a partition (sectors %llu to %llu) lies outside the disk",
+                       (unsigned long long)first, (unsigned long long)(first + count - 1));
+    if (t->count >= DI_MAX_PARTITIONS)
+        return problem(error, "more than %d partitions", DI_MAX_PARTITIONS);
+    t->parts[t->count].first_lba = first;
+    t->parts[t->count].last_lba = first + count - 1;
+    t->count++;
+    return DI_OK;
+}
+
+/* An extended partition holds its logical ones; any other two must not overlap. */
+static di_status check_overlaps(const di_partition_table *t, di_error *error)
+{
+    for (int i = 0; i < t->count; i++)
+        for (int j = i + 1; j < t->count; j++)
+            if (!t->parts[i].container && !t->parts[j].container && t->parts[i].first_lba <= t->parts[j].last_lba &&
+                t->parts[j].first_lba <= t->parts[i].last_lba)
+                return problem(error, "partitions %llu and %llu overlap", (unsigned long long)i + 1,
+                               (unsigned long long)j + 1);
+    return DI_OK;
+}
+
+static bool is_extended(uint8_t type)
+{
+    return type == 0x05 || type == 0x0F || type == 0x85;
+}
+
+static di_status parse_logical(di_table_read_fn read, void *ctx, uint8_t *buf, uint64_t ext_start,
+                               uint64_t ext_sectors, uint64_t disk_sectors, di_partition_table *t,
+                               di_error *error)
+{
+    uint64_t ebr = ext_start;
+    for (int hops = 0;; hops++) {
+        if (hops >= MAX_EBR_CHAIN)
+            return problem(error, "the extended partition's chain of logical partitions is longer "
+                                  "than %d (or loops)", MAX_EBR_CHAIN);
+        if (read(ctx, ebr * t->sector_size, buf, t->sector_size, error) != DI_OK) return error->status;
+        if (buf[510] != 0x55 || buf[511] != 0xAA)
+            return problem(error, "a logical partition's boot record at sector %llu has no "
+                                  "signature", (unsigned long long)ebr);
+        const uint8_t *e1 = buf + 446, *e2 = buf + 462;
+        di_status st = add_partition(t, ebr + le32(e1 + 8), le32(e1 + 12), disk_sectors, error);
+        if (st != DI_OK) return st;
+        uint64_t next = le32(e2 + 8);
+        if (!is_extended(e2[4]) || next == 0) return DI_OK;
+        if (next >= ext_sectors)
+            return problem(error, "a logical partition link points outside the extended partition "
+                                  "(sector %llu)", (unsigned long long)(ext_start + next));
+        ebr = ext_start + next;
+    }
+}
+
+static di_status parse_gpt(di_table_read_fn read, void *ctx, uint8_t *buf, uint64_t disk_sectors,
+                           di_partition_table *t, di_error *error)
+{
+    uint32_t ss = t->sector_size;
+    if (read(ctx, (uint64_t)ss, buf, ss, error) != DI_OK) return error->status;
+    if (memcmp(buf, "EFI PART", 8) != 0)
+        return problem(error, "a protective MBR but no GPT header at sector 1");
+    uint32_t header_size = le32(buf + 12);
+    if (header_size < GPT_HEADER_SIZE || header_size > ss || header_size > 512)
+        return problem(error, "the GPT header's size (%u) is invalid", (unsigned)header_size);
+    uint32_t stored_crc = le32(buf + 16);
+    uint8_t header[512];
+    memcpy(header, buf, header_size);
+    put32(header + 16, 0);
+    if (di_crc32(header, header_size) != stored_crc)
+        return problem(error, "the GPT header's CRC does not match (stored 0x%08x)",
+                       stored_crc);
+    memcpy(t->gpt_header, buf, header_size);
+    memset(t->gpt_header + header_size, 0, sizeof t->gpt_header - header_size);
+    uint64_t my_lba = le64(buf + 24), first_usable = le64(buf + 40), last_usable = le64(buf + 48);
+    uint64_t entries_lba = le64(buf + 72);
+    uint32_t count = le32(buf + 80), size = le32(buf + 84), entries_crc = le32(buf + 88);
+    if (my_lba != 1 || first_usable > last_usable || last_usable >= disk_sectors)
+        return problem(error, "the GPT header's sector numbers do not fit a disk of %llu sectors",
+                       (unsigned long long)disk_sectors);
+    if (count == 0 || count > GPT_MAX_ENTRIES || size < 128 || size > 4096 || (size & (size - 1)))
+        return problem(error, "the GPT entry table (%u entries of %u bytes) is invalid", (unsigned)count, (unsigned)size);
+    uint64_t table_bytes = (uint64_t)count * size;
+    uint64_t table_sectors = (table_bytes + ss - 1) / ss;
+    if (entries_lba < 2 || entries_lba + table_sectors > disk_sectors)
+        return problem(error, "the GPT entry table (sector %llu) lies outside the disk",
+                       (unsigned long long)entries_lba);
+    uint8_t *entries = di_aligned_alloc(4096, (size_t)(table_sectors * ss));
+    if (!entries) return di_error_set(error, DI_ERR_NO_MEMORY, "read partition table", "", 0, NULL);
+    di_status st = read(ctx, entries_lba * ss, entries, (size_t)(table_sectors * ss), error);
+    if (st == DI_OK && di_crc32(entries, (size_t)table_bytes) != entries_crc)
+        st = problem(error, "the GPT entry table's CRC does not match (stored 0x%08x)",
+                     entries_crc);
+    for (uint32_t i = 0; st == DI_OK && i < count; i++) {
+        const uint8_t *e = entries + (size_t)i * size;
+        static const uint8_t unused[16];
+        if (memcmp(e, unused, 16) == 0) continue;
+        uint64_t first = le64(e + 32), last = le64(e + 40);
+        if (first < first_usable || last > last_usable || first > last)
+            st = problem(error, "GPT partition %llu (sectors %llu...) lies outside the usable area",
+                         (unsigned long long)i + 1, (unsigned long long)first);
+        else
+            st = add_partition(t, first, last - first + 1, disk_sectors, error);
+    }
+    di_aligned_free(entries);
+    if (st != DI_OK) return st;
+    t->kind = DI_TABLE_GPT;
+    t->gpt_entry_count = count;
+    t->gpt_entry_size = size;
+    t->gpt_entries_lba = entries_lba;
+    return DI_OK;
+}
+
+di_status di_partition_table_parse(di_table_read_fn read, void *ctx, uint64_t disk_size,
+                                   uint32_t sector_size, di_partition_table *t, di_error *error)
+{
+    memset(t, 0, sizeof *t);
+    t->sector_size = sector_size;
+    if (sector_size < 512 || sector_size > 65536 || (sector_size & (sector_size - 1)))
+        return problem(error, "unsupported sector size %u", (unsigned)sector_size);
+    uint64_t disk_sectors = disk_size / sector_size;
+    if (disk_sectors < 2) return problem(error, "the disk is too small for a partition table");
+    uint8_t *buf = di_aligned_alloc(4096, sector_size);
+    if (!buf) return di_error_set(error, DI_ERR_NO_MEMORY, "read partition table", "", 0, NULL);
+    di_status st = read(ctx, 0, buf, sector_size, error);
+    if (st != DI_OK) goto out;
+    if (buf[510] != 0x55 || buf[511] != 0xAA) {
+        st = problem(error, "there is no partition table (no MBR signature in sector 0)");
+        goto out;
+    }
+    uint8_t mbr[64];
+    memcpy(mbr, buf + 446, sizeof mbr);
+    int protective = 0, others = 0;
+    for (int i = 0; i < 4; i++) {
+        uint8_t type = mbr[i * 16 + 4];
+        if (type == 0xEE) protective++;
+        else if (type != 0 && le32(mbr + i * 16 + 12) != 0) others++;
+    }
+    if (protective && others) {
+        st = problem(error, "a hybrid MBR (GPT and %llu MBR partitions at once): which table "
+                            "counts is ambiguous", (unsigned long long)others);
+        goto out;
+    }
+    if (protective) {
+        st = parse_gpt(read, ctx, buf, disk_sectors, t, error);
+    } else {
+        t->kind = DI_TABLE_MBR;
+        for (int i = 0; i < 4 && st == DI_OK; i++) {
+            const uint8_t *e = mbr + i * 16;
+            uint64_t first = le32(e + 8), count = le32(e + 12);
+            if (e[4] == 0 || count == 0) continue;
+            st = add_partition(t, first, count, disk_sectors, error);
+            if (st == DI_OK && is_extended(e[4])) {
+                t->parts[t->count - 1].container = true;
+                    st = parse_logical(read, ctx, buf, first, count, disk_sectors, t, error);
+            }
+        }
+    }
+    if (st != DI_OK) goto out;
+    if (t->count == 0) {
+        st = problem(error, "the partition table lists no partitions");
+        goto out;
+    }
+    st = check_overlaps(t, error);
+    if (st != DI_OK) goto out;
+    uint64_t last = 0;
+    for (int i = 0; i < t->count; i++)
+        if (t->parts[i].last_lba > last) last = t->parts[i].last_lba;
+    t->used_end = (last + 1) * sector_size;
+    t->image_size = t->used_end;
+    if (t->kind == DI_TABLE_GPT) {
+        uint64_t table_sectors =
+            ((uint64_t)t->gpt_entry_count * t->gpt_entry_size + sector_size - 1) / sector_size;
+        t->image_size += (table_sectors + 1) * sector_size;
+    }
+out:
+    di_aligned_free(buf);
+    return st;
+}
+
+void di_gpt_make_backup(const di_partition_table *t, uint8_t *primary, const uint8_t *entries,
+                        uint8_t *backup)
+{
+    uint32_t ss = t->sector_size, header_size = le32(t->gpt_header + 12);
+    uint64_t table_bytes = (uint64_t)t->gpt_entry_count * t->gpt_entry_size;
+    uint64_t table_sectors = (table_bytes + ss - 1) / ss;
+    uint64_t last_lba = t->image_size / ss - 1;
+    uint64_t backup_entries_lba = last_lba - table_sectors;
+    uint32_t entries_crc = di_crc32(entries, (size_t)table_bytes);
+
+    memcpy(primary, t->gpt_header, header_size);
+    put64(primary + 32, last_lba);                 /* alternate header */
+    put64(primary + 48, backup_entries_lba - 1);   /* last usable */
+    put32(primary + 88, entries_crc);
+    put32(primary + 16, 0);
+    put32(primary + 16, di_crc32(primary, header_size));
+
+    memcpy(backup, primary, header_size);
+    put64(backup + 24, last_lba);                  /* my LBA */
+    put64(backup + 32, 1);                         /* alternate: the primary */
+    put64(backup + 72, backup_entries_lba);
+    put32(backup + 16, 0);
+    put32(backup + 16, di_crc32(backup, header_size));
+}
