@@ -61,6 +61,27 @@ for sector in 512 4096; do
   check "$sector: verify exits 0" test "$code" -eq 0
 done
 
+# read --allocated-only of a GPT disk with 512- and 4096-byte sectors: the image, seen as
+# a disk with the same sector size, passes sgdisk -v.
+if command -v sgdisk >/dev/null; then
+  for sector in 512 4096; do
+    truncate -s 64M "gpt$sector.img"
+    attach "gpt$sector.img" "$sector" || { fail "attach a $sector-byte GPT disk"; continue; }
+    gdev=$dev
+    first=$((1048576 / sector))
+    sgdisk -n 1:$first:+8M -t 1:ef00 -n 2:0:+20M "$gdev" >/dev/null 2>&1
+    run read "$gdev" "gpt$sector-out.img" --allocated-only --progress=none
+    check "$sector: GPT --allocated-only read exits 0" test "$code" -eq 0
+    [ "$code" -eq 0 ] || cat err
+    check "$sector: the image is smaller than the disk" test "$(stat -c %s "gpt$sector-out.img")" -lt $((64 * 1024 * 1024))
+    attach "gpt$sector-out.img" "$sector" && odev=$dev
+    check "$sector: sgdisk -v finds no problem in the image" bash -c "sgdisk -v $odev | grep -q 'No problems found'"
+    check "$sector: the image has both partitions" bash -c "sgdisk -p $odev | grep -cE '^ +[12] ' | grep -qx 2"
+  done
+else
+  echo "note: sgdisk is not installed; the GPT loop-device checks were not run"
+fi
+
 # A device smaller than the image.
 truncate -s 8M small.img
 attach small.img

@@ -264,6 +264,19 @@ static void read_size_beyond_device_is_refused(void)
     CHECK(!file_exists(out_file));
 }
 
+static void read_without_consumers_finishes(void)
+{
+    /* A pass nobody hashes or writes (HASH with no digest asked for) still ends. */
+    const char *dir = test_dir("engine");
+    const char *image = test_path(dir, "noconsumer.img");
+    CHECK(make_random_file(image, 3 * MiB + 5, 8));
+    di_job_spec spec = {.kind = DI_JOB_HASH, .source_path = image, .buffer_size = MiB,
+                        .buffer_count = 2};
+    job_outcome out;
+    CHECK_U64(run_job(&spec, &out), DI_OK);
+    CHECK_U64(out.result.image_bytes, 3 * MiB + 5);
+}
+
 static void bad_inputs_name_the_path(void)
 {
     const char *dir = test_dir("engine");
@@ -352,6 +365,7 @@ static const test_case tests[] = {
     {"verify_reports_first_differing_byte", verify_reports_first_differing_byte},
     {"read_size_beyond_device_is_refused", read_size_beyond_device_is_refused},
     {"bad_inputs_name_the_path", bad_inputs_name_the_path},
+    {"read_without_consumers_finishes", read_without_consumers_finishes},
     {"empty_image_writes_nothing", empty_image_writes_nothing},
 };
 TEST_MAIN(tests)

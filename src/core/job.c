@@ -553,7 +553,7 @@ static di_status run_read(job_run *run)
                  PL_TARGET_WRITE, false) ||
         (made_tail && finish_gpt_image(run, table)) || flush_target(run))
         goto out;
-    if (made_tail) {
+    if (made_tail && spec->hash_mask) {
         di_device_close(run->target);
         run->target = NULL;
         di_device *image = NULL;

@@ -149,7 +149,8 @@ static void reader_main(void *arg)
         s->target_done = false;
         s->pending = consumers;
         pl->read_count = seq + 1;
-        if (consumers == 0) release_locked(pl, s);
+        /* Nobody else wants the chunk (a pass that only reads): it is done already. */
+        if (consumers == 0) di_progress_add(cfg->progress, len);
         di_cond_broadcast(pl->changed);
         di_mutex_unlock(pl->lock);
     }
