@@ -37,6 +37,8 @@ typedef struct dialog_state {
     HWND hwnd;
     match_state match;       /* colours the match line: green or red */
     di_expected_hash expected; /* what the running job checks against */
+    char last_image[DI_PATH_MAX];     /* of the running job, to offer a retry */
+    char last_drive[DI_PATH_MAX];
     gui_settings settings;
     drive_list drives;
     gui_job *job;
@@ -110,7 +112,7 @@ static unsigned hash_mask(void)
 static void set_busy(bool busy)
 {
     static const int inputs[] = {IDC_IMAGE_EDIT, IDC_BROWSE, IDC_DEVICE_COMBO, IDC_SHOW_ALL,
-                                 IDC_EXPECTED_EDIT,
+                                 IDC_EXPECTED_EDIT, IDC_ALLOCATED_ONLY,
                                  IDC_HASH_CHECK, IDC_VERIFY_AFTER, IDC_READ, IDC_WRITE,
                                  IDC_VERIFY, IDC_COPY};
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
@@ -194,12 +196,16 @@ static bool find_expectation(const char *image, bool image_exists)
 
 /* ---- starting jobs ---- */
 
-static void start_job(di_job_kind kind, const char *image, const di_drive_info *drive)
+static void start_job(di_job_kind kind, const char *image, const di_drive_info *drive,
+                      bool whole_drive)
 {
+    snprintf(state.last_image, sizeof state.last_image, "%s", image);
+    snprintf(state.last_drive, sizeof state.last_drive, "%s", drive->path);
     di_job_spec spec = {.kind = kind, .hash_mask = hash_mask()};
     if (kind == DI_JOB_READ) {
         spec.source_path = drive->path;
         spec.target_path = image;
+        spec.allocated_only = checked(IDC_ALLOCATED_ONLY) && !whole_drive;
     } else {
         spec.source_path = image;
         spec.target_path = drive->path;
@@ -245,7 +251,7 @@ static void on_write(void)
         set_status("Nothing was written.");
         return;
     }
-    start_job(DI_JOB_WRITE, image, drive);
+    start_job(DI_JOB_WRITE, image, drive, false);
 }
 
 static void on_read(void)
@@ -274,7 +280,7 @@ static void on_read(void)
         set_status("Nothing was read: %s was left as it was.", image);
         return;
     }
-    start_job(DI_JOB_READ, image, drive);
+    start_job(DI_JOB_READ, image, drive, false);
 }
 
 static void on_verify(void)
@@ -283,7 +289,7 @@ static void on_verify(void)
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
     if (!check_image(image, IMAGE_TO_READ_FROM) || !find_expectation(image, true)) return;
     const di_drive_info *drive = check_device();
-    if (drive) start_job(DI_JOB_VERIFY, image, drive);
+    if (drive) start_job(DI_JOB_VERIFY, image, drive, false);
 }
 
 static void on_browse(void)
@@ -365,6 +371,7 @@ static void on_job_done(gui_job *gj)
     const di_result *r = di_job_result(gj->job);
     char alg[16], text[2048], size[32], rate[32], box[TEXT_MAX] = "";
     UINT box_flags = MB_OK | MB_ICONINFORMATION;
+    bool retry_whole = false;
     const char *hash = hash_of(r, alg, sizeof alg);
     static const char *const done_words[] = {"Write", "Read", "Verify", "Hash"};
     const char *what = done_words[gj->kind];
@@ -404,6 +411,14 @@ static void on_job_done(gui_job *gj)
                  r->verified && gj->kind == DI_JOB_WRITE ? "\nThe device was read back and matches the image." : "",
                  r->truncated ? "\nThe image's zero tail beyond the device's end was not written." : "",
                  hash ? "\n\n" : "", hash ? alg : "", hash ? ": " : "", hash ? hash : "", match);
+    } else if (r->status == DI_ERR_PARTITIONS) {
+        /* Reading only the partitions needs a table we trust; the whole drive does not. */
+        taskbar_clear(state.hwnd);
+        set_status("Read stopped: the partition table cannot be trusted.");
+        snprintf(box, sizeof box, "%s\n\nRead the whole drive instead?",
+                 di_error_format(&r->error, text, sizeof text));
+        box_flags = MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2;
+        retry_whole = true;
     } else if (r->status == DI_ERR_CANCELLED) {
         taskbar_clear(state.hwnd);
         set_status("Cancelled.%s", r->partial_removed ? " The incomplete image was deleted." : "");
@@ -427,7 +442,15 @@ static void on_job_done(gui_job *gj)
         PostMessageW(state.hwnd, WM_CLOSE, 0, 0);
         return;
     }
-    if (box[0]) message(box_flags, "%s", box);
+    if (!box[0]) return;
+    int answer = message(box_flags, "%s", box);
+    if (retry_whole) {
+        const di_drive_info *drive = drive_combo_selected(item(IDC_DEVICE_COMBO), &state.drives);
+        if (answer == IDYES && drive && strcmp(drive->path, state.last_drive) == 0)
+            start_job(DI_JOB_READ, state.last_image, drive, true);
+        else
+            set_status("Nothing was read.");
+    }
 }
 
 /* ---- set-up and tear-down ---- */

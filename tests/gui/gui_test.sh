@@ -91,6 +91,18 @@ drive_gui type "Image File" "$back_win" click Read wait-idle answer OK
 check "the read succeeds" has "Read successful."
 check "the image read back is the drive" cmp "$drive" "$work/back.img"
 
+# Read only allocated partitions, on a drive that holds no partition table (the image
+# written above is random bytes): the dialog says why and offers the whole drive; No
+# leaves nothing behind, Yes reads it all.
+drive_gui type "Image File" "$(winpath "$work/alloc.img")" check "Read only allocated partitions" on click Read wait-idle answer No status
+check "allocated-only on a drive without a table says why" has "no partition table"
+check "it offers to read the whole drive" has "Read the whole drive instead?"
+check "declining reads nothing" has "status: Nothing was read."
+check "declining leaves no image" test ! -e "$work/alloc.img"
+drive_gui click Read wait-idle answer Yes wait-idle answer OK check "Read only allocated partitions" off
+check "accepting reads the whole drive" has "Read successful."
+check "the whole drive was read" cmp "$drive" "$work/alloc.img"
+
 # Verify Only: equal, then one corrupted byte.
 drive_gui type "Image File" "$image_win" click "Verify Only" wait-idle answer OK
 check "Verify Only succeeds" has "Verify successful."
