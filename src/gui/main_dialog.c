@@ -383,10 +383,6 @@ static void on_job_done(gui_job *gj)
             SetDlgItemTextW(state.hwnd, IDC_HASH_EDIT, wide ? wide : L"");
             free(wide);
         }
-        set_status("%s successful: %s at %s%s.", what,
-                   di_format_size(r->image_bytes, size, sizeof size),
-                   di_format_rate(p.average_rate, rate, sizeof rate),
-                   r->verified && gj->kind == DI_JOB_WRITE ? ", verified" : "");
         taskbar_clear(state.hwnd);
         char match[1024] = "";
         if (r->expected_checked) {
@@ -405,6 +401,11 @@ static void on_job_done(gui_job *gj)
                 taskbar_error(state.hwnd);
             }
         }
+        set_status("%s %s: %s at %s%s.", what,
+                   state.match == MATCH_BAD ? "finished, hash MISMATCH" : "successful",
+                   di_format_size(r->image_bytes, size, sizeof size),
+                   di_format_rate(p.average_rate, rate, sizeof rate),
+                   r->verified && gj->kind == DI_JOB_WRITE ? ", verified" : "");
         snprintf(box, sizeof box, "%s %s.%s%s%s%s%s%s%s", what,
                  state.match == MATCH_BAD ? "finished, but the image is not the one expected"
                                           : "successful",
