@@ -42,6 +42,20 @@ check "GPT: the partitions' data is copied" cmp -i 1048576 -n $((28 * 1024 * 102
 check "GPT: the sha256 is the finished image's" test "$(cut -d' ' -f1 out)" = "$(sha256sum <gpt-out.img | cut -d' ' -f1)"
 check "GPT: the source is untouched" bash -c "sgdisk -v gpt.img | grep -q 'No problems found'"
 
+# Writing the GPT image to a larger drive: the backup stays where the image had it,
+# unless --move-gpt-backup, which moves it to the drive's end once the write is verified.
+truncate -s 100M larger.img
+run write gpt-out.img larger.img --yes --verify --move-gpt-backup --progress=none
+check "move backup GPT: write exits 0" test "$code" -eq 0
+check "move backup GPT: the result says so" grep -q 'backup GPT was moved to the end of larger.img' err
+check "move backup GPT: sgdisk -v finds no problem on the drive" bash -c "sgdisk -v larger.img | grep -q 'No problems found'"
+check "move backup GPT: the partitions are intact" cmp -i 1048576 -n $((28 * 1024 * 1024)) gpt.img larger.img
+truncate -s 100M larger2.img
+run write gpt-out.img larger2.img --yes --verify --progress=none
+check "without the option the backup is left in place" bash -c "sgdisk -v larger2.img 2>&1 | grep -q 'reside at the end of the disk'"
+run write gpt-out.img larger2.img --yes --move-gpt-backup
+check "--move-gpt-backup without --verify is a usage error" test "$code" -eq 2
+
 # Tables that cannot be trusted: a clear message, no image, and the hint to read it all.
 cp gpt.img hybrid.img
 sgdisk -h 1 hybrid.img >/dev/null

@@ -54,6 +54,8 @@ typedef struct di_job_spec {
     const char *target_path;  /* WRITE/VERIFY: device; READ: output image; HASH: NULL */
     unsigned hash_mask;       /* DI_HASH_BIT(DI_HASH_MD5) | ... */
     bool verify_after_write;  /* WRITE: read back, compare, hash the read-back data */
+    bool move_gpt_backup;     /* WRITE: after verifying, move a GPT image's backup to the
+                                 device's end (a device larger than the image) */
     uint64_t read_size;       /* READ, HASH: bytes to read from the start, 0 for all */
     bool keep_partial;        /* READ: keep the output of a failed or cancelled job */
     bool allocated_only;      /* READ: up to the end of the last partition (MBR, GPT) */
@@ -85,6 +87,7 @@ typedef struct di_result {
     char readback_hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX];
     bool partial_removed;        /* READ: the failed job's output was deleted */
     int table_kind;              /* READ allocated_only: di_table_kind that was used */
+    bool gpt_backup_moved;       /* WRITE move_gpt_backup: done */
     bool expected_checked;       /* spec.expected was present and the job succeeded */
     bool expected_match;         /* ... and the image's digest equals it */
 } di_result;

@@ -12,6 +12,7 @@ const char cli_usage_text[] =
     "usage:\n"
     "  diskimager list [--all]\n"
     "  diskimager write IMAGE DEVICE [--hash ALG]... [--verify] [--yes] [--force] [--expect HEX]\n"
+    "                   [--move-gpt-backup]   (with --verify)\n"
     "  diskimager read  DEVICE IMAGE [--hash ALG]... [--size N] [--keep-partial]\n"
     "                   [--allocated-only] [--expect HEX]\n"
     "  diskimager verify IMAGE DEVICE [--hash ALG]... [--expect HEX]\n"
@@ -63,7 +64,8 @@ static bool option_allowed(cli_command cmd, const char *name)
 {
     if (!strcmp(name, "--all")) return cmd == CLI_LIST;
     if (!strcmp(name, "--hash")) return cmd >= CLI_WRITE;
-    if (!strcmp(name, "--verify") || !strcmp(name, "--yes") || !strcmp(name, "--force"))
+    if (!strcmp(name, "--verify") || !strcmp(name, "--yes") || !strcmp(name, "--force") ||
+        !strcmp(name, "--move-gpt-backup"))
         return cmd == CLI_WRITE;
     if (!strcmp(name, "--size")) return cmd == CLI_READ || cmd == CLI_HASH;
     if (!strcmp(name, "--keep-partial") || !strcmp(name, "--allocated-only"))
@@ -104,7 +106,8 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
         static const char *const known[] = {"--all", "--hash", "--verify", "--yes",
                                             "--force", "--size", "--keep-partial",
                                             "--buffer-size", "--buffers", "--progress",
-                                            "--expect", "--allocated-only"};
+                                            "--expect", "--allocated-only",
+                                            "--move-gpt-backup"};
         const char *name = NULL;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (is_option(arg, known[k])) name = known[k];
@@ -118,6 +121,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
         else if (!strcmp(name, "--force")) args->force = true;
         else if (!strcmp(name, "--keep-partial")) args->keep_partial = true;
         else if (!strcmp(name, "--allocated-only")) args->allocated_only = true;
+        else if (!strcmp(name, "--move-gpt-backup")) args->move_gpt_backup = true;
         else {
             const char *value = option_value(arg, name, argc, argv, &i);
             if (!value || !value[0]) return fail(error, error_size, "option '%s' needs a value", name);
@@ -155,6 +159,9 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
             }
         }
     }
+    if (args->move_gpt_backup && !args->verify)
+        return fail(error, error_size, "%s", "--move-gpt-backup needs --verify: it moves the "
+                                             "backup only once the write is verified");
     if (args->allocated_only && args->size)
         return fail(error, error_size, "%s", "--allocated-only and --size exclude each other");
     if (positionals < positionals_wanted)

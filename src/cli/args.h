@@ -34,6 +34,7 @@ typedef struct cli_args {
     bool all;
     bool keep_partial;
     bool allocated_only;
+    bool move_gpt_backup;
     uint64_t size;           /* read --size, 0 if not given */
     const char *expect;      /* --expect HEX, NULL if not given */
     uint64_t buffer_size;    /* 0: default */

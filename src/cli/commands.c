@@ -200,6 +200,10 @@ static void print_notes(const cli_args *args, const di_result *r)
                 "all zeros and were not written\n",
                 args->second, (unsigned long long)r->truncated_bytes,
                 di_format_size(r->truncated_bytes, a, sizeof a));
+    if (r->gpt_backup_moved)
+        fprintf(stderr, "diskimager: the backup GPT was moved to the end of %s\n", args->second);
+    else if (args->move_gpt_backup && r->status == DI_OK)
+        fprintf(stderr, "diskimager: the backup GPT is already at the end of %s\n", args->second);
     if (r->verified && args->command == CLI_WRITE)
         fprintf(stderr, "diskimager: verified: %s holds the image's %s\n", args->second,
                 di_format_size(r->image_bytes - r->truncated_bytes, b, sizeof b));
@@ -281,6 +285,7 @@ static int cmd_job(const cli_args *args)
         .read_size = args->size,
         .keep_partial = args->keep_partial,
         .allocated_only = args->allocated_only,
+        .move_gpt_backup = args->move_gpt_backup,
         .buffer_size = (size_t)args->buffer_size,
         .buffer_count = args->buffers,
     };

@@ -384,6 +384,83 @@ out:
 
 /* ---- the jobs ---- */
 
+static di_status read_table_sectors(void *ctx, uint64_t offset, void *buf, size_t len,
+                                    di_error *error)
+{
+    return di_device_read_full(ctx, buf, len, offset, NULL, error);
+}
+
+/* After a verified write of a GPT image to a larger device: the backup entry table and
+ * header move to the device's last sectors, and the primary header points there (with
+ * the usable area grown), so the partition tools see the whole device. */
+static di_status move_gpt_backup(job_run *run)
+{
+    const di_job_spec *spec = &run->job->spec;
+    di_partition_table *t = malloc(sizeof *t);
+    di_device *dev = NULL;
+    di_error error;
+    di_error_clear(&error);
+    di_status st = DI_OK;
+    if (!t) {
+        di_error_set(&error, DI_ERR_NO_MEMORY, "move backup GPT", spec->target_path, 0, NULL);
+        st = fail_with(run, &error);
+        goto out;
+    }
+    if (di_partition_table_parse(read_table_sectors, run->source, run->source->size,
+                                 run->source->sector_size, t, &error) != DI_OK ||
+        t->kind != DI_TABLE_GPT) {
+        if (error.status == DI_OK)
+            di_error_set(&error, DI_ERR_PARTITIONS, "move backup GPT", "", 0,
+                         "the image has an MBR, not a GPT");
+        if (!error.path[0]) snprintf(error.path, sizeof error.path, "%s", spec->source_path);
+        st = fail_with(run, &error);
+        goto out;
+    }
+    if (open_device(run, spec->target_path, DI_OPEN_WRITE, DI_ROLE_TARGET, &dev)) {
+        st = run->result->status;
+        goto out;
+    }
+    uint32_t ss = t->sector_size;
+    if (dev->sector_size != ss || dev->size / ss <= t->image_size / ss) goto out; /* nothing to move */
+    t->image_size = dev->size / ss * ss;
+    size_t table_bytes = (size_t)t->gpt_entry_count * t->gpt_entry_size;
+    size_t table_span = (table_bytes + ss - 1) / ss * ss;
+    uint64_t last_lba = t->image_size / ss - 1;
+    uint8_t *entries = di_aligned_alloc(4096, table_span);
+    uint8_t *primary = di_aligned_alloc(4096, ss), *backup = di_aligned_alloc(4096, ss);
+    if (entries && primary && backup) {
+        memset(entries, 0, table_span);
+        memset(primary, 0, ss);
+        memset(backup, 0, ss);
+        if (di_device_read_full(run->source, entries, table_span, t->gpt_entries_lba * ss, NULL,
+                                &error) == DI_OK) {
+            di_gpt_make_backup(t, primary, entries, backup);
+            /* Backup first, primary last: a stop half way leaves the old primary valid. */
+            if (di_device_write_full(dev, entries, table_span, (last_lba - table_span / ss) * ss,
+                                     &error) == DI_OK &&
+                di_device_write_full(dev, backup, ss, last_lba * ss, &error) == DI_OK &&
+                dev->ops->flush(dev, &error) == DI_OK &&
+                di_device_write_full(dev, primary, ss, ss, &error) == DI_OK &&
+                dev->ops->flush(dev, &error) == DI_OK)
+                run->result->gpt_backup_moved = true;
+        }
+        if (!run->result->gpt_backup_moved) {
+            if (error.status == DI_OK) di_error_set(&error, DI_ERR_WRITE, "move backup GPT", dev->path, 0, NULL);
+            st = fail_with(run, &error);
+        }
+    } else {
+        di_error_set(&error, DI_ERR_NO_MEMORY, "move backup GPT", dev->path, 0, NULL);
+        st = fail_with(run, &error);
+    }
+    di_aligned_free(entries);
+    di_aligned_free(primary);
+    di_aligned_free(backup);
+out:
+    di_device_close(dev);
+    free(t);
+    return st;
+}
+
 static di_status run_write(job_run *run)
 {
     const di_job_spec *spec = &run->job->spec;
@@ -424,7 +501,10 @@ static di_status run_write(job_run *run)
     finish_hashers(run, result->readback_hashes);
     memcpy(result->hashes, result->readback_hashes, sizeof result->hashes);
     result->verified = true;
-    return DI_OK;
+    if (!spec->move_gpt_backup) return DI_OK;
+    di_device_close(run->target);
+    run->target = NULL;
+    return move_gpt_backup(run);
 }
 
 static di_status run_verify(job_run *run)
@@ -460,12 +540,6 @@ static di_status length_to_read(job_run *run, uint64_t *length)
                  (unsigned long long)run->source->size,
                  di_format_size(run->source->size, b, sizeof b));
     return fail_with(run, &error);
-}
-
-static di_status read_table_sectors(void *ctx, uint64_t offset, void *buf, size_t len,
-                                    di_error *error)
-{
-    return di_device_read_full(ctx, buf, len, offset, NULL, error);
 }
 
 /* --allocated-only: the image ends where the last partition does. */
@@ -591,6 +665,11 @@ static bool spec_is_valid(const di_job_spec *spec, di_error *error)
         (needs_target && (!spec->target_path || !spec->target_path[0]))) {
         di_error_set(error, DI_ERR_USAGE, di_job_kind_name(spec->kind), "", 0,
                      "a source and a target path are needed");
+        return false;
+    }
+    if (spec->move_gpt_backup && (spec->kind != DI_JOB_WRITE || !spec->verify_after_write)) {
+        di_error_set(error, DI_ERR_USAGE, di_job_kind_name(spec->kind), "", 0,
+                     "the backup GPT is moved only after a write has been verified");
         return false;
     }
     if (spec->kind > DI_JOB_HASH) {
