@@ -4,16 +4,14 @@
 # progress, partial READ output removed, Ctrl-C. Run as: cli_test.sh linux|windows CMD...
 # (for windows, CMD is the Wine wrapper and diskimager.exe).
 set -u
+tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mode=$1; shift
 di=("$@")
 work=$(mktemp -d "${TMPDIR:-/tmp}/di-cli.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-passed=0 failed=0
+source "$tests_dir/lib/harness.sh"
 
-ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
 # Runs the CLI with no terminal on stdin; keeps stdout, stderr and the exit code.
 run() { "${di[@]}" "$@" </dev/null >out.txt 2>err.txt; code=$?; tr -d '\r' <out.txt >out; tr -d '\r' <err.txt >err; }
 
@@ -133,5 +131,4 @@ if [ "$mode" = linux ]; then
   check "Ctrl-C removes the partial image" test ! -e partial.img
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

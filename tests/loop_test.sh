@@ -5,6 +5,7 @@
 # device with a mounted file system or partition. Exits 77 (skipped) with the reason
 # where loop devices cannot be used. Every device attached is detached.
 set -u
+tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 di=$1
 skip() { echo "SKIP: $1"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "loop devices need root"
@@ -21,10 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work" || exit 1
-passed=0 failed=0
-ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+source "$tests_dir/lib/harness.sh"
 run() { "$di" "$@" </dev/null >out 2>err; code=$?; }
 attach() { # FILE [SECTOR [more losetup options]] -> sets $dev (no subshell: loops+= must stick)
   local file=$1 sector=${2:-}; shift; shift 2>/dev/null
@@ -137,5 +135,4 @@ fi
 run list --all
 check "list --all shows loop devices" grep -q '^/dev/loop' out
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

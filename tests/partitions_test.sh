@@ -4,16 +4,14 @@
 # its backup rebuilt at the image's end), and tables that cannot be trusted: a hybrid
 # MBR, a bad GPT CRC, overlapping partitions, none at all. Args: linux|windows CMD...
 set -u
+tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mode=$1; shift
 di=("$@")
 command -v sfdisk >/dev/null && command -v sgdisk >/dev/null || { echo "SKIP: sfdisk and sgdisk are needed"; exit 77; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/di-parts.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-passed=0 failed=0
-ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+source "$tests_dir/lib/harness.sh"
 run() { "${di[@]}" "$@" </dev/null >out.txt 2>err.txt; code=$?; tr -d '\r' <out.txt >out; tr -d '\r' <err.txt >err; }
 fill() { head -c "$2" /dev/urandom | dd of="$1" bs=512 seek="$3" conv=notrunc status=none; }
 
@@ -85,5 +83,4 @@ check "no partition table: refused, saying so" grep -q 'no partition table' err
 run read blank.img b-out.img --allocated-only --size 4M
 check "--allocated-only with --size is a usage error" test "$code" -eq 2
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -3,14 +3,12 @@
 # letter that Wine backs with a plain file (RECIPES.md): the Windows volume route of
 # the device layer, run for real. Args: WINE_RUN DISKIMAGER_EXE BUILD_DIR
 set -u
+tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 wine_run=$1 exe=$2 build=$3
 export WINEPREFIX=$build/wineprefix WINEDEBUG=-all
 work=$(mktemp -d "${TMPDIR:-/tmp}/di-wine-drive.XXXXXX")
 drive=$work/drive.img
-passed=0 failed=0
-ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+source "$tests_dir/lib/harness.sh"
 run() { "$wine_run" "$exe" "$@" </dev/null >out.txt 2>err.txt; code=$?; tr -d '\r' <out.txt >out; tr -d '\r' <err.txt >err; }
 
 cleanup() {
@@ -63,5 +61,4 @@ check "an image larger than the drive is refused" test "$code" -eq 1
 check "the refusal names both sizes" grep -q '17825792 bytes.*16777216 bytes' err
 check "the drive is unchanged" test "$(md5sum <"$drive")" = "$before"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

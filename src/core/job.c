@@ -390,6 +390,50 @@ static di_status read_table_sectors(void *ctx, uint64_t offset, void *buf, size_
     return di_device_read_full(ctx, buf, len, offset, NULL, error);
 }
 
+/* Writes a GPT's backup entry table and header into the last sectors of `to` (as
+ * t->image_size says), then the primary header pointing there, CRCs recomputed. The
+ * entries come from the source. Backup first, primary last: a stop half way leaves the
+ * old primary valid. A GPT image gets its backup this way, so it is a correct disk by
+ * itself; a verified write can move it to the end of a larger drive the same way. */
+static di_status write_gpt_backup(job_run *run, const di_partition_table *t, di_device *to)
+{
+    uint32_t ss = t->sector_size;
+    size_t table_bytes = (size_t)t->gpt_entry_count * t->gpt_entry_size;
+    size_t table_span = (table_bytes + ss - 1) / ss * ss;
+    uint64_t last_lba = t->image_size / ss - 1;
+    uint8_t *entries = di_aligned_alloc(4096, table_span);
+    uint8_t *primary = di_aligned_alloc(4096, ss), *backup = di_aligned_alloc(4096, ss);
+    di_error error;
+    di_error_clear(&error);
+    di_status st = DI_OK;
+    if (!entries || !primary || !backup) {
+        di_error_set(&error, DI_ERR_NO_MEMORY, "write backup GPT", to->path, 0, NULL);
+        st = fail_with(run, &error);
+        goto out;
+    }
+    memset(entries, 0, table_span);
+    memset(primary, 0, ss);
+    memset(backup, 0, ss);
+    if (di_device_read_full(run->source, entries, table_span, t->gpt_entries_lba * ss, NULL,
+                            &error) != DI_OK) {
+        st = fail_with(run, &error);
+        goto out;
+    }
+    di_gpt_make_backup(t, primary, entries, backup);
+    if (di_device_write_full(to, entries, table_span, (last_lba - table_span / ss) * ss,
+                             &error) != DI_OK ||
+        di_device_write_full(to, backup, ss, last_lba * ss, &error) != DI_OK ||
+        to->ops->flush(to, &error) != DI_OK ||
+        di_device_write_full(to, primary, ss, ss, &error) != DI_OK ||
+        to->ops->flush(to, &error) != DI_OK)
+        st = fail_with(run, &error);
+out:
+    di_aligned_free(entries);
+    di_aligned_free(primary);
+    di_aligned_free(backup);
+    return st;
+}
+
 /* After a verified write of a GPT image to a larger device: the backup entry table and
  * header move to the device's last sectors, and the primary header points there (with
  * the usable area grown), so the partition tools see the whole device. */
@@ -423,38 +467,8 @@ static di_status move_gpt_backup(job_run *run)
     uint32_t ss = t->sector_size;
     if (dev->sector_size != ss || dev->size / ss <= t->image_size / ss) goto out; /* nothing to move */
     t->image_size = dev->size / ss * ss;
-    size_t table_bytes = (size_t)t->gpt_entry_count * t->gpt_entry_size;
-    size_t table_span = (table_bytes + ss - 1) / ss * ss;
-    uint64_t last_lba = t->image_size / ss - 1;
-    uint8_t *entries = di_aligned_alloc(4096, table_span);
-    uint8_t *primary = di_aligned_alloc(4096, ss), *backup = di_aligned_alloc(4096, ss);
-    if (entries && primary && backup) {
-        memset(entries, 0, table_span);
-        memset(primary, 0, ss);
-        memset(backup, 0, ss);
-        if (di_device_read_full(run->source, entries, table_span, t->gpt_entries_lba * ss, NULL,
-                                &error) == DI_OK) {
-            di_gpt_make_backup(t, primary, entries, backup);
-            /* Backup first, primary last: a stop half way leaves the old primary valid. */
-            if (di_device_write_full(dev, entries, table_span, (last_lba - table_span / ss) * ss,
-                                     &error) == DI_OK &&
-                di_device_write_full(dev, backup, ss, last_lba * ss, &error) == DI_OK &&
-                dev->ops->flush(dev, &error) == DI_OK &&
-                di_device_write_full(dev, primary, ss, ss, &error) == DI_OK &&
-                dev->ops->flush(dev, &error) == DI_OK)
-                run->result->gpt_backup_moved = true;
-        }
-        if (!run->result->gpt_backup_moved) {
-            if (error.status == DI_OK) di_error_set(&error, DI_ERR_WRITE, "move backup GPT", dev->path, 0, NULL);
-            st = fail_with(run, &error);
-        }
-    } else {
-        di_error_set(&error, DI_ERR_NO_MEMORY, "move backup GPT", dev->path, 0, NULL);
-        st = fail_with(run, &error);
-    }
-    di_aligned_free(entries);
-    di_aligned_free(primary);
-    di_aligned_free(backup);
+    st = write_gpt_backup(run, t, dev);
+    run->result->gpt_backup_moved = st == DI_OK;
 out:
     di_device_close(dev);
     free(t);
@@ -557,45 +571,6 @@ static di_status allocated_length(job_run *run, di_partition_table *table, uint6
     return DI_OK;
 }
 
-/* A GPT image gets its own backup entry table and header at its end, and a primary
- * header that points there, so it is a correct disk by itself. */
-static di_status finish_gpt_image(job_run *run, const di_partition_table *t)
-{
-    uint32_t ss = t->sector_size;
-    size_t table_bytes = (size_t)t->gpt_entry_count * t->gpt_entry_size;
-    size_t table_span = (table_bytes + ss - 1) / ss * ss;
-    uint64_t last_lba = t->image_size / ss - 1;
-    uint8_t *entries = di_aligned_alloc(4096, table_span);
-    uint8_t *primary = di_aligned_alloc(4096, ss), *backup = di_aligned_alloc(4096, ss);
-    di_error error;
-    di_error_clear(&error);
-    di_status st = DI_OK;
-    if (!entries || !primary || !backup) {
-        di_error_set(&error, DI_ERR_NO_MEMORY, "write GPT", run->target->path, 0, NULL);
-        st = fail_with(run, &error);
-        goto out;
-    }
-    memset(entries, 0, table_span);
-    memset(primary, 0, ss);
-    memset(backup, 0, ss);
-    if (di_device_read_full(run->source, entries, table_span, t->gpt_entries_lba * ss, NULL,
-                            &error) != DI_OK) {
-        st = fail_with(run, &error);
-        goto out;
-    }
-    di_gpt_make_backup(t, primary, entries, backup);
-    if (di_device_write_full(run->target, primary, ss, ss, &error) != DI_OK ||
-        di_device_write_full(run->target, entries, table_bytes,
-                             (last_lba - table_span / ss) * ss, &error) != DI_OK ||
-        di_device_write_full(run->target, backup, ss, last_lba * ss, &error) != DI_OK)
-        st = fail_with(run, &error);
-out:
-    di_aligned_free(entries);
-    di_aligned_free(primary);
-    di_aligned_free(backup);
-    return st;
-}
-
 static di_status run_read(job_run *run)
 {
     const di_job_spec *spec = &run->job->spec;
@@ -625,7 +600,7 @@ static di_status run_read(job_run *run)
     result->image_bytes = length;
     if (run_pass(run, DI_PHASE_READING, run->source, 0, copy_length, run->target,
                  PL_TARGET_WRITE, false) ||
-        (made_tail && finish_gpt_image(run, table)) || flush_target(run))
+        (made_tail && write_gpt_backup(run, table, run->target)) || flush_target(run))
         goto out;
     if (made_tail && spec->hash_mask) {
         di_device_close(run->target);

@@ -6,6 +6,7 @@
 # message and the drive and files unchanged. Screenshots go to BUILD/screenshots.
 # Args: SOURCE_DIR BUILD_DIR Win32DiskImager.exe gui_driver.exe
 set -u
+tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$1 build=$2 gui=$3 driver=$4
 export WINEPREFIX=$build/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml=
 source "$src/scripts/lib/wine-drive.sh"
@@ -13,10 +14,7 @@ shots=$build/screenshots
 mkdir -p "$shots"
 work=$(mktemp -d "${TMPDIR:-/tmp}/di-gui.XXXXXX")
 drive=$work/drive-t.img
-passed=0 failed=0
-ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+source "$tests_dir/../lib/harness.sh"
 # Runs driver steps; their output (one "name: value" a line) is kept in $out.
 drive_gui() { out=$("$src/cmake/wine-run" "$driver" "$@" 2>/dev/null | tr -d '\r'); drv=$?; echo "$out" | sed 's/^/    /'; return $drv; }
 has() { grep -qF -- "$1" <<<"$out"; }
@@ -179,5 +177,4 @@ for dpi in 144 192; do
   gui_pid=""
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
