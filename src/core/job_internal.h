@@ -1,0 +1,65 @@
+/* What the job files share: the job object, the state of one run, and the steps every
+ * job is made of. Internal to the core. */
+#ifndef DISKIMAGER_JOB_INTERNAL_H
+#define DISKIMAGER_JOB_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diskimager/job.h"
+#include "diskimager/partitions.h"
+#include "pipeline.h"
+#include "progress_state.h"
+#include "size_plan.h"
+
+struct di_job {
+    di_job_spec spec;
+    char *source_path;
+    char *target_path;
+    atomic_bool cancel;
+    di_progress_state progress;
+    di_result result;
+};
+
+
+typedef struct job_run {
+    di_job *job;
+    di_result *result;
+    di_device *source;
+    di_device *target;
+    di_hasher *hashers[DI_HASH_COUNT];
+} job_run;
+
+
+/* Records the job's first failure; returns its status. */
+di_status job_fail(job_run *run, const di_error *error);
+/* Opens a device for the job (wrapped for tests when the spec says so). */
+di_status job_open(job_run *run, const char *path, di_open_mode mode, di_role role,
+                   di_device **out);
+size_t job_chunk_size(const di_job_spec *spec, uint32_t alignment);
+di_status job_start_hashers(job_run *run);
+void job_finish_hashers(job_run *run, char hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX]);
+void job_free_hashers(job_run *run);
+/* One pipeline pass over [start, start + length) in the given phase. */
+di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t start,
+                   uint64_t length, di_device *target, pl_target_mode mode,
+                   bool hash_target_data);
+void job_hash_zeros(job_run *run, uint64_t length);
+/* The size rules for source on target; checks a zero tail when the image is larger. */
+di_status job_plan_image(job_run *run, di_size_plan *plan);
+di_status job_flush(job_run *run);
+
+/* Partition tables. */
+di_status job_read_table_sectors(void *ctx, uint64_t offset, void *buf, size_t len,
+                                 di_error *error);
+di_status job_write_gpt_backup(job_run *run, const di_partition_table *t, di_device *to);
+di_status job_move_gpt_backup(job_run *run);
+
+/* The jobs. */
+di_status job_write(job_run *run);
+di_status job_verify(job_run *run);
+di_status job_read(job_run *run);
+di_status job_hash(job_run *run);
+
+#endif

@@ -1,0 +1,100 @@
+/* READ (the whole device, its first N bytes, or its allocated partitions) and HASH. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diskimager/units.h"
+#include "job_internal.h"
+
+static di_status length_to_read(job_run *run, uint64_t *length)
+{
+    uint64_t want = run->job->spec.read_size;
+    *length = want ? want : run->source->size;
+    if (want <= run->source->size) return DI_OK;
+    char a[32], b[32];
+    di_error error;
+    di_error_set(&error, DI_ERR_TOO_SMALL, "read", run->source->path, 0,
+                 "asked for %llu bytes (%s), the device has %llu bytes (%s)",
+                 (unsigned long long)want, di_format_size(want, a, sizeof a),
+                 (unsigned long long)run->source->size,
+                 di_format_size(run->source->size, b, sizeof b));
+    return job_fail(run, &error);
+}
+
+/* --allocated-only: the image ends where the last partition does. */
+static di_status allocated_length(job_run *run, di_partition_table *table, uint64_t *length)
+{
+    di_error error;
+    di_error_clear(&error);
+    if (di_partition_table_parse(job_read_table_sectors, run->source, run->source->size,
+                                 run->source->sector_size, table, &error) != DI_OK) {
+        if (!error.path[0]) snprintf(error.path, sizeof error.path, "%s", run->source->path);
+        return job_fail(run, &error);
+    }
+    *length = table->image_size;
+    run->result->table_kind = (int)table->kind;
+    return DI_OK;
+}
+
+di_status job_read(job_run *run)
+{
+    const di_job_spec *spec = &run->job->spec;
+    di_result *result = run->result;
+    di_partition_table *table = NULL;
+    if (job_open(run, spec->source_path, DI_OPEN_READ, DI_ROLE_SOURCE, &run->source))
+        return result->status;
+    uint64_t length, copy_length;
+    if (spec->allocated_only) {
+        table = malloc(sizeof *table);
+        if (!table) {
+            di_error error;
+            di_error_set(&error, DI_ERR_NO_MEMORY, "read partition table", spec->source_path, 0, NULL);
+            job_fail(run, &error);
+            goto out;
+        }
+        if (allocated_length(run, table, &length)) goto out;
+    } else if (length_to_read(run, &length)) {
+        goto out;
+    }
+    /* A GPT image's tail is made, not copied; it is hashed once the image is complete. */
+    bool made_tail = table && table->kind == DI_TABLE_GPT;
+    copy_length = made_tail ? table->used_end : length;
+    if (job_open(run, spec->target_path, DI_OPEN_CREATE, DI_ROLE_TARGET, &run->target) ||
+        (!made_tail && job_start_hashers(run)))
+        goto out;
+    result->image_bytes = length;
+    if (job_pass(run, DI_PHASE_READING, run->source, 0, copy_length, run->target,
+                 PL_TARGET_WRITE, false) ||
+        (made_tail && job_write_gpt_backup(run, table, run->target)) || job_flush(run))
+        goto out;
+    if (made_tail && spec->hash_mask) {
+        di_device_close(run->target);
+        run->target = NULL;
+        di_device *image = NULL;
+        if (job_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_SOURCE, &image)) goto out;
+        di_status st = job_start_hashers(run);
+        if (st == DI_OK)
+            st = job_pass(run, DI_PHASE_HASHING, image, 0, image->size, NULL, PL_TARGET_NONE, false);
+        di_device_close(image);
+        if (st != DI_OK) goto out;
+    }
+    job_finish_hashers(run, result->hashes);
+out:
+    free(table);
+    return result->status;
+}
+
+di_status job_hash(job_run *run)
+{
+    const di_job_spec *spec = &run->job->spec;
+    uint64_t length;
+    if (job_open(run, spec->source_path, DI_OPEN_READ, DI_ROLE_SOURCE, &run->source) ||
+        length_to_read(run, &length) || job_start_hashers(run))
+        return run->result->status;
+    run->result->image_bytes = length;
+    if (job_pass(run, DI_PHASE_HASHING, run->source, 0, length, NULL, PL_TARGET_NONE, false))
+        return run->result->status;
+    job_finish_hashers(run, run->result->hashes);
+    return DI_OK;
+}
+

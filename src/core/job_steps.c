@@ -1,0 +1,230 @@
+/* The steps every job is made of: opening devices, digests, pipeline passes with
+ * progress and cancel, the size rules with their zero-tail check, the final flush. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diskimager/units.h"
+#include "job_internal.h"
+
+di_status job_fail(job_run *run, const di_error *error)
+{
+    if (run->result->status == DI_OK) {
+        run->result->status = error->status;
+        run->result->error = *error;
+    }
+    return error->status;
+}
+
+di_status job_open(job_run *run, const char *path, di_open_mode mode, di_role role,
+                             di_device **out)
+{
+    const di_job_spec *spec = &run->job->spec;
+    di_open_options options = {
+        .mode = mode,
+        .file_sector_size = spec->file_sector_size,
+        .allow_mounted = spec->allow_mounted,
+    };
+    di_error error;
+    di_error_clear(&error);
+    di_device *dev = NULL;
+    if (di_device_open(path, &options, &dev, &error) != DI_OK) return job_fail(run, &error);
+    if (spec->wrap) {
+        di_device *wrapped = spec->wrap(dev, role, spec->wrap_ctx);
+        if (!wrapped) {
+            di_device_close(dev);
+            di_error_set(&error, DI_ERR_NO_MEMORY, "open", path, 0, "wrapping the device");
+            return job_fail(run, &error);
+        }
+        dev = wrapped;
+    }
+    *out = dev;
+    return DI_OK;
+}
+
+size_t job_chunk_size(const di_job_spec *spec, uint32_t alignment)
+{
+    size_t size = spec->buffer_size ? spec->buffer_size : DI_DEFAULT_BUFFER_SIZE;
+    size = (size + alignment - 1) / alignment * alignment;
+    return size ? size : alignment;
+}
+
+di_status job_start_hashers(job_run *run)
+{
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++) {
+        if (!(run->job->spec.hash_mask & DI_HASH_BIT(i))) continue;
+        run->hashers[i] = di_hasher_new((di_hash_alg)i);
+        if (!run->hashers[i]) {
+            di_error error;
+            di_error_set(&error, DI_ERR_INTERNAL, "hash", run->job->spec.source_path, 0,
+                         "%s is not available in the digest library",
+                         di_hash_name((di_hash_alg)i));
+            return job_fail(run, &error);
+        }
+    }
+    return DI_OK;
+}
+
+void job_finish_hashers(job_run *run, char hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX])
+{
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++) {
+        if (!run->hashers[i]) continue;
+        di_hasher_final_hex(run->hashers[i], hashes[i]);
+        di_hasher_free(run->hashers[i]);
+        run->hashers[i] = NULL;
+    }
+}
+
+void job_free_hashers(job_run *run)
+{
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++) {
+        di_hasher_free(run->hashers[i]);
+        run->hashers[i] = NULL;
+    }
+}
+
+/* One pipeline pass in the given phase, over [start, start + length). */
+di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t start,
+                          uint64_t length, di_device *target, pl_target_mode mode,
+                          bool hash_target_data)
+{
+    const di_job_spec *spec = &run->job->spec;
+    uint32_t alignment = pl_alignment(source, target);
+    unsigned io_threads = spec->io_threads;
+    if (io_threads == 0) io_threads = target && target->parallel_io ? target->parallel_io : 1;
+    pl_config cfg = {
+        .source = source,
+        .start = start,
+        .length = length,
+        .target = target,
+        .mode = mode,
+        .pad_to_sector = mode == PL_TARGET_WRITE && run->job->spec.kind == DI_JOB_WRITE,
+        .hash_target_data = hash_target_data,
+        .hashers = run->hashers,
+        .chunk_size = job_chunk_size(spec, alignment),
+        .chunk_count = spec->buffer_count ? spec->buffer_count : DI_DEFAULT_BUFFER_COUNT,
+        .io_threads = io_threads,
+        .cancel = &run->job->cancel,
+        .progress = &run->job->progress,
+    };
+    /* A pass that continues a phase (the write after its head was read) keeps counting. */
+    if (start == 0) di_progress_begin_phase(&run->job->progress, phase, length);
+    pl_outcome outcome;
+    pl_run(&cfg, &outcome);
+    run->result->device_bytes = outcome.target_bytes;
+    if (outcome.mismatch) {
+        run->result->mismatch = true;
+        run->result->mismatch_offset = outcome.mismatch_offset;
+    }
+    if (outcome.status != DI_OK) return job_fail(run, &outcome.error);
+    if (atomic_load(&run->job->cancel)) {
+        /* Asked while the last chunk was in flight: the user still meant it, and a job
+         * that says "done" after Cancel was pressed would be a surprise. */
+        di_error error;
+        di_error_set(&error, DI_ERR_CANCELLED, di_phase_name(phase),
+                     target ? target->path : source->path, 0, "cancelled by the user");
+        di_error_at(&error, start + length);
+        return job_fail(run, &error);
+    }
+    return DI_OK;
+}
+
+/* Reads [offset, offset+length) of the image: all zero? Optionally hashes it, so the
+ * image's digest covers the bytes that were not written too. */
+static di_status check_zero_tail(job_run *run, di_device *image, uint64_t offset,
+                                 uint64_t length, bool *all_zero)
+{
+    const di_job_spec *spec = &run->job->spec;
+    size_t chunk = job_chunk_size(spec, image->sector_size);
+    unsigned char *buf = di_aligned_alloc(4096, chunk);
+    di_error error;
+    di_error_clear(&error);
+    *all_zero = true;
+    if (!buf) {
+        di_error_set(&error, DI_ERR_NO_MEMORY, "read", image->path, 0, NULL);
+        return job_fail(run, &error);
+    }
+    di_status st = DI_OK;
+    /* Unbuffered sources want aligned reads: start at the sector holding offset. */
+    uint64_t pos = offset / image->sector_size * image->sector_size;
+    uint64_t end = offset + length;
+    while (pos < end && *all_zero) {
+        if (atomic_load(&run->job->cancel)) {
+            di_error_set(&error, DI_ERR_CANCELLED, "read", image->path, 0,
+                         "cancelled by the user");
+            di_error_at(&error, pos);
+            st = job_fail(run, &error);
+            break;
+        }
+        size_t n = end - pos < chunk ? (size_t)(end - pos) : chunk;
+        size_t io = image->kind == DI_DEVICE_BLOCK
+                        ? (n + image->sector_size - 1) / image->sector_size * image->sector_size
+                        : n;
+        if (di_device_read_full(image, buf, io, pos, NULL, &error) != DI_OK) {
+            st = job_fail(run, &error);
+            break;
+        }
+        size_t skip = pos < offset ? (size_t)(offset - pos) : 0;
+        for (size_t i = skip; i < n; i++) {
+            if (buf[i]) {
+                *all_zero = false;
+                break;
+            }
+        }
+        pos += n;
+    }
+    di_aligned_free(buf);
+    return st;
+}
+
+void job_hash_zeros(job_run *run, uint64_t length)
+{
+    static const unsigned char zeros[65536];
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++) {
+        if (!run->hashers[i]) continue;
+        for (uint64_t left = length; left > 0;) {
+            size_t n = left < sizeof zeros ? (size_t)left : sizeof zeros;
+            di_hasher_update(run->hashers[i], zeros, n);
+            left -= n;
+        }
+    }
+}
+
+di_status job_plan_image(job_run *run, di_size_plan *plan)
+{
+    di_device *image = run->source, *device = run->target;
+    uint64_t capacity = device->kind == DI_DEVICE_FILE && run->job->spec.kind == DI_JOB_WRITE
+                            ? UINT64_MAX : device->size;
+    di_plan_image_on_device(image->size, capacity, device->sector_size, plan);
+    if (plan->tail_length == 0) return DI_OK;
+
+    di_progress_set_phase(&run->job->progress, DI_PHASE_PREPARING);
+    bool all_zero = false;
+    di_status st = check_zero_tail(run, image, plan->tail_offset, plan->tail_length, &all_zero);
+    if (st != DI_OK) return st;
+    if (!all_zero) {
+        char image_size[32], device_size[32];
+        di_error error;
+        di_error_set(&error, DI_ERR_TOO_SMALL, "check size", device->path, 0,
+                     "the image %s is %llu bytes (%s), the device only %llu bytes (%s), and "
+                     "the image holds data beyond the device's end",
+                     image->path, (unsigned long long)image->size,
+                     di_format_size(image->size, image_size, sizeof image_size),
+                     (unsigned long long)device->size,
+                     di_format_size(device->size, device_size, sizeof device_size));
+        return job_fail(run, &error);
+    }
+    run->result->truncated = true;
+    run->result->truncated_bytes = plan->tail_length;
+    return DI_OK;
+}
+
+di_status job_flush(job_run *run)
+{
+    di_error error;
+    di_error_clear(&error);
+    di_progress_set_phase(&run->job->progress, DI_PHASE_FLUSHING);
+    if (run->target->ops->flush(run->target, &error) != DI_OK) return job_fail(run, &error);
+    return DI_OK;
+}
+

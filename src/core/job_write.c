@@ -1,0 +1,127 @@
+/* WRITE (with its safe order and verify) and VERIFY. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diskimager/units.h"
+#include "job_internal.h"
+
+/* The head of a disk (partition tables, boot code) is written last: first erased, then
+ * the rest written and flushed, then the head. A write that fails or is cancelled half
+ * way leaves a disk with no partition table, never one that mounts a half-written file
+ * system. The head is read once, up front, so the digests still see the image in order. */
+static di_status write_in_safe_order(job_run *run, uint64_t payload)
+{
+    di_device *source = run->source, *target = run->target;
+    di_progress_begin_phase(&run->job->progress, DI_PHASE_WRITING, payload);
+    if (payload <= DI_SAFE_HEAD_BYTES) {
+        /* Nothing but a head: one write, one flush. */
+        if (job_pass(run, DI_PHASE_WRITING, source, 0, payload, target, PL_TARGET_WRITE, false))
+            return run->result->status;
+        return job_flush(run);
+    }
+
+    const size_t head = DI_SAFE_HEAD_BYTES;
+    di_error error;
+    di_error_clear(&error);
+    di_status st = DI_OK;
+    unsigned char *image_head = di_aligned_alloc(4096, head);
+    unsigned char *zeros = di_aligned_alloc(4096, head);
+    if (!image_head || !zeros) {
+        di_error_set(&error, DI_ERR_NO_MEMORY, "write", target->path, 0, NULL);
+        st = job_fail(run, &error);
+        goto out;
+    }
+    memset(zeros, 0, head);
+    if (di_device_read_full(source, image_head, head, 0, NULL, &error) != DI_OK ||
+        di_device_write_full(target, zeros, head, 0, &error) != DI_OK ||
+        target->ops->flush(target, &error) != DI_OK) {
+        st = job_fail(run, &error);
+        goto out;
+    }
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++)
+        if (run->hashers[i]) di_hasher_update(run->hashers[i], image_head, head);
+
+    st = job_pass(run, DI_PHASE_WRITING, source, head, payload - head, target, PL_TARGET_WRITE,
+                  false);
+    if (st == DI_OK) st = job_flush(run);
+    if (st != DI_OK) goto out;
+    if (di_device_write_full(target, image_head, head, 0, &error) != DI_OK ||
+        target->ops->flush(target, &error) != DI_OK) {
+        st = job_fail(run, &error);
+        goto out;
+    }
+    run->result->device_bytes += head;
+    di_progress_add(&run->job->progress, head);
+out:
+    di_aligned_free(image_head);
+    di_aligned_free(zeros);
+    return st;
+}
+
+di_status job_write(job_run *run)
+{
+    const di_job_spec *spec = &run->job->spec;
+    di_result *result = run->result;
+    di_size_plan plan;
+    if (job_open(run, spec->source_path, DI_OPEN_READ, DI_ROLE_SOURCE, &run->source) ||
+        job_open(run, spec->target_path, DI_OPEN_WRITE, DI_ROLE_TARGET, &run->target) ||
+        job_plan_image(run, &plan))
+        return result->status;
+    /* With verify, the digest is taken from what is read back (every byte of which is
+     * compared with the image), so the image is hashed once, in the pass that reads
+     * the device, and the write pass runs at the device's speed, not the digest's. */
+    if (!spec->verify_after_write && job_start_hashers(run)) return result->status;
+
+    result->image_bytes = run->source->size;
+    result->padded = plan.padded;
+    if (write_in_safe_order(run, plan.payload)) return result->status;
+    if (run->target->ops->after_write) run->target->ops->after_write(run->target);
+    if (!spec->verify_after_write) {
+        if (result->truncated) job_hash_zeros(run, plan.tail_length);
+        job_finish_hashers(run, result->hashes);
+        return DI_OK;
+    }
+
+    /* Read back through a fresh unbuffered handle, so what is compared is what the
+     * medium holds, not what a cache remembers. */
+    di_device_close(run->target);
+    run->target = NULL;
+    if (job_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_READBACK, &run->target) ||
+        job_start_hashers(run))
+        return result->status;
+    uint64_t written = result->device_bytes;
+    if (job_pass(run, DI_PHASE_VERIFYING, run->source, 0, plan.payload, run->target,
+                 PL_TARGET_COMPARE, true))
+        return result->status;
+    result->device_bytes = written;
+    if (result->truncated) job_hash_zeros(run, plan.tail_length);
+    job_finish_hashers(run, result->readback_hashes);
+    memcpy(result->hashes, result->readback_hashes, sizeof result->hashes);
+    result->verified = true;
+    if (!spec->move_gpt_backup) return DI_OK;
+    di_device_close(run->target);
+    run->target = NULL;
+    return job_move_gpt_backup(run);
+}
+
+di_status job_verify(job_run *run)
+{
+    const di_job_spec *spec = &run->job->spec;
+    di_size_plan plan;
+    if (job_open(run, spec->source_path, DI_OPEN_READ, DI_ROLE_SOURCE, &run->source) ||
+        job_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_TARGET, &run->target) ||
+        job_plan_image(run, &plan) || job_start_hashers(run))
+        return run->result->status;
+    run->result->image_bytes = run->source->size;
+    if (job_pass(run, DI_PHASE_VERIFYING, run->source, 0, plan.payload, run->target,
+                 PL_TARGET_COMPARE, false))
+        return run->result->status;
+    if (run->result->truncated) job_hash_zeros(run, plan.tail_length);
+    job_finish_hashers(run, run->result->hashes);
+    run->result->verified = true;
+    return DI_OK;
+}
+
+/* READ and HASH may cover only the first read_size bytes of a device: the size of the
+ * image once written there, to prove what a card holds. */
