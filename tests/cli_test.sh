@@ -62,7 +62,7 @@ check "hash --size beyond the drive exits 1" test "$code" -eq 1
 
 run verify image.img device.img --progress=none
 check "verify of equal data exits 0" test "$code" -eq 0
-printf 'Z' | dd of=device.img bs=1 seek=4321000 conv=notrunc status=none
+flip_byte device.img 4321000
 run verify image.img device.img --progress=none
 check "verify mismatch exits 3" test "$code" -eq 3
 check "mismatch names the offset" grep -q 'at byte 4321000' err

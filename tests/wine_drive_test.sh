@@ -49,7 +49,7 @@ check "read back equals the image" cmp image.img back.img
 
 run verify image.img '\\.\T:' --progress=none
 check "verify exits 0" test "$code" -eq 0
-printf 'Q' | dd of="$drive" bs=1 seek=9876543 conv=notrunc status=none
+flip_byte "$drive" 9876543
 run verify image.img '\\.\T:' --progress=none
 check "verify after corruption exits 3" test "$code" -eq 3
 check "verify names the offset" grep -q 'at byte 9876543' err

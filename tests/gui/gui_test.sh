@@ -115,7 +115,7 @@ sha256sum "$image" | sed 's|  .*/|  |' >"$image.sha256"
 drive_gui type "Expected hash (typed, or found beside the image)" "" click "Verify Only" wait-idle answer OK
 check "a .sha256 file beside the image is found and checked" has "The sha256 matches Z:"
 rm -f "$image.sha256"
-printf 'X' | dd of="$drive" bs=1 seek=123456789 conv=notrunc status=none
+flip_byte "$drive" 123456789
 drive_gui click "Verify Only" wait-idle answer OK
 check "Verify Only reports the corrupted byte's offset" has "at byte 123456789"
 
