@@ -114,7 +114,7 @@ static void set_busy(bool busy)
     static const int inputs[] = {IDC_IMAGE_EDIT, IDC_BROWSE, IDC_DEVICE_COMBO, IDC_SHOW_ALL,
                                  IDC_EXPECTED_EDIT, IDC_ALLOCATED_ONLY,
                                  IDC_HASH_CHECK, IDC_VERIFY_AFTER, IDC_READ, IDC_WRITE,
-                                 IDC_VERIFY, IDC_COPY};
+                                 IDC_VERIFY, IDC_COPY, IDC_HASH_DRIVE};
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
         EnableWindow(item(inputs[i]), !busy);
     EnableWindow(item(IDC_HASH_ALG), !busy && checked(IDC_HASH_CHECK));
@@ -197,7 +197,7 @@ static bool find_expectation(const char *image, bool image_exists)
 /* ---- starting jobs ---- */
 
 static void start_job(di_job_kind kind, const char *image, const di_drive_info *drive,
-                      bool whole_drive)
+                      bool whole_drive, uint64_t hash_drive_bytes)
 {
     snprintf(state.last_image, sizeof state.last_image, "%s", image);
     snprintf(state.last_drive, sizeof state.last_drive, "%s", drive->path);
@@ -206,6 +206,12 @@ static void start_job(di_job_kind kind, const char *image, const di_drive_info *
         spec.source_path = drive->path;
         spec.target_path = image;
         spec.allocated_only = checked(IDC_ALLOCATED_ONLY) && !whole_drive;
+    } else if (kind == DI_JOB_HASH) {
+        /* The drive's first image-size bytes prove it holds the image; with no image,
+         * the whole drive is hashed, to identify it. */
+        spec.source_path = drive->path;
+        spec.read_size = hash_drive_bytes;
+        if (!spec.hash_mask) spec.hash_mask = DI_HASH_BIT(DI_HASH_MD5);
     } else {
         spec.source_path = image;
         spec.target_path = drive->path;
@@ -251,7 +257,7 @@ static void on_write(void)
         set_status("Nothing was written.");
         return;
     }
-    start_job(DI_JOB_WRITE, image, drive, false);
+    start_job(DI_JOB_WRITE, image, drive, false, 0);
 }
 
 static void on_read(void)
@@ -280,7 +286,7 @@ static void on_read(void)
         set_status("Nothing was read: %s was left as it was.", image);
         return;
     }
-    start_job(DI_JOB_READ, image, drive, false);
+    start_job(DI_JOB_READ, image, drive, false, 0);
 }
 
 static void on_verify(void)
@@ -289,7 +295,29 @@ static void on_verify(void)
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
     if (!check_image(image, IMAGE_TO_READ_FROM) || !find_expectation(image, true)) return;
     const di_drive_info *drive = check_device();
-    if (drive) start_job(DI_JOB_VERIFY, image, drive, false);
+    if (drive) start_job(DI_JOB_VERIFY, image, drive, false, 0);
+}
+
+static void on_hash_drive(void)
+{
+    char image[DI_PATH_MAX];
+    get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
+    uint64_t bytes = 0;
+    wchar_t *wide = image[0] ? di_utf8_to_utf16(image) : NULL;
+    WIN32_FILE_ATTRIBUTE_DATA data;
+    bool image_exists = wide && GetFileAttributesExW(wide, GetFileExInfoStandard, &data) &&
+                        !(data.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY);
+    free(wide);
+    if (image_exists) bytes = ((uint64_t)data.nFileSizeHigh << 32) | data.nFileSizeLow;
+    if (!find_expectation(image, image_exists)) return;
+    const di_drive_info *drive = check_device();
+    if (!drive) return;
+    if (bytes > drive->size) {
+        message(MB_OK | MB_ICONWARNING, "The image %s is larger than %s: the drive cannot hold it.",
+                image, drive->label[0] ? drive->label : drive->path);
+        return;
+    }
+    start_job(DI_JOB_HASH, image, drive, false, bytes);
 }
 
 static void on_browse(void)
@@ -373,7 +401,7 @@ static void on_job_done(gui_job *gj)
     UINT box_flags = MB_OK | MB_ICONINFORMATION;
     bool retry_whole = false;
     const char *hash = hash_of(r, alg, sizeof alg);
-    static const char *const done_words[] = {"Write", "Read", "Verify", "Hash"};
+    static const char *const done_words[] = {"Write", "Read", "Verify", "Drive hash"};
     const char *what = done_words[gj->kind];
 
     if (r->status == DI_OK) {
@@ -448,7 +476,7 @@ static void on_job_done(gui_job *gj)
     if (retry_whole) {
         const di_drive_info *drive = drive_combo_selected(item(IDC_DEVICE_COMBO), &state.drives);
         if (answer == IDYES && drive && strcmp(drive->path, state.last_drive) == 0)
-            start_job(DI_JOB_READ, state.last_image, drive, true);
+            start_job(DI_JOB_READ, state.last_image, drive, true, 0);
         else
             set_status("Nothing was read.");
     }
@@ -514,6 +542,7 @@ static void on_command(int id, int code)
     case IDC_WRITE: on_write(); break;
     case IDC_READ: on_read(); break;
     case IDC_VERIFY: on_verify(); break;
+    case IDC_HASH_DRIVE: on_hash_drive(); break;
     case IDC_BROWSE: on_browse(); break;
     case IDC_CANCEL_JOB: on_cancel(); break;
     case IDC_COPY: copy_hash(); break;

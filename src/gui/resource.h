@@ -29,5 +29,6 @@
 #define IDC_EXPECTED_EDIT 1021
 #define IDC_MATCH 1022
 #define IDC_ALLOCATED_ONLY 1023
+#define IDC_HASH_DRIVE 1024
 
 #endif

@@ -83,6 +83,11 @@ pad_end=$(( (200 * 1024 * 1024 + 7 + 511) / 512 * 512 ))
 check "the last sector is zero padded" test "$(head -c "$pad_end" "$drive" | tail -c $((pad_end - 200 * 1024 * 1024 - 7)) | tr -d '\0' | wc -c)" -eq 0
 shot gui-finished
 
+# Hash Drive: the drive's first image-size bytes hash to the image's digest.
+drive_gui click "Hash Drive" wait-idle answer OK get "Hash value"
+check "Hash Drive hashes the drive's first image-size bytes" has "Hash value: $(md5 "$image")"
+check "Hash Drive says what it did" has "Drive hash successful."
+
 # Read the drive back into a new file.
 back_win=$(winpath "$work/back.img")
 drive_gui type "Image File" "$back_win" click Read wait-idle answer OK
