@@ -79,35 +79,26 @@ static void finds_the_image_in_a_sums_file(void)
     CHECK(!di_checksum_find_in_text(two, strlen(two), "pi.img", DI_HASH_MD5, &e));
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    CHECK(f != NULL);
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 static void finds_sidecars_beside_the_image(void)
 {
     const char *dir = test_dir("checksum");
     char image[512], side[600];
     snprintf(image, sizeof image, "%s/pi.img", dir);
-    write_text(image, "abc");
+    CHECK(write_text_file(image, "abc"));
     remove_if_exists(test_path(dir, "pi.img.sha256"));
     remove_if_exists(test_path(dir, "SHA256SUMS"));
     remove_if_exists(test_path(dir, "MD5SUMS"));
     di_expected_hash e;
     CHECK(!di_checksum_find_sidecar(image, &e));
 
-    write_text(test_path(dir, "MD5SUMS"), "MD5 (pi.img) = " MD5_ABC "\n");
+    CHECK(write_text_file(test_path(dir, "MD5SUMS"), "MD5 (pi.img) = " MD5_ABC "\n"));
     CHECK(di_checksum_find_sidecar(image, &e));
     CHECK(e.alg == DI_HASH_MD5);
     CHECK_CONTAINS(e.source, "MD5SUMS");
 
     /* The image's own .sha256 comes before a folder's sums file. */
     snprintf(side, sizeof side, "%s.sha256", image);
-    write_text(side, SHA256_ABC " *pi.img\n");
+    CHECK(write_text_file(side, SHA256_ABC " *pi.img\n"));
     CHECK(di_checksum_find_sidecar(image, &e));
     CHECK(e.alg == DI_HASH_SHA256);
     CHECK_STR(e.hex, SHA256_ABC);

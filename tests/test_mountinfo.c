@@ -32,15 +32,6 @@ static void parses_lines(void)
     CHECK(!di_mountinfo_parse_line("1 2 8:1 / /a rw ext4 /dev/a rw\n", &e));
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    CHECK(f != NULL);
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 static void finds_mounts_of_a_disk_and_its_partitions(void)
 {
     const char *dir = test_dir("mountinfo");
@@ -51,13 +42,13 @@ static void finds_mounts_of_a_disk_and_its_partitions(void)
     snprintf(path, sizeof path, "mkdir -p %s/block/sdb/sdb1 %s/block/sda/sda1 %s/dev/block", root, root, root);
     CHECK(system(path) == 0);
     snprintf(path, sizeof path, "%s/block/sdb/dev", root);
-    write_text(path, "8:16\n");
+    CHECK(write_text_file(path, "8:16\n"));
     snprintf(path, sizeof path, "%s/block/sdb/sdb1/partition", root);
-    write_text(path, "1\n");
+    CHECK(write_text_file(path, "1\n"));
     snprintf(path, sizeof path, "%s/block/sda/dev", root);
-    write_text(path, "8:0\n");
+    CHECK(write_text_file(path, "8:0\n"));
     snprintf(path, sizeof path, "%s/block/sda/sda1/partition", root);
-    write_text(path, "1\n");
+    CHECK(write_text_file(path, "1\n"));
     char link[800];
     snprintf(link, sizeof link, "%s/dev/block/8:17", root);
     unlink(link);
@@ -67,11 +58,11 @@ static void finds_mounts_of_a_disk_and_its_partitions(void)
     CHECK(symlink("../../block/sda/sda1", link) == 0);
 
     const char *mountinfo = test_path(dir, "mountinfo");
-    write_text(mountinfo,
+    CHECK(write_text_file(mountinfo,
                "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
                "412 22 8:17 / /media/pi/boot rw - vfat /dev/sdb1 rw\n"
                "413 22 8:16 / /mnt/whole\\040disk rw - ext4 /dev/sdb rw\n"
-               "50 22 0:45 / /proc rw - proc proc rw\n");
+               "50 22 0:45 / /proc rw - proc proc rw\n"));
     char mounts[256];
     CHECK_U64(di_mounts_of_disk(mountinfo, root, 8, 16, mounts, sizeof mounts), 2);
     CHECK_STR(mounts, "/media/pi/boot, /mnt/whole disk");

@@ -61,6 +61,14 @@ bool make_zero_file(const char *path, uint64_t size)
     return fclose(f) == 0 && ok;
 }
 
+bool write_text_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return false;
+    bool ok = fputs(text, f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
 bool write_bytes_at(const char *path, uint64_t offset, const void *data, size_t len)
 {
     FILE *f = fopen(path, "r+b");

@@ -11,6 +11,8 @@
 /* Deterministic pseudo-random bytes: the same seed gives the same file. */
 bool make_random_file(const char *path, uint64_t size, uint32_t seed);
 bool make_zero_file(const char *path, uint64_t size);
+/* Replaces the file's contents with text. */
+bool write_text_file(const char *path, const char *text);
 bool write_bytes_at(const char *path, uint64_t offset, const void *data, size_t len);
 int64_t file_size_of(const char *path);
 bool file_exists(const char *path);
