@@ -126,6 +126,26 @@ static void set_busy(bool busy)
 
 typedef enum image_use { IMAGE_TO_READ_FROM, IMAGE_TO_CREATE } image_use;
 
+typedef struct path_facts {
+    bool exists;
+    bool is_folder;
+    uint64_t size;
+} path_facts;
+
+static path_facts facts_of(const char *path)
+{
+    path_facts facts = {0};
+    wchar_t *wide = path[0] ? di_utf8_to_utf16(path) : NULL;
+    WIN32_FILE_ATTRIBUTE_DATA data;
+    if (wide && GetFileAttributesExW(wide, GetFileExInfoStandard, &data)) {
+        facts.exists = true;
+        facts.is_folder = (data.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+        facts.size = ((uint64_t)data.nFileSizeHigh << 32) | data.nFileSizeLow;
+    }
+    free(wide);
+    return facts;
+}
+
 /* Checks the image path; says what is wrong, naming the file, and returns false. */
 static bool check_image(const char *path, image_use use)
 {
@@ -134,20 +154,17 @@ static bool check_image(const char *path, image_use use)
                                         "use Browse, or drop the file on this window.");
         return false;
     }
-    wchar_t *wide = di_utf8_to_utf16(path);
-    WIN32_FILE_ATTRIBUTE_DATA data;
-    bool exists = wide && GetFileAttributesExW(wide, GetFileExInfoStandard, &data);
-    free(wide);
-    if (exists && (data.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) {
+    path_facts facts = facts_of(path);
+    if (facts.is_folder) {
         message(MB_OK | MB_ICONWARNING, "%s is a folder, not an image file.", path);
         return false;
     }
     if (use == IMAGE_TO_CREATE) return true;
-    if (!exists) {
+    if (!facts.exists) {
         message(MB_OK | MB_ICONWARNING, "The image file %s does not exist.", path);
         return false;
     }
-    if (data.nFileSizeHigh == 0 && data.nFileSizeLow == 0) {
+    if (facts.size == 0) {
         message(MB_OK | MB_ICONWARNING, "The image file %s is empty: there is nothing to %s.",
                 path, "write or verify");
         return false;
@@ -277,10 +294,7 @@ static void on_read(void)
     if (!check_image(image, IMAGE_TO_CREATE) || !find_expectation(image, false)) return;
     const di_drive_info *drive = check_device();
     if (!drive) return;
-    wchar_t *wide = di_utf8_to_utf16(image);
-    bool exists = wide && GetFileAttributesW(wide) != INVALID_FILE_ATTRIBUTES;
-    free(wide);
-    if (exists && !overwrite_confirmed && message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2,
+    if (facts_of(image).exists && !overwrite_confirmed && message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2,
                           "%s already exists.\n\nReplace it with an image of %s?", image,
                           drive->label[0] ? drive->label : drive->path) != IDYES) {
         set_status("Nothing was read: %s was left as it was.", image);
@@ -302,13 +316,9 @@ static void on_hash_drive(void)
 {
     char image[DI_PATH_MAX];
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    uint64_t bytes = 0;
-    wchar_t *wide = image[0] ? di_utf8_to_utf16(image) : NULL;
-    WIN32_FILE_ATTRIBUTE_DATA data;
-    bool image_exists = wide && GetFileAttributesExW(wide, GetFileExInfoStandard, &data) &&
-                        !(data.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY);
-    free(wide);
-    if (image_exists) bytes = ((uint64_t)data.nFileSizeHigh << 32) | data.nFileSizeLow;
+    path_facts facts = facts_of(image);
+    bool image_exists = facts.exists && !facts.is_folder;
+    uint64_t bytes = image_exists ? facts.size : 0;
     if (!find_expectation(image, image_exists)) return;
     const di_drive_info *drive = check_device();
     if (!drive) return;
