@@ -30,10 +30,12 @@ static void note_alignment(fault_device *fd, const void *buf, size_t len, uint64
     if (offset % s || len % s || (uintptr_t)buf % s) __atomic_add_fetch(&fd->plan->misaligned, 1, __ATOMIC_SEQ_CST);
 }
 
-/* Returns true when the request was answered by the fault (st and *done set). */
-static bool inject(fault_device *fd, bool writing, size_t len, uint64_t offset, size_t *done,
-                   di_status *st, di_error *error, size_t *shortened)
+/* Returns true when the request was answered by the fault (st and *done set). A short
+ * transfer shrinks *len instead, at the device's sector granularity, as a real one would. */
+static bool inject(fault_device *fd, bool writing, size_t *len_io, uint64_t offset, size_t *done,
+                   di_status *st, di_error *error)
 {
+    size_t len = *len_io;
     fault_plan *plan = fd->plan;
     __atomic_add_fetch(&plan->requests, 1, __ATOMIC_SEQ_CST);
     if (!fd->faulty || plan->on_write != writing || plan->kind == FAULT_NONE) return false;
@@ -58,7 +60,10 @@ static bool inject(fault_device *fd, bool writing, size_t len, uint64_t offset, 
         *st = DI_OK;
         return true;
     case FAULT_SHORT_ONCE:
-        if (already == 0 && len > 1) *shortened = len / 2;
+        if (already == 0 && len > 1) {
+            uint32_t s = fd->base.kind == DI_DEVICE_BLOCK ? fd->base.sector_size : 1;
+            if (len / 2 >= s) *len_io = len / 2 / s * s;
+        }
         return false;
     case FAULT_CANCEL:
         if (plan->job) di_job_cancel(plan->job);
@@ -73,14 +78,8 @@ static di_status fault_read_at(di_device *dev, void *buf, size_t len, uint64_t o
 {
     fault_device *fd = fd_of(dev);
     di_status st = DI_OK;
-    size_t shortened = 0;
     note_alignment(fd, buf, len, offset);
-    if (inject(fd, false, len, offset, done, &st, error, &shortened)) return st;
-    /* A short transfer at the device's sector granularity, as a real one would be. */
-    if (shortened) {
-        uint32_t s = fd->base.kind == DI_DEVICE_BLOCK ? fd->base.sector_size : 1;
-        if (shortened >= s) len = shortened / s * s;
-    }
+    if (inject(fd, false, &len, offset, done, &st, error)) return st;
     return fd->inner->ops->read_at(fd->inner, buf, len, offset, done, error);
 }
 
@@ -101,13 +100,8 @@ static di_status fault_write_at(di_device *dev, const void *buf, size_t len, uin
     fault_device *fd = fd_of(dev);
     log_write(fd, offset);
     di_status st = DI_OK;
-    size_t shortened = 0;
     note_alignment(fd, buf, len, offset);
-    if (inject(fd, true, len, offset, done, &st, error, &shortened)) return st;
-    if (shortened) {
-        uint32_t s = fd->base.kind == DI_DEVICE_BLOCK ? fd->base.sector_size : 1;
-        if (shortened >= s) len = shortened / s * s;
-    }
+    if (inject(fd, true, &len, offset, done, &st, error)) return st;
     return fd->inner->ops->write_at(fd->inner, buf, len, offset, done, error);
 }
 
