@@ -34,6 +34,9 @@ typedef struct di_device_ops {
     /* Called once after a successful write job (BLKRRPART and the like). */
     void (*after_write)(di_device *dev);
     void (*close)(di_device *dev);
+    /* Streams only (NULL elsewhere): bytes of the stored, compressed file used so far,
+     * the progress of a stream whose decoded size is not known. */
+    uint64_t (*consumed)(const di_device *dev);
 } di_device_ops;
 
 struct di_device {
@@ -45,6 +48,13 @@ struct di_device {
     uint32_t sector_size;           /* logical sector size; I/O offsets and lengths
                                        are multiples of it on DI_DEVICE_BLOCK */
     unsigned parallel_io;           /* writes worth keeping in flight at once */
+    /* A stream (a compressed image in or out) moves bytes front to back only: reading
+     * an earlier offset starts decoding again, a write must follow the one before. */
+    bool sequential;
+    /* A decoded stream whose container does not record its size: size is 0 until the
+     * stream has ended, and the data ends where the stream does. */
+    bool size_unknown;
+    uint64_t stored_size;           /* streams: bytes of the compressed file */
 };
 
 typedef struct di_open_options {
@@ -63,6 +73,10 @@ di_status di_device_open(const char *path, const di_open_options *options,
 /* Loops over short reads and writes until len bytes moved; a read that hits the end
  * early or a write that moves nothing is reported as an error naming the offset. */
 di_status di_device_read_full(di_device *dev, void *buf, size_t len, uint64_t offset,
+                              size_t *done, di_error *error);
+/* Like di_device_read_full, but the end of the data is no error: *done says how much
+ * there was (a stream of unknown size ends where it ends). */
+di_status di_device_read_upto(di_device *dev, void *buf, size_t len, uint64_t offset,
                               size_t *done, di_error *error);
 di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
                                uint64_t offset, di_error *error);

@@ -64,7 +64,9 @@ typedef struct di_job_spec {
     unsigned io_threads;      /* target I/O in flight; 0: the device's own choice */
     uint32_t file_sector_size;/* see di_open_options; 0: 512 */
     bool allow_mounted;       /* open a device whose partitions are mounted */
-    di_expected_hash expected;/* compare the image's digest with this (adds its algorithm) */
+    di_expected_hash expected;/* compare the image's digest with this (adds its algorithm);
+                                 for a compressed image, the file's digest too */
+    const char *zip_member;   /* WRITE, VERIFY of a zip: the member (NULL: the only one) */
     di_device_wrap_fn wrap;   /* tests: wraps every device the job opens */
     void *wrap_ctx;
 } di_job_spec;
@@ -90,6 +92,13 @@ typedef struct di_result {
     bool gpt_backup_moved;       /* WRITE move_gpt_backup: done */
     bool expected_checked;       /* spec.expected was present and the job succeeded */
     bool expected_match;         /* ... and the image's digest equals it */
+    bool expected_matched_file;  /* ... it was the compressed file's digest that matched */
+    int image_format;            /* di_format: WRITE, VERIFY: the image as found; READ: as
+                                    written (from the output's name) */
+    /* WRITE, VERIFY of a compressed image: the digests of the file as stored, taken in
+     * the same pass (a published sum may be of either). */
+    bool file_hashed;
+    char file_hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX];
 } di_result;
 
 typedef struct di_progress {

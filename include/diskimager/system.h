@@ -12,6 +12,9 @@ char *di_os_error_text(int code, char *out, size_t out_size);
 /* Where a symbolic link leads (absolute), or false when path is not one. */
 bool di_resolve_symlink(const char *path, char *out, size_t out_size);
 
+/* Processors this process may run on (at least 1): the compressors' thread count. */
+unsigned di_cpu_count(void);
+
 bool di_stdin_is_terminal(void);
 bool di_stderr_is_terminal(void);
 

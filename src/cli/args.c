@@ -12,14 +12,17 @@ const char cli_usage_text[] =
     "usage:\n"
     "  diskimager list [--all]\n"
     "  diskimager write IMAGE DEVICE [--hash ALG]... [--verify] [--yes] [--force] [--expect HEX]\n"
-    "                   [--move-gpt-backup]   (with --verify)\n"
+    "                   [--move-gpt-backup]   (with --verify)  [--member NAME]\n"
     "  diskimager read  DEVICE IMAGE [--hash ALG]... [--size N] [--keep-partial]\n"
     "                   [--allocated-only] [--expect HEX]\n"
-    "  diskimager verify IMAGE DEVICE [--hash ALG]... [--expect HEX]\n"
+    "  diskimager verify IMAGE DEVICE [--hash ALG]... [--expect HEX] [--member NAME]\n"
     "  diskimager hash  PATH [--hash ALG]... [--size N] [--expect HEX]\n"
     "common options: --buffer-size N --buffers N --progress=auto|plain|json|none\n"
     "ALG: md5, sha1, sha256, sha512 (repeat --hash for several)\n"
     "sizes: 4096, 4M (MiB), 4MB (10^6), 1.5G ...\n"
+    "IMAGE may be compressed (gzip, xz, zstd, bzip2, zip: found by its first bytes);\n"
+    "  --member NAME picks the file of a zip holding several. read writes IMAGE.gz,\n"
+    "  IMAGE.xz or IMAGE.zst compressed\n"
     "--expect HEX: the digest the image must have (md5, sha1, sha256 or sha512 by length);\n"
     "  without it, IMAGE.sha256, IMAGE.md5, SHA256SUMS, MD5SUMS ... beside the image are used\n"
     "exit codes: 0 ok, 1 failure, 2 usage, 3 verify or checksum mismatch, 130 cancelled\n";
@@ -68,6 +71,7 @@ static bool option_allowed(cli_command cmd, const char *name)
         !strcmp(name, "--move-gpt-backup"))
         return cmd == CLI_WRITE;
     if (!strcmp(name, "--size")) return cmd == CLI_READ || cmd == CLI_HASH;
+    if (!strcmp(name, "--member")) return cmd == CLI_WRITE || cmd == CLI_VERIFY;
     if (!strcmp(name, "--keep-partial") || !strcmp(name, "--allocated-only"))
         return cmd == CLI_READ;
     return cmd >= CLI_WRITE; /* the common options */
@@ -107,7 +111,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
                                             "--force", "--size", "--keep-partial",
                                             "--buffer-size", "--buffers", "--progress",
                                             "--expect", "--allocated-only",
-                                            "--move-gpt-backup"};
+                                            "--move-gpt-backup", "--member"};
         const char *name = NULL;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (is_option(arg, known[k])) name = known[k];
@@ -137,6 +141,8 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
                     return fail(error, error_size,
                                 "invalid --expect '%s' (32, 40, 64 or 128 hex digits)", value);
                 args->expect = value;
+            } else if (!strcmp(name, "--member")) {
+                args->member = value;
             } else if (!strcmp(name, "--size")) {
                 if (!di_parse_size(value, &args->size) || args->size == 0)
                     return fail(error, error_size, "invalid --size '%s'", value);

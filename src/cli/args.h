@@ -37,6 +37,7 @@ typedef struct cli_args {
     bool move_gpt_backup;
     uint64_t size;           /* read --size, 0 if not given */
     const char *expect;      /* --expect HEX, NULL if not given */
+    const char *member;      /* --member NAME: the file of a zip, NULL if not given */
     uint64_t buffer_size;    /* 0: default */
     unsigned buffers;        /* 0: default */
     cli_progress_mode progress;

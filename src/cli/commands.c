@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "diskimager/checksum.h"
+#include "diskimager/compression.h"
 #include "diskimager/drives.h"
 #include "diskimager/job.h"
 #include "diskimager/partitions.h"
@@ -152,11 +153,15 @@ static int report_expectation(const di_result *r, const di_expected_hash *expect
     if (!r->expected_checked) return CLI_EXIT_OK;
     const char *from = expected->source[0] ? expected->source : "--expect";
     if (r->expected_match) {
-        fprintf(stderr, "diskimager: %s matches %s\n", di_hash_name(expected->alg), from);
+        fprintf(stderr, "diskimager: %s%s matches %s\n", di_hash_name(expected->alg),
+                r->expected_matched_file ? " of the compressed file" : "", from);
         return CLI_EXIT_OK;
     }
-    fprintf(stderr, "diskimager: %s MISMATCH: expected %s (%s), computed %s\n",
+    fprintf(stderr, "diskimager: %s MISMATCH: expected %s (%s), computed %s",
             di_hash_name(expected->alg), expected->hex, from, r->hashes[expected->alg]);
+    if (r->file_hashed)
+        fprintf(stderr, " (image) and %s (compressed file)", r->file_hashes[expected->alg]);
+    fputc('\n', stderr);
     return CLI_EXIT_MISMATCH;
 }
 
@@ -174,16 +179,29 @@ static void job_thread_main(void *p)
     atomic_store(&arg->done, true);
 }
 
-static void print_hashes(const di_result *r, const char *name)
+/* Coreutils lines: the image's digests under its own name (pi.img for pi.img.xz), then
+ * those of the compressed file as stored, so either checks with sha256sum -c. */
+static void print_hashes(const di_result *r, const char *name, bool decoded)
 {
+    char inner[DI_PATH_MAX];
+    if (decoded) di_format_inner_name(name, inner, sizeof inner);
     for (unsigned i = 0; i < DI_HASH_COUNT; i++)
-        if ((r->hash_mask & DI_HASH_BIT(i)) && r->hashes[i][0]) printf("%s  %s\n", r->hashes[i], name);
+        if ((r->hash_mask & DI_HASH_BIT(i)) && r->hashes[i][0])
+            printf("%s  %s\n", r->hashes[i], decoded ? inner : name);
+    for (unsigned i = 0; r->file_hashed && i < DI_HASH_COUNT; i++)
+        if ((r->hash_mask & DI_HASH_BIT(i)) && r->file_hashes[i][0])
+            printf("%s  %s\n", r->file_hashes[i], name);
     fflush(stdout);
 }
 
 static void print_notes(const cli_args *args, const di_result *r)
 {
     char a[32], b[32];
+    if (r->image_format != DI_FORMAT_RAW && args->command != CLI_HASH)
+        fprintf(stderr, "diskimager: image %s %s: %s\n",
+                args->command == CLI_READ ? "compressed with" : "decoded from",
+                di_format_name((di_format)r->image_format),
+                di_format_size(r->image_bytes, b, sizeof b));
     if (args->allocated_only)
         fprintf(stderr, "diskimager: read the allocated part of %s (partition table: %s): %s\n",
                 args->first, r->table_kind == DI_TABLE_GPT ? "GPT, backup rebuilt at the image's end"
@@ -258,7 +276,7 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
 
     int code = exit_code_for(r->status);
     if (r->status == DI_OK) {
-        print_hashes(r, hash_name);
+        print_hashes(r, hash_name, spec->kind != DI_JOB_HASH && r->image_format != DI_FORMAT_RAW);
         print_notes(args, r);
         code = report_expectation(r, &spec->expected);
     } else {
@@ -288,6 +306,7 @@ static int cmd_job(const cli_args *args)
         .move_gpt_backup = args->move_gpt_backup,
         .buffer_size = (size_t)args->buffer_size,
         .buffer_count = args->buffers,
+        .zip_member = args->member,
     };
     const char *hash_name = args->first;
     switch (args->command) {

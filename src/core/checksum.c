@@ -3,12 +3,15 @@
  * work on Windows too; a checksum file larger than CHECKSUM_FILE_MAX is not one. */
 #include "diskimager/checksum.h"
 
+#include "diskimager/compression.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "diskimager/compression.h"
 #include "diskimager/device.h"
 
 #define CHECKSUM_FILE_MAX (1024 * 1024)
@@ -180,7 +183,7 @@ static char *read_small_file(const char *path, size_t *len)
     return text;
 }
 
-bool di_checksum_find_sidecar(const char *image_path, di_expected_hash *out)
+static bool find_sidecar_for(const char *image_path, di_expected_hash *out)
 {
     static const struct { const char *suffix; di_hash_alg alg; } beside[] = {
         {".sha256", DI_HASH_SHA256}, {".sha256sum", DI_HASH_SHA256}, {".sha512", DI_HASH_SHA512},
@@ -215,4 +218,14 @@ bool di_checksum_find_sidecar(const char *image_path, di_expected_hash *out)
         }
     }
     return false;
+}
+
+bool di_checksum_find_sidecar(const char *image_path, di_expected_hash *out)
+{
+    if (find_sidecar_for(image_path, out)) return true;
+    /* pi.img.xz: a sum published for the image inside (pi.img.sha256, or "pi.img" in
+     * SHA256SUMS) counts too; the job matches it against the decoded image. */
+    char inner[DI_PATH_MAX];
+    di_format_inner_name(image_path, inner, sizeof inner);
+    return strcmp(inner, image_path) != 0 && find_sidecar_for(inner, out);
 }

@@ -2,22 +2,29 @@
  * otherwise write again around short reads and writes. */
 #include "diskimager/device.h"
 
+di_status di_device_read_upto(di_device *dev, void *buf, size_t len, uint64_t offset,
+                              size_t *done, di_error *error)
+{
+    size_t total = 0;
+    di_status st = DI_OK;
+    while (total < len) {
+        size_t got = 0;
+        st = dev->ops->read_at(dev, (unsigned char *)buf + total, len - total, offset + total,
+                               &got, error);
+        if (st != DI_OK || got == 0) break; /* a failure, or the end of the data */
+        total += got;
+    }
+    if (done) *done = total;
+    return st;
+}
+
 di_status di_device_read_full(di_device *dev, void *buf, size_t len, uint64_t offset,
                               size_t *done, di_error *error)
 {
     size_t total = 0;
-    while (total < len) {
-        size_t got = 0;
-        di_status st = dev->ops->read_at(dev, (unsigned char *)buf + total, len - total,
-                                         offset + total, &got, error);
-        if (st != DI_OK) {
-            if (done) *done = total;
-            return st;
-        }
-        if (got == 0) break; /* end of file or device */
-        total += got;
-    }
+    di_status st = di_device_read_upto(dev, buf, len, offset, &total, error);
     if (done) *done = total;
+    if (st != DI_OK) return st;
     if (total < len) {
         di_error_set(error, DI_ERR_READ, "read", dev->path, 0,
                      "ended early: %llu of %llu bytes read from byte %llu",

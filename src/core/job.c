@@ -47,12 +47,15 @@ di_job *di_job_new(const di_job_spec *spec)
     job->spec = *spec;
     job->source_path = dup_or_null(spec->source_path);
     job->target_path = dup_or_null(spec->target_path);
-    if ((spec->source_path && !job->source_path) || (spec->target_path && !job->target_path)) {
+    job->zip_member = dup_or_null(spec->zip_member);
+    if ((spec->source_path && !job->source_path) || (spec->target_path && !job->target_path) ||
+        (spec->zip_member && !job->zip_member)) {
         di_job_free(job);
         return NULL;
     }
     job->spec.source_path = job->source_path;
     job->spec.target_path = job->target_path;
+    job->spec.zip_member = job->zip_member;
     atomic_init(&job->cancel, false);
     return job;
 }
@@ -62,6 +65,7 @@ void di_job_free(di_job *job)
     if (!job) return;
     free(job->source_path);
     free(job->target_path);
+    free(job->zip_member);
     free(job);
 }
 
@@ -125,6 +129,7 @@ di_status di_job_run(di_job *job)
     }
 
     job_free_hashers(&run);
+    job_free_file_hashers(&run);
     di_device_close(run.source);
     di_device_close(run.target);
     if (job->spec.kind == DI_JOB_READ && result->status != DI_OK && run.target &&
@@ -136,11 +141,16 @@ di_status di_job_run(di_job *job)
     if (result->status != DI_OK) {
         memset(result->hashes, 0, sizeof result->hashes);
         memset(result->readback_hashes, 0, sizeof result->readback_hashes);
+        memset(result->file_hashes, 0, sizeof result->file_hashes);
+        result->file_hashed = false;
     }
     if (result->status == DI_OK && job->spec.expected.present) {
+        const di_expected_hash *expected = &job->spec.expected;
         result->expected_checked = true;
-        result->expected_match =
-            strcmp(result->hashes[job->spec.expected.alg], job->spec.expected.hex) == 0;
+        result->expected_match = strcmp(result->hashes[expected->alg], expected->hex) == 0;
+        if (!result->expected_match && result->file_hashed &&
+            strcmp(result->file_hashes[expected->alg], expected->hex) == 0)
+            result->expected_match = result->expected_matched_file = true;
     }
     di_progress_set_phase(&job->progress, DI_PHASE_DONE);
     return result->status;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/stream_sink.h"
 #include "diskimager/units.h"
 #include "job_internal.h"
 
@@ -13,47 +14,82 @@ di_status job_read_table_sectors(void *ctx, uint64_t offset, void *buf, size_t l
     return di_device_read_full(ctx, buf, len, offset, NULL, error);
 }
 
+typedef struct gpt_sectors {
+    uint8_t *entries, *primary, *backup;
+    size_t table_span;
+} gpt_sectors;
+
+static void free_gpt_sectors(gpt_sectors *g)
+{
+    di_aligned_free(g->entries);
+    di_aligned_free(g->primary);
+    di_aligned_free(g->backup);
+}
+
+/* The backup entry table and header, and the primary header pointing at them, for a
+ * disk of t->image_size bytes; the entries come from the source. */
+static di_status make_gpt_sectors(job_run *run, const di_partition_table *t, di_device *to,
+                                  gpt_sectors *g)
+{
+    uint32_t ss = t->sector_size;
+    size_t table_bytes = (size_t)t->gpt_entry_count * t->gpt_entry_size;
+    g->table_span = (table_bytes + ss - 1) / ss * ss;
+    g->entries = di_aligned_alloc(4096, g->table_span);
+    g->primary = di_aligned_alloc(4096, ss);
+    g->backup = di_aligned_alloc(4096, ss);
+    di_error error;
+    di_error_clear(&error);
+    if (!g->entries || !g->primary || !g->backup) {
+        di_error_set(&error, DI_ERR_NO_MEMORY, "write backup GPT", to->path, 0, NULL);
+        return job_fail(run, &error);
+    }
+    memset(g->entries, 0, g->table_span);
+    memset(g->primary, 0, ss);
+    memset(g->backup, 0, ss);
+    if (di_device_read_full(run->source, g->entries, g->table_span, t->gpt_entries_lba * ss,
+                            NULL, &error) != DI_OK)
+        return job_fail(run, &error);
+    di_gpt_make_backup(t, g->primary, g->entries, g->backup);
+    return DI_OK;
+}
+
 /* Writes a GPT's backup entry table and header into the last sectors of `to` (as
  * t->image_size says), then the primary header pointing there, CRCs recomputed. The
  * entries come from the source. Backup first, primary last: a stop half way leaves the
  * old primary valid. A GPT image gets its backup this way, so it is a correct disk by
- * itself; a verified write can move it to the end of a larger drive the same way. */
+ * itself; a verified write can move it to the end of a larger drive the same way.
+ * A compressed output cannot go back to its primary header: job_patch_gpt_primary
+ * gave it the new one before the copy. */
 di_status job_write_gpt_backup(job_run *run, const di_partition_table *t, di_device *to)
 {
     uint32_t ss = t->sector_size;
-    size_t table_bytes = (size_t)t->gpt_entry_count * t->gpt_entry_size;
-    size_t table_span = (table_bytes + ss - 1) / ss * ss;
     uint64_t last_lba = t->image_size / ss - 1;
-    uint8_t *entries = di_aligned_alloc(4096, table_span);
-    uint8_t *primary = di_aligned_alloc(4096, ss), *backup = di_aligned_alloc(4096, ss);
+    gpt_sectors g = {0};
     di_error error;
     di_error_clear(&error);
-    di_status st = DI_OK;
-    if (!entries || !primary || !backup) {
-        di_error_set(&error, DI_ERR_NO_MEMORY, "write backup GPT", to->path, 0, NULL);
+    di_status st = make_gpt_sectors(run, t, to, &g);
+    if (st == DI_OK &&
+        (di_device_write_full(to, g.entries, g.table_span, (last_lba - g.table_span / ss) * ss,
+                              &error) != DI_OK ||
+         di_device_write_full(to, g.backup, ss, last_lba * ss, &error) != DI_OK ||
+         to->ops->flush(to, &error) != DI_OK ||
+         (!to->sequential && (di_device_write_full(to, g.primary, ss, ss, &error) != DI_OK ||
+                              to->ops->flush(to, &error) != DI_OK))))
         st = job_fail(run, &error);
-        goto out;
-    }
-    memset(entries, 0, table_span);
-    memset(primary, 0, ss);
-    memset(backup, 0, ss);
-    if (di_device_read_full(run->source, entries, table_span, t->gpt_entries_lba * ss, NULL,
-                            &error) != DI_OK) {
+    free_gpt_sectors(&g);
+    return st;
+}
+
+di_status job_patch_gpt_primary(job_run *run, const di_partition_table *t, di_device *to)
+{
+    gpt_sectors g = {0};
+    di_error error;
+    di_error_clear(&error);
+    di_status st = make_gpt_sectors(run, t, to, &g);
+    if (st == DI_OK && stream_sink_patch(to, t->sector_size, g.primary, t->sector_size,
+                                         &error) != DI_OK)
         st = job_fail(run, &error);
-        goto out;
-    }
-    di_gpt_make_backup(t, primary, entries, backup);
-    if (di_device_write_full(to, entries, table_span, (last_lba - table_span / ss) * ss,
-                             &error) != DI_OK ||
-        di_device_write_full(to, backup, ss, last_lba * ss, &error) != DI_OK ||
-        to->ops->flush(to, &error) != DI_OK ||
-        di_device_write_full(to, primary, ss, ss, &error) != DI_OK ||
-        to->ops->flush(to, &error) != DI_OK)
-        st = job_fail(run, &error);
-out:
-    di_aligned_free(entries);
-    di_aligned_free(primary);
-    di_aligned_free(backup);
+    free_gpt_sectors(&g);
     return st;
 }
 

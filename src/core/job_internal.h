@@ -17,6 +17,7 @@ struct di_job {
     di_job_spec spec;
     char *source_path;
     char *target_path;
+    char *zip_member;
     atomic_bool cancel;
     di_progress_state progress;
     di_result result;
@@ -29,6 +30,9 @@ typedef struct job_run {
     di_device *source;
     di_device *target;
     di_hasher *hashers[DI_HASH_COUNT];
+    di_hasher *file_hashers[DI_HASH_COUNT];  /* a compressed image's file as stored */
+    uint64_t pass_source_bytes;              /* of the last pass */
+    bool pass_source_ended;                  /* the last pass met the end of a stream */
 } job_run;
 
 
@@ -37,6 +41,14 @@ di_status job_fail(job_run *run, const di_error *error);
 /* Opens a device for the job (wrapped for tests when the spec says so). */
 di_status job_open(job_run *run, const char *path, di_open_mode mode, di_role role,
                    di_device **out);
+/* The image of a WRITE or VERIFY (or a READ's output, to hash it): a compressed one is
+ * decoded on the fly, its stored file hashed alongside when hash_file says so. */
+di_status job_open_image(job_run *run, const char *path, bool hash_file, di_device **out);
+/* A READ's output: compressed as its name says (.gz, .xz, .zst). */
+di_status job_open_output(job_run *run, const char *path, di_device **out);
+/* The stored file's digests, once a compressed image has been decoded to its end. */
+void job_finish_file_hashers(job_run *run);
+void job_free_file_hashers(job_run *run);
 size_t job_chunk_size(const di_job_spec *spec, uint32_t alignment);
 di_status job_start_hashers(job_run *run);
 void job_finish_hashers(job_run *run, char hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX]);
@@ -48,6 +60,9 @@ di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t sta
 void job_hash_zeros(job_run *run, uint64_t length);
 /* The size rules for source on target; checks a zero tail when the image is larger. */
 di_status job_plan_image(job_run *run, di_size_plan *plan);
+/* A stream of unknown size was planned as filling the device; once a pass has run
+ * over it, this finds what it really held (checking a zero tail beyond the device). */
+di_status job_settle_stream(job_run *run, di_size_plan *plan);
 di_status job_flush(job_run *run);
 
 /* Partition tables. */
@@ -55,6 +70,8 @@ di_status job_read_table_sectors(void *ctx, uint64_t offset, void *buf, size_t l
                                  di_error *error);
 di_status job_write_gpt_backup(job_run *run, const di_partition_table *t, di_device *to);
 di_status job_move_gpt_backup(job_run *run);
+/* A compressed output gets its new primary GPT header as it streams past. */
+di_status job_patch_gpt_primary(job_run *run, const di_partition_table *t, di_device *to);
 
 /* The jobs. */
 di_status job_write(job_run *run);

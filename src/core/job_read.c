@@ -59,8 +59,9 @@ di_status job_read(job_run *run)
     /* A GPT image's tail is made, not copied; it is hashed once the image is complete. */
     bool made_tail = table && table->kind == DI_TABLE_GPT;
     copy_length = made_tail ? table->used_end : length;
-    if (job_open(run, spec->target_path, DI_OPEN_CREATE, DI_ROLE_TARGET, &run->target) ||
-        (!made_tail && job_start_hashers(run)))
+    if (job_open_output(run, spec->target_path, &run->target) ||
+        (!made_tail && job_start_hashers(run)) ||
+        (made_tail && run->target->sequential && job_patch_gpt_primary(run, table, run->target)))
         goto out;
     result->image_bytes = length;
     if (job_pass(run, DI_PHASE_READING, run->source, 0, copy_length, run->target,
@@ -71,10 +72,10 @@ di_status job_read(job_run *run)
         di_device_close(run->target);
         run->target = NULL;
         di_device *image = NULL;
-        if (job_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_SOURCE, &image)) goto out;
+        if (job_open_image(run, spec->target_path, false, &image)) goto out;
         di_status st = job_start_hashers(run);
         if (st == DI_OK)
-            st = job_pass(run, DI_PHASE_HASHING, image, 0, image->size, NULL, PL_TARGET_NONE, false);
+            st = job_pass(run, DI_PHASE_HASHING, image, 0, length, NULL, PL_TARGET_NONE, false);
         di_device_close(image);
         if (st != DI_OK) goto out;
     }

@@ -92,6 +92,7 @@ di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t sta
     uint32_t alignment = pl_alignment(source, target);
     unsigned io_threads = spec->io_threads;
     if (io_threads == 0) io_threads = target && target->parallel_io ? target->parallel_io : 1;
+    if (target && target->sequential) io_threads = 1; /* a compressed output: in order */
     pl_config cfg = {
         .source = source,
         .start = start,
@@ -108,10 +109,15 @@ di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t sta
         .progress = &run->job->progress,
     };
     /* A pass that continues a phase (the write after its head was read) keeps counting. */
-    if (start == 0) di_progress_begin_phase(&run->job->progress, phase, length);
+    /* A stream of unknown size counts its compressed bytes instead. */
+    if (start == 0)
+        di_progress_begin_phase(&run->job->progress, phase,
+                                source->size_unknown ? source->stored_size : length);
     pl_outcome outcome;
     pl_run(&cfg, &outcome);
     run->result->device_bytes = outcome.target_bytes;
+    run->pass_source_bytes = outcome.source_bytes;
+    run->pass_source_ended = outcome.source_ended;
     if (outcome.mismatch) {
         run->result->mismatch = true;
         run->result->mismatch_offset = outcome.mismatch_offset;
@@ -123,7 +129,7 @@ di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t sta
         di_error error;
         di_error_set(&error, DI_ERR_CANCELLED, di_phase_name(phase),
                      target ? target->path : source->path, 0, "cancelled by the user");
-        di_error_at(&error, start + length);
+        di_error_at(&error, start + outcome.source_bytes);
         return job_fail(run, &error);
     }
     return DI_OK;
@@ -147,7 +153,8 @@ static di_status check_zero_tail(job_run *run, di_device *image, uint64_t offset
     di_status st = DI_OK;
     /* Unbuffered sources want aligned reads: start at the sector holding offset. */
     uint64_t pos = offset / image->sector_size * image->sector_size;
-    uint64_t end = offset + length;
+    uint64_t end = UINT64_MAX - offset < length ? UINT64_MAX : offset + length;
+    bool until_end = image->size_unknown; /* a stream: its end is the image's */
     while (pos < end && *all_zero) {
         if (atomic_load(&run->job->cancel)) {
             di_error_set(&error, DI_ERR_CANCELLED, "read", image->path, 0,
@@ -160,10 +167,13 @@ static di_status check_zero_tail(job_run *run, di_device *image, uint64_t offset
         size_t io = image->kind == DI_DEVICE_BLOCK
                         ? (n + image->sector_size - 1) / image->sector_size * image->sector_size
                         : n;
-        if (di_device_read_full(image, buf, io, pos, NULL, &error) != DI_OK) {
+        size_t got = io;
+        if ((until_end ? di_device_read_upto(image, buf, io, pos, &got, &error)
+                       : di_device_read_full(image, buf, io, pos, NULL, &error)) != DI_OK) {
             st = job_fail(run, &error);
             break;
         }
+        if (got < n) n = got;
         size_t skip = pos < offset ? (size_t)(offset - pos) : 0;
         for (size_t i = skip; i < n; i++) {
             if (buf[i]) {
@@ -172,6 +182,7 @@ static di_status check_zero_tail(job_run *run, di_device *image, uint64_t offset
             }
         }
         pos += n;
+        if (until_end && got < io) break;
     }
     di_aligned_free(buf);
     return st;
@@ -195,6 +206,12 @@ di_status job_plan_image(job_run *run, di_size_plan *plan)
     di_device *image = run->source, *device = run->target;
     uint64_t capacity = device->kind == DI_DEVICE_FILE && run->job->spec.kind == DI_JOB_WRITE
                             ? UINT64_MAX : device->size;
+    if (image->size_unknown) {
+        /* Planned as filling the device; job_settle_stream says what it held. */
+        memset(plan, 0, sizeof *plan);
+        plan->payload = capacity;
+        return DI_OK;
+    }
     di_plan_image_on_device(image->size, capacity, device->sector_size, plan);
     if (plan->tail_length == 0) return DI_OK;
 
@@ -216,6 +233,33 @@ di_status job_plan_image(job_run *run, di_size_plan *plan)
     }
     run->result->truncated = true;
     run->result->truncated_bytes = plan->tail_length;
+    return DI_OK;
+}
+
+di_status job_settle_stream(job_run *run, di_size_plan *plan)
+{
+    di_device *image = run->source, *device = run->target;
+    uint64_t capacity = plan->payload;
+    if (!run->pass_source_ended && image->size_unknown) {
+        bool all_zero = false;
+        di_status st = check_zero_tail(run, image, capacity, UINT64_MAX, &all_zero);
+        if (st != DI_OK) return st;
+        if (!all_zero) {
+            char device_size[32];
+            di_error error;
+            di_error_set(&error, DI_ERR_TOO_SMALL, "check size", device->path, 0,
+                         "the image %s holds data beyond the device's end (%llu bytes, %s)",
+                         image->path, (unsigned long long)capacity,
+                         di_format_size(capacity, device_size, sizeof device_size));
+            return job_fail(run, &error);
+        }
+    }
+    /* Decoded to its end by now: its size is known. */
+    di_plan_image_on_device(image->size, capacity, device->sector_size, plan);
+    if (plan->tail_length > 0) {
+        run->result->truncated = true;
+        run->result->truncated_bytes = plan->tail_length;
+    }
     return DI_OK;
 }
 

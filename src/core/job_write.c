@@ -9,14 +9,20 @@
 /* The head of a disk (partition tables, boot code) is written last: first erased, then
  * the rest written and flushed, then the head. A write that fails or is cancelled half
  * way leaves a disk with no partition table, never one that mounts a half-written file
- * system. The head is read once, up front, so the digests still see the image in order. */
-static di_status write_in_safe_order(job_run *run, uint64_t payload)
+ * system. The head is read once, up front, so the digests still see the image in order.
+ * A stream of unknown size learns its size in the pass; it is settled (an image too
+ * large for the device refused) before the head goes out. */
+static di_status write_in_safe_order(job_run *run, di_size_plan *plan)
 {
     di_device *source = run->source, *target = run->target;
-    di_progress_begin_phase(&run->job->progress, DI_PHASE_WRITING, payload);
-    if (payload <= DI_SAFE_HEAD_BYTES) {
+    di_progress_state *progress = &run->job->progress;
+    bool stream = source->size_unknown;
+    di_progress_begin_phase(progress, DI_PHASE_WRITING,
+                            stream ? source->stored_size : plan->payload);
+    if (!stream && plan->payload <= DI_SAFE_HEAD_BYTES) {
         /* Nothing but a head: one write, one flush. */
-        if (job_pass(run, DI_PHASE_WRITING, source, 0, payload, target, PL_TARGET_WRITE, false))
+        if (job_pass(run, DI_PHASE_WRITING, source, 0, plan->payload, target, PL_TARGET_WRITE,
+                     false))
             return run->result->status;
         return job_flush(run);
     }
@@ -25,6 +31,7 @@ static di_status write_in_safe_order(job_run *run, uint64_t payload)
     di_error error;
     di_error_clear(&error);
     di_status st = DI_OK;
+    size_t head_len = 0;
     unsigned char *image_head = di_aligned_alloc(4096, head);
     unsigned char *zeros = di_aligned_alloc(4096, head);
     if (!image_head || !zeros) {
@@ -33,17 +40,31 @@ static di_status write_in_safe_order(job_run *run, uint64_t payload)
         goto out;
     }
     memset(zeros, 0, head);
-    if (di_device_read_full(source, image_head, head, 0, NULL, &error) != DI_OK ||
-        di_device_write_full(target, zeros, head, 0, &error) != DI_OK ||
+    if ((stream ? di_device_read_upto(source, image_head, head, 0, &head_len, &error)
+                : di_device_read_full(source, image_head, head, 0, &head_len, &error)) != DI_OK) {
+        st = job_fail(run, &error);
+        goto out;
+    }
+    if (head_len < head) {
+        /* A stream smaller than the head: now that its size is known, one write. */
+        if ((st = job_settle_stream(run, plan)) == DI_OK &&
+            (st = job_pass(run, DI_PHASE_WRITING, source, 0, plan->payload, target,
+                           PL_TARGET_WRITE, false)) == DI_OK)
+            st = job_flush(run);
+        goto out;
+    }
+    if (di_device_write_full(target, zeros, head, 0, &error) != DI_OK ||
         target->ops->flush(target, &error) != DI_OK) {
         st = job_fail(run, &error);
         goto out;
     }
     for (unsigned i = 0; i < DI_HASH_COUNT; i++)
         if (run->hashers[i]) di_hasher_update(run->hashers[i], image_head, head);
+    if (stream) di_progress_add(progress, source->ops->consumed(source));
 
-    st = job_pass(run, DI_PHASE_WRITING, source, head, payload - head, target, PL_TARGET_WRITE,
-                  false);
+    st = job_pass(run, DI_PHASE_WRITING, source, head, plan->payload - head, target,
+                  PL_TARGET_WRITE, false);
+    if (st == DI_OK && stream) st = job_settle_stream(run, plan);
     if (st == DI_OK) st = job_flush(run);
     if (st != DI_OK) goto out;
     if (di_device_write_full(target, image_head, head, 0, &error) != DI_OK ||
@@ -52,7 +73,7 @@ static di_status write_in_safe_order(job_run *run, uint64_t payload)
         goto out;
     }
     run->result->device_bytes += head;
-    di_progress_add(&run->job->progress, head);
+    if (!stream) di_progress_add(progress, head);
 out:
     di_aligned_free(image_head);
     di_aligned_free(zeros);
@@ -64,7 +85,7 @@ di_status job_write(job_run *run)
     const di_job_spec *spec = &run->job->spec;
     di_result *result = run->result;
     di_size_plan plan;
-    if (job_open(run, spec->source_path, DI_OPEN_READ, DI_ROLE_SOURCE, &run->source) ||
+    if (job_open_image(run, spec->source_path, true, &run->source) ||
         job_open(run, spec->target_path, DI_OPEN_WRITE, DI_ROLE_TARGET, &run->target) ||
         job_plan_image(run, &plan))
         return result->status;
@@ -73,10 +94,11 @@ di_status job_write(job_run *run)
      * the device, and the write pass runs at the device's speed, not the digest's. */
     if (!spec->verify_after_write && job_start_hashers(run)) return result->status;
 
+    if (write_in_safe_order(run, &plan)) return result->status;
     result->image_bytes = run->source->size;
     result->padded = plan.padded;
-    if (write_in_safe_order(run, plan.payload)) return result->status;
     if (run->target->ops->after_write) run->target->ops->after_write(run->target);
+    job_finish_file_hashers(run);
     if (!spec->verify_after_write) {
         if (result->truncated) job_hash_zeros(run, plan.tail_length);
         job_finish_hashers(run, result->hashes);
@@ -109,14 +131,17 @@ di_status job_verify(job_run *run)
 {
     const di_job_spec *spec = &run->job->spec;
     di_size_plan plan;
-    if (job_open(run, spec->source_path, DI_OPEN_READ, DI_ROLE_SOURCE, &run->source) ||
+    if (job_open_image(run, spec->source_path, true, &run->source) ||
         job_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_TARGET, &run->target) ||
         job_plan_image(run, &plan) || job_start_hashers(run))
         return run->result->status;
-    run->result->image_bytes = run->source->size;
+    bool stream = run->source->size_unknown;
     if (job_pass(run, DI_PHASE_VERIFYING, run->source, 0, plan.payload, run->target,
-                 PL_TARGET_COMPARE, false))
+                 PL_TARGET_COMPARE, false) ||
+        (stream && job_settle_stream(run, &plan)))
         return run->result->status;
+    run->result->image_bytes = run->source->size;
+    job_finish_file_hashers(run);
     if (run->result->truncated) job_hash_zeros(run, plan.tail_length);
     job_finish_hashers(run, run->result->hashes);
     run->result->verified = true;

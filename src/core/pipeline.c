@@ -20,6 +20,7 @@ typedef struct slot {
     uint64_t seq;
     uint64_t offset;
     size_t len;            /* payload bytes in data */
+    uint64_t progress;     /* what the chunk counts for in the progress */
     unsigned pending;      /* consumers still to finish with this chunk */
     bool target_done;
 } slot;
@@ -32,7 +33,10 @@ typedef struct pipeline {
 
     di_mutex *lock;
     di_cond *changed;
-    uint64_t total_chunks;
+    uint64_t total_chunks;   /* lowered by the reader when a stream ends early */
+    bool until_end;          /* the source's size is unknown: read until it ends */
+    bool progress_consumed;  /* progress counts the stored (compressed) bytes used */
+    uint64_t consumed_mark;
     uint64_t read_count;     /* chunks the reader has filled */
     uint64_t next_claim;     /* next chunk for an I/O thread */
     uint64_t limit_seq;      /* no chunk beyond this is worth processing */
@@ -90,7 +94,7 @@ static void fail_cancelled(pipeline *pl, const char *operation, const char *path
 static void release_locked(pipeline *pl, slot *s)
 {
     if (--s->pending == 0) {
-        di_progress_add(pl->cfg->progress, s->len);
+        di_progress_add(pl->cfg->progress, s->progress);
         di_cond_broadcast(pl->changed);
     }
 }
@@ -106,6 +110,26 @@ static size_t io_length(const di_device *dev, size_t len, bool pad)
 {
     if (dev->kind == DI_DEVICE_BLOCK || pad) return round_up(len, dev->sector_size);
     return len;
+}
+
+/* What a chunk just read counts for: its bytes, or for a stream of unknown size the
+ * compressed bytes used to make it (progress then runs over the stored file). */
+static uint64_t chunk_progress(pipeline *pl, size_t len)
+{
+    if (!pl->progress_consumed) return len;
+    di_device *source = pl->cfg->source;
+    uint64_t now = source->ops->consumed(source);
+    uint64_t step = now - pl->consumed_mark;
+    pl->consumed_mark = now;
+    return step;
+}
+
+/* Under the lock: the source has no chunk seq or later. */
+static void end_of_source_locked(pipeline *pl, uint64_t seq)
+{
+    pl->total_chunks = seq;
+    pl->out->source_ended = true;
+    di_cond_broadcast(pl->changed);
 }
 
 static void reader_main(void *arg)
@@ -131,12 +155,24 @@ static void reader_main(void *arg)
         }
         size_t len = (size_t)(cfg->length - done < cfg->chunk_size ? cfg->length - done
                                                                   : cfg->chunk_size);
-        size_t want = io_length(cfg->source, len, false);
         di_error error;
         di_error_clear(&error);
         size_t got = 0;
-        if (di_device_read_full(cfg->source, s->data, want, offset, &got, &error) != DI_OK) {
+        di_status st = pl->until_end
+                           ? di_device_read_upto(cfg->source, s->data, len, offset, &got, &error)
+                           : di_device_read_full(cfg->source, s->data,
+                                                 io_length(cfg->source, len, false), offset,
+                                                 &got, &error);
+        if (st != DI_OK) {
             fail(pl, &error);
+            return;
+        }
+        bool last = pl->until_end && got < len;
+        if (last) len = got;
+        if (len == 0) {
+            di_mutex_lock(pl->lock);
+            end_of_source_locked(pl, seq);
+            di_mutex_unlock(pl->lock);
             return;
         }
         /* Padding for the target: zeros, never stale bytes of an earlier chunk. */
@@ -146,11 +182,14 @@ static void reader_main(void *arg)
         s->seq = seq;
         s->offset = offset;
         s->len = len;
+        s->progress = chunk_progress(pl, len);
         s->target_done = false;
         s->pending = consumers;
         pl->read_count = seq + 1;
+        pl->out->source_bytes += len;
         /* Nobody else wants the chunk (a pass that only reads): it is done already. */
-        if (consumers == 0) di_progress_add(cfg->progress, len);
+        if (consumers == 0) di_progress_add(cfg->progress, s->progress);
+        if (last) end_of_source_locked(pl, seq + 1);
         di_cond_broadcast(pl->changed);
         di_mutex_unlock(pl->lock);
     }
@@ -250,11 +289,11 @@ static void hasher_main(void *arg)
     pipeline *pl = ha->pl;
     const pl_config *cfg = pl->cfg;
 
-    for (uint64_t seq = 0; seq < pl->total_chunks; seq++) {
+    for (uint64_t seq = 0;; seq++) {
         slot *s = &pl->slots[seq % cfg->chunk_count];
         di_mutex_lock(pl->lock);
         for (;;) {
-            if (pl->stop || seq > pl->limit_seq) {
+            if (pl->stop || seq > pl->limit_seq || seq >= pl->total_chunks) {
                 di_mutex_unlock(pl->lock);
                 return;
             }
@@ -312,7 +351,10 @@ di_status pl_run(const pl_config *cfg, pl_outcome *out)
 {
     memset(out, 0, sizeof *out);
     pipeline pl = {.cfg = cfg, .out = out, .limit_seq = UINT64_MAX};
-    pl.total_chunks = (cfg->length + cfg->chunk_size - 1) / cfg->chunk_size;
+    pl.total_chunks = cfg->length / cfg->chunk_size + (cfg->length % cfg->chunk_size != 0);
+    pl.until_end = cfg->source->size_unknown;
+    pl.progress_consumed = cfg->source->size_unknown && cfg->source->ops->consumed;
+    if (pl.progress_consumed) pl.consumed_mark = cfg->source->ops->consumed(cfg->source);
 
     di_thread *threads[1 + 64 + DI_HASH_COUNT];
     unsigned thread_count = 0;

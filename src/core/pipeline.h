@@ -23,7 +23,8 @@ typedef struct pl_config {
     di_device *source;
     uint64_t start;           /* first byte, on both devices; a multiple of chunk_size's
                                  alignment */
-    uint64_t length;          /* payload bytes to move from start on */
+    uint64_t length;          /* payload bytes to move from start on; a source of unknown
+                                 size (a stream) may end before, UINT64_MAX: its end */
     di_device *target;        /* NULL with PL_TARGET_NONE */
     pl_target_mode mode;
     bool pad_to_sector;       /* WRITE: zero-pad the last chunk to the target's sector */
@@ -42,6 +43,8 @@ typedef struct pl_outcome {
     bool mismatch;
     uint64_t mismatch_offset;
     uint64_t target_bytes;    /* bytes written to or read from the target, padding included */
+    uint64_t source_bytes;    /* payload bytes read from the source */
+    bool source_ended;        /* a source of unknown size ended before length */
 } pl_outcome;
 
 di_status pl_run(const pl_config *config, pl_outcome *outcome);

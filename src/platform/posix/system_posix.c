@@ -50,6 +50,12 @@ bool di_resolve_symlink(const char *path, char *out, size_t out_size)
 bool di_stdin_is_terminal(void) { return isatty(STDIN_FILENO) == 1; }
 bool di_stderr_is_terminal(void) { return isatty(STDERR_FILENO) == 1; }
 
+unsigned di_cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1u;
+}
+
 static void (*interrupt_handler)(void);
 
 static void on_signal(int sig)

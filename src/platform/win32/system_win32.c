@@ -64,6 +64,13 @@ static bool is_console(DWORD which)
 bool di_stdin_is_terminal(void) { return is_console(STD_INPUT_HANDLE); }
 bool di_stderr_is_terminal(void) { return is_console(STD_ERROR_HANDLE); }
 
+unsigned di_cpu_count(void)
+{
+    SYSTEM_INFO info;
+    GetSystemInfo(&info);
+    return info.dwNumberOfProcessors ? (unsigned)info.dwNumberOfProcessors : 1u;
+}
+
 static void (*interrupt_handler)(void);
 
 static BOOL WINAPI on_console_event(DWORD event)

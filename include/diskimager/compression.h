@@ -1,0 +1,34 @@
+/* Compressed images: the formats the engine reads (recognised by their magic bytes,
+ * never by the name) and writes (chosen by the output file's name). */
+#ifndef DISKIMAGER_COMPRESSION_H
+#define DISKIMAGER_COMPRESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum di_format {
+    DI_FORMAT_RAW = 0,   /* a plain image */
+    DI_FORMAT_GZIP,
+    DI_FORMAT_XZ,
+    DI_FORMAT_ZSTD,
+    DI_FORMAT_BZIP2,
+    DI_FORMAT_ZIP,
+    DI_FORMAT_COUNT
+} di_format;
+
+/* "raw", "gzip", "xz", "zstd", "bzip2", "zip". */
+const char *di_format_name(di_format format);
+
+/* The format the first bytes of a file say it is; DI_FORMAT_RAW for anything else.
+ * len may be short (a tiny file): only what is there is looked at. */
+di_format di_format_detect(const unsigned char *head, size_t len);
+
+/* The format a Read writes for an output named like this: ".gz", ".xz", ".zst"
+ * (any case); DI_FORMAT_RAW otherwise. */
+di_format di_format_for_output(const char *path);
+
+/* The name of the image inside a compressed file named like this: "pi.img.xz" ->
+ * "pi.img". Copies the name unchanged when it has no compression suffix. */
+void di_format_inner_name(const char *name, char *out, size_t out_size);
+
+#endif

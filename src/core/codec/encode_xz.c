@@ -1,0 +1,72 @@
+/* xz output through liblzma's multi-threaded encoder at xz's default preset: each
+ * thread compresses its own block, so the output decodes multi-threaded too. */
+#include <lzma.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "encoder.h"
+
+#define XZ_PRESET 6u
+
+typedef struct xz_encoder {
+    encoder base;
+    lzma_stream strm;
+} xz_encoder;
+
+static codec_result xz_step(encoder *enc, codec_buffers *io, char *message, size_t size)
+{
+    xz_encoder *xe = (xz_encoder *)enc;
+    xe->strm.next_in = io->in;
+    xe->strm.avail_in = io->in_len;
+    xe->strm.next_out = io->out;
+    xe->strm.avail_out = io->out_len;
+    codec_result result = CODEC_MORE;
+    while (xe->strm.avail_out > 0 && (xe->strm.avail_in > 0 || io->input_ended)) {
+        lzma_ret rc = lzma_code(&xe->strm, io->input_ended ? LZMA_FINISH : LZMA_RUN);
+        if (rc == LZMA_STREAM_END) {
+            result = CODEC_END;
+            break;
+        }
+        if (rc != LZMA_OK) {
+            snprintf(message, size, "xz: %s", rc == LZMA_MEM_ERROR ? "out of memory"
+                                                                   : "the encoder failed");
+            result = CODEC_FAILED;
+            break;
+        }
+    }
+    io->in_used = io->in_len - xe->strm.avail_in;
+    io->out_made = io->out_len - xe->strm.avail_out;
+    return result;
+}
+
+static void xz_free(encoder *enc)
+{
+    xz_encoder *xe = (xz_encoder *)enc;
+    lzma_end(&xe->strm);
+    free(xe);
+}
+
+static const encoder_ops xz_ops = {.step = xz_step, .free = xz_free};
+
+encoder *encoder_new_xz(unsigned threads)
+{
+    xz_encoder *xe = calloc(1, sizeof *xe);
+    if (!xe) return NULL;
+    xe->base.ops = &xz_ops;
+    lzma_stream init = LZMA_STREAM_INIT;
+    xe->strm = init;
+    /* Each thread of preset 6 holds about 100 MB: no more threads than a quarter of
+     * the RAM pays for. */
+    uint64_t per_thread = (uint64_t)100 << 20, physmem = lzma_physmem();
+    if (physmem && threads > physmem / 4 / per_thread) threads = (unsigned)(physmem / 4 / per_thread);
+    lzma_mt mt = {
+        .threads = threads ? threads : 1,
+        .preset = XZ_PRESET,
+        .check = LZMA_CHECK_CRC64,
+    };
+    if (lzma_stream_encoder_mt(&xe->strm, &mt) != LZMA_OK) {
+        free(xe);
+        return NULL;
+    }
+    return &xe->base;
+}

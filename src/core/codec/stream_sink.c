@@ -1,0 +1,193 @@
+/* The compressing end of a Read. Compressed bytes gather in a 1 MiB buffer and go to
+ * the file in order; the encoders' worker threads (xz, zstd) do the heavy part. */
+#include "stream_sink.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diskimager/system.h"
+#include "encoder.h"
+
+#define OUTPUT_SIZE (1u << 20)
+#define PATCH_MAX 4096u
+
+typedef struct stream_sink {
+    di_device base;
+    di_device *file;
+    di_format format;
+    encoder *enc;
+    unsigned char *out;
+    size_t out_len;
+    uint64_t position;          /* image bytes taken */
+    uint64_t written;           /* compressed bytes in the file */
+    bool finished;
+    uint64_t patch_offset;
+    size_t patch_len;
+    unsigned char patch[PATCH_MAX];
+} stream_sink;
+
+static di_status write_out(stream_sink *sk, di_error *error)
+{
+    if (sk->out_len == 0) return DI_OK;
+    di_status st = di_device_write_full(sk->file, sk->out, sk->out_len, sk->written, error);
+    if (st != DI_OK) return st;
+    sk->written += sk->out_len;
+    sk->out_len = 0;
+    return DI_OK;
+}
+
+/* Compresses len bytes (finish: ends the stream after them). */
+static di_status feed(stream_sink *sk, const unsigned char *bytes, size_t len, bool finish,
+                      di_error *error)
+{
+    for (;;) {
+        codec_buffers io = {
+            .in = bytes, .in_len = len, .input_ended = finish,
+            .out = sk->out + sk->out_len, .out_len = OUTPUT_SIZE - sk->out_len,
+        };
+        char message[DI_TEXT_MAX / 2] = "";
+        codec_result r = sk->enc->ops->step(sk->enc, &io, message, sizeof message);
+        bytes += io.in_used;
+        len -= io.in_used;
+        sk->position += io.in_used;
+        sk->out_len += io.out_made;
+        if (r == CODEC_FAILED) {
+            di_error_set(error, DI_ERR_WRITE, "compress", sk->base.path, 0, "%s", message);
+            di_error_at(error, sk->position);
+            return DI_ERR_WRITE;
+        }
+        if (sk->out_len == OUTPUT_SIZE || r == CODEC_END) {
+            di_status st = write_out(sk, error);
+            if (st != DI_OK) return st;
+        }
+        if (r == CODEC_END) return DI_OK;
+        if (!finish && len == 0) return DI_OK;
+    }
+}
+
+/* Feeds [buf, buf+len) at the current position, with the patch laid over it. */
+static di_status feed_patched(stream_sink *sk, const unsigned char *buf, size_t len,
+                              di_error *error)
+{
+    uint64_t start = sk->position;
+    if (sk->patch_len == 0 || sk->patch_offset < start || sk->patch_offset >= start + len)
+        return feed(sk, buf, len, false, error);
+    size_t before = (size_t)(sk->patch_offset - start);
+    size_t n = sk->patch_len < len - before ? sk->patch_len : len - before;
+    di_status st = feed(sk, buf, before, false, error);
+    if (st == DI_OK) st = feed(sk, sk->patch, n, false, error);
+    if (st == DI_OK) st = feed(sk, buf + before + n, len - before - n, false, error);
+    return st;
+}
+
+static di_status sink_write_at(di_device *dev, const void *buf, size_t len, uint64_t offset,
+                               size_t *done, di_error *error)
+{
+    stream_sink *sk = (stream_sink *)dev;
+    static const unsigned char zeros[65536];
+    *done = 0;
+    if (sk->finished || offset < sk->position) {
+        di_error_set(error, DI_ERR_WRITE, "write", dev->path, 0,
+                     "a compressed image is written front to back, once");
+        di_error_at(error, offset);
+        return DI_ERR_WRITE;
+    }
+    while (sk->position < offset) {
+        size_t n = offset - sk->position < sizeof zeros ? (size_t)(offset - sk->position)
+                                                        : sizeof zeros;
+        di_status st = feed_patched(sk, zeros, n, error);
+        if (st != DI_OK) return st;
+    }
+    di_status st = feed_patched(sk, buf, len, error);
+    if (st == DI_OK) *done = len;
+    return st;
+}
+
+static di_status sink_read_at(di_device *dev, void *buf, size_t len, uint64_t offset,
+                              size_t *done, di_error *error)
+{
+    (void)buf; (void)len; (void)done;
+    di_error_set(error, DI_ERR_USAGE, "read", dev->path, 0,
+                 "a compressed output cannot be read while it is written");
+    di_error_at(error, offset);
+    return DI_ERR_USAGE;
+}
+
+static di_status sink_flush(di_device *dev, di_error *error)
+{
+    stream_sink *sk = (stream_sink *)dev;
+    if (!sk->finished) {
+        di_status st = feed(sk, NULL, 0, true, error);
+        if (st != DI_OK) return st;
+        sk->finished = true;
+    }
+    return sk->file->ops->flush(sk->file, error);
+}
+
+static void sink_close(di_device *dev)
+{
+    stream_sink *sk = (stream_sink *)dev;
+    encoder_free(sk->enc);
+    di_device_close(sk->file);
+    free(sk->out);
+    free(sk);
+}
+
+static const di_device_ops sink_ops = {
+    .read_at = sink_read_at,
+    .write_at = sink_write_at,
+    .flush = sink_flush,
+    .close = sink_close,
+};
+
+di_status stream_sink_patch(di_device *dev, uint64_t offset, const void *bytes, size_t len,
+                            di_error *error)
+{
+    stream_sink *sk = (stream_sink *)dev;
+    if (dev->ops != &sink_ops || len > PATCH_MAX || offset < sk->position)
+        return di_error_set(error, DI_ERR_INTERNAL, "write", dev->path, 0,
+                            "cannot patch %zu bytes at %llu", len, (unsigned long long)offset);
+    memcpy(sk->patch, bytes, len);
+    sk->patch_offset = offset;
+    sk->patch_len = len;
+    return DI_OK;
+}
+
+static encoder *new_encoder(di_format format)
+{
+    switch (format) {
+    case DI_FORMAT_GZIP: return encoder_new_gzip();
+    case DI_FORMAT_XZ: return encoder_new_xz(di_cpu_count());
+    case DI_FORMAT_ZSTD: return encoder_new_zstd(di_cpu_count());
+    default: return NULL;
+    }
+}
+
+di_status stream_sink_open(di_device *file, di_format format, di_device **out,
+                           di_error *error)
+{
+    *out = NULL;
+    stream_sink *sk = calloc(1, sizeof *sk);
+    if (sk) sk->out = malloc(OUTPUT_SIZE);
+    if (sk && sk->out) sk->enc = new_encoder(format);
+    if (!sk || !sk->out || !sk->enc) {
+        di_status st = di_error_set(error, DI_ERR_NO_MEMORY, "open", file->path, 0,
+                                    "the %s encoder could not start", di_format_name(format));
+        if (sk) free(sk->out);
+        free(sk);
+        di_device_close(file);
+        return st;
+    }
+    sk->file = file;
+    sk->format = format;
+    sk->base.ops = &sink_ops;
+    sk->base.kind = DI_DEVICE_FILE;
+    snprintf(sk->base.path, sizeof sk->base.path, "%s", file->path);
+    snprintf(sk->base.target_path, sizeof sk->base.target_path, "%s", file->target_path);
+    sk->base.sector_size = file->sector_size;
+    sk->base.parallel_io = 1;
+    sk->base.sequential = true;
+    *out = &sk->base;
+    return DI_OK;
+}

@@ -1,0 +1,352 @@
+/* The decoded view of a compressed image. The stored file is read in 1 MiB pieces
+ * into an input window; the decoder turns the window into image bytes straight into
+ * the caller's buffer. Every way the data can be wrong ends in an error naming the
+ * compressed offset: a library's complaint, data that ends early, a size or CRC-32
+ * that differs from what the container records, more data than it records. */
+#include "stream_source.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "decoder.h"
+#include "diskimager/system.h"
+#include "stream_size.h"
+#include "zip_archive.h"
+
+#define INPUT_SIZE (1u << 20)
+#define SCRATCH_SIZE (256u << 10)
+
+typedef struct stream_source {
+    di_device base;
+    di_device *file;
+    di_format format;
+    zip_member member;          /* DI_FORMAT_ZIP only */
+    uint64_t data_start, data_end;  /* the compressed data within the file */
+    bool size_recorded;
+    uint64_t recorded_size;
+
+    decoder *dec;
+    unsigned char *in;
+    size_t in_pos, in_len;
+    uint64_t next_read;         /* file offset of the next input read */
+    uint64_t produced;          /* image bytes decoded so far */
+    uint32_t crc;               /* zip: CRC-32 of what was produced */
+    bool ended;
+
+    di_hasher **hashers;
+    uint64_t hashed_upto;
+    bool hashing;               /* the first pass, still in order */
+    bool hashed;
+    unsigned char *scratch;
+} stream_source;
+
+static di_status read_stored(void *ctx, uint64_t offset, void *buf, size_t len, di_error *error)
+{
+    return di_device_read_full(ctx, buf, len, offset, NULL, error);
+}
+
+static decoder *new_decoder(const stream_source *ss)
+{
+    switch (ss->format) {
+    case DI_FORMAT_GZIP: return decoder_new_gzip();
+    case DI_FORMAT_XZ: return decoder_new_xz(di_cpu_count());
+    case DI_FORMAT_ZSTD: return decoder_new_zstd();
+    case DI_FORMAT_BZIP2: return decoder_new_bzip2();
+    case DI_FORMAT_ZIP:
+        return ss->member.method == 0 ? decoder_new_stored() : decoder_new_deflate_raw();
+    case DI_FORMAT_RAW:
+    case DI_FORMAT_COUNT: break;
+    }
+    return NULL;
+}
+
+static di_status start(stream_source *ss, di_error *error)
+{
+    decoder_free(ss->dec);
+    ss->dec = new_decoder(ss);
+    if (!ss->dec)
+        return di_error_set(error, DI_ERR_NO_MEMORY, "decompress", ss->base.path, 0,
+                            "the %s decoder could not start", di_format_name(ss->format));
+    ss->in_pos = ss->in_len = 0;
+    ss->next_read = ss->data_start;
+    ss->produced = 0;
+    ss->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    ss->ended = false;
+    return DI_OK;
+}
+
+static void hash_bytes(stream_source *ss, const unsigned char *bytes, size_t len)
+{
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++)
+        if (ss->hashers[i]) di_hasher_update(ss->hashers[i], bytes, len);
+    ss->hashed_upto += len;
+}
+
+/* Hashes the stored file up to end: what lies outside the compressed data (a zip's
+ * headers and directory, bytes after the last stream). */
+static di_status hash_file_upto(stream_source *ss, uint64_t end, di_error *error)
+{
+    while (ss->hashing && ss->hashed_upto < end) {
+        size_t n = end - ss->hashed_upto < SCRATCH_SIZE ? (size_t)(end - ss->hashed_upto)
+                                                        : SCRATCH_SIZE;
+        di_status st = di_device_read_full(ss->file, ss->scratch, n, ss->hashed_upto, NULL, error);
+        if (st != DI_OK) return st;
+        hash_bytes(ss, ss->scratch, n);
+    }
+    return DI_OK;
+}
+
+static uint64_t compressed_position(const stream_source *ss)
+{
+    return ss->next_read - (ss->in_len - ss->in_pos);
+}
+
+/* Moves what is left of the window to its front and reads more behind it. */
+static di_status fill(stream_source *ss, di_error *error)
+{
+    if (ss->in_pos > 0) {
+        memmove(ss->in, ss->in + ss->in_pos, ss->in_len - ss->in_pos);
+        ss->in_len -= ss->in_pos;
+        ss->in_pos = 0;
+    }
+    size_t room = INPUT_SIZE - ss->in_len;
+    if (ss->next_read >= ss->data_end || room == 0) return DI_OK;
+    size_t want = ss->data_end - ss->next_read < room ? (size_t)(ss->data_end - ss->next_read)
+                                                      : room;
+    di_status st = hash_file_upto(ss, ss->next_read, error);
+    if (st != DI_OK) return st;
+    size_t got = 0;
+    while (got < want) {
+        size_t n = 0;
+        st = ss->file->ops->read_at(ss->file, ss->in + ss->in_len + got, want - got,
+                                    ss->next_read + got, &n, error);
+        if (st != DI_OK) return st;
+        if (n == 0) break;
+        got += n;
+    }
+    if (got == 0) {
+        di_error_set(error, DI_ERR_READ, "read", ss->base.path, 0,
+                     "the file ended before its compressed data did (was it cut short "
+                     "while being written?)");
+        di_error_at(error, ss->next_read);
+        return DI_ERR_READ;
+    }
+    if (ss->hashing && ss->hashed_upto == ss->next_read) hash_bytes(ss, ss->in + ss->in_len, got);
+    ss->in_len += got;
+    ss->next_read += got;
+    return DI_OK;
+}
+
+static di_status data_error(stream_source *ss, di_error *error, uint64_t at, const char *what)
+{
+    di_error_set(error, DI_ERR_READ, "decompress", ss->base.path, 0,
+                 "%s (%llu bytes of the image decoded before it)", what,
+                 (unsigned long long)ss->produced);
+    di_error_at(error, at);
+    return DI_ERR_READ;
+}
+
+/* The stream has ended: does it hold what its container promised? */
+static di_status finish(stream_source *ss, di_error *error)
+{
+    ss->ended = true;
+    char what[DI_TEXT_MAX];
+    if (ss->size_recorded && ss->produced != ss->recorded_size) {
+        snprintf(what, sizeof what, "%s: the file records %llu bytes of image, its data "
+                 "holds %llu", di_format_name(ss->format),
+                 (unsigned long long)ss->recorded_size, (unsigned long long)ss->produced);
+        return data_error(ss, error, compressed_position(ss), what);
+    }
+    if (ss->format == DI_FORMAT_ZIP && ss->crc != ss->member.crc32) {
+        snprintf(what, sizeof what, "zip: %.200s has CRC-32 %08x, the archive records %08x",
+                 ss->member.name, (unsigned)ss->crc, (unsigned)ss->member.crc32);
+        return data_error(ss, error, ss->member.header_offset, what);
+    }
+    di_status st = hash_file_upto(ss, ss->file->size, error);
+    if (st != DI_OK) return st;
+    ss->hashed = ss->hashing;
+    ss->hashing = false;
+    ss->base.size = ss->produced;
+    ss->base.size_unknown = false;
+    return DI_OK;
+}
+
+/* Decodes up to len image bytes into out; *made says how many (fewer at the end). */
+static di_status decode_into(stream_source *ss, unsigned char *out, size_t len, size_t *made,
+                             di_error *error)
+{
+    *made = 0;
+    while (*made < len && !ss->ended) {
+        if (ss->in_pos == ss->in_len && ss->next_read < ss->data_end) {
+            di_status st = fill(ss, error);
+            if (st != DI_OK) return st;
+        }
+        bool input_ended = ss->next_read >= ss->data_end;
+        codec_buffers io = {
+            .in = ss->in + ss->in_pos, .in_len = ss->in_len - ss->in_pos,
+            .input_ended = input_ended,
+            .out = out + *made, .out_len = len - *made,
+        };
+        char message[DI_TEXT_MAX / 2] = "";
+        codec_result r = ss->dec->ops->step(ss->dec, &io, message, sizeof message);
+        uint64_t failed_at = compressed_position(ss) + io.in_used;
+        ss->in_pos += io.in_used;
+        if (ss->format == DI_FORMAT_ZIP)
+            ss->crc = (uint32_t)crc32(ss->crc, out + *made, (uInt)io.out_made);
+        *made += io.out_made;
+        ss->produced += io.out_made;
+        if (r == CODEC_FAILED) return data_error(ss, error, failed_at, message);
+        if (r == CODEC_END) return finish(ss, error);
+        if (io.in_used == 0 && io.out_made == 0) {
+            if (input_ended)
+                return data_error(ss, error, ss->data_end,
+                                  "the compressed data ends early: the file is truncated");
+            if (ss->in_pos == 0 && ss->in_len == INPUT_SIZE)
+                return data_error(ss, error, compressed_position(ss),
+                                  "the decoder made no progress");
+            di_status st = fill(ss, error);
+            if (st != DI_OK) return st;
+        }
+    }
+    return DI_OK;
+}
+
+static di_status stream_read_at(di_device *dev, void *buf, size_t len, uint64_t offset,
+                                size_t *done, di_error *error)
+{
+    stream_source *ss = (stream_source *)dev;
+    *done = 0;
+    di_status st;
+    if (offset < ss->produced) {
+        /* Back to the start (a verify after the write): decode again. The stored
+         * file's digests were taken on the first pass, or are not to be had. */
+        ss->hashing = false;
+        if ((st = start(ss, error)) != DI_OK) return st;
+    }
+    while (ss->produced < offset && !ss->ended) {
+        size_t n = offset - ss->produced < SCRATCH_SIZE ? (size_t)(offset - ss->produced)
+                                                        : SCRATCH_SIZE, skipped;
+        if ((st = decode_into(ss, ss->scratch, n, &skipped, error)) != DI_OK) return st;
+    }
+    if (ss->ended) return DI_OK;
+    if (ss->size_recorded && ss->recorded_size - ss->produced < len)
+        len = (size_t)(ss->recorded_size - ss->produced);
+    if ((st = decode_into(ss, buf, len, done, error)) != DI_OK) return st;
+    /* All the recorded bytes are out: the rest of the stream must hold nothing more
+     * (its checks, its trailer), and reading it now checks them. */
+    while (ss->size_recorded && ss->produced == ss->recorded_size && !ss->ended) {
+        size_t extra;
+        if ((st = decode_into(ss, ss->scratch, SCRATCH_SIZE, &extra, error)) != DI_OK) return st;
+        if (extra > 0)
+            return data_error(ss, error, compressed_position(ss),
+                              "the data holds more than the file records");
+    }
+    return DI_OK;
+}
+
+static di_status stream_write_at(di_device *dev, const void *buf, size_t len, uint64_t offset,
+                                 size_t *done, di_error *error)
+{
+    (void)buf; (void)len; (void)done;
+    di_error_set(error, DI_ERR_USAGE, "write", dev->path, 0, "a compressed image is read only");
+    di_error_at(error, offset);
+    return DI_ERR_USAGE;
+}
+
+static di_status stream_flush(di_device *dev, di_error *error)
+{
+    (void)dev; (void)error;
+    return DI_OK;
+}
+
+static uint64_t stream_consumed(const di_device *dev)
+{
+    const stream_source *ss = (const stream_source *)dev;
+    return compressed_position(ss) - ss->data_start;
+}
+
+static void stream_close(di_device *dev)
+{
+    stream_source *ss = (stream_source *)dev;
+    decoder_free(ss->dec);
+    di_device_close(ss->file);
+    free(ss->in);
+    free(ss->scratch);
+    free(ss);
+}
+
+static const di_device_ops stream_ops = {
+    .read_at = stream_read_at,
+    .write_at = stream_write_at,
+    .flush = stream_flush,
+    .close = stream_close,
+    .consumed = stream_consumed,
+};
+
+bool stream_source_hashed(const di_device *dev)
+{
+    return dev->ops == &stream_ops && ((const stream_source *)dev)->hashed;
+}
+
+static di_status locate_data(stream_source *ss, const char *zip_member, di_error *error)
+{
+    di_device *file = ss->file;
+    ss->data_start = 0;
+    ss->data_end = file->size;
+    if (ss->format == DI_FORMAT_ZIP) {
+        di_status st = zip_find_member(read_stored, file, file->path, file->size, zip_member,
+                                       &ss->member, error);
+        if (st != DI_OK) return st;
+        ss->data_start = ss->member.data_offset;
+        ss->data_end = ss->member.data_offset + ss->member.compressed_size;
+        ss->size_recorded = true;
+        ss->recorded_size = ss->member.size;
+    } else if (ss->format == DI_FORMAT_XZ) {
+        ss->size_recorded = stream_size_xz(read_stored, file, file->size, &ss->recorded_size);
+    } else if (ss->format == DI_FORMAT_ZSTD) {
+        ss->size_recorded = stream_size_zstd(read_stored, file, file->size, &ss->recorded_size);
+    }
+    return DI_OK;
+}
+
+di_status stream_source_open(di_device *file, di_format format, const char *zip_member,
+                             di_hasher **file_hashers, di_device **out, di_error *error)
+{
+    *out = NULL;
+    stream_source *ss = calloc(1, sizeof *ss);
+    if (!ss) {
+        di_status st = di_error_set(error, DI_ERR_NO_MEMORY, "open", file->path, 0, NULL);
+        di_device_close(file);
+        return st;
+    }
+    ss->file = file;
+    ss->format = format;
+    ss->base.ops = &stream_ops;
+    ss->base.kind = DI_DEVICE_FILE;
+    snprintf(ss->base.path, sizeof ss->base.path, "%s", file->path);
+    snprintf(ss->base.target_path, sizeof ss->base.target_path, "%s", file->target_path);
+    ss->base.sector_size = file->sector_size;
+    ss->base.parallel_io = 1;
+    ss->base.sequential = true;
+    ss->hashers = file_hashers;
+    for (unsigned i = 0; file_hashers && i < DI_HASH_COUNT; i++)
+        if (file_hashers[i]) ss->hashing = true;
+    ss->in = malloc(INPUT_SIZE);
+    ss->scratch = malloc(SCRATCH_SIZE);
+    di_status st = ss->in && ss->scratch
+                       ? DI_OK
+                       : di_error_set(error, DI_ERR_NO_MEMORY, "open", file->path, 0, NULL);
+    if (st == DI_OK) st = locate_data(ss, zip_member, error);
+    if (st == DI_OK) st = start(ss, error);
+    if (st != DI_OK) {
+        stream_close(&ss->base);
+        return st;
+    }
+    ss->base.size = ss->size_recorded ? ss->recorded_size : 0;
+    ss->base.size_unknown = !ss->size_recorded;
+    ss->base.stored_size = ss->data_end - ss->data_start;
+    *out = &ss->base;
+    return DI_OK;
+}

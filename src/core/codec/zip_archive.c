@@ -1,0 +1,284 @@
+/* Zip central directory walking. Layouts from PKWARE's APPNOTE: end of central
+ * directory (EOCD), the zip64 EOCD and its locator, central file headers, local file
+ * headers. Everything little-endian. */
+#include "zip_archive.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EOCD_SIZE 22u
+#define EOCD_SEARCH (EOCD_SIZE + 65535u)      /* the comment is at most 64 KiB */
+#define CENTRAL_HEADER_SIZE 46u
+#define LOCAL_HEADER_SIZE 30u
+#define CENTRAL_MAX (64u << 20)               /* 64 MiB of directory is plenty */
+
+static uint16_t le16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static di_status corrupt(di_error *error, const char *path, uint64_t offset, const char *what)
+{
+    di_error_set(error, DI_ERR_READ, "read zip", path, 0, "not a valid zip archive: %s", what);
+    di_error_at(error, offset);
+    return DI_ERR_READ;
+}
+
+typedef struct central_directory {
+    unsigned char *bytes;
+    uint64_t offset;
+    size_t size;
+    uint64_t entries;
+} central_directory;
+
+/* The zip64 end record, when the classic one says its fields overflowed. */
+static di_status read_zip64_end(codec_read_fn read, void *ctx, const char *path,
+                                uint64_t file_size, uint64_t eocd_at, central_directory *cd,
+                                di_error *error)
+{
+    unsigned char locator[20], record[56];
+    if (eocd_at < sizeof locator) return corrupt(error, path, eocd_at, "no zip64 locator");
+    di_status st = read(ctx, eocd_at - sizeof locator, locator, sizeof locator, error);
+    if (st != DI_OK) return st;
+    if (le32(locator) != 0x07064b50u) return corrupt(error, path, eocd_at - 20, "no zip64 locator");
+    uint64_t record_at = le64(locator + 8);
+    if (record_at > file_size || file_size - record_at < sizeof record)
+        return corrupt(error, path, eocd_at - 20, "zip64 end record out of the file");
+    st = read(ctx, record_at, record, sizeof record, error);
+    if (st != DI_OK) return st;
+    if (le32(record) != 0x06064b50u) return corrupt(error, path, record_at, "bad zip64 end record");
+    cd->entries = le64(record + 32);
+    uint64_t size = le64(record + 40);
+    cd->offset = le64(record + 48);
+    if (size > CENTRAL_MAX) return corrupt(error, path, record_at, "central directory too large");
+    cd->size = (size_t)size;
+    return DI_OK;
+}
+
+static di_status load_central_directory(codec_read_fn read, void *ctx, const char *path,
+                                        uint64_t file_size, central_directory *cd,
+                                        di_error *error)
+{
+    memset(cd, 0, sizeof *cd);
+    size_t tail_len = file_size < EOCD_SEARCH ? (size_t)file_size : EOCD_SEARCH;
+    if (tail_len < EOCD_SIZE) return corrupt(error, path, 0, "too short");
+    unsigned char *tail = malloc(tail_len);
+    if (!tail) return di_error_set(error, DI_ERR_NO_MEMORY, "read zip", path, 0, NULL);
+    uint64_t tail_at = file_size - tail_len;
+    di_status st = read(ctx, tail_at, tail, tail_len, error);
+    if (st != DI_OK) {
+        free(tail);
+        return st;
+    }
+    size_t at = tail_len - EOCD_SIZE + 1;
+    bool found = false;
+    while (at-- > 0) {
+        if (le32(tail + at) == 0x06054b50u) {
+            found = true;
+            break;
+        }
+    }
+    if (!found) {
+        free(tail);
+        return corrupt(error, path, tail_at, "no end of central directory record "
+                                             "(truncated?)");
+    }
+    const unsigned char *eocd = tail + at;
+    uint64_t eocd_at = tail_at + at;
+    cd->entries = le16(eocd + 10);
+    cd->size = le32(eocd + 12);
+    cd->offset = le32(eocd + 16);
+    bool zip64 = le16(eocd + 10) == 0xffffu || le32(eocd + 12) == 0xffffffffu ||
+                 le32(eocd + 16) == 0xffffffffu;
+    free(tail);
+    if (zip64) {
+        st = read_zip64_end(read, ctx, path, file_size, eocd_at, cd, error);
+        if (st != DI_OK) return st;
+    }
+    if (cd->size > CENTRAL_MAX) return corrupt(error, path, eocd_at, "central directory too large");
+    if (cd->offset > file_size || file_size - cd->offset < cd->size)
+        return corrupt(error, path, eocd_at, "central directory out of the file");
+    cd->bytes = malloc(cd->size ? cd->size : 1);
+    if (!cd->bytes) return di_error_set(error, DI_ERR_NO_MEMORY, "read zip", path, 0, NULL);
+    st = read(ctx, cd->offset, cd->bytes, cd->size, error);
+    if (st != DI_OK) {
+        free(cd->bytes);
+        cd->bytes = NULL;
+    }
+    return st;
+}
+
+/* One central header at *pos; advances *pos. Fills the member but data_offset. */
+static di_status parse_central_entry(const central_directory *cd, const char *path,
+                                     size_t *pos, zip_member *m, bool *is_file,
+                                     bool *encrypted, di_error *error)
+{
+    const unsigned char *p = cd->bytes + *pos;
+    uint64_t where = cd->offset + *pos;
+    if (cd->size - *pos < CENTRAL_HEADER_SIZE || le32(p) != 0x02014b50u)
+        return corrupt(error, path, where, "bad central directory entry");
+    size_t name_len = le16(p + 28), extra_len = le16(p + 30), comment_len = le16(p + 32);
+    size_t total = CENTRAL_HEADER_SIZE + name_len + extra_len + comment_len;
+    if (cd->size - *pos < total) return corrupt(error, path, where, "entry runs past the directory");
+    memset(m, 0, sizeof *m);
+    *encrypted = (le16(p + 8) & 1u) != 0;
+    m->method = le16(p + 10);
+    m->crc32 = le32(p + 16);
+    m->compressed_size = le32(p + 20);
+    m->size = le32(p + 24);
+    m->header_offset = le32(p + 42);
+    size_t copy = name_len < ZIP_NAME_MAX - 1 ? name_len : ZIP_NAME_MAX - 1;
+    memcpy(m->name, p + CENTRAL_HEADER_SIZE, copy);
+    m->name[copy] = '\0';
+    if (memchr(m->name, '\0', copy)) return corrupt(error, path, where, "a name holds a NUL byte");
+    *is_file = name_len > 0 && p[CENTRAL_HEADER_SIZE + name_len - 1] != '/' &&
+               strncmp(m->name, "__MACOSX/", 9) != 0;
+
+    /* Zip64 extra field: the 64-bit values of those fields that read 0xffffffff. */
+    const unsigned char *extra = p + CENTRAL_HEADER_SIZE + name_len;
+    for (size_t e = 0; e + 4 <= extra_len;) {
+        uint16_t id = le16(extra + e), len = le16(extra + e + 2);
+        if (e + 4 + len > extra_len) return corrupt(error, path, where, "bad extra field");
+        if (id == 0x0001) {
+            const unsigned char *v = extra + e + 4;
+            size_t left = len;
+            uint64_t *fields[3] = {&m->size, &m->compressed_size, &m->header_offset};
+            for (int f = 0; f < 3; f++) {
+                if (*fields[f] != 0xffffffffu) continue;
+                if (left < 8) return corrupt(error, path, where, "short zip64 field");
+                *fields[f] = le64(v);
+                v += 8;
+                left -= 8;
+            }
+        }
+        e += 4 + len;
+    }
+    *pos += total;
+    return DI_OK;
+}
+
+typedef struct walk {
+    const char *wanted;
+    zip_member chosen;
+    bool chosen_encrypted;
+    unsigned files;
+    unsigned matches;
+    char names[DI_TEXT_MAX / 2];
+    zip_name_fn each;
+    void *each_ctx;
+} walk;
+
+/* "a.img, b.img, ..." for messages, cut short when long. */
+static void append_name(char *names, size_t size, const char *name)
+{
+    size_t used = strlen(names), len = strlen(name);
+    if (used && used + 2 < size) {
+        memcpy(names + used, ", ", 2);
+        used += 2;
+    }
+    if (used + len + 1 > size) len = size - used - 1;
+    memcpy(names + used, name, len);
+    names[used + len] = '\0';
+}
+
+static di_status walk_members(codec_read_fn read, void *ctx, const char *path,
+                              uint64_t file_size, walk *w, di_error *error)
+{
+    central_directory cd;
+    di_status st = load_central_directory(read, ctx, path, file_size, &cd, error);
+    if (st != DI_OK) return st;
+    size_t pos = 0;
+    for (uint64_t i = 0; i < cd.entries && st == DI_OK; i++) {
+        zip_member m;
+        bool is_file = false, encrypted = false;
+        st = parse_central_entry(&cd, path, &pos, &m, &is_file, &encrypted, error);
+        if (st != DI_OK || !is_file) continue;
+        w->files++;
+        if (w->each) w->each(w->each_ctx, m.name, m.size);
+        append_name(w->names, sizeof w->names, m.name);
+        bool match = w->wanted && w->wanted[0] ? strcmp(m.name, w->wanted) == 0 : w->files == 1;
+        if (match) {
+            w->matches++;
+            w->chosen = m;
+            w->chosen_encrypted = encrypted;
+        }
+    }
+    free(cd.bytes);
+    return st;
+}
+
+di_status zip_list_members(codec_read_fn read, void *ctx, const char *path, uint64_t file_size,
+                           zip_name_fn each, void *each_ctx, unsigned *count, di_error *error)
+{
+    walk *w = calloc(1, sizeof *w);
+    if (!w) return di_error_set(error, DI_ERR_NO_MEMORY, "read zip", path, 0, NULL);
+    w->each = each;
+    w->each_ctx = each_ctx;
+    di_status st = walk_members(read, ctx, path, file_size, w, error);
+    if (count) *count = w->files;
+    free(w);
+    return st;
+}
+
+static di_status locate_data(codec_read_fn read, void *ctx, const char *path, uint64_t file_size,
+                             zip_member *m, di_error *error)
+{
+    unsigned char local[LOCAL_HEADER_SIZE];
+    if (m->header_offset > file_size || file_size - m->header_offset < sizeof local)
+        return corrupt(error, path, m->header_offset, "member header out of the file");
+    di_status st = read(ctx, m->header_offset, local, sizeof local, error);
+    if (st != DI_OK) return st;
+    if (le32(local) != 0x04034b50u)
+        return corrupt(error, path, m->header_offset, "bad local file header");
+    m->data_offset = m->header_offset + LOCAL_HEADER_SIZE + le16(local + 26) + le16(local + 28);
+    if (m->data_offset > file_size || file_size - m->data_offset < m->compressed_size)
+        return corrupt(error, path, m->header_offset, "member data runs past the end "
+                                                      "(truncated?)");
+    return DI_OK;
+}
+
+di_status zip_find_member(codec_read_fn read, void *ctx, const char *path, uint64_t file_size,
+                          const char *wanted, zip_member *out, di_error *error)
+{
+    walk *w = calloc(1, sizeof *w);
+    if (!w) return di_error_set(error, DI_ERR_NO_MEMORY, "read zip", path, 0, NULL);
+    w->wanted = wanted;
+    di_status st = walk_members(read, ctx, path, file_size, w, error);
+    if (st == DI_OK && w->files == 0) {
+        st = di_error_set(error, DI_ERR_USAGE, "read zip", path, 0, "the archive holds no file");
+    } else if (st == DI_OK && wanted && wanted[0] && w->matches == 0) {
+        st = di_error_set(error, DI_ERR_USAGE, "read zip", path, 0,
+                          "the archive has no file called %s; it holds %s", wanted, w->names);
+    } else if (st == DI_OK && (!wanted || !wanted[0]) && w->files > 1) {
+        st = di_error_set(error, DI_ERR_USAGE, "read zip", path, 0,
+                          "the archive holds %u files (%s); name the one to write", w->files,
+                          w->names);
+    } else if (st == DI_OK && w->chosen_encrypted) {
+        st = di_error_set(error, DI_ERR_USAGE, "read zip", path, 0,
+                          "%s is encrypted; extract it with its password first", w->chosen.name);
+    } else if (st == DI_OK && w->chosen.method != 0 && w->chosen.method != 8) {
+        st = di_error_set(error, DI_ERR_USAGE, "read zip", path, 0,
+                          "%s uses compression method %u; only stored and deflate members "
+                          "can be written", w->chosen.name, w->chosen.method);
+    } else if (st == DI_OK && w->chosen.method == 0 &&
+               w->chosen.compressed_size != w->chosen.size) {
+        st = corrupt(error, path, w->chosen.header_offset, "a stored member's sizes differ");
+    }
+    if (st == DI_OK) {
+        *out = w->chosen;
+        st = locate_data(read, ctx, path, file_size, out, error);
+    }
+    free(w);
+    return st;
+}

@@ -1,0 +1,97 @@
+/* Compressed images for jobs: an image file is decoded when its first bytes say it
+ * is compressed, and a READ's output is compressed when its name says so. */
+#include <stdio.h>
+#include <string.h>
+
+#include "codec/stream_sink.h"
+#include "codec/stream_source.h"
+#include "diskimager/compression.h"
+#include "job_internal.h"
+
+#define MAGIC_BYTES 4096u  /* one aligned read: a block device wants whole sectors */
+
+static di_status detect_format(job_run *run, di_device *dev, di_format *format)
+{
+    *format = DI_FORMAT_RAW;
+    unsigned char *head = di_aligned_alloc(4096, MAGIC_BYTES);
+    di_error error;
+    di_error_clear(&error);
+    if (!head) {
+        di_error_set(&error, DI_ERR_NO_MEMORY, "open", dev->path, 0, NULL);
+        return job_fail(run, &error);
+    }
+    size_t want = MAGIC_BYTES;
+    if (dev->kind == DI_DEVICE_FILE && dev->size < want) want = (size_t)dev->size;
+    size_t got = 0;
+    di_status st = di_device_read_upto(dev, head, want, 0, &got, &error);
+    if (st == DI_OK) *format = di_format_detect(head, got);
+    else job_fail(run, &error);
+    di_aligned_free(head);
+    return st;
+}
+
+di_status job_open_image(job_run *run, const char *path, bool hash_file, di_device **out)
+{
+    di_device *file = NULL;
+    di_format format;
+    *out = NULL;
+    if (job_open(run, path, DI_OPEN_READ, DI_ROLE_SOURCE, &file)) return run->result->status;
+    if (detect_format(run, file, &format) != DI_OK) {
+        di_device_close(file);
+        return run->result->status;
+    }
+    run->result->image_format = (int)format;
+    if (format == DI_FORMAT_RAW) {
+        *out = file;
+        return DI_OK;
+    }
+    if (hash_file) {
+        for (unsigned i = 0; i < DI_HASH_COUNT; i++) {
+            if (!(run->job->spec.hash_mask & DI_HASH_BIT(i))) continue;
+            run->file_hashers[i] = di_hasher_new((di_hash_alg)i);
+            if (!run->file_hashers[i]) break; /* job_start_hashers reports it */
+        }
+    }
+    di_error error;
+    di_error_clear(&error);
+    if (stream_source_open(file, format, run->job->spec.zip_member,
+                           hash_file ? run->file_hashers : NULL, out, &error) != DI_OK)
+        return job_fail(run, &error);
+    return DI_OK;
+}
+
+di_status job_open_output(job_run *run, const char *path, di_device **out)
+{
+    di_device *file = NULL;
+    *out = NULL;
+    if (job_open(run, path, DI_OPEN_CREATE, DI_ROLE_TARGET, &file)) return run->result->status;
+    di_format format = di_format_for_output(path);
+    run->result->image_format = (int)format;
+    if (format == DI_FORMAT_RAW) {
+        *out = file;
+        return DI_OK;
+    }
+    di_error error;
+    di_error_clear(&error);
+    if (stream_sink_open(file, format, out, &error) != DI_OK) return job_fail(run, &error);
+    return DI_OK;
+}
+
+void job_finish_file_hashers(job_run *run)
+{
+    if (!run->source || !stream_source_hashed(run->source)) return;
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++) {
+        if (!run->file_hashers[i]) continue;
+        di_hasher_final_hex(run->file_hashers[i], run->result->file_hashes[i]);
+        run->result->file_hashed = true;
+    }
+    job_free_file_hashers(run);
+}
+
+void job_free_file_hashers(job_run *run)
+{
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++) {
+        di_hasher_free(run->file_hashers[i]);
+        run->file_hashers[i] = NULL;
+    }
+}
