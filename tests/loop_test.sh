@@ -135,4 +135,26 @@ fi
 run list --all
 check "list --all shows loop devices" grep -q '^/dev/loop' out
 
+# A gzip image records no size: larger than the device, its zero tail is not written;
+# data beyond the end is refused before the device's head (its table) is written.
+truncate -s 4M small-disk.img
+if attach small-disk.img; then
+  { head -c 2000000 /dev/urandom; head -c 6000000 /dev/zero; } >zt.img
+  gzip -k zt.img
+  run write zt.img.gz "$dev" --yes --force --hash md5 --progress=none
+  check "gzip, zero tail past the device: exit 0" test "$code" -eq 0
+  check "gzip, zero tail past the device: noted" grep -q 'all zeros and were not written' err
+  check "gzip, zero tail past the device: md5 of the whole image" grep -q "$(md5sum <zt.img | cut -d' ' -f1)  zt.img" out
+  check "gzip, zero tail past the device: the device holds the image's start" cmp -n 4194304 zt.img "$dev"
+  { head -c 2000000 /dev/urandom; head -c 3000000 /dev/zero; echo tail; } >big.img
+  gzip -k big.img
+  head -c 1048576 /dev/urandom >head.bin
+  dd if=head.bin of="$dev" oflag=direct bs=1M conv=notrunc status=none
+  run write big.img.gz "$dev" --yes --force --progress=none
+  check "gzip with data past the device: exit 1" test "$code" -eq 1
+  check "gzip with data past the device: said so" grep -q "holds data beyond the device's end" err
+  check "gzip with data past the device: the image's head was not written" bash -c "! cmp -s -n 1048576 big.img $dev"
+else
+  fail "attach a 4 MiB loop device"
+fi
 finish

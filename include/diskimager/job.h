@@ -98,6 +98,7 @@ typedef struct di_result {
     /* WRITE, VERIFY of a compressed image: the digests of the file as stored, taken in
      * the same pass (a published sum may be of either). */
     bool file_hashed;
+    char zip_member[256];        /* WRITE, VERIFY of a zip: the file inside that was used */
     char file_hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX];
 } di_result;
 

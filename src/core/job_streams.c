@@ -57,6 +57,8 @@ di_status job_open_image(job_run *run, const char *path, bool hash_file, di_devi
     if (stream_source_open(file, format, run->job->spec.zip_member,
                            hash_file ? run->file_hashers : NULL, out, &error) != DI_OK)
         return job_fail(run, &error);
+    snprintf(run->result->zip_member, sizeof run->result->zip_member, "%s",
+             stream_source_member(*out));
     return DI_OK;
 }
 

@@ -285,6 +285,11 @@ static const di_device_ops stream_ops = {
     .consumed = stream_consumed,
 };
 
+const char *stream_source_member(const di_device *dev)
+{
+    return dev->ops == &stream_ops ? ((const stream_source *)dev)->member.name : "";
+}
+
 bool stream_source_hashed(const di_device *dev)
 {
     return dev->ops == &stream_ops && ((const stream_source *)dev)->hashed;

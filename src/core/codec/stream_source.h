@@ -16,6 +16,9 @@
 di_status stream_source_open(di_device *file, di_format format, const char *zip_member,
                              di_hasher **file_hashers, di_device **out, di_error *error);
 
+/* The zip member being decoded, "" for other formats. */
+const char *stream_source_member(const di_device *dev);
+
 /* True once file_hashers have seen the whole stored file. */
 bool stream_source_hashed(const di_device *dev);
 

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Compressed images end to end, made by the real tools: gzip, xz -T0, zstd, bzip2, zip
+# (stored, deflated, several members, zip64); multi-member and multi-stream files; Read
+# into .gz, .xz, .zst checked by the tools; a GPT disk read compressed; digests of the
+# stored file and of the image in one pass, matched against sidecars; corrupt and
+# truncated archives stopped with the compressed offset, the device's head untouched;
+# tiny images; progress. (Images larger than a device: loop_test.sh.) Args: linux|windows CMD...
+set -u
+tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+mode=$1; shift
+di=("$@")
+for tool in gzip xz zstd bzip2 zip sgdisk; do
+  command -v "$tool" >/dev/null || { echo "SKIP: $tool is needed"; exit 77; }
+done
+work=$(mktemp -d "${TMPDIR:-/tmp}/di-compress.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+source "$tests_dir/lib/harness.sh"
+run() { "${di[@]}" "$@" </dev/null >out.txt 2>err.txt; code=$?; tr -d '\r' <out.txt >out; tr -d '\r' <err.txt >err; }
+md5() { md5sum <"$1" | cut -d' ' -f1; }
+# The first N bytes of a device as an md5.
+head_md5() { head -c "$2" "$1" | md5sum | cut -d' ' -f1; }
+zero_mib=$(head -c 1048576 /dev/zero | md5sum | cut -d' ' -f1)
+head_not_written() { local h; h=$(head_md5 dev.img 1048576); [ "$h" = "$zero_mib" ] || [ "$h" = "$(md5 head.bin)" ]; }
+fresh_device() { rm -f dev.img; head -c "${1:-16M}" /dev/zero >dev.img 2>/dev/null || truncate -s "${1:-16M}" dev.img; }
+
+# An image of 9 MB + 7 bytes: random data, a run of zeros, more random data.
+size=$((9 * 1000 * 1000 + 7))
+{ head -c 4000000 /dev/urandom; head -c 3000000 /dev/zero; head -c 2000007 /dev/urandom; } >pi.img
+image_md5=$(md5 pi.img)
+
+gzip -k pi.img
+xz -k -T0 --block-size=1MiB pi.img      # several blocks: decoded on several threads
+zstd -q -k pi.img
+bzip2 -k pi.img
+zip -q -9 pi.zip pi.img
+zip -q -0 pi-stored.zip pi.img
+for f in pi.img.gz pi.img.xz pi.img.zst pi.img.bz2 pi.zip pi-stored.zip; do
+  fresh_device
+  run write "$f" dev.img --yes --verify --hash md5 --progress=none
+  check "$f: write --verify exits 0" test "$code" -eq 0
+  check "$f: the device holds the image" test "$(head_md5 dev.img $size)" = "$image_md5"
+  check "$f: the image's md5 is printed under its own name" grep -qx "$image_md5  pi.img" out
+  check "$f: the file's md5 is printed too" grep -qx "$(md5 "$f")  $f" out
+  run verify "$f" dev.img --progress=none
+  check "$f: verify exits 0" test "$code" -eq 0
+done
+
+# Files made of several members, streams or frames decode whole, as the tools do.
+head -c 3000000 pi.img >part1; tail -c +3000001 pi.img >part2
+{ gzip -c part1; gzip -c part2; } >multi.gz
+{ xz -c part1; xz -c part2; } >multi.xz
+{ zstd -q -c part1; zstd -q -c part2; } >multi.zst
+{ bzip2 -c part1; bzip2 -c part2; } >multi.bz2
+zstd -q -c part1 --no-content-size >nosize.zst   # no recorded size
+for f in multi.gz multi.xz multi.zst multi.bz2; do
+  fresh_device
+  run write "$f" dev.img --yes --progress=none
+  check "$f: every member is written" test "$(head_md5 dev.img $size)" = "$image_md5"
+done
+fresh_device
+run write nosize.zst dev.img --yes --hash md5 --progress=none
+check "zstd without a recorded size: written" test "$(head_md5 dev.img 3000000)" = "$(md5 part1)"
+
+# Zip: several members need a name; zip64 records are read.
+cp pi.img other.img; echo extra >>other.img
+zip -q two.zip pi.img other.img
+fresh_device
+run write two.zip dev.img --yes --progress=none
+check "zip of two files: refused with exit 2" test "$code" -eq 2
+check "zip of two files: both names are listed" grep -q 'pi.img, other.img' err
+run write two.zip dev.img --yes --member other.img --progress=none
+check "zip --member: the named file is written" test "$(head_md5 dev.img $((size + 6)))" = "$(md5 other.img)"
+run write two.zip dev.img --yes --member nope.img --progress=none
+check "zip --member of a missing file: refused naming it" grep -q 'no file called nope.img' err
+zip -q -fz z64.zip pi.img
+fresh_device
+run write z64.zip dev.img --yes --progress=none
+check "zip64: written" test "$(head_md5 dev.img $size)" = "$image_md5"
+
+# Read into compressed files, checked with the tools themselves.
+fresh_device
+cp pi.img dev.img; truncate -s 16M dev.img
+for ext in gz xz zst; do
+  run read dev.img "back.img.$ext" --size $size --hash md5 --progress=none
+  check "read into .$ext exits 0" test "$code" -eq 0
+  case $ext in gz) dec="gzip -dc";; xz) dec="xz -dc";; zst) dec="zstd -dcq";; esac
+  check "read into .$ext: the tool decodes the image" test "$($dec "back.img.$ext" | md5sum | cut -d' ' -f1)" = "$image_md5"
+  check "read into .$ext: the md5 printed is the image's" grep -qx "$image_md5  back.img" out
+  check "read into .$ext: it is smaller than the image" test "$(stat -c %s "back.img.$ext")" -lt $size
+done
+check "read into .xz: xz -t accepts it" xz -t back.img.xz
+check "read into .zst: zstd -t accepts it" zstd -qt back.img.zst
+check "read into .gz: gzip -t accepts it" gzip -t back.img.gz
+fresh_device
+run write back.img.xz dev.img --yes --progress=none
+check "the .xz that was read writes back" test "$(head_md5 dev.img $size)" = "$image_md5"
+
+# A GPT disk read allocated-only into .zst: its backup made at its end, the primary
+# header patched as it streams past.
+truncate -s 32M gpt.img
+sgdisk -n 1:2048:+4M -t 1:ef00 -n 2:0:+8M gpt.img >/dev/null
+head -c 3000000 /dev/urandom | dd of=gpt.img bs=512 seek=4096 conv=notrunc status=none
+run read gpt.img gpt-out.img.zst --allocated-only --hash sha256 --progress=none
+check "GPT into .zst: read exits 0" test "$code" -eq 0
+zstd -dcq gpt-out.img.zst >gpt-out.img
+check "GPT into .zst: sgdisk finds no problem" bash -c "sgdisk -v gpt-out.img | grep -q 'No problems found'"
+check "GPT into .zst: the sha256 is the decoded image's" test "$(cut -d' ' -f1 out)" = "$(sha256sum <gpt-out.img | cut -d' ' -f1)"
+
+# Sidecars: a sum of the compressed file, or of the image inside, both match.
+mkdir side && cp pi.img.xz side/
+sha256sum pi.img.xz | sed 's/  / /' >/dev/null
+(cd side && sha256sum pi.img.xz >pi.img.xz.sha256)
+fresh_device
+run write side/pi.img.xz dev.img --yes --progress=none
+check "sidecar of the .xz file: found and matched" grep -q 'sha256 of the compressed file matches side/pi.img.xz.sha256' err
+check "sidecar of the .xz file: exit 0" test "$code" -eq 0
+rm side/pi.img.xz.sha256
+(sha256sum pi.img | sed 's/pi.img$/pi.img/') >side/SHA256SUMS
+run write side/pi.img.xz dev.img --yes --progress=none
+check "SHA256SUMS naming the image inside: matched" grep -q 'sha256 matches side/SHA256SUMS' err
+echo "$(md5 part1)  pi.img" >side/pi.img.md5
+rm side/SHA256SUMS
+run write side/pi.img.xz dev.img --yes --progress=none
+check "a wrong sidecar digest: exit 3" test "$code" -eq 3
+check "a wrong sidecar digest: both computed values shown" grep -q "computed $image_md5 (image) and $(md5 pi.img.xz) (compressed file)" err
+run verify pi.img.gz dev.img --expect "$(md5 pi.img.gz)" --progress=none
+check "--expect with the .gz file's md5: matched" grep -q 'md5 of the compressed file matches --expect' err
+
+# Corrupt and truncated archives: stopped with the compressed offset; the device's
+# first MiB (where a partition table would be) is as it was or erased, never the
+# image's (the safe write order writes it last).
+fresh_device
+head -c 1048576 /dev/urandom >head.bin; dd if=head.bin of=dev.img conv=notrunc status=none
+for f in pi.img.gz pi.img.xz pi.img.zst pi.img.bz2 pi.zip; do
+  half=$(( $(stat -c %s "$f") / 2 ))
+  head -c "$half" "$f" >"cut-$f"
+  run write "cut-$f" dev.img --yes --progress=none
+  check "truncated $f: exit 1" test "$code" -eq 1
+  check "truncated $f: said so, with an offset" grep -qE 'truncated|ends early|end of central directory' err
+  check "truncated $f: no partition table written" head_not_written
+  cp "$f" "bad-$f"
+  flip_byte "bad-$f" $((half + 100)); flip_byte "bad-$f" $((half + 101))
+  run write "bad-$f" dev.img --yes --progress=none
+  check "corrupt $f: exit 1" test "$code" -eq 1
+  check "corrupt $f: decompress failed at a compressed byte offset" grep -qE '(decompress|read zip) failed on bad-[^ ]+ at byte [0-9]+' err
+  check "corrupt $f: no partition table written" head_not_written
+done
+
+# Tiny images (smaller than the 1 MiB head) and JSON progress on compressed bytes.
+head -c 1000 /dev/urandom >tiny.img; gzip -k tiny.img
+fresh_device
+run write tiny.img.gz dev.img --yes --verify --progress=none
+check "a 1000-byte gzip image: written and verified" test "$(head_md5 dev.img 1000)" = "$(md5 tiny.img)"
+fresh_device
+run write pi.img.gz dev.img --yes --progress=json
+check "gzip: progress counts the compressed file's bytes" python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open("err") if l.startswith("{")]
+assert lines, "no json"
+last = lines[-1]
+assert last["bytes_total"] == int(sys.argv[1]), last
+' "$(stat -c %s pi.img.gz)"
+run write pi.img.xz dev.img --yes --progress=json
+check "xz: progress counts the image's bytes (from the xz index)" python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open("err") if l.startswith("{")]
+assert any(l["bytes_total"] == int(sys.argv[1]) for l in lines), lines[-1]
+' "$size"
+finish
