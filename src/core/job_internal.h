@@ -64,6 +64,8 @@ di_status job_plan_image(job_run *run, di_size_plan *plan);
  * over it, this finds what it really held (checking a zero tail beyond the device). */
 di_status job_settle_stream(job_run *run, di_size_plan *plan);
 di_status job_flush(job_run *run);
+/* A cancel that came while the last step ran still counts: the job fails CANCELLED. */
+di_status job_check_cancel(job_run *run, di_phase phase, const char *path, uint64_t offset);
 
 /* Partition tables. */
 di_status job_read_table_sectors(void *ctx, uint64_t offset, void *buf, size_t len,

@@ -66,7 +66,8 @@ di_status job_read(job_run *run)
     result->image_bytes = length;
     if (job_pass(run, DI_PHASE_READING, run->source, 0, copy_length, run->target,
                  PL_TARGET_WRITE, false) ||
-        (made_tail && job_write_gpt_backup(run, table, run->target)) || job_flush(run))
+        (made_tail && job_write_gpt_backup(run, table, run->target)) || job_flush(run) ||
+        job_check_cancel(run, DI_PHASE_FLUSHING, run->target->path, length))
         goto out;
     if (made_tail && spec->hash_mask) {
         di_device_close(run->target);

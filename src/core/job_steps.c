@@ -123,16 +123,19 @@ di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t sta
         run->result->mismatch_offset = outcome.mismatch_offset;
     }
     if (outcome.status != DI_OK) return job_fail(run, &outcome.error);
-    if (atomic_load(&run->job->cancel)) {
-        /* Asked while the last chunk was in flight: the user still meant it, and a job
-         * that says "done" after Cancel was pressed would be a surprise. */
-        di_error error;
-        di_error_set(&error, DI_ERR_CANCELLED, di_phase_name(phase),
-                     target ? target->path : source->path, 0, "cancelled by the user");
-        di_error_at(&error, start + outcome.source_bytes);
-        return job_fail(run, &error);
-    }
-    return DI_OK;
+    /* Asked while the last chunk was in flight: the user still meant it. */
+    return job_check_cancel(run, phase, target ? target->path : source->path,
+                            start + outcome.source_bytes);
+}
+
+di_status job_check_cancel(job_run *run, di_phase phase, const char *path, uint64_t offset)
+{
+    if (!atomic_load(&run->job->cancel)) return DI_OK;
+    /* A job that says "done" after Cancel was pressed would be a surprise. */
+    di_error error;
+    di_error_set(&error, DI_ERR_CANCELLED, di_phase_name(phase), path, 0, "cancelled by the user");
+    di_error_at(&error, offset);
+    return job_fail(run, &error);
 }
 
 /* Reads [offset, offset+length) of the image: all zero? Optionally hashes it, so the

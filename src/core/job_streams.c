@@ -75,7 +75,7 @@ di_status job_open_output(job_run *run, const char *path, di_device **out)
     }
     di_error error;
     di_error_clear(&error);
-    if (stream_sink_open(file, format, out, &error) != DI_OK) return job_fail(run, &error);
+    if (stream_sink_open(file, format, &run->job->cancel, out, &error) != DI_OK) return job_fail(run, &error);
     return DI_OK;
 }
 

@@ -63,6 +63,8 @@ encoder *encoder_new_xz(unsigned threads)
         .threads = threads ? threads : 1,
         .preset = XZ_PRESET,
         .check = LZMA_CHECK_CRC64,
+        /* Come back now and then while the threads work, so a cancel is seen. */
+        .timeout = 200,
     };
     if (lzma_stream_encoder_mt(&xe->strm, &mt) != LZMA_OK) {
         free(xe);

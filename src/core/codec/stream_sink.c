@@ -17,6 +17,7 @@ typedef struct stream_sink {
     di_device *file;
     di_format format;
     encoder *enc;
+    atomic_bool *cancel;
     unsigned char *out;
     size_t out_len;
     uint64_t position;          /* image bytes taken */
@@ -42,6 +43,12 @@ static di_status feed(stream_sink *sk, const unsigned char *bytes, size_t len, b
                       di_error *error)
 {
     for (;;) {
+        if (sk->cancel && atomic_load(sk->cancel)) {
+            di_error_set(error, DI_ERR_CANCELLED, "compress", sk->base.path, 0,
+                         "cancelled by the user");
+            di_error_at(error, sk->position);
+            return DI_ERR_CANCELLED;
+        }
         codec_buffers io = {
             .in = bytes, .in_len = len, .input_ended = finish,
             .out = sk->out + sk->out_len, .out_len = OUTPUT_SIZE - sk->out_len,
@@ -164,8 +171,8 @@ static encoder *new_encoder(di_format format)
     }
 }
 
-di_status stream_sink_open(di_device *file, di_format format, di_device **out,
-                           di_error *error)
+di_status stream_sink_open(di_device *file, di_format format, atomic_bool *cancel,
+                           di_device **out, di_error *error)
 {
     *out = NULL;
     stream_sink *sk = calloc(1, sizeof *sk);
@@ -181,6 +188,7 @@ di_status stream_sink_open(di_device *file, di_format format, di_device **out,
     }
     sk->file = file;
     sk->format = format;
+    sk->cancel = cancel;
     sk->base.ops = &sink_ops;
     sk->base.kind = DI_DEVICE_FILE;
     snprintf(sk->base.path, sizeof sk->base.path, "%s", file->path);
