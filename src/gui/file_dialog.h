@@ -1,5 +1,6 @@
-/* The Browse button: the system's open dialog (image files), or for Read a save
- * dialog that confirms overwriting. */
+/* The Browse button: the system's open dialog (image files, compressed ones too), or
+ * for Read a save dialog that confirms overwriting and offers plain, xz, zstd and
+ * gzip images by type. */
 #ifndef DISKIMAGER_GUI_FILE_DIALOG_H
 #define DISKIMAGER_GUI_FILE_DIALOG_H
 

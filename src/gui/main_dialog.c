@@ -12,6 +12,7 @@
 
 #include "app_messages.h"
 #include "diskimager/checksum.h"
+#include "diskimager/compression.h"
 #include "diskimager/units.h"
 #include "drive_combo.h"
 #include "file_dialog.h"
@@ -44,6 +45,7 @@ typedef struct dialog_state {
     gui_job *job;
     bool close_when_done;
     bool drives_changed_during_job;
+    UINT autoplay_message;   /* "QueryCancelAutoPlay" */
 } dialog_state;
 
 static dialog_state state;
@@ -118,6 +120,8 @@ static void set_busy(bool busy)
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
         EnableWindow(item(inputs[i]), !busy);
     EnableWindow(item(IDC_HASH_ALG), !busy && checked(IDC_HASH_CHECK));
+    /* The backup GPT moves only once the write has been verified. */
+    EnableWindow(item(IDC_MOVE_GPT), !busy && checked(IDC_VERIFY_AFTER));
     EnableWindow(item(IDC_CANCEL_JOB), busy);
     DragAcceptFiles(state.hwnd, !busy);
 }
@@ -233,6 +237,7 @@ static void start_job(di_job_kind kind, const char *image, const di_drive_info *
         spec.source_path = image;
         spec.target_path = drive->path;
         spec.verify_after_write = kind == DI_JOB_WRITE && checked(IDC_VERIFY_AFTER);
+        spec.move_gpt_backup = spec.verify_after_write && checked(IDC_MOVE_GPT);
     }
     SetDlgItemTextW(state.hwnd, IDC_HASH_EDIT, L"");
     SetDlgItemTextW(state.hwnd, IDC_MATCH, L"");
@@ -429,12 +434,15 @@ static void on_job_done(gui_job *gj)
             state.match = r->expected_match ? MATCH_OK : MATCH_BAD;
             if (r->expected_match) {
                 set_match_text("\xE2\x9C\x93 match");
-                snprintf(match, sizeof match, "\n\nThe %s matches %s.", alg_name, from);
+                snprintf(match, sizeof match, "\n\nThe %s%s matches %s.", alg_name,
+                         r->expected_matched_file ? " of the compressed file" : "", from);
             } else {
                 set_match_text("\xE2\x9C\x97 MISMATCH");
                 snprintf(match, sizeof match,
-                         "\n\n%s MISMATCH with %s:\nexpected %s\ncomputed %s", alg_name, from,
-                         state.expected.hex, r->hashes[state.expected.alg]);
+                         "\n\n%s MISMATCH with %s:\nexpected %s\ncomputed %s%s%s", alg_name,
+                         from, state.expected.hex, r->hashes[state.expected.alg],
+                         r->file_hashed ? " (image), " : "",
+                         r->file_hashed ? r->file_hashes[state.expected.alg] : "");
                 box_flags = MB_OK | MB_ICONWARNING;
                 taskbar_error(state.hwnd);
             }
@@ -444,11 +452,18 @@ static void on_job_done(gui_job *gj)
                    di_format_size(r->image_bytes, size, sizeof size),
                    di_format_rate(p.average_rate, rate, sizeof rate),
                    r->verified && gj->kind == DI_JOB_WRITE ? ", verified" : "");
-        snprintf(box, sizeof box, "%s %s.%s%s%s%s%s%s%s", what,
+        char compressed[256] = "";
+        if (r->image_format != DI_FORMAT_RAW)
+            snprintf(compressed, sizeof compressed, "\nThe image was %s %s.",
+                     gj->kind == DI_JOB_READ ? "compressed with" : "decompressed from",
+                     di_format_name((di_format)r->image_format));
+        snprintf(box, sizeof box, "%s %s.%s%s%s%s%s%s%s%s%s", what,
                  state.match == MATCH_BAD ? "finished, but the image is not the one expected"
                                           : "successful",
+                 compressed,
                  r->verified && gj->kind == DI_JOB_WRITE ? "\nThe device was read back and matches the image." : "",
                  r->truncated ? "\nThe image's zero tail beyond the device's end was not written." : "",
+                 r->gpt_backup_moved ? "\nThe backup GPT was moved to the end of the drive." : "",
                  hash ? "\n\n" : "", hash ? alg : "", hash ? ": " : "", hash ? hash : "", match);
     } else if (r->status == DI_ERR_PARTITIONS) {
         /* Reading only the partitions needs a table we trust; the whole drive does not. */
@@ -507,6 +522,7 @@ static void on_init(HWND hwnd)
     SendMessageW(item(IDC_HASH_ALG), CB_SETCURSEL, (WPARAM)state.settings.hash_algorithm, 0);
     CheckDlgButton(hwnd, IDC_HASH_CHECK, state.settings.hash_enabled ? BST_CHECKED : BST_UNCHECKED);
     CheckDlgButton(hwnd, IDC_VERIFY_AFTER, state.settings.verify_after_write ? BST_CHECKED : BST_UNCHECKED);
+    state.autoplay_message = RegisterWindowMessageW(L"QueryCancelAutoPlay");
     SendMessageW(item(IDC_PROGRESS), PBM_SETRANGE32, 0, DI_PROGRESS_RANGE);
     drive_combo_refresh(item(IDC_DEVICE_COMBO), &state.drives, false);
     set_busy(false);
@@ -559,6 +575,7 @@ static void on_command(int id, int code)
     case IDC_EXIT:
     case IDCANCEL: on_close(); break; /* IDCANCEL: Esc and the title bar's close box */
     case IDC_HASH_CHECK: EnableWindow(item(IDC_HASH_ALG), checked(IDC_HASH_CHECK)); break;
+    case IDC_VERIFY_AFTER: EnableWindow(item(IDC_MOVE_GPT), checked(IDC_VERIFY_AFTER)); break;
     case IDC_SHOW_ALL:
         if (code == BN_CLICKED)
             drive_combo_refresh(item(IDC_DEVICE_COMBO), &state.drives, checked(IDC_SHOW_ALL));
@@ -569,6 +586,12 @@ static void on_command(int id, int code)
 
 INT_PTR CALLBACK main_dialog_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam)
 {
+    /* While a job runs, Explorer's AutoPlay and "You need to format the disk" prompts
+     * for the drive are refused (the volumes are also kept locked while written). */
+    if (msg == state.autoplay_message && msg != 0) {
+        SetWindowLongPtrW(hwnd, DWLP_MSGRESULT, state.job ? TRUE : FALSE);
+        return TRUE;
+    }
     if (msg == taskbar_created_message() && msg != 0) {
         taskbar_attach(hwnd);
         return TRUE;

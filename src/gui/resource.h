@@ -30,5 +30,6 @@
 #define IDC_MATCH 1022
 #define IDC_ALLOCATED_ONLY 1023
 #define IDC_HASH_DRIVE 1024
+#define IDC_MOVE_GPT 1025
 
 #endif

@@ -238,6 +238,12 @@ int wmain(int argc, wchar_t **wargv)
             HWND c = by_label(argv[++i]);
             printf("enabled %s: %d\n", argv[i], IsWindowEnabled(c) ? 1 : 0);
             fflush(stdout);
+        } else if (strcmp(step, "autoplay") == 0) {
+            /* What Explorer asks the foreground window before AutoPlay or a format prompt:
+             * 1 refuses it. */
+            UINT query = RegisterWindowMessageW(L"QueryCancelAutoPlay");
+            printf("autoplay: %d\n", (int)SendMessageW(dialog, query, 0, 0));
+            fflush(stdout);
         } else if (strcmp(step, "close") == 0) {
             PostMessageW(dialog, WM_CLOSE, 0, 0);
         } else if (strcmp(step, "sleep") == 0 && i + 1 < argc) {

@@ -68,12 +68,14 @@ sleep 0.5; shot gui-idle
 
 # Write, with MD5 and verify.
 # The checks while it runs are made in the same driver run, right after the bar moves.
-drive_gui click Write answer Yes wait-progress 3 enabled "Read" enabled "Image File" enabled "Cancel"
+drive_gui autoplay click Write answer Yes wait-progress 3 enabled "Read" enabled "Image File" enabled "Cancel" autoplay
 shot gui-writing
 check "Write asks first, naming the drive" has "T:"
 check "inputs are disabled during the job" has "enabled Read: 0"
 check "the image box is disabled during the job" has "enabled Image File: 0"
 check "Cancel is enabled during the job" has "enabled Cancel: 1"
+check "AutoPlay and format prompts are let through while idle" grep -qx "autoplay: 0" <<<"$(echo "$out" | grep autoplay | head -1)"
+check "AutoPlay and format prompts are refused during the job" grep -qx "autoplay: 1" <<<"$(echo "$out" | grep autoplay | tail -1)"
 drive_gui wait-idle answer OK get "Hash value" status enabled "Write"
 check "the write succeeds" has "Write successful."
 check "the hash shown is md5sum's" has "Hash value: $(md5 "$image")"
@@ -105,6 +107,27 @@ check "declining leaves no image" test ! -e "$work/alloc.img"
 drive_gui click Read wait-idle answer Yes wait-idle answer OK check "Read only allocated partitions" off
 check "accepting reads the whole drive" has "Read successful."
 check "the whole drive was read" cmp "$drive" "$work/alloc.img"
+
+# Compressed images: an .img.xz written as it is, its md5 the image's; the expected hash
+# may be the compressed file's. Read into .img.zst, decoded by zstd itself.
+head -c $((24 * 1024 * 1024)) /dev/urandom >"$work/small.img"
+xz -T0 -k "$work/small.img"
+drive_gui type "Image File" "$(winpath "$work/small.img.xz")" type "Expected hash (typed, or found beside the image)" "$(md5 "$work/small.img.xz")" click Write answer Yes wait-idle answer OK get "Hash value"
+check "Write of an .img.xz succeeds" has "Write successful."
+check "it says the image was decompressed" has "decompressed from xz"
+check "the hash shown is the image's, not the file's" has "Hash value: $(md5 "$work/small.img")"
+check "the compressed file's md5 matches the expected hash" has "The md5 of the compressed file matches the expected hash."
+check "the drive holds the decompressed image" cmp -n $((24 * 1024 * 1024)) "$work/small.img" "$drive"
+drive_gui type "Expected hash (typed, or found beside the image)" "" type "Image File" "$(winpath "$work/back.img.zst")" click Read wait-idle answer OK
+check "Read into .img.zst succeeds" has "Read successful."
+check "it says the image was compressed" has "compressed with zstd"
+check "zstd decodes it to the drive's bytes" cmp <(zstd -dcq "$work/back.img.zst") "$drive"
+drive_gui type "Image File" "$image_win" click Write answer Yes wait-idle answer OK
+check "the big image is written again for the checks below" has "Write successful."
+# The backup GPT option follows Verify after write.
+drive_gui check "Verify after write" off enabled "Move backup GPT to the end of the drive" check "Verify after write" on enabled "Move backup GPT to the end of the drive"
+check "Move backup GPT is disabled without verify" has "enabled Move backup GPT to the end of the drive: 0"
+check "Move backup GPT is enabled with verify" has "enabled Move backup GPT to the end of the drive: 1"
 
 # Verify Only: equal, then one corrupted byte.
 drive_gui type "Image File" "$image_win" click "Verify Only" wait-idle answer OK
