@@ -67,6 +67,8 @@ typedef struct di_job_spec {
     di_expected_hash expected;/* compare the image's digest with this (adds its algorithm);
                                  for a compressed image, the file's digest too */
     const char *zip_member;   /* WRITE, VERIFY of a zip: the member (NULL: the only one) */
+    const char *bmap_path;    /* WRITE, VERIFY: only the blocks this bmap maps (NULL: all);
+                                 the image's own digest is then not taken */
     di_device_wrap_fn wrap;   /* tests: wraps every device the job opens */
     void *wrap_ctx;
 } di_job_spec;
@@ -98,6 +100,8 @@ typedef struct di_result {
     /* WRITE, VERIFY of a compressed image: the digests of the file as stored, taken in
      * the same pass (a published sum may be of either). */
     bool file_hashed;
+    bool bmap_used;              /* only the bmap's ranges were written or compared ... */
+    uint64_t mapped_bytes;       /* ... this many bytes of the image */
     char zip_member[256];        /* WRITE, VERIFY of a zip: the file inside that was used */
     char file_hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX];
 } di_result;

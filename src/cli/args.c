@@ -13,9 +13,11 @@ const char cli_usage_text[] =
     "  diskimager list [--all]\n"
     "  diskimager write IMAGE DEVICE [--hash ALG]... [--verify] [--yes] [--force] [--expect HEX]\n"
     "                   [--move-gpt-backup]   (with --verify)  [--member NAME]\n"
+    "                   [--bmap FILE | --no-bmap]\n"
     "  diskimager read  DEVICE IMAGE [--hash ALG]... [--size N] [--keep-partial]\n"
     "                   [--allocated-only] [--expect HEX]\n"
     "  diskimager verify IMAGE DEVICE [--hash ALG]... [--expect HEX] [--member NAME]\n"
+    "                   [--bmap FILE | --no-bmap]\n"
     "  diskimager hash  PATH [--hash ALG]... [--size N] [--expect HEX]\n"
     "common options: --buffer-size N --buffers N --progress=auto|plain|json|none\n"
     "ALG: md5, sha1, sha256, sha512 (repeat --hash for several)\n"
@@ -23,6 +25,8 @@ const char cli_usage_text[] =
     "IMAGE may be compressed (gzip, xz, zstd, bzip2, zip: found by its first bytes);\n"
     "  --member NAME picks the file of a zip holding several. read writes IMAGE.gz,\n"
     "  IMAGE.xz or IMAGE.zst compressed\n"
+    "--bmap FILE: write (and verify) only the blocks the bmap maps, checking their\n"
+    "  checksums; IMAGE.bmap beside the image is used unless --no-bmap\n"
     "--expect HEX: the digest the image must have (md5, sha1, sha256 or sha512 by length);\n"
     "  without it, IMAGE.sha256, IMAGE.md5, SHA256SUMS, MD5SUMS ... beside the image are used\n"
     "exit codes: 0 ok, 1 failure, 2 usage, 3 verify or checksum mismatch, 130 cancelled\n";
@@ -71,7 +75,8 @@ static bool option_allowed(cli_command cmd, const char *name)
         !strcmp(name, "--move-gpt-backup"))
         return cmd == CLI_WRITE;
     if (!strcmp(name, "--size")) return cmd == CLI_READ || cmd == CLI_HASH;
-    if (!strcmp(name, "--member")) return cmd == CLI_WRITE || cmd == CLI_VERIFY;
+    if (!strcmp(name, "--member") || !strcmp(name, "--bmap") || !strcmp(name, "--no-bmap"))
+        return cmd == CLI_WRITE || cmd == CLI_VERIFY;
     if (!strcmp(name, "--keep-partial") || !strcmp(name, "--allocated-only"))
         return cmd == CLI_READ;
     return cmd >= CLI_WRITE; /* the common options */
@@ -111,7 +116,8 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
                                             "--force", "--size", "--keep-partial",
                                             "--buffer-size", "--buffers", "--progress",
                                             "--expect", "--allocated-only",
-                                            "--move-gpt-backup", "--member"};
+                                            "--move-gpt-backup", "--member", "--bmap",
+                                            "--no-bmap"};
         const char *name = NULL;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (is_option(arg, known[k])) name = known[k];
@@ -126,6 +132,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
         else if (!strcmp(name, "--keep-partial")) args->keep_partial = true;
         else if (!strcmp(name, "--allocated-only")) args->allocated_only = true;
         else if (!strcmp(name, "--move-gpt-backup")) args->move_gpt_backup = true;
+        else if (!strcmp(name, "--no-bmap")) args->no_bmap = true;
         else {
             const char *value = option_value(arg, name, argc, argv, &i);
             if (!value || !value[0]) return fail(error, error_size, "option '%s' needs a value", name);
@@ -143,6 +150,8 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
                 args->expect = value;
             } else if (!strcmp(name, "--member")) {
                 args->member = value;
+            } else if (!strcmp(name, "--bmap")) {
+                args->bmap = value;
             } else if (!strcmp(name, "--size")) {
                 if (!di_parse_size(value, &args->size) || args->size == 0)
                     return fail(error, error_size, "invalid --size '%s'", value);
@@ -168,6 +177,8 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
     if (args->move_gpt_backup && !args->verify)
         return fail(error, error_size, "%s", "--move-gpt-backup needs --verify: it moves the "
                                              "backup only once the write is verified");
+    if (args->bmap && args->no_bmap)
+        return fail(error, error_size, "%s", "--bmap and --no-bmap exclude each other");
     if (args->allocated_only && args->size)
         return fail(error, error_size, "%s", "--allocated-only and --size exclude each other");
     if (positionals < positionals_wanted)

@@ -38,6 +38,8 @@ typedef struct cli_args {
     uint64_t size;           /* read --size, 0 if not given */
     const char *expect;      /* --expect HEX, NULL if not given */
     const char *member;      /* --member NAME: the file of a zip, NULL if not given */
+    const char *bmap;        /* --bmap FILE, NULL if not given */
+    bool no_bmap;            /* --no-bmap: ignore a bmap beside the image */
     uint64_t buffer_size;    /* 0: default */
     unsigned buffers;        /* 0: default */
     cli_progress_mode progress;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "diskimager/bmap.h"
 #include "diskimager/checksum.h"
 #include "diskimager/compression.h"
 #include "diskimager/drives.h"
@@ -150,6 +151,9 @@ static void find_expectation(const cli_args *args, const char *image, di_expecte
 
 static int report_expectation(const di_result *r, const di_expected_hash *expected)
 {
+    if (expected->present && !r->expected_checked && r->status == DI_OK && r->bmap_used)
+        fprintf(stderr, "diskimager: the expected %s was not checked: with a bmap the image is "
+                        "not read whole (--no-bmap checks it)\n", di_hash_name(expected->alg));
     if (!r->expected_checked) return CLI_EXIT_OK;
     const char *from = expected->source[0] ? expected->source : "--expect";
     if (r->expected_match) {
@@ -223,7 +227,17 @@ static void print_notes(const cli_args *args, const di_result *r)
         fprintf(stderr, "diskimager: the backup GPT was moved to the end of %s\n", args->second);
     else if (args->move_gpt_backup && r->status == DI_OK)
         fprintf(stderr, "diskimager: the backup GPT is already at the end of %s\n", args->second);
-    if (r->verified && args->command == CLI_WRITE)
+    if (r->bmap_used)
+        fprintf(stderr, "diskimager: block map: %s of the image's %s %s; the image's own digest "
+                        "is not taken with a bmap\n",
+                di_format_size(r->mapped_bytes, a, sizeof a),
+                di_format_size(r->image_bytes, b, sizeof b),
+                args->command == CLI_WRITE ? "written, each range's checksum checked"
+                                           : "compared");
+    if (r->verified && args->command == CLI_WRITE && r->bmap_used)
+        fprintf(stderr, "diskimager: verified: the mapped blocks on %s match the image\n",
+                args->second);
+    else if (r->verified && args->command == CLI_WRITE)
         fprintf(stderr, "diskimager: verified: %s holds the image's %s\n", args->second,
                 di_format_size(r->image_bytes - r->truncated_bytes, b, sizeof b));
 }
@@ -340,6 +354,16 @@ static int cmd_job(const cli_args *args)
         spec.source_path = args->first;
         if (!spec.hash_mask) spec.hash_mask = DI_HASH_BIT(DI_HASH_MD5);
         break;
+    }
+    char bmap[DI_PATH_MAX];
+    if (spec.kind == DI_JOB_WRITE || spec.kind == DI_JOB_VERIFY) {
+        if (args->bmap) {
+            spec.bmap_path = args->bmap;
+        } else if (!args->no_bmap && di_bmap_find_beside(args->first, bmap, sizeof bmap)) {
+            spec.bmap_path = bmap;
+            fprintf(stderr, "diskimager: using the block map %s (--no-bmap to %s everything)\n",
+                    bmap, spec.kind == DI_JOB_WRITE ? "write" : "compare");
+        }
     }
     /* READ's image is made by the job: only a typed --expect applies to it. */
     if (args->expect || spec.kind != DI_JOB_READ) find_expectation(args, args->first, &spec.expected);

@@ -48,14 +48,16 @@ di_job *di_job_new(const di_job_spec *spec)
     job->source_path = dup_or_null(spec->source_path);
     job->target_path = dup_or_null(spec->target_path);
     job->zip_member = dup_or_null(spec->zip_member);
+    job->bmap_path = dup_or_null(spec->bmap_path);
     if ((spec->source_path && !job->source_path) || (spec->target_path && !job->target_path) ||
-        (spec->zip_member && !job->zip_member)) {
+        (spec->zip_member && !job->zip_member) || (spec->bmap_path && !job->bmap_path)) {
         di_job_free(job);
         return NULL;
     }
     job->spec.source_path = job->source_path;
     job->spec.target_path = job->target_path;
     job->spec.zip_member = job->zip_member;
+    job->spec.bmap_path = job->bmap_path;
     atomic_init(&job->cancel, false);
     return job;
 }
@@ -66,6 +68,7 @@ void di_job_free(di_job *job)
     free(job->source_path);
     free(job->target_path);
     free(job->zip_member);
+    free(job->bmap_path);
     free(job);
 }
 
@@ -98,6 +101,11 @@ static bool spec_is_valid(const di_job_spec *spec, di_error *error)
                      "the backup GPT is moved only after a write has been verified");
         return false;
     }
+    if (spec->bmap_path && spec->kind != DI_JOB_WRITE && spec->kind != DI_JOB_VERIFY) {
+        di_error_set(error, DI_ERR_USAGE, di_job_kind_name(spec->kind), spec->bmap_path, 0,
+                     "a bmap applies to write and verify only");
+        return false;
+    }
     if (spec->kind > DI_JOB_HASH) {
         di_error_set(error, DI_ERR_USAGE, "start job", "", 0, "unknown job kind %d",
                      (int)spec->kind);
@@ -121,9 +129,9 @@ di_status di_job_run(di_job *job)
         job_fail(&run, &error);
     } else {
         switch (job->spec.kind) {
-        case DI_JOB_WRITE: job_write(&run); break;
+        case DI_JOB_WRITE: job->spec.bmap_path ? job_write_mapped(&run) : job_write(&run); break;
         case DI_JOB_READ: job_read(&run); break;
-        case DI_JOB_VERIFY: job_verify(&run); break;
+        case DI_JOB_VERIFY: job->spec.bmap_path ? job_verify_mapped(&run) : job_verify(&run); break;
         case DI_JOB_HASH: job_hash(&run); break;
         }
     }
@@ -146,7 +154,8 @@ di_status di_job_run(di_job *job)
     }
     if (result->status == DI_OK && job->spec.expected.present) {
         const di_expected_hash *expected = &job->spec.expected;
-        result->expected_checked = true;
+        /* With a bmap the image's digest is not taken: only the file's can match. */
+        result->expected_checked = result->hashes[expected->alg][0] || result->file_hashed;
         result->expected_match = strcmp(result->hashes[expected->alg], expected->hex) == 0;
         if (!result->expected_match && result->file_hashed &&
             strcmp(result->file_hashes[expected->alg], expected->hex) == 0)

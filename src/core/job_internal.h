@@ -18,6 +18,7 @@ struct di_job {
     char *source_path;
     char *target_path;
     char *zip_member;
+    char *bmap_path;
     atomic_bool cancel;
     di_progress_state progress;
     di_result result;
@@ -57,6 +58,11 @@ void job_free_hashers(job_run *run);
 di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t start,
                    uint64_t length, di_device *target, pl_target_mode mode,
                    bool hash_target_data);
+/* The same over byte ranges only (length: their sum), each chunk shown to on_read. */
+di_status job_pass_ranges(job_run *run, di_phase phase, di_device *source,
+                          const pl_range *ranges, size_t range_count, uint64_t length,
+                          di_device *target, pl_target_mode mode, pl_read_hook on_read,
+                          void *on_read_ctx);
 void job_hash_zeros(job_run *run, uint64_t length);
 /* The size rules for source on target; checks a zero tail when the image is larger. */
 di_status job_plan_image(job_run *run, di_size_plan *plan);
@@ -75,7 +81,9 @@ di_status job_move_gpt_backup(job_run *run);
 /* A compressed output gets its new primary GPT header as it streams past. */
 di_status job_patch_gpt_primary(job_run *run, const di_partition_table *t, di_device *to);
 
-/* The jobs. */
+/* The jobs. WRITE and VERIFY with a bmap: only its mapped ranges. */
+di_status job_write_mapped(job_run *run);
+di_status job_verify_mapped(job_run *run);
 di_status job_write(job_run *run);
 di_status job_verify(job_run *run);
 di_status job_read(job_run *run);

@@ -83,38 +83,32 @@ void job_free_hashers(job_run *run)
     }
 }
 
-/* One pipeline pass in the given phase, over [start, start + length). */
-di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t start,
-                          uint64_t length, di_device *target, pl_target_mode mode,
-                          bool hash_target_data)
+static pl_config pass_config(job_run *run, di_device *source, di_device *target,
+                             pl_target_mode mode)
 {
     const di_job_spec *spec = &run->job->spec;
-    uint32_t alignment = pl_alignment(source, target);
     unsigned io_threads = spec->io_threads;
     if (io_threads == 0) io_threads = target && target->parallel_io ? target->parallel_io : 1;
     if (target && target->sequential) io_threads = 1; /* a compressed output: in order */
     pl_config cfg = {
         .source = source,
-        .start = start,
-        .length = length,
         .target = target,
         .mode = mode,
-        .pad_to_sector = mode == PL_TARGET_WRITE && run->job->spec.kind == DI_JOB_WRITE,
-        .hash_target_data = hash_target_data,
+        .pad_to_sector = mode == PL_TARGET_WRITE && spec->kind == DI_JOB_WRITE,
         .hashers = run->hashers,
-        .chunk_size = job_chunk_size(spec, alignment),
+        .chunk_size = job_chunk_size(spec, pl_alignment(source, target)),
         .chunk_count = spec->buffer_count ? spec->buffer_count : DI_DEFAULT_BUFFER_COUNT,
         .io_threads = io_threads,
         .cancel = &run->job->cancel,
         .progress = &run->job->progress,
     };
-    /* A pass that continues a phase (the write after its head was read) keeps counting. */
-    /* A stream of unknown size counts its compressed bytes instead. */
-    if (start == 0)
-        di_progress_begin_phase(&run->job->progress, phase,
-                                source->size_unknown ? source->stored_size : length);
+    return cfg;
+}
+
+static di_status run_pass(job_run *run, di_phase phase, const pl_config *cfg, uint64_t end)
+{
     pl_outcome outcome;
-    pl_run(&cfg, &outcome);
+    pl_run(cfg, &outcome);
     run->result->device_bytes = outcome.target_bytes;
     run->pass_source_bytes = outcome.source_bytes;
     run->pass_source_ended = outcome.source_ended;
@@ -124,8 +118,41 @@ di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t sta
     }
     if (outcome.status != DI_OK) return job_fail(run, &outcome.error);
     /* Asked while the last chunk was in flight: the user still meant it. */
-    return job_check_cancel(run, phase, target ? target->path : source->path,
-                            start + outcome.source_bytes);
+    return job_check_cancel(run, phase, cfg->target ? cfg->target->path : cfg->source->path,
+                            end ? end : cfg->start + outcome.source_bytes);
+}
+
+/* One pipeline pass in the given phase, over [start, start + length). */
+di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t start,
+                   uint64_t length, di_device *target, pl_target_mode mode,
+                   bool hash_target_data)
+{
+    pl_config cfg = pass_config(run, source, target, mode);
+    cfg.start = start;
+    cfg.length = length;
+    cfg.hash_target_data = hash_target_data;
+    /* A pass that continues a phase (the write after its head was read) keeps counting;
+     * a stream of unknown size counts its compressed bytes instead. */
+    if (start == 0)
+        di_progress_begin_phase(&run->job->progress, phase,
+                                source->size_unknown ? source->stored_size : length);
+    return run_pass(run, phase, &cfg, 0);
+}
+
+di_status job_pass_ranges(job_run *run, di_phase phase, di_device *source,
+                          const pl_range *ranges, size_t range_count, uint64_t length,
+                          di_device *target, pl_target_mode mode, pl_read_hook on_read,
+                          void *on_read_ctx)
+{
+    if (range_count == 0) return DI_OK;
+    pl_config cfg = pass_config(run, source, target, mode);
+    cfg.ranges = ranges;
+    cfg.range_count = range_count;
+    cfg.length = length;
+    cfg.on_read = on_read;
+    cfg.on_read_ctx = on_read_ctx;
+    const pl_range *last = &ranges[range_count - 1];
+    return run_pass(run, phase, &cfg, last->offset + last->length);
 }
 
 di_status job_check_cancel(job_run *run, di_phase phase, const char *path, uint64_t offset)

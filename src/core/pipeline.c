@@ -37,6 +37,8 @@ typedef struct pipeline {
     bool until_end;          /* the source's size is unknown: read until it ends */
     bool progress_consumed;  /* progress counts the stored (compressed) bytes used */
     uint64_t consumed_mark;
+    size_t range_index;      /* the reader's place in cfg->ranges */
+    uint64_t range_done;
     uint64_t read_count;     /* chunks the reader has filled */
     uint64_t next_claim;     /* next chunk for an I/O thread */
     uint64_t limit_seq;      /* no chunk beyond this is worth processing */
@@ -124,6 +126,28 @@ static uint64_t chunk_progress(pipeline *pl, size_t len)
     return step;
 }
 
+/* Where the reader's next chunk lies: the next piece of [start, start + length), or of
+ * the current range. */
+static void next_chunk(pipeline *pl, uint64_t seq, uint64_t *offset, size_t *len)
+{
+    const pl_config *cfg = pl->cfg;
+    if (!cfg->ranges) {
+        uint64_t done = seq * cfg->chunk_size;
+        *offset = cfg->start + done;
+        *len = (size_t)(cfg->length - done < cfg->chunk_size ? cfg->length - done : cfg->chunk_size);
+        return;
+    }
+    const pl_range *r = &cfg->ranges[pl->range_index];
+    uint64_t left = r->length - pl->range_done;
+    *offset = r->offset + pl->range_done;
+    *len = (size_t)(left < cfg->chunk_size ? left : cfg->chunk_size);
+    pl->range_done += *len;
+    if (pl->range_done == r->length) {
+        pl->range_index++;
+        pl->range_done = 0;
+    }
+}
+
 /* Under the lock: the source has no chunk seq or later. */
 static void end_of_source_locked(pipeline *pl, uint64_t seq)
 {
@@ -147,14 +171,13 @@ static void reader_main(void *arg)
         di_mutex_unlock(pl->lock);
         if (stop) return;
 
-        uint64_t done = seq * cfg->chunk_size;
-        uint64_t offset = cfg->start + done;
+        uint64_t offset;
+        size_t len;
+        next_chunk(pl, seq, &offset, &len);
         if (cancelled(pl)) {
             fail_cancelled(pl, "read", cfg->source->path, offset);
             return;
         }
-        size_t len = (size_t)(cfg->length - done < cfg->chunk_size ? cfg->length - done
-                                                                  : cfg->chunk_size);
         di_error error;
         di_error_clear(&error);
         size_t got = 0;
@@ -169,6 +192,10 @@ static void reader_main(void *arg)
         }
         bool last = pl->until_end && got < len;
         if (last) len = got;
+        if (cfg->on_read && len && !cfg->on_read(cfg->on_read_ctx, offset, s->data, len, &error)) {
+            fail(pl, &error);
+            return;
+        }
         if (len == 0) {
             di_mutex_lock(pl->lock);
             end_of_source_locked(pl, seq);
@@ -352,8 +379,15 @@ di_status pl_run(const pl_config *cfg, pl_outcome *out)
     memset(out, 0, sizeof *out);
     pipeline pl = {.cfg = cfg, .out = out, .limit_seq = UINT64_MAX};
     pl.total_chunks = cfg->length / cfg->chunk_size + (cfg->length % cfg->chunk_size != 0);
-    pl.until_end = cfg->source->size_unknown;
-    pl.progress_consumed = cfg->source->size_unknown && cfg->source->ops->consumed;
+    if (cfg->ranges) {
+        pl.total_chunks = 0;
+        for (size_t i = 0; i < cfg->range_count; i++)
+            pl.total_chunks += cfg->ranges[i].length / cfg->chunk_size +
+                               (cfg->ranges[i].length % cfg->chunk_size != 0);
+    }
+    /* A bmap's ranges lie within the image: a stream that ends before one is an error. */
+    pl.until_end = cfg->source->size_unknown && !cfg->ranges;
+    pl.progress_consumed = cfg->source->size_unknown && cfg->source->ops->consumed && !cfg->ranges;
     if (pl.progress_consumed) pl.consumed_mark = cfg->source->ops->consumed(cfg->source);
 
     di_thread *threads[1 + 64 + DI_HASH_COUNT];

@@ -19,6 +19,16 @@ typedef enum pl_target_mode {
     PL_TARGET_COMPARE    /* read the target at the same offset and compare */
 } pl_target_mode;
 
+typedef struct pl_range {
+    uint64_t offset;
+    uint64_t length;
+} pl_range;
+
+/* Sees every chunk the reader read, in order, before anyone else; false (with error
+ * set) stops the pass. */
+typedef bool (*pl_read_hook)(void *ctx, uint64_t offset, const unsigned char *data, size_t len,
+                             di_error *error);
+
 typedef struct pl_config {
     di_device *source;
     uint64_t start;           /* first byte, on both devices; a multiple of chunk_size's
@@ -35,6 +45,12 @@ typedef struct pl_config {
     unsigned io_threads;      /* target I/O threads, >= 1 */
     atomic_bool *cancel;
     di_progress_state *progress;
+    /* Only these byte ranges (a bmap's mapped blocks), ascending, instead of
+     * [start, start + length); a chunk never spans two of them. */
+    const pl_range *ranges;
+    size_t range_count;
+    pl_read_hook on_read;
+    void *on_read_ctx;
 } pl_config;
 
 typedef struct pl_outcome {

@@ -42,7 +42,13 @@ di_status run_job(const di_job_spec *spec, job_outcome *out)
     out->result = *di_job_result(job);
     di_error_format(&out->result.error, out->message, sizeof out->message);
     di_job_free(job);
+    /* A joined thread can still be counted for a moment: the kernel clears its id (which
+     * ends the join) before it removes the thread. Gone within a second, or left over. */
     out->threads_after = di_process_thread_count();
+    for (int waited = 0; out->threads_after > out->threads_before && waited < 1000; waited += 5) {
+        di_sleep_ms(5);
+        out->threads_after = di_process_thread_count();
+    }
     CHECK(out->threads_before == out->threads_after);
     if (out->threads_before != out->threads_after)
         fprintf(stderr, "threads before %d, after %d\n", out->threads_before, out->threads_after);

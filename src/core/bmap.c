@@ -1,0 +1,460 @@
+/* A strict reader for bmaptool's XML: the prolog, comments, elements, attributes in
+ * double quotes, and text; no entities, no CDATA, no DTD: a bmap never needs them and
+ * hostile input does not get them. Every number is checked for overflow and every
+ * range against the image; the file's own checksum is verified when it has one. */
+#include "diskimager/bmap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diskimager/compression.h"
+#include "diskimager/device.h"
+
+#define NAME_MAX_LEN 32
+#define VALUE_MAX_LEN 160
+
+typedef struct cursor {
+    const char *start, *p, *end;
+    const char *path;
+    di_error *error;
+} cursor;
+
+static di_status bad(cursor *c, const char *fmt, const char *arg)
+{
+    int line = 1;
+    for (const char *q = c->start; q < c->p && q < c->end; q++) line += *q == '\n';
+    char what[256];
+    snprintf(what, sizeof what, fmt, arg ? arg : "");
+    di_error_set(c->error, DI_ERR_USAGE, "read bmap", c->path, 0, "line %d: %s", line, what);
+    di_error_at(c->error, (uint64_t)(c->p - c->start));
+    return DI_ERR_USAGE;
+}
+
+static bool at(const cursor *c, const char *s)
+{
+    size_t n = strlen(s);
+    return (size_t)(c->end - c->p) >= n && memcmp(c->p, s, n) == 0;
+}
+
+static bool is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Skips blanks and comments between elements. */
+static di_status skip_misc(cursor *c)
+{
+    for (;;) {
+        while (c->p < c->end && is_space(*c->p)) c->p++;
+        if (!at(c, "<!--")) return DI_OK;
+        const char *close = NULL;
+        for (const char *q = c->p + 4; q + 3 <= c->end; q++)
+            if (memcmp(q, "-->", 3) == 0) {
+                close = q;
+                break;
+            }
+        if (!close) return bad(c, "a comment is never closed%s", NULL);
+        c->p = close + 3;
+    }
+}
+
+static bool is_name_char(char ch, bool first)
+{
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+           (!first && ch >= '0' && ch <= '9');
+}
+
+static di_status read_name(cursor *c, char name[NAME_MAX_LEN])
+{
+    size_t n = 0;
+    while (c->p < c->end && is_name_char(*c->p, n == 0)) {
+        if (n + 1 >= NAME_MAX_LEN) return bad(c, "a name is too long%s", NULL);
+        name[n++] = *c->p++;
+    }
+    name[n] = '\0';
+    return n ? DI_OK : bad(c, "a name was expected%s", NULL);
+}
+
+typedef struct attribute {
+    char name[NAME_MAX_LEN];
+    char value[VALUE_MAX_LEN];
+} attribute;
+
+/* <name attr="value"...>: at most one attribute, which is all a bmap uses. */
+static di_status open_tag(cursor *c, char name[NAME_MAX_LEN], attribute *attr)
+{
+    memset(attr, 0, sizeof *attr);
+    if (!at(c, "<") || at(c, "</")) return bad(c, "an element was expected%s", NULL);
+    c->p++;
+    di_status st = read_name(c, name);
+    if (st != DI_OK) return st;
+    for (;;) {
+        const char *before = c->p;
+        while (c->p < c->end && is_space(*c->p)) c->p++;
+        if (at(c, ">")) {
+            c->p++;
+            return DI_OK;
+        }
+        if (c->p == before) return bad(c, "malformed tag <%s>", name);
+        if (attr->name[0]) return bad(c, "<%s> has more than one attribute", name);
+        if ((st = read_name(c, attr->name)) != DI_OK) return st;
+        if (!at(c, "=\"")) return bad(c, "an attribute of <%s> is not name=\"value\"", name);
+        c->p += 2;
+        size_t n = 0;
+        while (c->p < c->end && *c->p != '"') {
+            if (*c->p == '<' || *c->p == '&' || n + 1 >= VALUE_MAX_LEN)
+                return bad(c, "a bad attribute value in <%s>", name);
+            attr->value[n++] = *c->p++;
+        }
+        if (c->p >= c->end) return bad(c, "an attribute value is never closed%s", NULL);
+        c->p++;
+    }
+}
+
+/* The text up to the end tag </name>, blanks trimmed; offset says where it begins. */
+static di_status text_then_close(cursor *c, const char *name, char *text, size_t size,
+                                 size_t *offset)
+{
+    while (c->p < c->end && is_space(*c->p)) c->p++;
+    const char *begin = c->p;
+    while (c->p < c->end && *c->p != '<') {
+        if (*c->p == '&') return bad(c, "entities are not accepted (in <%s>)", name);
+        c->p++;
+    }
+    const char *stop = c->p;
+    while (stop > begin && is_space(stop[-1])) stop--;
+    if ((size_t)(stop - begin) >= size) return bad(c, "the text of <%s> is too long", name);
+    memcpy(text, begin, (size_t)(stop - begin));
+    text[stop - begin] = '\0';
+    if (offset) *offset = (size_t)(begin - c->start);
+    char tag[NAME_MAX_LEN + 4];
+    snprintf(tag, sizeof tag, "</%s>", name);
+    if (!at(c, tag)) return bad(c, "<%s> is not closed where its text ends", name);
+    c->p += strlen(tag);
+    return DI_OK;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!*s) return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return false;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+}
+
+static bool parse_digest(const char *hex, di_hash_alg alg, unsigned char *out);
+
+size_t di_bmap_digest_size(di_hash_alg alg)
+{
+    static const size_t sizes[DI_HASH_COUNT] = {16, 20, 32, 64};
+    return alg < DI_HASH_COUNT ? sizes[alg] : 0;
+}
+
+bool di_bmap_digest_from_hex(const char *hex, di_hash_alg alg, unsigned char *out)
+{
+    return parse_digest(hex, alg, out);
+}
+
+/* Hex of exactly the algorithm's length into bytes. */
+static bool parse_digest(const char *hex, di_hash_alg alg, unsigned char *out)
+{
+    size_t want = di_bmap_digest_size(alg) * 2;
+    if (strlen(hex) != want) return false;
+    for (size_t i = 0; i < want; i += 2) {
+        int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+        if (hi < 0 || lo < 0) return false;
+        out[i / 2] = (unsigned char)(hi << 4 | lo);
+    }
+    return true;
+}
+
+typedef struct fields {
+    int major;
+    bool seen_image_size, seen_block_size, seen_blocks, seen_mapped, seen_type, seen_map;
+    char file_checksum[VALUE_MAX_LEN];
+    size_t file_checksum_at;
+    bool file_checksum_sha1;   /* version 1's BmapFileSHA1 */
+} fields;
+
+static di_status add_range(cursor *c, di_bmap *b, size_t *cap, const attribute *attr,
+                           const char *text, const fields *f)
+{
+    uint64_t first, last;
+    char a[VALUE_MAX_LEN];
+    snprintf(a, sizeof a, "%s", text);
+    char *dash = strchr(a, '-');
+    if (dash) *dash = '\0';
+    if (!parse_u64(a, &first) || (dash ? !parse_u64(dash + 1, &last) : (last = first, false)))
+        return bad(c, "a range is not N or N-M: \"%s\"", text);
+    if (first > last) return bad(c, "a range runs backwards: \"%s\"", text);
+    if (last >= b->blocks_count) return bad(c, "a range lies beyond the image's blocks: \"%s\"", text);
+    if (b->range_count > 0 && first <= b->ranges[b->range_count - 1].last)
+        return bad(c, "ranges overlap or are out of order at \"%s\"", text);
+    if (b->range_count == DI_BMAP_RANGES_MAX) return bad(c, "more ranges than accepted%s", NULL);
+    if (b->range_count == *cap) {
+        size_t grown = *cap ? *cap * 2 : 64;
+        di_bmap_range *r = realloc(b->ranges, grown * sizeof *r);
+        if (!r) return bad(c, "out of memory%s", NULL);
+        b->ranges = r;
+        *cap = grown;
+    }
+    di_bmap_range *r = &b->ranges[b->range_count];
+    memset(r, 0, sizeof *r);
+    r->first = first;
+    r->last = last;
+    bool wants_digest = b->range_count == 0 ? attr->name[0] != 0 : b->has_checksums;
+    if (b->range_count == 0) b->has_checksums = wants_digest;
+    if (wants_digest != (attr->name[0] != 0))
+        return bad(c, "some ranges have a checksum and some do not (at \"%s\")", text);
+    if (wants_digest) {
+        const char *expected_name = f->major >= 2 ? "chksum" : "sha1";
+        if (strcmp(attr->name, expected_name) != 0)
+            return bad(c, "a range's checksum attribute is not %s", expected_name);
+        if (!parse_digest(attr->value, b->checksum_alg, r->digest))
+            return bad(c, "a range's checksum is not a %s digest", di_hash_name(b->checksum_alg));
+    }
+    b->range_count++;
+    return DI_OK;
+}
+
+static di_status parse_block_map(cursor *c, di_bmap *b, const fields *f)
+{
+    size_t cap = 0;
+    for (;;) {
+        di_status st = skip_misc(c);
+        if (st != DI_OK) return st;
+        if (at(c, "</BlockMap>")) {
+            c->p += strlen("</BlockMap>");
+            return DI_OK;
+        }
+        char name[NAME_MAX_LEN], text[VALUE_MAX_LEN];
+        attribute attr;
+        if ((st = open_tag(c, name, &attr)) != DI_OK) return st;
+        if (strcmp(name, "Range") != 0) return bad(c, "<BlockMap> holds a <%s>", name);
+        if ((st = text_then_close(c, "Range", text, sizeof text, NULL)) != DI_OK) return st;
+        if ((st = add_range(c, b, &cap, &attr, text, f)) != DI_OK) return st;
+    }
+}
+
+static di_status parse_number(cursor *c, const char *name, uint64_t *out, bool *seen)
+{
+    char text[VALUE_MAX_LEN];
+    if (*seen) return bad(c, "<%s> appears twice", name);
+    *seen = true;
+    di_status st = text_then_close(c, name, text, sizeof text, NULL);
+    if (st != DI_OK) return st;
+    if (!parse_u64(text, out)) return bad(c, "<%s> is not a number", name);
+    return DI_OK;
+}
+
+/* One child of <bmap>. */
+static di_status parse_child(cursor *c, di_bmap *b, fields *f)
+{
+    char name[NAME_MAX_LEN], text[VALUE_MAX_LEN];
+    attribute attr;
+    di_status st = open_tag(c, name, &attr);
+    if (st != DI_OK) return st;
+    if (attr.name[0]) return bad(c, "<%s> takes no attribute", name);
+    uint64_t v = 0;
+    if (!strcmp(name, "ImageSize")) return parse_number(c, name, &b->image_size, &f->seen_image_size);
+    if (!strcmp(name, "BlocksCount")) return parse_number(c, name, &b->blocks_count, &f->seen_blocks);
+    if (!strcmp(name, "MappedBlocksCount")) return parse_number(c, name, &b->mapped_blocks, &f->seen_mapped);
+    if (!strcmp(name, "BlockSize")) {
+        if ((st = parse_number(c, name, &v, &f->seen_block_size)) != DI_OK) return st;
+        if (v < 512 || v > (1u << 20) || (v & (v - 1)))
+            return bad(c, "<BlockSize> is not a power of two from 512 to 1 MiB%s", NULL);
+        b->block_size = (uint32_t)v;
+        return DI_OK;
+    }
+    if (!strcmp(name, "ChecksumType")) {
+        if (f->seen_type) return bad(c, "<%s> appears twice", name);
+        f->seen_type = true;
+        if ((st = text_then_close(c, name, text, sizeof text, NULL)) != DI_OK) return st;
+        if (!strcmp(text, "sha256")) b->checksum_alg = DI_HASH_SHA256;
+        else if (!strcmp(text, "md5")) b->checksum_alg = DI_HASH_MD5;
+        else if (!strcmp(text, "sha1")) b->checksum_alg = DI_HASH_SHA1;
+        else return bad(c, "unknown <ChecksumType> %s", text);
+        return DI_OK;
+    }
+    if (!strcmp(name, "BmapFileChecksum") || !strcmp(name, "BmapFileSHA1")) {
+        if (f->file_checksum[0]) return bad(c, "the file's checksum appears twice%s", NULL);
+        f->file_checksum_sha1 = !strcmp(name, "BmapFileSHA1");
+        return text_then_close(c, name, f->file_checksum, sizeof f->file_checksum,
+                               &f->file_checksum_at);
+    }
+    if (!strcmp(name, "BlockMap")) {
+        if (f->seen_map) return bad(c, "<BlockMap> appears twice%s", NULL);
+        f->seen_map = true;
+        if (!f->seen_block_size || !f->seen_blocks || !f->seen_image_size)
+            return bad(c, "<BlockMap> comes before the image's sizes%s", NULL);
+        return parse_block_map(c, b, f);
+    }
+    return bad(c, "unexpected element <%s>", name);
+}
+
+/* The file's checksum, taken with its own value replaced by zeros (bmaptool's rule). */
+static di_status check_file_checksum(cursor *c, const char *text, size_t len, const di_bmap *b,
+                                     const fields *f)
+{
+    di_hash_alg alg = f->file_checksum_sha1 ? DI_HASH_SHA1 : b->checksum_alg;
+    unsigned char want[64];
+    if (!parse_digest(f->file_checksum, alg, want))
+        return bad(c, "the file's checksum is not a %s digest", di_hash_name(alg));
+    di_hasher *h = di_hasher_new(alg);
+    if (!h) return bad(c, "no %s in the digest library", di_hash_name(alg));
+    size_t hex_len = strlen(f->file_checksum);
+    static const char zeros[128] = "0000000000000000000000000000000000000000000000000000000000000000"
+                                   "0000000000000000000000000000000000000000000000000000000000000000";
+    di_hasher_update(h, text, f->file_checksum_at);
+    di_hasher_update(h, zeros, hex_len);
+    di_hasher_update(h, text + f->file_checksum_at + hex_len, len - f->file_checksum_at - hex_len);
+    char got[DI_HASH_HEX_MAX], want_hex[DI_HASH_HEX_MAX];
+    di_hasher_final_hex(h, got);
+    di_hasher_free(h);
+    for (size_t i = 0; i < hex_len; i++)
+        want_hex[i] = (char)(f->file_checksum[i] >= 'A' && f->file_checksum[i] <= 'F'
+                                 ? f->file_checksum[i] - 'A' + 'a' : f->file_checksum[i]);
+    want_hex[hex_len] = '\0';
+    if (strcmp(got, want_hex) != 0) {
+        c->p = text + f->file_checksum_at;
+        return bad(c, "the bmap file is damaged: its own checksum does not match%s", NULL);
+    }
+    return DI_OK;
+}
+
+static di_status parse_root(cursor *c, const char *text, size_t len, di_bmap *b)
+{
+    di_status st;
+    while (c->p < c->end && is_space(*c->p)) c->p++;
+    if (at(c, "<?xml")) {
+        const char *close = strstr(c->p, "?>");
+        if (!close || close >= c->end) return bad(c, "the XML declaration is never closed%s", NULL);
+        c->p = close + 2;
+    }
+    if ((st = skip_misc(c)) != DI_OK) return st;
+    if (at(c, "<!") || at(c, "<?")) return bad(c, "DTDs and processing instructions are not accepted%s", NULL);
+    char name[NAME_MAX_LEN];
+    attribute attr;
+    if ((st = open_tag(c, name, &attr)) != DI_OK) return st;
+    if (strcmp(name, "bmap") != 0) return bad(c, "the root element is <%s>, not <bmap>", name);
+    fields f = {0};
+    unsigned minor = 0;
+    char extra;
+    if (strcmp(attr.name, "version") != 0 ||
+        sscanf(attr.value, "%d.%u%c", &f.major, &minor, &extra) != 2 || f.major < 1 || f.major > 2)
+        return bad(c, "unsupported bmap version \"%s\" (1.x and 2.x are)", attr.value);
+    b->checksum_alg = f.major >= 2 ? DI_HASH_SHA256 : DI_HASH_SHA1;
+    for (;;) {
+        if ((st = skip_misc(c)) != DI_OK) return st;
+        if (at(c, "</bmap>")) {
+            c->p += strlen("</bmap>");
+            break;
+        }
+        if (c->p >= c->end) return bad(c, "<bmap> is never closed%s", NULL);
+        if ((st = parse_child(c, b, &f)) != DI_OK) return st;
+    }
+    if ((st = skip_misc(c)) != DI_OK) return st;
+    if (c->p != c->end) return bad(c, "text after </bmap>%s", NULL);
+    if (!f.seen_image_size || !f.seen_block_size || !f.seen_blocks || !f.seen_mapped || !f.seen_map)
+        return bad(c, "ImageSize, BlockSize, BlocksCount, MappedBlocksCount and BlockMap are "
+                      "all needed%s", NULL);
+    if (b->blocks_count != b->image_size / b->block_size + (b->image_size % b->block_size != 0))
+        return bad(c, "BlocksCount does not match ImageSize and BlockSize%s", NULL);
+    uint64_t mapped = 0;
+    for (size_t i = 0; i < b->range_count; i++) mapped += b->ranges[i].last - b->ranges[i].first + 1;
+    if (mapped != b->mapped_blocks) return bad(c, "MappedBlocksCount does not match the ranges%s", NULL);
+    if (f.file_checksum[0]) return check_file_checksum(c, text, len, b, &f);
+    return DI_OK;
+}
+
+di_status di_bmap_parse(const char *text, size_t len, const char *path, di_bmap *out,
+                        di_error *error)
+{
+    memset(out, 0, sizeof *out);
+    cursor c = {.start = text, .p = text, .end = text + len, .path = path, .error = error};
+    if (len > DI_BMAP_FILE_MAX) return bad(&c, "the file is too large to be a bmap%s", NULL);
+    if (memchr(text, '\0', len)) return bad(&c, "the file holds a NUL byte%s", NULL);
+    di_status st = parse_root(&c, text, len, out);
+    if (st != DI_OK) di_bmap_free(out);
+    return st;
+}
+
+void di_bmap_free(di_bmap *bmap)
+{
+    free(bmap->ranges);
+    memset(bmap, 0, sizeof *bmap);
+}
+
+di_status di_bmap_load(const char *path, di_bmap *out, di_error *error)
+{
+    memset(out, 0, sizeof *out);
+    di_open_options options = {.mode = DI_OPEN_READ};
+    di_device *dev = NULL;
+    di_status st = di_device_open(path, &options, &dev, error);
+    if (st != DI_OK) return st;
+    if (dev->kind != DI_DEVICE_FILE || dev->size > DI_BMAP_FILE_MAX) {
+        di_device_close(dev);
+        return di_error_set(error, DI_ERR_USAGE, "read bmap", path, 0,
+                            "not a bmap file (a device, or larger than 16 MiB)");
+    }
+    size_t len = (size_t)dev->size;
+    char *text = malloc(len + 1);
+    if (!text) {
+        di_device_close(dev);
+        return di_error_set(error, DI_ERR_NO_MEMORY, "read bmap", path, 0, NULL);
+    }
+    st = di_device_read_full(dev, text, len, 0, NULL, error);
+    di_device_close(dev);
+    if (st == DI_OK) {
+        text[len] = '\0';
+        st = di_bmap_parse(text, len, path, out, error);
+    }
+    free(text);
+    return st;
+}
+
+static bool file_is_there(const char *path)
+{
+    di_open_options options = {.mode = DI_OPEN_READ};
+    di_device *dev = NULL;
+    di_error ignored;
+    if (di_device_open(path, &options, &dev, &ignored) != DI_OK) return false;
+    bool regular = dev->kind == DI_DEVICE_FILE;
+    di_device_close(dev);
+    return regular;
+}
+
+bool di_bmap_find_beside(const char *image_path, char *out, size_t out_size)
+{
+    char inner[DI_PATH_MAX], candidate[DI_PATH_MAX + 8];
+    di_format_inner_name(image_path, inner, sizeof inner);
+    size_t n = strlen(inner);
+    bool img = n > 4 && (strcmp(inner + n - 4, ".img") == 0 || strcmp(inner + n - 4, ".IMG") == 0);
+    const char *stems[3] = {image_path, inner, inner};
+    for (int i = 0; i < 3; i++) {
+        if (i == 1 && strcmp(inner, image_path) == 0) continue;
+        if (i == 2 && !img) continue;
+        int stem_len = i == 2 ? (int)n - 4 : (int)strlen(stems[i]);
+        snprintf(candidate, sizeof candidate, "%.*s.bmap", stem_len, stems[i]);
+        if (file_is_there(candidate)) {
+            snprintf(out, out_size, "%s", candidate);
+            return true;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,283 @@
+/* WRITE and VERIFY with a bmap: only the mapped ranges are written, in the safe order
+ * (the first MiB last), each range's checksum checked as its bytes are read; verify
+ * reads back only those ranges. The image's own digest is not taken (most of it is
+ * never read); a compressed image's file digest still is, since it is decoded whole. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diskimager/bmap.h"
+#include "diskimager/units.h"
+#include "job_internal.h"
+
+typedef struct mapped_job {
+    di_bmap bmap;
+    pl_range *ranges;            /* the mapped blocks in bytes, clipped to the image */
+    size_t range_count;
+    uint64_t mapped_bytes;
+    uint64_t data_end;           /* the end of the last range */
+} mapped_job;
+
+/* Checks each range's digest as its bytes go past, in order; bytes outside the ranges
+ * are ignored. A range may be fed in several pieces and several passes. */
+typedef struct range_checker {
+    const mapped_job *mj;
+    const char *path;
+    size_t index;
+    uint64_t fed_to;             /* the next byte of the current range */
+    di_hasher *hasher;
+} range_checker;
+
+static bool checker_feed(void *ctx, uint64_t offset, const unsigned char *data, size_t len,
+                         di_error *error)
+{
+    range_checker *rc = ctx;
+    const mapped_job *mj = rc->mj;
+    if (!mj->bmap.has_checksums) return true;
+    uint64_t end = offset + len;
+    while (rc->index < mj->range_count) {
+        const pl_range *r = &mj->ranges[rc->index];
+        uint64_t r_end = r->offset + r->length;
+        if (end <= r->offset) return true;
+        uint64_t from = offset > r->offset ? offset : r->offset;
+        if (from >= r_end) {
+            rc->index++;
+            continue;
+        }
+        if (from != (rc->hasher ? rc->fed_to : r->offset)) {
+            di_error_set(error, DI_ERR_INTERNAL, "check bmap", rc->path, 0,
+                         "bytes of a range came out of order");
+            di_error_at(error, from);
+            return false;
+        }
+        if (!rc->hasher) rc->hasher = di_hasher_new(mj->bmap.checksum_alg);
+        if (!rc->hasher) {
+            di_error_set(error, DI_ERR_INTERNAL, "check bmap", rc->path, 0, "no digest");
+            return false;
+        }
+        uint64_t to = end < r_end ? end : r_end;
+        di_hasher_update(rc->hasher, data + (from - offset), (size_t)(to - from));
+        rc->fed_to = to;
+        if (to < r_end) return true;
+        char hex[DI_HASH_HEX_MAX];
+        unsigned char got[64];
+        di_hasher_final_hex(rc->hasher, hex);
+        di_hasher_free(rc->hasher);
+        rc->hasher = NULL;
+        di_bmap_digest_from_hex(hex, mj->bmap.checksum_alg, got);
+        const di_bmap_range *br = &mj->bmap.ranges[rc->index];
+        if (memcmp(got, br->digest, di_bmap_digest_size(mj->bmap.checksum_alg)) != 0) {
+            di_error_set(error, DI_ERR_MISMATCH, "check bmap", rc->path, 0,
+                         "blocks %llu-%llu of the image differ from the bmap's %s: the image "
+                         "or its bmap is damaged, or they do not belong together",
+                         (unsigned long long)br->first, (unsigned long long)br->last,
+                         di_hash_name(mj->bmap.checksum_alg));
+            di_error_at(error, r->offset);
+            return false;
+        }
+        rc->index++;
+    }
+    return true;
+}
+
+static void mapped_free(mapped_job *mj)
+{
+    di_bmap_free(&mj->bmap);
+    free(mj->ranges);
+}
+
+/* Loads the bmap and checks it fits the image and the device. */
+static di_status mapped_open(job_run *run, mapped_job *mj)
+{
+    const di_job_spec *spec = &run->job->spec;
+    di_device *image = run->source, *device = run->target;
+    di_error error;
+    di_error_clear(&error);
+    memset(mj, 0, sizeof *mj);
+    if (di_bmap_load(spec->bmap_path, &mj->bmap, &error) != DI_OK) return job_fail(run, &error);
+    const di_bmap *b = &mj->bmap;
+    if (!image->size_unknown && image->size != b->image_size) {
+        di_error_set(&error, DI_ERR_USAGE, "read bmap", spec->bmap_path, 0,
+                     "it describes an image of %llu bytes, but %s has %llu: they do not "
+                     "belong together", (unsigned long long)b->image_size, image->path,
+                     (unsigned long long)image->size);
+        return job_fail(run, &error);
+    }
+    if (device->kind == DI_DEVICE_BLOCK && b->block_size % device->sector_size != 0) {
+        di_error_set(&error, DI_ERR_USAGE, "read bmap", spec->bmap_path, 0,
+                     "its %u-byte blocks are smaller than the %u-byte sectors of %s; write "
+                     "without the bmap", (unsigned)b->block_size, (unsigned)device->sector_size,
+                     device->path);
+        return job_fail(run, &error);
+    }
+    mj->ranges = malloc((b->range_count ? b->range_count : 1) * sizeof *mj->ranges);
+    if (!mj->ranges) {
+        di_error_set(&error, DI_ERR_NO_MEMORY, "read bmap", spec->bmap_path, 0, NULL);
+        return job_fail(run, &error);
+    }
+    for (size_t i = 0; i < b->range_count; i++) {
+        uint64_t from = b->ranges[i].first * b->block_size;
+        uint64_t to = (b->ranges[i].last + 1) * b->block_size;
+        if (to > b->image_size) to = b->image_size; /* the last block may be partial */
+        mj->ranges[mj->range_count++] = (pl_range){from, to - from};
+        mj->mapped_bytes += to - from;
+        mj->data_end = to;
+    }
+    uint64_t capacity = device->kind == DI_DEVICE_FILE && spec->kind == DI_JOB_WRITE
+                            ? UINT64_MAX : device->size;
+    if (mj->data_end > capacity) {
+        char a[32], c[32];
+        di_error_set(&error, DI_ERR_TOO_SMALL, "check size", device->path, 0,
+                     "the image's data reaches byte %llu (%s), the device has %llu bytes (%s)",
+                     (unsigned long long)mj->data_end, di_format_size(mj->data_end, a, sizeof a),
+                     (unsigned long long)device->size, di_format_size(device->size, c, sizeof c));
+        return job_fail(run, &error);
+    }
+    run->result->bmap_used = true;
+    run->result->mapped_bytes = mj->mapped_bytes;
+    run->result->image_bytes = b->image_size;
+    return DI_OK;
+}
+
+/* The ranges from byte `from` on (cut at it), into out; returns how many. */
+static size_t ranges_from(const mapped_job *mj, uint64_t from, pl_range *out, uint64_t *bytes)
+{
+    size_t n = 0;
+    *bytes = 0;
+    for (size_t i = 0; i < mj->range_count; i++) {
+        pl_range r = mj->ranges[i];
+        uint64_t end = r.offset + r.length;
+        if (end <= from) continue;
+        if (r.offset < from) r = (pl_range){from, end - from};
+        out[n++] = r;
+        *bytes += r.length;
+    }
+    return n;
+}
+
+/* A compressed image is decoded to its end, so its checks (CRCs, sizes) and the file's
+ * digest cover all of it. */
+static di_status finish_source(job_run *run, uint64_t image_size)
+{
+    if (!run->source->sequential) return DI_OK;
+    unsigned char byte;
+    size_t got = 0;
+    di_error error;
+    di_error_clear(&error);
+    if (run->source->ops->read_at(run->source, &byte, 1, image_size, &got, &error) != DI_OK)
+        return job_fail(run, &error);
+    if (got != 0) {
+        di_error_set(&error, DI_ERR_USAGE, "read bmap", run->job->spec.bmap_path, 0,
+                     "the image holds more than the %llu bytes the bmap describes",
+                     (unsigned long long)image_size);
+        return job_fail(run, &error);
+    }
+    job_finish_file_hashers(run);
+    return DI_OK;
+}
+
+/* Head first erased, mapped ranges past it written and flushed, then the head. */
+static di_status write_ranges(job_run *run, mapped_job *mj, range_checker *rc)
+{
+    di_device *source = run->source, *target = run->target;
+    uint64_t head = DI_SAFE_HEAD_BYTES < mj->bmap.image_size ? DI_SAFE_HEAD_BYTES : 0;
+    pl_range *rest = malloc((mj->range_count ? mj->range_count : 1) * sizeof *rest);
+    unsigned char *image_head = head ? di_aligned_alloc(4096, head) : NULL;
+    unsigned char *zeros = head ? di_aligned_alloc(4096, head) : NULL;
+    di_error error;
+    di_error_clear(&error);
+    di_status st = DI_OK;
+    if (!rest || (head && (!image_head || !zeros))) {
+        di_error_set(&error, DI_ERR_NO_MEMORY, "write", target->path, 0, NULL);
+        st = job_fail(run, &error);
+        goto out;
+    }
+    uint64_t rest_bytes;
+    size_t rest_count = ranges_from(mj, head, rest, &rest_bytes);
+    di_progress_begin_phase(&run->job->progress, DI_PHASE_WRITING, rest_bytes + head);
+    if (head) {
+        memset(zeros, 0, head);
+        if (di_device_read_full(source, image_head, head, 0, NULL, &error) != DI_OK ||
+            !checker_feed(rc, 0, image_head, head, &error) ||
+            di_device_write_full(target, zeros, head, 0, &error) != DI_OK ||
+            target->ops->flush(target, &error) != DI_OK) {
+            st = job_fail(run, &error);
+            goto out;
+        }
+    }
+    st = job_pass_ranges(run, DI_PHASE_WRITING, source, rest, rest_count, rest_bytes, target,
+                         PL_TARGET_WRITE, checker_feed, rc);
+    uint64_t written = run->result->device_bytes;
+    if (st == DI_OK) st = job_flush(run);
+    if (st != DI_OK) goto out;
+    if (head) {
+        if (di_device_write_full(target, image_head, head, 0, &error) != DI_OK ||
+            target->ops->flush(target, &error) != DI_OK) {
+            st = job_fail(run, &error);
+            goto out;
+        }
+        di_progress_add(&run->job->progress, head);
+    }
+    run->result->device_bytes = written + head;
+out:
+    free(rest);
+    di_aligned_free(image_head);
+    di_aligned_free(zeros);
+    return st;
+}
+
+static di_status compare_ranges(job_run *run, mapped_job *mj, di_phase phase)
+{
+    di_progress_begin_phase(&run->job->progress, phase, mj->mapped_bytes);
+    range_checker rc = {.mj = mj, .path = run->source->path};
+    di_status st = job_pass_ranges(run, phase, run->source, mj->ranges, mj->range_count,
+                                   mj->mapped_bytes, run->target, PL_TARGET_COMPARE,
+                                   checker_feed, &rc);
+    di_hasher_free(rc.hasher);
+    return st;
+}
+
+di_status job_write_mapped(job_run *run)
+{
+    const di_job_spec *spec = &run->job->spec;
+    di_result *result = run->result;
+    mapped_job mj;
+    memset(&mj, 0, sizeof mj);
+    range_checker rc = {.mj = &mj, .path = spec->source_path};
+    if (job_open_image(run, spec->source_path, true, &run->source) ||
+        job_open(run, spec->target_path, DI_OPEN_WRITE, DI_ROLE_TARGET, &run->target) ||
+        mapped_open(run, &mj) || write_ranges(run, &mj, &rc) ||
+        finish_source(run, mj.bmap.image_size))
+        goto out;
+    if (run->target->ops->after_write) run->target->ops->after_write(run->target);
+    if (spec->verify_after_write) {
+        di_device_close(run->target);
+        run->target = NULL;
+        uint64_t written = result->device_bytes;
+        if (job_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_READBACK, &run->target) ||
+            compare_ranges(run, &mj, DI_PHASE_VERIFYING))
+            goto out;
+        result->device_bytes = written;
+        result->verified = true;
+    }
+out:
+    di_hasher_free(rc.hasher);
+    mapped_free(&mj);
+    return result->status;
+}
+
+di_status job_verify_mapped(job_run *run)
+{
+    const di_job_spec *spec = &run->job->spec;
+    mapped_job mj;
+    memset(&mj, 0, sizeof mj);
+    if (job_open_image(run, spec->source_path, true, &run->source) ||
+        job_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_TARGET, &run->target) ||
+        mapped_open(run, &mj) || compare_ranges(run, &mj, DI_PHASE_VERIFYING) ||
+        finish_source(run, mj.bmap.image_size))
+        goto out;
+    run->result->verified = true;
+out:
+    mapped_free(&mj);
+    return run->result->status;
+}
