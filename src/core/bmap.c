@@ -342,8 +342,14 @@ static di_status parse_root(cursor *c, const char *text, size_t len, di_bmap *b)
     di_status st;
     while (c->p < c->end && is_space(*c->p)) c->p++;
     if (at(c, "<?xml")) {
-        const char *close = strstr(c->p, "?>");
-        if (!close || close >= c->end) return bad(c, "the XML declaration is never closed%s", NULL);
+        /* The text is not NUL-terminated: the search stays within it. */
+        const char *close = NULL;
+        for (const char *q = c->p; q + 2 <= c->end; q++)
+            if (q[0] == '?' && q[1] == '>') {
+                close = q;
+                break;
+            }
+        if (!close) return bad(c, "the XML declaration is never closed%s", NULL);
         c->p = close + 2;
     }
     if ((st = skip_misc(c)) != DI_OK) return st;
