@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "diskimager/status.h"
 
 typedef enum di_format {
     DI_FORMAT_RAW = 0,   /* a plain image */
@@ -30,5 +33,15 @@ di_format di_format_for_output(const char *path);
 /* The name of the image inside a compressed file named like this: "pi.img.xz" ->
  * "pi.img". Copies the name unchanged when it has no compression suffix. */
 void di_format_inner_name(const char *name, char *out, size_t out_size);
+
+/* The format of the file at path by its first bytes; DI_FORMAT_RAW when it cannot be
+ * read (the job that opens it says why). */
+di_format di_format_of_file(const char *path);
+
+/* The files in a zip archive (directories left out), one call of each per file, so a
+ * front end can let the user pick one; *count gets how many. */
+typedef void (*di_zip_name_fn)(void *ctx, const char *name, uint64_t size);
+di_status di_zip_list_files(const char *path, di_zip_name_fn each, void *ctx, unsigned *count,
+                            di_error *error);
 
 #endif

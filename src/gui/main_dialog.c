@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include "app_messages.h"
+#include "diskimager/bmap.h"
 #include "diskimager/checksum.h"
 #include "diskimager/compression.h"
 #include "diskimager/units.h"
 #include "drive_combo.h"
 #include "file_dialog.h"
+#include "member_dialog.h"
 #include "gui_job.h"
 #include "platform/win32/utf16.h"
 #include "resource.h"
@@ -46,6 +48,8 @@ typedef struct dialog_state {
     bool close_when_done;
     bool drives_changed_during_job;
     UINT autoplay_message;   /* "QueryCancelAutoPlay" */
+    char zip_member[256];    /* of the image about to be written or verified */
+    char bmap[DI_PATH_MAX];  /* the block map beside it, "" if none */
 } dialog_state;
 
 static dialog_state state;
@@ -236,6 +240,10 @@ static void start_job(di_job_kind kind, const char *image, const di_drive_info *
     } else {
         spec.source_path = image;
         spec.target_path = drive->path;
+        spec.zip_member = state.zip_member[0] ? state.zip_member : NULL;
+        /* A bmap beside the image: only the mapped blocks are written and compared. */
+        state.bmap[0] = '\0';
+        if (di_bmap_find_beside(image, state.bmap, sizeof state.bmap)) spec.bmap_path = state.bmap;
         spec.verify_after_write = kind == DI_JOB_WRITE && checked(IDC_VERIFY_AFTER);
         spec.move_gpt_backup = spec.verify_after_write && checked(IDC_MOVE_GPT);
     }
@@ -259,7 +267,9 @@ static void on_write(void)
 {
     char image[DI_PATH_MAX], size[32];
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    if (!check_image(image, IMAGE_TO_READ_FROM) || !find_expectation(image, true)) return;
+    if (!check_image(image, IMAGE_TO_READ_FROM) || !find_expectation(image, true) ||
+        !member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member))
+        return;
     const di_drive_info *drive = check_device();
     if (!drive) return;
     if (message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2,
@@ -312,7 +322,9 @@ static void on_verify(void)
 {
     char image[DI_PATH_MAX];
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    if (!check_image(image, IMAGE_TO_READ_FROM) || !find_expectation(image, true)) return;
+    if (!check_image(image, IMAGE_TO_READ_FROM) || !find_expectation(image, true) ||
+        !member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member))
+        return;
     const di_drive_info *drive = check_device();
     if (drive) start_job(DI_JOB_VERIFY, image, drive, false, 0);
 }
@@ -452,15 +464,21 @@ static void on_job_done(gui_job *gj)
                    di_format_size(r->image_bytes, size, sizeof size),
                    di_format_rate(p.average_rate, rate, sizeof rate),
                    r->verified && gj->kind == DI_JOB_WRITE ? ", verified" : "");
-        char compressed[256] = "";
+        char compressed[256] = "", mapped[DI_PATH_MAX + 160] = "", bytes[32];
         if (r->image_format != DI_FORMAT_RAW)
-            snprintf(compressed, sizeof compressed, "\nThe image was %s %s.",
+            snprintf(compressed, sizeof compressed, "\nThe image was %s %s%s%s.",
                      gj->kind == DI_JOB_READ ? "compressed with" : "decompressed from",
-                     di_format_name((di_format)r->image_format));
-        snprintf(box, sizeof box, "%s %s.%s%s%s%s%s%s%s%s%s", what,
+                     di_format_name((di_format)r->image_format),
+                     r->zip_member[0] ? ": " : "", r->zip_member);
+        if (r->bmap_used)
+            snprintf(mapped, sizeof mapped, "\nOnly the %s of data mapped by %s %s.",
+                     di_format_size(r->mapped_bytes, bytes, sizeof bytes), state.bmap,
+                     gj->kind == DI_JOB_WRITE ? "were written, each range's checksum checked"
+                                              : "were compared");
+        snprintf(box, sizeof box, "%s %s.%s%s%s%s%s%s%s%s%s%s", what,
                  state.match == MATCH_BAD ? "finished, but the image is not the one expected"
                                           : "successful",
-                 compressed,
+                 compressed, mapped,
                  r->verified && gj->kind == DI_JOB_WRITE ? "\nThe device was read back and matches the image." : "",
                  r->truncated ? "\nThe image's zero tail beyond the device's end was not written." : "",
                  r->gpt_backup_moved ? "\nThe backup GPT was moved to the end of the drive." : "",

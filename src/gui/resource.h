@@ -5,6 +5,7 @@
 
 #define IDI_APP 101
 #define IDD_MAIN 102
+#define IDD_PICK_MEMBER 103
 
 #define IDC_IMAGE_LABEL 1001
 #define IDC_IMAGE_EDIT 1002
@@ -31,5 +32,7 @@
 #define IDC_ALLOCATED_ONLY 1023
 #define IDC_HASH_DRIVE 1024
 #define IDC_MOVE_GPT 1025
+#define IDC_MEMBER_LABEL 1026
+#define IDC_MEMBER_LIST 1027
 
 #endif

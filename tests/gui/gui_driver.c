@@ -137,6 +137,28 @@ static void answer(const char *button)
     for (int t = 0; t < 10000 && IsWindow(box); t += STEP_MS) Sleep(STEP_MS);
 }
 
+/* The zip member picker: prints its choices, selects the one starting with prefix, OK. */
+static void pick(const char *prefix)
+{
+    HWND box = NULL;
+    for (int t = 0; t < TIMEOUT_MS && !(box = message_box()); t += STEP_MS) Sleep(STEP_MS);
+    HWND list = box ? GetDlgItem(box, 1027) : NULL;
+    if (!list) fail("no list to pick from appeared", NULL);
+    Sleep(100);
+    LRESULT count = SendMessageW(list, LB_GETCOUNT, 0, 0);
+    for (LRESULT i = 0; i < count; i++) {
+        wchar_t text[512];
+        if (SendMessageW(list, LB_GETTEXTLEN, (WPARAM)i, 0) >= 512) continue;
+        SendMessageW(list, LB_GETTEXT, (WPARAM)i, (LPARAM)text);
+        print_line("choice", text);
+    }
+    LRESULT at = SendMessageW(list, LB_FINDSTRING, (WPARAM)-1, (LPARAM)widen(prefix));
+    if (at == LB_ERR) fail("no choice starting with", widen(prefix));
+    SendMessageW(list, LB_SETCURSEL, (WPARAM)at, 0);
+    PostMessageW(box, WM_COMMAND, MAKEWPARAM(IDOK, BN_CLICKED), (LPARAM)GetDlgItem(box, IDOK));
+    for (int t = 0; t < 10000 && IsWindow(box); t += STEP_MS) Sleep(STEP_MS);
+}
+
 static void wait_idle(void)
 {
     /* Write is disabled while a job runs and a moment before it starts. */
@@ -238,6 +260,8 @@ int wmain(int argc, wchar_t **wargv)
             HWND c = by_label(argv[++i]);
             printf("enabled %s: %d\n", argv[i], IsWindowEnabled(c) ? 1 : 0);
             fflush(stdout);
+        } else if (strcmp(step, "pick") == 0 && i + 1 < argc) {
+            pick(argv[++i]);
         } else if (strcmp(step, "autoplay") == 0) {
             /* What Explorer asks the foreground window before AutoPlay or a format prompt:
              * 1 refuses it. */

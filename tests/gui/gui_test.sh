@@ -122,6 +122,20 @@ drive_gui type "Expected hash (typed, or found beside the image)" "" type "Image
 check "Read into .img.zst succeeds" has "Read successful."
 check "it says the image was compressed" has "compressed with zstd"
 check "zstd decodes it to the drive's bytes" cmp <(zstd -dcq "$work/back.img.zst") "$drive"
+# A zip of two files: the dialog asks which one, the larger chosen to start with.
+head -c 3000000 /dev/urandom >"$work/card.img"; echo "read me" >"$work/README.txt"
+(cd "$work" && zip -q two.zip README.txt card.img)
+drive_gui type "Image File" "$(winpath "$work/two.zip")" click Write pick "card.img" answer Yes wait-idle answer OK
+check "a zip of two files offers both" has "choice: README.txt"
+check "the chosen file is written" has "decompressed from zip: card.img"
+check "the drive holds the chosen file" cmp -n 3000000 "$work/card.img" "$drive"
+# A bmap beside the image: only its mapped blocks are written.
+truncate -s 8M "$work/sparse.img"
+head -c 100000 /dev/urandom | dd of="$work/sparse.img" bs=4096 seek=300 conv=notrunc status=none
+bmaptool create "$work/sparse.img" -o "$work/sparse.bmap" 2>/dev/null
+drive_gui type "Image File" "$(winpath "$work/sparse.img")" click Write answer Yes wait-idle answer OK
+check "a bmap beside the image is used" has "mapped by Z:"
+check "the mapped data is written" cmp -i $((300 * 4096)):$((300 * 4096)) -n 100000 "$work/sparse.img" "$drive"
 drive_gui type "Image File" "$image_win" click Write answer Yes wait-idle answer OK
 check "the big image is written again for the checks below" has "Write successful."
 # The backup GPT option follows Verify after write.

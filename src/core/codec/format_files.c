@@ -1,0 +1,49 @@
+/* What the front ends ask about an image file before a job: its format, and the files
+ * of a zip. */
+#include <string.h>
+
+#include "diskimager/compression.h"
+#include "diskimager/device.h"
+#include "zip_archive.h"
+
+static di_status read_file(void *ctx, uint64_t offset, void *buf, size_t len, di_error *error)
+{
+    return di_device_read_full(ctx, buf, len, offset, NULL, error);
+}
+
+static di_device *open_file(const char *path, di_error *error)
+{
+    di_open_options options = {.mode = DI_OPEN_READ};
+    di_device *dev = NULL;
+    if (di_device_open(path, &options, &dev, error) != DI_OK) return NULL;
+    if (dev->kind != DI_DEVICE_FILE) {
+        di_device_close(dev);
+        di_error_set(error, DI_ERR_USAGE, "open", path, 0, "is not a file");
+        return NULL;
+    }
+    return dev;
+}
+
+di_format di_format_of_file(const char *path)
+{
+    di_error error;
+    di_device *dev = open_file(path, &error);
+    if (!dev) return DI_FORMAT_RAW;
+    unsigned char head[16];
+    size_t got = 0;
+    di_format format = DI_FORMAT_RAW;
+    if (di_device_read_upto(dev, head, sizeof head, 0, &got, &error) == DI_OK)
+        format = di_format_detect(head, got);
+    di_device_close(dev);
+    return format;
+}
+
+di_status di_zip_list_files(const char *path, di_zip_name_fn each, void *ctx, unsigned *count,
+                            di_error *error)
+{
+    di_device *dev = open_file(path, error);
+    if (!dev) return error->status;
+    di_status st = zip_list_members(read_file, dev, path, dev->size, each, ctx, count, error);
+    di_device_close(dev);
+    return st;
+}
