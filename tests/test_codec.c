@@ -264,7 +264,7 @@ static encoder *encoder_for(di_format f)
     switch (f) {
     case DI_FORMAT_GZIP: return encoder_new_gzip();
     case DI_FORMAT_XZ: return encoder_new_xz(2);
-    default: return encoder_new_zstd(2);
+    default: return encoder_new_zstd(2, PLAIN_SIZE);
     }
 }
 

@@ -91,6 +91,22 @@ static void round_trips(void)
     }
 }
 
+static void the_image_size_inside_where_recorded(void)
+{
+    prepare();
+    uint64_t size = 0;
+    CHECK(!di_image_size_of_file(f.packed[0], NULL, &size)); /* gzip records none */
+    CHECK(di_image_size_of_file(f.packed[1], NULL, &size));  /* xz: its index */
+    CHECK_U64(size, IMAGE_SIZE);
+    size = 0;
+    CHECK(di_image_size_of_file(f.packed[2], NULL, &size));  /* zstd: its frame header */
+    CHECK_U64(size, IMAGE_SIZE);
+    CHECK(di_image_size_of_file(f.image, NULL, &size));      /* a plain image */
+    CHECK_U64(size, IMAGE_SIZE);
+    CHECK(di_format_of_file(f.packed[1]) == DI_FORMAT_XZ);
+    CHECK(di_format_of_file(f.image) == DI_FORMAT_RAW);
+}
+
 static void verify_finds_the_first_difference(void)
 {
     prepare();
@@ -250,6 +266,7 @@ static void output_fault_matrix(void)
 
 static const test_case tests[] = {
     {"round_trips", round_trips},
+    {"the_image_size_inside_where_recorded", the_image_size_inside_where_recorded},
     {"verify_finds_the_first_difference", verify_finds_the_first_difference},
     {"source_fault_matrix", source_fault_matrix},
     {"output_fault_matrix", output_fault_matrix},

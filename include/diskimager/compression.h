@@ -38,6 +38,11 @@ void di_format_inner_name(const char *name, char *out, size_t out_size);
  * read (the job that opens it says why). */
 di_format di_format_of_file(const char *path);
 
+/* The size of the image inside a compressed file, where the file records it (xz, zstd,
+ * zip; for zip the member named, or the only one); a plain image's own size. False
+ * when it is not recorded (gzip, bzip2) or the file cannot be read. */
+bool di_image_size_of_file(const char *path, const char *member_name, uint64_t *size);
+
 /* The files in a zip archive (directories left out), one call of each per file, so a
  * front end can let the user pick one; *count gets how many. */
 typedef void (*di_zip_name_fn)(void *ctx, const char *name, uint64_t size);

@@ -46,7 +46,7 @@ di_status job_open(job_run *run, const char *path, di_open_mode mode, di_role ro
  * decoded on the fly, its stored file hashed alongside when hash_file says so. */
 di_status job_open_image(job_run *run, const char *path, bool hash_file, di_device **out);
 /* A READ's output: compressed as its name says (.gz, .xz, .zst). */
-di_status job_open_output(job_run *run, const char *path, di_device **out);
+di_status job_open_output(job_run *run, const char *path, uint64_t size, di_device **out);
 /* The stored file's digests, once a compressed image has been decoded to its end. */
 void job_finish_file_hashers(job_run *run);
 void job_free_file_hashers(job_run *run);

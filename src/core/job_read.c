@@ -43,7 +43,7 @@ di_status job_read(job_run *run)
     di_partition_table *table = NULL;
     if (job_open(run, spec->source_path, DI_OPEN_READ, DI_ROLE_SOURCE, &run->source))
         return result->status;
-    uint64_t length, copy_length;
+    uint64_t length = 0, copy_length;
     if (spec->allocated_only) {
         table = malloc(sizeof *table);
         if (!table) {
@@ -59,7 +59,7 @@ di_status job_read(job_run *run)
     /* A GPT image's tail is made, not copied; it is hashed once the image is complete. */
     bool made_tail = table && table->kind == DI_TABLE_GPT;
     copy_length = made_tail ? table->used_end : length;
-    if (job_open_output(run, spec->target_path, &run->target) ||
+    if (job_open_output(run, spec->target_path, length, &run->target) ||
         (!made_tail && job_start_hashers(run)) ||
         (made_tail && run->target->sequential && job_patch_gpt_primary(run, table, run->target)))
         goto out;

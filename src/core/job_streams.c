@@ -62,7 +62,7 @@ di_status job_open_image(job_run *run, const char *path, bool hash_file, di_devi
     return DI_OK;
 }
 
-di_status job_open_output(job_run *run, const char *path, di_device **out)
+di_status job_open_output(job_run *run, const char *path, uint64_t size, di_device **out)
 {
     di_device *file = NULL;
     *out = NULL;
@@ -75,7 +75,7 @@ di_status job_open_output(job_run *run, const char *path, di_device **out)
     }
     di_error error;
     di_error_clear(&error);
-    if (stream_sink_open(file, format, &run->job->cancel, out, &error) != DI_OK) return job_fail(run, &error);
+    if (stream_sink_open(file, format, size, &run->job->cancel, out, &error) != DI_OK) return job_fail(run, &error);
     return DI_OK;
 }
 

@@ -335,8 +335,17 @@ static void on_hash_drive(void)
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
     path_facts facts = facts_of(image);
     bool image_exists = facts.exists && !facts.is_folder;
-    uint64_t bytes = image_exists ? facts.size : 0;
+    uint64_t bytes = 0;
     if (!find_expectation(image, image_exists)) return;
+    /* A compressed image: the size of the image inside, where the file records it. */
+    if (image_exists &&
+        (!member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member) ||
+         !di_image_size_of_file(image, state.zip_member, &bytes))) {
+        message(MB_OK | MB_ICONWARNING, "%s does not record the size of the image inside it, "
+                "so the drive's first image-size bytes cannot be told. Write or Verify Only "
+                "compares the drive with it instead.", image);
+        return;
+    }
     const di_drive_info *drive = check_device();
     if (!drive) return;
     if (bytes > drive->size) {

@@ -118,6 +118,8 @@ check "it says the image was decompressed" has "decompressed from xz"
 check "the hash shown is the image's, not the file's" has "Hash value: $(md5 "$work/small.img")"
 check "the compressed file's md5 matches the expected hash" has "The md5 of the compressed file matches the expected hash."
 check "the drive holds the decompressed image" cmp -n $((24 * 1024 * 1024)) "$work/small.img" "$drive"
+drive_gui type "Expected hash (typed, or found beside the image)" "" click "Hash Drive" wait-idle answer OK get "Hash value"
+check "Hash Drive with an .img.xz hashes the image-size bytes inside it" has "Hash value: $(md5 "$work/small.img")"
 drive_gui type "Expected hash (typed, or found beside the image)" "" type "Image File" "$(winpath "$work/back.img.zst")" click Read wait-idle answer OK
 check "Read into .img.zst succeeds" has "Read successful."
 check "it says the image was compressed" has "compressed with zstd"

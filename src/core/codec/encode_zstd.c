@@ -44,7 +44,7 @@ static void zstd_free(encoder *enc)
 
 static const encoder_ops zstd_ops = {.step = zstd_step, .free = zstd_free};
 
-encoder *encoder_new_zstd(unsigned threads)
+encoder *encoder_new_zstd(unsigned threads, uint64_t size)
 {
     zstd_encoder *ze = calloc(1, sizeof *ze);
     if (!ze) return NULL;
@@ -57,6 +57,7 @@ encoder *encoder_new_zstd(unsigned threads)
         free(ze);
         return NULL;
     }
+    if (size) ZSTD_CCtx_setPledgedSrcSize(ze->cctx, size);
     /* A libzstd built without threads refuses workers: it compresses on this thread. */
     if (threads > 1) ZSTD_CCtx_setParameter(ze->cctx, ZSTD_c_nbWorkers, (int)threads);
     return &ze->base;

@@ -21,7 +21,9 @@ struct encoder {
  * zstd (their output is the same format either way). */
 encoder *encoder_new_gzip(void);
 encoder *encoder_new_xz(unsigned threads);
-encoder *encoder_new_zstd(unsigned threads);
+/* size: the image's size when known up front (0: not), recorded in the frame header so
+ * a reader can tell it without decoding. */
+encoder *encoder_new_zstd(unsigned threads, uint64_t size);
 
 static inline void encoder_free(encoder *enc)
 {

@@ -4,6 +4,7 @@
 
 #include "diskimager/compression.h"
 #include "diskimager/device.h"
+#include "stream_size.h"
 #include "zip_archive.h"
 
 static di_status read_file(void *ctx, uint64_t offset, void *buf, size_t len, di_error *error)
@@ -46,4 +47,26 @@ di_status di_zip_list_files(const char *path, di_zip_name_fn each, void *ctx, un
     di_status st = zip_list_members(read_file, dev, path, dev->size, each, ctx, count, error);
     di_device_close(dev);
     return st;
+}
+
+bool di_image_size_of_file(const char *path, const char *member_name, uint64_t *size)
+{
+    di_format format = di_format_of_file(path);
+    di_error error;
+    di_device *dev = open_file(path, &error);
+    if (!dev) return false;
+    bool known = false;
+    zip_member m;
+    switch (format) {
+    case DI_FORMAT_RAW: *size = dev->size; known = true; break;
+    case DI_FORMAT_XZ: known = stream_size_xz(read_file, dev, dev->size, size); break;
+    case DI_FORMAT_ZSTD: known = stream_size_zstd(read_file, dev, dev->size, size); break;
+    case DI_FORMAT_ZIP:
+        known = zip_find_member(read_file, dev, path, dev->size, member_name, &m, &error) == DI_OK;
+        if (known) *size = m.size;
+        break;
+    default: break;
+    }
+    di_device_close(dev);
+    return known;
 }

@@ -161,23 +161,23 @@ di_status stream_sink_patch(di_device *dev, uint64_t offset, const void *bytes, 
     return DI_OK;
 }
 
-static encoder *new_encoder(di_format format)
+static encoder *new_encoder(di_format format, uint64_t size)
 {
     switch (format) {
     case DI_FORMAT_GZIP: return encoder_new_gzip();
     case DI_FORMAT_XZ: return encoder_new_xz(di_cpu_count());
-    case DI_FORMAT_ZSTD: return encoder_new_zstd(di_cpu_count());
+    case DI_FORMAT_ZSTD: return encoder_new_zstd(di_cpu_count(), size);
     default: return NULL;
     }
 }
 
-di_status stream_sink_open(di_device *file, di_format format, atomic_bool *cancel,
-                           di_device **out, di_error *error)
+di_status stream_sink_open(di_device *file, di_format format, uint64_t size,
+                           atomic_bool *cancel, di_device **out, di_error *error)
 {
     *out = NULL;
     stream_sink *sk = calloc(1, sizeof *sk);
     if (sk) sk->out = malloc(OUTPUT_SIZE);
-    if (sk && sk->out) sk->enc = new_encoder(format);
+    if (sk && sk->out) sk->enc = new_encoder(format, size);
     if (!sk || !sk->out || !sk->enc) {
         di_status st = di_error_set(error, DI_ERR_NO_MEMORY, "open", file->path, 0,
                                     "the %s encoder could not start", di_format_name(format));
