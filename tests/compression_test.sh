@@ -78,6 +78,21 @@ fresh_device
 run write z64.zip dev.img --yes --progress=none
 check "zip64: written" test "$(head_md5 dev.img $size)" = "$image_md5"
 
+# A zip whose directory records 0 bytes for a member that holds a whole image: the data
+# beyond what the archive records is found, not silently dropped.
+cp pi.zip zero.zip
+python3 - zero.zip <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], 'rb').read())
+at = data.rfind(b'PK\x01\x02')
+data[at + 24:at + 28] = b'\0\0\0\0'   # the central directory's uncompressed size
+open(sys.argv[1], 'wb').write(bytes(data))
+PY
+fresh_device
+run write zero.zip dev.img --yes --progress=none
+check "zip recording 0 bytes for a full member: exit 1" test "$code" -eq 1
+check "zip recording 0 bytes: the extra data is named" grep -q 'holds more than' err
+
 # Read into compressed files, checked with the tools themselves.
 fresh_device
 cp pi.img dev.img; truncate -s 16M dev.img

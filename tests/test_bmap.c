@@ -125,6 +125,7 @@ static const bad_case bad_cases[] = {
     {"</Range>\n    </BlockMap>", "</Range>\n    <Foo/></BlockMap>", "malformed tag"},
     {"<BlockSize> 4096 </BlockSize>", "<BlockSize> 4096 </BlockSize><BlockSize>4096</BlockSize>", "appears twice"},
     {"<ChecksumType> sha256 ", "<ChecksumType> crc32 ", "unknown <ChecksumType>"},
+    {"<ImageSize> 10485760 ", "<ImageSize> 18446744073709551615 ", "ImageSize is too large"},
 };
 
 static void refuses_malformed_files(void)

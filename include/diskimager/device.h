@@ -83,6 +83,10 @@ di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
 
 void di_device_close(di_device *dev);
 
+/* A stream device over a file (a compressed image in or out): named as the file, with
+ * its sector size, one transfer at a time, front to back. */
+void di_device_init_stream(di_device *dev, const di_device_ops *ops, const di_device *file);
+
 /* Deletes a file (a partial READ output). Platform code. */
 bool di_remove_file(const char *path, di_error *error);
 

@@ -379,6 +379,8 @@ static di_status parse_root(cursor *c, const char *text, size_t len, di_bmap *b)
     if (!f.seen_image_size || !f.seen_block_size || !f.seen_blocks || !f.seen_mapped || !f.seen_map)
         return bad(c, "ImageSize, BlockSize, BlocksCount, MappedBlocksCount and BlockMap are "
                       "all needed%s", NULL);
+    /* No disk is 8 EiB: the bound keeps block * size arithmetic far from overflow. */
+    if (b->image_size > (UINT64_MAX >> 2)) return bad(c, "ImageSize is too large%s", NULL);
     if (b->blocks_count != b->image_size / b->block_size + (b->image_size % b->block_size != 0))
         return bad(c, "BlocksCount does not match ImageSize and BlockSize%s", NULL);
     uint64_t mapped = 0;

@@ -2,6 +2,8 @@
  * otherwise write again around short reads and writes. */
 #include "diskimager/device.h"
 
+#include <stdio.h>
+
 di_status di_device_read_upto(di_device *dev, void *buf, size_t len, uint64_t offset,
                               size_t *done, di_error *error)
 {
@@ -55,6 +57,17 @@ di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
         total += put;
     }
     return DI_OK;
+}
+
+void di_device_init_stream(di_device *dev, const di_device_ops *ops, const di_device *file)
+{
+    dev->ops = ops;
+    dev->kind = DI_DEVICE_FILE;
+    snprintf(dev->path, sizeof dev->path, "%s", file->path);
+    snprintf(dev->target_path, sizeof dev->target_path, "%s", file->target_path);
+    dev->sector_size = file->sector_size;
+    dev->parallel_io = 1;
+    dev->sequential = true;
 }
 
 void di_device_close(di_device *dev)

@@ -119,6 +119,7 @@ static di_status mapped_open(job_run *run, mapped_job *mj)
         uint64_t from = b->ranges[i].first * b->block_size;
         uint64_t to = (b->ranges[i].last + 1) * b->block_size;
         if (to > b->image_size) to = b->image_size; /* the last block may be partial */
+        if (to <= from) continue; /* cannot happen in a parsed bmap; never an empty range */
         mj->ranges[mj->range_count++] = (pl_range){from, to - from};
         mj->mapped_bytes += to - from;
         mj->data_end = to;
@@ -155,27 +156,6 @@ static size_t ranges_from(const mapped_job *mj, uint64_t from, pl_range *out, ui
     return n;
 }
 
-/* A compressed image is decoded to its end, so its checks (CRCs, sizes) and the file's
- * digest cover all of it. */
-static di_status finish_source(job_run *run, uint64_t image_size)
-{
-    if (!run->source->sequential) return DI_OK;
-    unsigned char byte;
-    size_t got = 0;
-    di_error error;
-    di_error_clear(&error);
-    if (run->source->ops->read_at(run->source, &byte, 1, image_size, &got, &error) != DI_OK)
-        return job_fail(run, &error);
-    if (got != 0) {
-        di_error_set(&error, DI_ERR_USAGE, "read bmap", run->job->spec.bmap_path, 0,
-                     "the image holds more than the %llu bytes the bmap describes",
-                     (unsigned long long)image_size);
-        return job_fail(run, &error);
-    }
-    job_finish_file_hashers(run);
-    return DI_OK;
-}
-
 /* Head first erased, mapped ranges past it written and flushed, then the head. */
 static di_status write_ranges(job_run *run, mapped_job *mj, range_checker *rc)
 {
@@ -208,6 +188,8 @@ static di_status write_ranges(job_run *run, mapped_job *mj, range_checker *rc)
     st = job_pass_ranges(run, DI_PHASE_WRITING, source, rest, rest_count, rest_bytes, target,
                          PL_TARGET_WRITE, checker_feed, rc);
     uint64_t written = run->result->device_bytes;
+    /* A compressed image is checked to its end before the head makes the disk whole. */
+    if (st == DI_OK) st = job_finish_stream(run, mj->bmap.image_size, "the bmap describes");
     if (st == DI_OK) st = job_flush(run);
     if (st != DI_OK) goto out;
     if (head) {
@@ -246,8 +228,7 @@ di_status job_write_mapped(job_run *run)
     range_checker rc = {.mj = &mj, .path = spec->source_path};
     if (job_open_image(run, spec->source_path, true, &run->source) ||
         job_open(run, spec->target_path, DI_OPEN_WRITE, DI_ROLE_TARGET, &run->target) ||
-        mapped_open(run, &mj) || write_ranges(run, &mj, &rc) ||
-        finish_source(run, mj.bmap.image_size))
+        mapped_open(run, &mj) || write_ranges(run, &mj, &rc))
         goto out;
     if (run->target->ops->after_write) run->target->ops->after_write(run->target);
     if (spec->verify_after_write) {
@@ -274,7 +255,7 @@ di_status job_verify_mapped(job_run *run)
     if (job_open_image(run, spec->source_path, true, &run->source) ||
         job_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_TARGET, &run->target) ||
         mapped_open(run, &mj) || compare_ranges(run, &mj, DI_PHASE_VERIFYING) ||
-        finish_source(run, mj.bmap.image_size))
+        job_finish_stream(run, mj.bmap.image_size, "the bmap describes"))
         goto out;
     run->result->verified = true;
 out:

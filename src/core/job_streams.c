@@ -1,6 +1,7 @@
 /* Compressed images for jobs: an image file is decoded when its first bytes say it
  * is compressed, and a READ's output is compressed when its name says so. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec/stream_sink.h"
@@ -55,7 +56,8 @@ di_status job_open_image(job_run *run, const char *path, bool hash_file, di_devi
     di_error error;
     di_error_clear(&error);
     if (stream_source_open(file, format, run->job->spec.zip_member,
-                           hash_file ? run->file_hashers : NULL, out, &error) != DI_OK)
+                           hash_file ? run->file_hashers : NULL, &run->job->cancel, out,
+                           &error) != DI_OK)
         return job_fail(run, &error);
     snprintf(run->result->zip_member, sizeof run->result->zip_member, "%s",
              stream_source_member(*out));
@@ -96,4 +98,32 @@ void job_free_file_hashers(job_run *run)
         di_hasher_free(run->file_hashers[i]);
         run->file_hashers[i] = NULL;
     }
+}
+
+di_status job_finish_stream(job_run *run, uint64_t image_size, const char *what_says_so)
+{
+    di_device *source = run->source;
+    if (!source || !source->sequential) return DI_OK;
+    enum { PIECE = 256 * 1024 };
+    unsigned char *buf = malloc(PIECE);
+    di_error error;
+    di_error_clear(&error);
+    di_status st = DI_OK;
+    if (!buf) {
+        di_error_set(&error, DI_ERR_NO_MEMORY, "decompress", source->path, 0, NULL);
+        return job_fail(run, &error);
+    }
+    size_t got = 0;
+    if (source->ops->read_at(source, buf, PIECE, image_size, &got, &error) != DI_OK) {
+        st = job_fail(run, &error);
+    } else if (got > 0) {
+        di_error_set(&error, DI_ERR_READ, "decompress", source->path, 0,
+                     "the image holds more than the %llu bytes %s", (unsigned long long)image_size,
+                     what_says_so);
+        di_error_at(&error, image_size);
+        st = job_fail(run, &error);
+    }
+    free(buf);
+    if (st == DI_OK) job_finish_file_hashers(run);
+    return st;
 }

@@ -94,7 +94,9 @@ di_status job_write(job_run *run)
      * the device, and the write pass runs at the device's speed, not the digest's. */
     if (!spec->verify_after_write && job_start_hashers(run)) return result->status;
 
-    if (write_in_safe_order(run, &plan)) return result->status;
+    if (write_in_safe_order(run, &plan) ||
+        job_finish_stream(run, run->source->size, "its container records"))
+        return result->status;
     result->image_bytes = run->source->size;
     result->padded = plan.padded;
     if (run->target->ops->after_write) run->target->ops->after_write(run->target);
@@ -138,7 +140,8 @@ di_status job_verify(job_run *run)
     bool stream = run->source->size_unknown;
     if (job_pass(run, DI_PHASE_VERIFYING, run->source, 0, plan.payload, run->target,
                  PL_TARGET_COMPARE, false) ||
-        (stream && job_settle_stream(run, &plan)))
+        (stream && job_settle_stream(run, &plan)) ||
+        job_finish_stream(run, run->source->size, "its container records"))
         return run->result->status;
     run->result->image_bytes = run->source->size;
     job_finish_file_hashers(run);

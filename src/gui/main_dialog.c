@@ -339,8 +339,9 @@ static void on_hash_drive(void)
     if (!find_expectation(image, image_exists)) return;
     /* A compressed image: the size of the image inside, where the file records it. */
     if (image_exists &&
-        (!member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member) ||
-         !di_image_size_of_file(image, state.zip_member, &bytes))) {
+        !member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member))
+        return; /* the user cancelled the choice of a zip's file */
+    if (image_exists && !di_image_size_of_file(image, state.zip_member, &bytes)) {
         message(MB_OK | MB_ICONWARNING, "%s does not record the size of the image inside it, "
                 "so the drive's first image-size bytes cannot be told. Write or Verify Only "
                 "compares the drive with it instead.", image);

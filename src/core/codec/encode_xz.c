@@ -22,6 +22,7 @@ static codec_result xz_step(encoder *enc, codec_buffers *io, char *message, size
     xe->strm.avail_out = io->out_len;
     codec_result result = CODEC_MORE;
     while (xe->strm.avail_out > 0 && (xe->strm.avail_in > 0 || io->input_ended)) {
+        size_t in_before = xe->strm.avail_in, out_before = xe->strm.avail_out;
         lzma_ret rc = lzma_code(&xe->strm, io->input_ended ? LZMA_FINISH : LZMA_RUN);
         if (rc == LZMA_STREAM_END) {
             result = CODEC_END;
@@ -33,6 +34,9 @@ static codec_result xz_step(encoder *enc, codec_buffers *io, char *message, size
             result = CODEC_FAILED;
             break;
         }
+        /* The timeout passed with the threads still at work: back to the caller, which
+         * looks at its cancel flag and calls again. */
+        if (xe->strm.avail_in == in_before && xe->strm.avail_out == out_before) break;
     }
     io->in_used = io->in_len - xe->strm.avail_in;
     io->out_made = io->out_len - xe->strm.avail_out;

@@ -189,13 +189,7 @@ di_status stream_sink_open(di_device *file, di_format format, uint64_t size,
     sk->file = file;
     sk->format = format;
     sk->cancel = cancel;
-    sk->base.ops = &sink_ops;
-    sk->base.kind = DI_DEVICE_FILE;
-    snprintf(sk->base.path, sizeof sk->base.path, "%s", file->path);
-    snprintf(sk->base.target_path, sizeof sk->base.target_path, "%s", file->target_path);
-    sk->base.sector_size = file->sector_size;
-    sk->base.parallel_io = 1;
-    sk->base.sequential = true;
+    di_device_init_stream(&sk->base, &sink_ops, file);
     *out = &sk->base;
     return DI_OK;
 }

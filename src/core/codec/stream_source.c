@@ -35,6 +35,7 @@ typedef struct stream_source {
     uint32_t crc;               /* zip: CRC-32 of what was produced */
     bool ended;
 
+    atomic_bool *cancel;
     di_hasher **hashers;
     uint64_t hashed_upto;
     bool hashing;               /* the first pass, still in order */
@@ -226,6 +227,11 @@ static di_status stream_read_at(di_device *dev, void *buf, size_t len, uint64_t 
         if ((st = start(ss, error)) != DI_OK) return st;
     }
     while (ss->produced < offset && !ss->ended) {
+        if (ss->cancel && atomic_load(ss->cancel)) {
+            di_error_set(error, DI_ERR_CANCELLED, "decompress", dev->path, 0, "cancelled by the user");
+            di_error_at(error, compressed_position(ss));
+            return DI_ERR_CANCELLED;
+        }
         size_t n = offset - ss->produced < SCRATCH_SIZE ? (size_t)(offset - ss->produced)
                                                         : SCRATCH_SIZE, skipped;
         if ((st = decode_into(ss, ss->scratch, n, &skipped, error)) != DI_OK) return st;
@@ -317,7 +323,8 @@ static di_status locate_data(stream_source *ss, const char *zip_member, di_error
 }
 
 di_status stream_source_open(di_device *file, di_format format, const char *zip_member,
-                             di_hasher **file_hashers, di_device **out, di_error *error)
+                             di_hasher **file_hashers, atomic_bool *cancel, di_device **out,
+                             di_error *error)
 {
     *out = NULL;
     stream_source *ss = calloc(1, sizeof *ss);
@@ -328,14 +335,9 @@ di_status stream_source_open(di_device *file, di_format format, const char *zip_
     }
     ss->file = file;
     ss->format = format;
-    ss->base.ops = &stream_ops;
-    ss->base.kind = DI_DEVICE_FILE;
-    snprintf(ss->base.path, sizeof ss->base.path, "%s", file->path);
-    snprintf(ss->base.target_path, sizeof ss->base.target_path, "%s", file->target_path);
-    ss->base.sector_size = file->sector_size;
-    ss->base.parallel_io = 1;
-    ss->base.sequential = true;
+    di_device_init_stream(&ss->base, &stream_ops, file);
     ss->hashers = file_hashers;
+    ss->cancel = cancel;
     for (unsigned i = 0; file_hashers && i < DI_HASH_COUNT; i++)
         if (file_hashers[i]) ss->hashing = true;
     ss->in = malloc(INPUT_SIZE);
