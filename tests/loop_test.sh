@@ -105,6 +105,19 @@ if mkfs.ext4 -q "$dev" 2>/dev/null && mkdir -p "$work/mnt" && mount "$dev" "$wor
   run write image.img "$dev" --yes --force
   check "mounted device: refused" test "$code" -eq 1
   check "mounted device: the mount point is named" grep -q "mounted at $work/mnt" err
+  # A Read into a file on the very drive being read is refused before anything is made.
+  run read "$dev" "$work/mnt/back.img" --size 1M --progress=none
+  check "a Read into a file on the drive being read: refused (exit 2)" test "$code" -eq 2
+  check "it says why" grep -q "would be made on the drive being read" err
+  check "no file was made" test ! -e "$work/mnt/back.img"
+  # A real full disk: Read 100 MiB into the 64 MiB file system.
+  head -c $((100 * 1024 * 1024)) /dev/urandom >big.bin
+  run read big.bin "$work/mnt/full.img" --progress=none
+  check "Read onto a full file system: exit 1" test "$code" -eq 1
+  check "the message names ENOSPC, the file and an offset" grep -qE "write failed on $work/mnt/full.img at byte [0-9]+ .*(No space left|no space)" err
+  check "the partial image is deleted" test ! -e "$work/mnt/full.img"
+  check "the source is unchanged" test "$(stat -c %s big.bin)" -eq $((100 * 1024 * 1024))
+  rm -f big.bin
   umount "$work/mnt"
 else
   echo "note: cannot mount here; the mounted-device check was not run"
@@ -156,5 +169,25 @@ if attach small-disk.img; then
   check "gzip with data past the device: the image's head was not written" bash -c "! cmp -s -n 1048576 big.img $dev"
 else
   fail "attach a 4 MiB loop device"
+fi
+# The device shrinks under the writer: its backing file is cut and the loop device
+# told (losetup -c) while a write runs. The write fails naming the device and an offset.
+truncate -s 256M shrink.img
+if attach shrink.img; then
+  head -c $((200 * 1024 * 1024)) /dev/urandom >shrink-image.img
+  "$di" write shrink-image.img "$dev" --yes --force --buffer-size 1M --progress=json </dev/null >out 2>err &
+  writer=$!
+  for _ in $(seq 1 200); do
+    grep -q '"bytes_done":[1-9][0-9]\{7,\}' err 2>/dev/null && break
+    sleep 0.05
+  done
+  truncate -s 16M shrink.img && losetup -c "$dev"
+  wait "$writer"; code=$?
+  check "device shrunk mid-write: exit 1" test "$code" -eq 1
+  check "device shrunk mid-write: the device and an offset are named" grep -qE "failed on $dev at byte [0-9]+" err
+  [ "$code" -eq 1 ] || tail -3 err
+  rm -f shrink-image.img
+else
+  fail "attach a loop device to shrink"
 fi
 finish

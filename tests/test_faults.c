@@ -236,7 +236,28 @@ static void slow_device_cancels_within_a_second(void)
     di_job_free(job);
 }
 
+static void a_drive_changed_since_chosen_is_not_written(void)
+{
+    files f;
+    prepare(&f);
+    char before[DI_HASH_HEX_MAX], after[DI_HASH_HEX_MAX];
+    CHECK(reference_hash(f.device, DI_HASH_MD5, UINT64_MAX, before));
+    /* Chosen when it had 512 bytes more: another card of another size is in the slot. */
+    fault_plan plan = {.as_block_sector = 512, .role = DI_ROLE_TARGET};
+    di_job_spec spec = {.kind = DI_JOB_WRITE, .source_path = f.image, .target_path = f.device,
+                        .expect_size = DEVICE_SIZE + 512, .wrap = fault_wrap, .wrap_ctx = &plan};
+    job_outcome out;
+    CHECK_U64(run_job(&spec, &out), DI_ERR_BUSY);
+    CHECK_CONTAINS(out.message, "the drive changed since it was chosen");
+    CHECK_CONTAINS(out.message, f.device);
+    CHECK(reference_hash(f.device, DI_HASH_MD5, UINT64_MAX, after));
+    CHECK_STR(after, before);
+    spec.expect_size = DEVICE_SIZE; /* the same drive: written */
+    CHECK_U64(run_job(&spec, &out), DI_OK);
+}
+
 static const test_case tests[] = {
+    {"a_drive_changed_since_chosen_is_not_written", a_drive_changed_since_chosen_is_not_written},
     {"fault_matrix", fault_matrix},
     {"keep_partial_keeps_the_failed_read", keep_partial_keeps_the_failed_read},
     {"cancel_while_checking_a_zero_tail", cancel_while_checking_a_zero_tail},

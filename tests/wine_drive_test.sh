@@ -35,6 +35,17 @@ run write image.img '\\.\T:'
 check "writing a drive without --yes and no terminal is refused" test "$code" -eq 1
 check "the refused drive is untouched" test "$(head -c 4 "$drive" | od -An -tx1 | tr -d ' ')" = a5a5a5a5
 
+# An image stored on T: itself cannot be written to T:, nor a Read of T: saved there.
+cp image.img "$work/mnt/on-t.img"
+run write 'T:\on-t.img' '\\.\T:' --yes --progress=none
+check "an image on the drive being written: refused (exit 2)" test "$code" -eq 2
+check "it says the image is stored on the drive" grep -q 'is stored on this drive' err
+check "the drive is untouched by it" test "$(head -c 4 "$drive" | od -An -tx1 | tr -d ' ')" = a5a5a5a5
+run read '\\.\T:' 'T:\back-on-t.img' --size 1M --progress=none
+check "a Read saved onto the drive being read: refused (exit 2)" test "$code" -eq 2
+check "no file was made on it" test ! -e "$work/mnt/back-on-t.img"
+rm -f "$work/mnt/on-t.img"
+
 run write image.img '\\.\T:' --yes --verify --hash md5 --progress=none
 check "write to \\\\.\\T: exits 0" test "$code" -eq 0
 check "the drive starts with the image" cmp -n 10000007 image.img "$drive"

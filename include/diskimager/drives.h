@@ -26,6 +26,12 @@ typedef struct di_drive_info {
 /* Lists drives: removable ones, or every disk with all. Caller frees *drives. */
 di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_error *error);
 
+/* True when the file at file_path (or, for a file still to be made, its folder) is
+ * stored on the device at device_path: on it, one of its partitions or volumes. An
+ * image written onto the drive that holds it, or a Read into a file on the drive being
+ * read, would destroy itself. False when not, or when it cannot be told. */
+bool di_file_is_on_device(const char *file_path, const char *device_path);
+
 /* Facts about one path (a device or a regular file). */
 di_status di_drive_describe(const char *path, di_drive_info *info, di_error *error);
 

@@ -80,9 +80,10 @@ static bool read_answer(char *answer, size_t size)
 }
 
 /* Returns CLI_EXIT_OK to go ahead. */
-static int confirm_write(const cli_args *args)
+static int confirm_write(const cli_args *args, di_drive_info *shown)
 {
     di_drive_info info;
+    memset(shown, 0, sizeof *shown);
     di_error error;
     di_error_clear(&error);
     char text[2048], size[32], target[DI_PATH_MAX];
@@ -93,6 +94,8 @@ static int confirm_write(const cli_args *args)
     if (di_resolve_symlink(args->second, target, sizeof target))
         fprintf(stderr, "diskimager: note: %s is a symbolic link to %s; writing %s\n",
                 args->second, target, target);
+    /* The job checks that the drive it opens is still this one. */
+    if (info.is_block_device) *shown = info;
     if (info.system) {
         fprintf(stderr, "diskimager: refusing to write to %s: it holds the running system; "
                         "it is never written, --force or not\n", args->second);
@@ -326,8 +329,11 @@ static int cmd_job(const cli_args *args)
     const char *hash_name = args->first;
     switch (args->command) {
     case CLI_WRITE: {
-        int go = confirm_write(args);
+        static di_drive_info shown;
+        int go = confirm_write(args, &shown);
         if (go != CLI_EXIT_OK) return go;
+        spec.expect_size = shown.size;
+        spec.expect_model = shown.model[0] ? shown.model : NULL;
         spec.kind = DI_JOB_WRITE;
         spec.source_path = args->first;
         spec.target_path = args->second;

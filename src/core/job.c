@@ -49,8 +49,10 @@ di_job *di_job_new(const di_job_spec *spec)
     job->target_path = dup_or_null(spec->target_path);
     job->zip_member = dup_or_null(spec->zip_member);
     job->bmap_path = dup_or_null(spec->bmap_path);
+    job->expect_model = dup_or_null(spec->expect_model);
     if ((spec->source_path && !job->source_path) || (spec->target_path && !job->target_path) ||
-        (spec->zip_member && !job->zip_member) || (spec->bmap_path && !job->bmap_path)) {
+        (spec->zip_member && !job->zip_member) || (spec->bmap_path && !job->bmap_path) ||
+        (spec->expect_model && !job->expect_model)) {
         di_job_free(job);
         return NULL;
     }
@@ -58,6 +60,7 @@ di_job *di_job_new(const di_job_spec *spec)
     job->spec.target_path = job->target_path;
     job->spec.zip_member = job->zip_member;
     job->spec.bmap_path = job->bmap_path;
+    job->spec.expect_model = job->expect_model;
     atomic_init(&job->cancel, false);
     return job;
 }
@@ -69,6 +72,7 @@ void di_job_free(di_job *job)
     free(job->target_path);
     free(job->zip_member);
     free(job->bmap_path);
+    free(job->expect_model);
     free(job);
 }
 

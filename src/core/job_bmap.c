@@ -228,6 +228,7 @@ di_status job_write_mapped(job_run *run)
     range_checker rc = {.mj = &mj, .path = spec->source_path};
     if (job_open_image(run, spec->source_path, true, &run->source) ||
         job_open(run, spec->target_path, DI_OPEN_WRITE, DI_ROLE_TARGET, &run->target) ||
+        job_check_same_drive(run) || job_check_apart(run, spec->source_path, run->target, true) ||
         mapped_open(run, &mj) || write_ranges(run, &mj, &rc))
         goto out;
     if (run->target->ops->after_write) run->target->ops->after_write(run->target);

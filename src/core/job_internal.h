@@ -19,6 +19,7 @@ struct di_job {
     char *target_path;
     char *zip_member;
     char *bmap_path;
+    char *expect_model;
     atomic_bool cancel;
     di_progress_state progress;
     di_result result;
@@ -74,6 +75,10 @@ di_status job_plan_image(job_run *run, di_size_plan *plan);
  * over it, this finds what it really held (checking a zero tail beyond the device). */
 di_status job_settle_stream(job_run *run, di_size_plan *plan);
 di_status job_flush(job_run *run);
+/* The device opened for a WRITE is still the drive the user chose (spec.expect_*). */
+di_status job_check_same_drive(job_run *run);
+/* Refuses a file (the image written, or a Read's output) that lies on the device. */
+di_status job_check_apart(job_run *run, const char *file, di_device *device, bool file_is_image);
 /* A cancel that came while the last step ran still counts: the job fails CANCELLED. */
 di_status job_check_cancel(job_run *run, di_phase phase, const char *path, uint64_t offset);
 

@@ -59,7 +59,8 @@ di_status job_read(job_run *run)
     /* A GPT image's tail is made, not copied; it is hashed once the image is complete. */
     bool made_tail = table && table->kind == DI_TABLE_GPT;
     copy_length = made_tail ? table->used_end : length;
-    if (job_open_output(run, spec->target_path, length, &run->target) ||
+    if (job_check_apart(run, spec->target_path, run->source, false) ||
+        job_open_output(run, spec->target_path, length, &run->target) ||
         (!made_tail && job_start_hashers(run)) ||
         (made_tail && run->target->sequential && job_patch_gpt_primary(run, table, run->target)))
         goto out;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diskimager/drives.h"
 #include "diskimager/units.h"
 #include "job_internal.h"
 
@@ -302,3 +303,46 @@ di_status job_flush(job_run *run)
     return DI_OK;
 }
 
+
+di_status job_check_apart(job_run *run, const char *file, di_device *device, bool file_is_image)
+{
+    if (device->kind != DI_DEVICE_BLOCK || !di_file_is_on_device(file, device->path)) return DI_OK;
+    di_error error;
+    if (file_is_image)
+        di_error_set(&error, DI_ERR_USAGE, "write", device->path, 0,
+                     "the image %s is stored on this drive: writing the drive would destroy "
+                     "the image half way; copy it to another drive first", file);
+    else
+        di_error_set(&error, DI_ERR_USAGE, "read", device->path, 0,
+                     "the image %s would be made on the drive being read; choose a folder on "
+                     "another drive", file);
+    return job_fail(run, &error);
+}
+
+di_status job_check_same_drive(job_run *run)
+{
+    const di_job_spec *spec = &run->job->spec;
+    di_device *device = run->target;
+    di_error error;
+    di_error_clear(&error);
+    char was[32], now[32];
+    if (spec->expect_size && device->size != spec->expect_size) {
+        di_error_set(&error, DI_ERR_BUSY, "write", device->path, 0,
+                     "the drive changed since it was chosen: it had %s, it now has %s (another "
+                     "card or stick?); nothing was written, choose it again",
+                     di_format_size(spec->expect_size, was, sizeof was),
+                     di_format_size(device->size, now, sizeof now));
+        return job_fail(run, &error);
+    }
+    if (!spec->expect_model || !spec->expect_model[0]) return DI_OK;
+    di_drive_info info;
+    if (di_drive_describe(device->path, &info, &error) == DI_OK &&
+        strcmp(info.model, spec->expect_model) != 0) {
+        di_error_set(&error, DI_ERR_BUSY, "write", device->path, 0,
+                     "the drive changed since it was chosen: it was a %s, it is now a %s; "
+                     "nothing was written, choose it again", spec->expect_model,
+                     info.model[0] ? info.model : "drive of unknown model");
+        return job_fail(run, &error);
+    }
+    return DI_OK;
+}

@@ -87,6 +87,7 @@ di_status job_write(job_run *run)
     di_size_plan plan;
     if (job_open_image(run, spec->source_path, true, &run->source) ||
         job_open(run, spec->target_path, DI_OPEN_WRITE, DI_ROLE_TARGET, &run->target) ||
+        job_check_same_drive(run) || job_check_apart(run, spec->source_path, run->target, true) ||
         job_plan_image(run, &plan))
         return result->status;
     /* With verify, the digest is taken from what is read back (every byte of which is

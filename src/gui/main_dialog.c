@@ -241,6 +241,11 @@ static void start_job(di_job_kind kind, const char *image, const di_drive_info *
         spec.source_path = image;
         spec.target_path = drive->path;
         spec.zip_member = state.zip_member[0] ? state.zip_member : NULL;
+        if (kind == DI_JOB_WRITE) {
+            /* Stops if another card was put in since the list was made. */
+            spec.expect_size = drive->size;
+            spec.expect_model = drive->model[0] ? drive->model : NULL;
+        }
         /* A bmap beside the image: only the mapped blocks are written and compared. */
         state.bmap[0] = '\0';
         if (di_bmap_find_beside(image, state.bmap, sizeof state.bmap)) spec.bmap_path = state.bmap;

@@ -144,6 +144,14 @@ check "the big image is written again for the checks below" has "Write successfu
 drive_gui check "Verify after write" off enabled "Move backup GPT to the end of the drive" check "Verify after write" on enabled "Move backup GPT to the end of the drive"
 check "Move backup GPT is disabled without verify" has "enabled Move backup GPT to the end of the drive: 0"
 check "Move backup GPT is enabled with verify" has "enabled Move backup GPT to the end of the drive: 1"
+# Another card in the slot since the list was made (here: T: grows by 1 MiB): nothing
+# is written, and the dialog says why.
+before=$(md5 "$drive")
+truncate -s $((257 * 1024 * 1024)) "$drive"
+drive_gui click Write answer Yes wait-idle answer OK enabled "Write"
+check "a drive that changed since it was chosen is not written" has "the drive changed since it was chosen"
+check "the changed drive is untouched" test "$(head -c $((256 * 1024 * 1024)) "$drive" | md5sum | cut -d' ' -f1)" = "$before"
+truncate -s $((256 * 1024 * 1024)) "$drive"
 
 # Verify Only: equal, then one corrupted byte.
 drive_gui type "Image File" "$image_win" click "Verify Only" wait-idle answer OK

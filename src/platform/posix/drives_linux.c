@@ -137,3 +137,21 @@ di_status di_drive_describe(const char *path, di_drive_info *info, di_error *err
     snprintf(info->path, sizeof info->path, "%s", saved_path);
     return DI_OK;
 }
+
+bool di_file_is_on_device(const char *file_path, const char *device_path)
+{
+    struct stat dev, file;
+    if (stat(device_path, &dev) != 0 || !S_ISBLK(dev.st_mode)) return false;
+    if (stat(file_path, &file) != 0) {
+        /* A file still to be made: where its folder is. */
+        char folder[PATH_MAX];
+        snprintf(folder, sizeof folder, "%s", file_path);
+        char *slash = strrchr(folder, '/');
+        if (!slash) snprintf(folder, sizeof folder, ".");
+        else if (slash == folder) folder[1] = '\0';
+        else *slash = '\0';
+        if (stat(folder, &file) != 0) return false;
+    }
+    return di_dev_belongs_to_disk("/sys", major(file.st_dev), minor(file.st_dev),
+                                  major(dev.st_rdev), minor(dev.st_rdev));
+}

@@ -56,7 +56,7 @@ static bool read_dev_numbers(const char *path, unsigned *major, unsigned *minor)
 }
 
 /* Is major:minor the disk itself or one of its partitions? */
-static bool belongs_to_disk(const char *sysfs_root, unsigned major, unsigned minor,
+bool di_dev_belongs_to_disk(const char *sysfs_root, unsigned major, unsigned minor,
                             unsigned disk_major, unsigned disk_minor)
 {
     if (major == disk_major && minor == disk_minor) return true;
@@ -82,7 +82,7 @@ int di_mounts_of_disk(const char *mountinfo_path, const char *sysfs_root, unsign
     while (fgets(line, sizeof line, f)) {
         di_mount_entry e;
         if (!di_mountinfo_parse_line(line, &e)) continue;
-        if (!belongs_to_disk(sysfs_root, e.major, e.minor, disk_major, disk_minor)) continue;
+        if (!di_dev_belongs_to_disk(sysfs_root, e.major, e.minor, disk_major, disk_minor)) continue;
         found++;
         if (used < out_size) {
             int n = snprintf(out + used, out_size - used, "%s%s", used ? ", " : "",

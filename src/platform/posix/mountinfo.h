@@ -14,6 +14,10 @@ typedef struct di_mount_entry {
 /* Parses one line of mountinfo. Returns false for a line it cannot read. */
 bool di_mountinfo_parse_line(const char *line, di_mount_entry *entry);
 
+/* Is major:minor the disk disk_major:disk_minor itself or one of its partitions? */
+bool di_dev_belongs_to_disk(const char *sysfs_root, unsigned major, unsigned minor,
+                            unsigned disk_major, unsigned disk_minor);
+
 /* Reads the mounts of `disk_major:disk_minor` and of its partitions from a mountinfo
  * file and a sysfs root ("/proc/self/mountinfo", "/sys"), writing their mount points
  * comma separated into out. Returns how many were found. */

@@ -4,6 +4,7 @@
  * that no listed disk already covers. The decisions live in disk_facts.c. */
 #include "diskimager/drives.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,4 +312,46 @@ di_status di_drive_describe(const char *path, di_drive_info *info, di_error *err
     }
     free(wpath);
     return DI_OK;
+}
+
+/* The drive letter of the volume a path is on ('\0' when it has none), from its folder
+ * when the file does not exist yet. */
+static char volume_letter_of(const char *path)
+{
+    wchar_t *wide = di_utf8_to_utf16(path);
+    if (!wide) return '\0';
+    wchar_t full[MAX_PATH], mount[MAX_PATH];
+    char letter = '\0';
+    if (GetFullPathNameW(wide, MAX_PATH, full, NULL) && GetVolumePathNameW(full, mount, MAX_PATH) &&
+        mount[0] && mount[1] == L':')
+        letter = (char)towupper(mount[0]);
+    free(wide);
+    return letter;
+}
+
+bool di_file_is_on_device(const char *file_path, const char *device_path)
+{
+    char letter = volume_letter_of(file_path);
+    if (!letter) return false;
+    char target_letter;
+    unsigned disk_number;
+    if (sscanf(device_path, "\\\\.\\%c:", &target_letter) == 1 && device_path[5] == ':' &&
+        device_path[6] == '\0')
+        return (char)toupper((unsigned char)target_letter) == letter;
+    if (sscanf(device_path, "\\\\.\\PhysicalDrive%u", &disk_number) != 1 &&
+        sscanf(device_path, "\\\\.\\PHYSICALDRIVE%u", &disk_number) != 1)
+        return false;
+    di_disk_facts *disks = calloc(MAX_DISKS, sizeof *disks);
+    di_volume_facts *volumes = calloc(MAX_VOLUMES, sizeof *volumes);
+    int volume_count = 0;
+    if (disks && volumes) di_win_enumerate(disks, MAX_DISKS, volumes, MAX_VOLUMES, &volume_count);
+    bool on = false;
+    for (int v = 0; v < volume_count && !on; v++) {
+        if (!strchr(volumes[v].letters, letter)) continue;
+        for (int e = 0; e < volumes[v].extent_count; e++)
+            if (volumes[v].extents[e].disk_number == disk_number) on = true;
+    }
+    free(disks);
+    free(volumes);
+    return on;
 }
