@@ -171,21 +171,26 @@ else
   fail "attach a 4 MiB loop device"
 fi
 # The device shrinks under the writer: its backing file is cut and the loop device
-# told (losetup -c) while a write runs. The write fails naming the device and an offset.
-truncate -s 256M shrink.img
+# told (losetup -c) while a write runs. The writer is paused (SIGSTOP) once it has
+# written something, so the shrink lands mid-write however fast this machine is. The
+# write fails naming the device and an offset.
+truncate -s 1100M shrink.img
 if attach shrink.img; then
-  head -c $((200 * 1024 * 1024)) /dev/urandom >shrink-image.img
-  "$di" write shrink-image.img "$dev" --yes --force --buffer-size 1M --progress=json </dev/null >out 2>err &
+  head -c $((1024 * 1024 * 1024)) /dev/urandom >shrink-image.img
+  "$di" write shrink-image.img "$dev" --yes --force --progress=json </dev/null >out 2>err &
   writer=$!
-  for _ in $(seq 1 200); do
-    grep -q '"bytes_done":[1-9][0-9]\{7,\}' err 2>/dev/null && break
-    sleep 0.05
+  for _ in $(seq 1 400); do
+    grep -q '"bytes_done":[1-9]' err 2>/dev/null && break
+    sleep 0.02
   done
+  kill -STOP "$writer" 2>/dev/null
+  paused_at=$(grep -o '"bytes_done":[0-9]*' err | tail -1)
   truncate -s 16M shrink.img && losetup -c "$dev"
+  kill -CONT "$writer" 2>/dev/null
   wait "$writer"; code=$?
   check "device shrunk mid-write: exit 1" test "$code" -eq 1
   check "device shrunk mid-write: the device and an offset are named" grep -qE "failed on $dev at byte [0-9]+" err
-  [ "$code" -eq 1 ] || tail -3 err
+  [ "$code" -eq 1 ] || echo "    paused at $paused_at; $(tail -1 err)"
   rm -f shrink-image.img
 else
   fail "attach a loop device to shrink"
