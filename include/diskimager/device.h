@@ -78,6 +78,10 @@ di_status di_device_read_full(di_device *dev, void *buf, size_t len, uint64_t of
  * there was (a stream of unknown size ends where it ends). */
 di_status di_device_read_upto(di_device *dev, void *buf, size_t len, uint64_t offset,
                               size_t *done, di_error *error);
+/* di_device_read_full with the device as ctx: the read callback the partition, zip and
+ * stream-size parsers take. */
+di_status di_device_read_exact(void *dev, uint64_t offset, void *buf, size_t len,
+                               di_error *error);
 di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
                                uint64_t offset, di_error *error);
 

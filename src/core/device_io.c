@@ -38,6 +38,12 @@ di_status di_device_read_full(di_device *dev, void *buf, size_t len, uint64_t of
     return DI_OK;
 }
 
+di_status di_device_read_exact(void *dev, uint64_t offset, void *buf, size_t len,
+                               di_error *error)
+{
+    return di_device_read_full(dev, buf, len, offset, NULL, error);
+}
+
 di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
                                uint64_t offset, di_error *error)
 {

@@ -8,12 +8,6 @@
 #include "diskimager/units.h"
 #include "job_internal.h"
 
-di_status job_read_table_sectors(void *ctx, uint64_t offset, void *buf, size_t len,
-                                    di_error *error)
-{
-    return di_device_read_full(ctx, buf, len, offset, NULL, error);
-}
-
 typedef struct gpt_sectors {
     uint8_t *entries, *primary, *backup;
     size_t table_span;
@@ -109,7 +103,7 @@ di_status job_move_gpt_backup(job_run *run)
         st = job_fail(run, &error);
         goto out;
     }
-    if (di_partition_table_parse(job_read_table_sectors, run->source, run->source->size,
+    if (di_partition_table_parse(di_device_read_exact, run->source, run->source->size,
                                  run->source->sector_size, t, &error) != DI_OK ||
         t->kind != DI_TABLE_GPT) {
         if (error.status == DI_OK)

@@ -83,8 +83,6 @@ di_status job_check_apart(job_run *run, const char *file, di_device *device, boo
 di_status job_check_cancel(job_run *run, di_phase phase, const char *path, uint64_t offset);
 
 /* Partition tables. */
-di_status job_read_table_sectors(void *ctx, uint64_t offset, void *buf, size_t len,
-                                 di_error *error);
 di_status job_write_gpt_backup(job_run *run, const di_partition_table *t, di_device *to);
 di_status job_move_gpt_backup(job_run *run);
 /* A compressed output gets its new primary GPT header as it streams past. */

@@ -26,7 +26,7 @@ static di_status allocated_length(job_run *run, di_partition_table *table, uint6
 {
     di_error error;
     di_error_clear(&error);
-    if (di_partition_table_parse(job_read_table_sectors, run->source, run->source->size,
+    if (di_partition_table_parse(di_device_read_exact, run->source, run->source->size,
                                  run->source->sector_size, table, &error) != DI_OK) {
         if (!error.path[0]) snprintf(error.path, sizeof error.path, "%s", run->source->path);
         return job_fail(run, &error);

@@ -7,11 +7,6 @@
 #include "stream_size.h"
 #include "zip_archive.h"
 
-static di_status read_file(void *ctx, uint64_t offset, void *buf, size_t len, di_error *error)
-{
-    return di_device_read_full(ctx, buf, len, offset, NULL, error);
-}
-
 static di_device *open_file(const char *path, di_error *error)
 {
     di_open_options options = {.mode = DI_OPEN_READ};
@@ -44,7 +39,7 @@ di_status di_zip_list_files(const char *path, di_zip_name_fn each, void *ctx, un
 {
     di_device *dev = open_file(path, error);
     if (!dev) return error->status;
-    di_status st = zip_list_members(read_file, dev, path, dev->size, each, ctx, count, error);
+    di_status st = zip_list_members(di_device_read_exact, dev, path, dev->size, each, ctx, count, error);
     di_device_close(dev);
     return st;
 }
@@ -59,10 +54,10 @@ bool di_image_size_of_file(const char *path, const char *member_name, uint64_t *
     zip_member m;
     switch (format) {
     case DI_FORMAT_RAW: *size = dev->size; known = true; break;
-    case DI_FORMAT_XZ: known = stream_size_xz(read_file, dev, dev->size, size); break;
-    case DI_FORMAT_ZSTD: known = stream_size_zstd(read_file, dev, dev->size, size); break;
+    case DI_FORMAT_XZ: known = stream_size_xz(di_device_read_exact, dev, dev->size, size); break;
+    case DI_FORMAT_ZSTD: known = stream_size_zstd(di_device_read_exact, dev, dev->size, size); break;
     case DI_FORMAT_ZIP:
-        known = zip_find_member(read_file, dev, path, dev->size, member_name, &m, &error) == DI_OK;
+        known = zip_find_member(di_device_read_exact, dev, path, dev->size, member_name, &m, &error) == DI_OK;
         if (known) *size = m.size;
         break;
     default: break;

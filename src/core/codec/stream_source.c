@@ -43,11 +43,6 @@ typedef struct stream_source {
     unsigned char *scratch;
 } stream_source;
 
-static di_status read_stored(void *ctx, uint64_t offset, void *buf, size_t len, di_error *error)
-{
-    return di_device_read_full(ctx, buf, len, offset, NULL, error);
-}
-
 static decoder *new_decoder(const stream_source *ss)
 {
     switch (ss->format) {
@@ -307,7 +302,7 @@ static di_status locate_data(stream_source *ss, const char *zip_member, di_error
     ss->data_start = 0;
     ss->data_end = file->size;
     if (ss->format == DI_FORMAT_ZIP) {
-        di_status st = zip_find_member(read_stored, file, file->path, file->size, zip_member,
+        di_status st = zip_find_member(di_device_read_exact, file, file->path, file->size, zip_member,
                                        &ss->member, error);
         if (st != DI_OK) return st;
         ss->data_start = ss->member.data_offset;
@@ -315,9 +310,9 @@ static di_status locate_data(stream_source *ss, const char *zip_member, di_error
         ss->size_recorded = true;
         ss->recorded_size = ss->member.size;
     } else if (ss->format == DI_FORMAT_XZ) {
-        ss->size_recorded = stream_size_xz(read_stored, file, file->size, &ss->recorded_size);
+        ss->size_recorded = stream_size_xz(di_device_read_exact, file, file->size, &ss->recorded_size);
     } else if (ss->format == DI_FORMAT_ZSTD) {
-        ss->size_recorded = stream_size_zstd(read_stored, file, file->size, &ss->recorded_size);
+        ss->size_recorded = stream_size_zstd(di_device_read_exact, file, file->size, &ss->recorded_size);
     }
     return DI_OK;
 }
