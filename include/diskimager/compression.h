@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diskimager/device.h"
 #include "diskimager/status.h"
 
 typedef enum di_format {
@@ -33,6 +34,10 @@ di_format di_format_for_output(const char *path);
 /* The name of the image inside a compressed file named like this: "pi.img.xz" ->
  * "pi.img". Copies the name unchanged when it has no compression suffix. */
 void di_format_inner_name(const char *name, char *out, size_t out_size);
+
+/* The format of an opened file or device by its first bytes (one aligned read, as a
+ * block device wants). */
+di_status di_format_of_device(di_device *dev, di_format *format, di_error *error);
 
 /* The format of the file at path by its first bytes; DI_FORMAT_RAW when it cannot be
  * read (the job that opens it says why). */

@@ -9,37 +9,17 @@
 #include "diskimager/compression.h"
 #include "job_internal.h"
 
-#define MAGIC_BYTES 4096u  /* one aligned read: a block device wants whole sectors */
-
-static di_status detect_format(job_run *run, di_device *dev, di_format *format)
-{
-    *format = DI_FORMAT_RAW;
-    unsigned char *head = di_aligned_alloc(4096, MAGIC_BYTES);
-    di_error error;
-    di_error_clear(&error);
-    if (!head) {
-        di_error_set(&error, DI_ERR_NO_MEMORY, "open", dev->path, 0, NULL);
-        return job_fail(run, &error);
-    }
-    size_t want = MAGIC_BYTES;
-    if (dev->kind == DI_DEVICE_FILE && dev->size < want) want = (size_t)dev->size;
-    size_t got = 0;
-    di_status st = di_device_read_upto(dev, head, want, 0, &got, &error);
-    if (st == DI_OK) *format = di_format_detect(head, got);
-    else job_fail(run, &error);
-    di_aligned_free(head);
-    return st;
-}
-
 di_status job_open_image(job_run *run, const char *path, bool hash_file, di_device **out)
 {
     di_device *file = NULL;
     di_format format;
     *out = NULL;
     if (job_open(run, path, DI_OPEN_READ, DI_ROLE_SOURCE, &file)) return run->result->status;
-    if (detect_format(run, file, &format) != DI_OK) {
+    di_error error;
+    di_error_clear(&error);
+    if (di_format_of_device(file, &format, &error) != DI_OK) {
         di_device_close(file);
-        return run->result->status;
+        return job_fail(run, &error);
     }
     run->result->image_format = (int)format;
     if (format == DI_FORMAT_RAW) {
@@ -53,8 +33,6 @@ di_status job_open_image(job_run *run, const char *path, bool hash_file, di_devi
             if (!run->file_hashers[i]) break; /* job_start_hashers reports it */
         }
     }
-    di_error error;
-    di_error_clear(&error);
     if (stream_source_open(file, format, run->job->spec.zip_member,
                            hash_file ? run->file_hashers : NULL, &run->job->cancel, out,
                            &error) != DI_OK)

@@ -4,7 +4,7 @@
 
 #include "diskimager/compression.h"
 #include "diskimager/device.h"
-#include "stream_size.h"
+#include "stream_source.h"
 #include "zip_archive.h"
 
 static di_device *open_file(const char *path, di_error *error)
@@ -20,16 +20,29 @@ static di_device *open_file(const char *path, di_error *error)
     return dev;
 }
 
+#define MAGIC_BYTES 4096u
+
+di_status di_format_of_device(di_device *dev, di_format *format, di_error *error)
+{
+    *format = DI_FORMAT_RAW;
+    unsigned char *head = di_aligned_alloc(4096, MAGIC_BYTES);
+    if (!head) return di_error_set(error, DI_ERR_NO_MEMORY, "open", dev->path, 0, NULL);
+    size_t want = MAGIC_BYTES;
+    if (dev->kind == DI_DEVICE_FILE && dev->size < want) want = (size_t)dev->size;
+    size_t got = 0;
+    di_status st = di_device_read_upto(dev, head, want, 0, &got, error);
+    if (st == DI_OK) *format = di_format_detect(head, got);
+    di_aligned_free(head);
+    return st;
+}
+
 di_format di_format_of_file(const char *path)
 {
     di_error error;
     di_device *dev = open_file(path, &error);
-    if (!dev) return DI_FORMAT_RAW;
-    unsigned char head[16];
-    size_t got = 0;
     di_format format = DI_FORMAT_RAW;
-    if (di_device_read_upto(dev, head, sizeof head, 0, &got, &error) == DI_OK)
-        format = di_format_detect(head, got);
+    if (!dev) return format;
+    di_format_of_device(dev, &format, &error);
     di_device_close(dev);
     return format;
 }
@@ -46,22 +59,21 @@ di_status di_zip_list_files(const char *path, di_zip_name_fn each, void *ctx, un
 
 bool di_image_size_of_file(const char *path, const char *member_name, uint64_t *size)
 {
-    di_format format = di_format_of_file(path);
     di_error error;
     di_device *dev = open_file(path, &error);
+    di_format format;
     if (!dev) return false;
-    bool known = false;
-    zip_member m;
-    switch (format) {
-    case DI_FORMAT_RAW: *size = dev->size; known = true; break;
-    case DI_FORMAT_XZ: known = stream_size_xz(di_device_read_exact, dev, dev->size, size); break;
-    case DI_FORMAT_ZSTD: known = stream_size_zstd(di_device_read_exact, dev, dev->size, size); break;
-    case DI_FORMAT_ZIP:
-        known = zip_find_member(di_device_read_exact, dev, path, dev->size, member_name, &m, &error) == DI_OK;
-        if (known) *size = m.size;
-        break;
-    default: break;
+    if (di_format_of_device(dev, &format, &error) != DI_OK || format == DI_FORMAT_RAW) {
+        *size = dev->size;
+        di_device_close(dev);
+        return format == DI_FORMAT_RAW;
     }
-    di_device_close(dev);
+    /* The stream source finds what the container records; nothing is decoded. */
+    di_device *image = NULL;
+    if (stream_source_open(dev, format, member_name, NULL, NULL, &image, &error) != DI_OK)
+        return false;
+    bool known = !image->size_unknown;
+    if (known) *size = image->size;
+    di_device_close(image);
     return known;
 }
