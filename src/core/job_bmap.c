@@ -163,11 +163,10 @@ static di_status write_ranges(job_run *run, mapped_job *mj, range_checker *rc)
     uint64_t head = DI_SAFE_HEAD_BYTES < mj->bmap.image_size ? DI_SAFE_HEAD_BYTES : 0;
     pl_range *rest = malloc((mj->range_count ? mj->range_count : 1) * sizeof *rest);
     unsigned char *image_head = head ? di_aligned_alloc(4096, head) : NULL;
-    unsigned char *zeros = head ? di_aligned_alloc(4096, head) : NULL;
     di_error error;
     di_error_clear(&error);
     di_status st = DI_OK;
-    if (!rest || (head && (!image_head || !zeros))) {
+    if (!rest || (head && !image_head)) {
         di_error_set(&error, DI_ERR_NO_MEMORY, "write", target->path, 0, NULL);
         st = job_fail(run, &error);
         goto out;
@@ -176,14 +175,12 @@ static di_status write_ranges(job_run *run, mapped_job *mj, range_checker *rc)
     size_t rest_count = ranges_from(mj, head, rest, &rest_bytes);
     di_progress_begin_phase(&run->job->progress, DI_PHASE_WRITING, rest_bytes + head);
     if (head) {
-        memset(zeros, 0, head);
         if (di_device_read_full(source, image_head, head, 0, NULL, &error) != DI_OK ||
-            !checker_feed(rc, 0, image_head, head, &error) ||
-            di_device_write_full(target, zeros, head, 0, &error) != DI_OK ||
-            target->ops->flush(target, &error) != DI_OK) {
+            !checker_feed(rc, 0, image_head, head, &error)) {
             st = job_fail(run, &error);
             goto out;
         }
+        if ((st = job_erase_head(run, head)) != DI_OK) goto out;
     }
     st = job_pass_ranges(run, DI_PHASE_WRITING, source, rest, rest_count, rest_bytes, target,
                          PL_TARGET_WRITE, checker_feed, rc);
@@ -192,19 +189,12 @@ static di_status write_ranges(job_run *run, mapped_job *mj, range_checker *rc)
     if (st == DI_OK) st = job_finish_stream(run, mj->bmap.image_size, "the bmap describes");
     if (st == DI_OK) st = job_flush(run);
     if (st != DI_OK) goto out;
-    if (head) {
-        if (di_device_write_full(target, image_head, head, 0, &error) != DI_OK ||
-            target->ops->flush(target, &error) != DI_OK) {
-            st = job_fail(run, &error);
-            goto out;
-        }
-        di_progress_add(&run->job->progress, head);
-    }
+    if (head && (st = job_write_head(run, image_head, head)) != DI_OK) goto out;
+    di_progress_add(&run->job->progress, head);
     run->result->device_bytes = written + head;
 out:
     free(rest);
     di_aligned_free(image_head);
-    di_aligned_free(zeros);
     return st;
 }
 

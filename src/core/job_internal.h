@@ -75,6 +75,11 @@ di_status job_plan_image(job_run *run, di_size_plan *plan);
  * over it, this finds what it really held (checking a zero tail beyond the device). */
 di_status job_settle_stream(job_run *run, di_size_plan *plan);
 di_status job_flush(job_run *run);
+/* The safe write order's two ends (DI_SAFE_HEAD_BYTES): the device's first `head`
+ * bytes erased and flushed before the rest is written, and the image's written and
+ * flushed after it. */
+di_status job_erase_head(job_run *run, size_t head);
+di_status job_write_head(job_run *run, const unsigned char *image_head, size_t head);
 /* The device opened for a WRITE is still the drive the user chose (spec.expect_*). */
 di_status job_check_same_drive(job_run *run);
 /* Refuses a file (the image written, or a Read's output) that lies on the device. */

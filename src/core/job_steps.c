@@ -346,3 +346,33 @@ di_status job_check_same_drive(job_run *run)
     }
     return DI_OK;
 }
+
+di_status job_erase_head(job_run *run, size_t head)
+{
+    di_device *target = run->target;
+    di_error error;
+    di_error_clear(&error);
+    unsigned char *zeros = di_aligned_alloc(4096, head);
+    if (!zeros) {
+        di_error_set(&error, DI_ERR_NO_MEMORY, "write", target->path, 0, NULL);
+        return job_fail(run, &error);
+    }
+    memset(zeros, 0, head);
+    di_status st = DI_OK;
+    if (di_device_write_full(target, zeros, head, 0, &error) != DI_OK ||
+        target->ops->flush(target, &error) != DI_OK)
+        st = job_fail(run, &error);
+    di_aligned_free(zeros);
+    return st;
+}
+
+di_status job_write_head(job_run *run, const unsigned char *image_head, size_t head)
+{
+    di_device *target = run->target;
+    di_error error;
+    di_error_clear(&error);
+    if (di_device_write_full(target, image_head, head, 0, &error) != DI_OK ||
+        target->ops->flush(target, &error) != DI_OK)
+        return job_fail(run, &error);
+    return DI_OK;
+}

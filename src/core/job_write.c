@@ -33,13 +33,11 @@ static di_status write_in_safe_order(job_run *run, di_size_plan *plan)
     di_status st = DI_OK;
     size_t head_len = 0;
     unsigned char *image_head = di_aligned_alloc(4096, head);
-    unsigned char *zeros = di_aligned_alloc(4096, head);
-    if (!image_head || !zeros) {
+    if (!image_head) {
         di_error_set(&error, DI_ERR_NO_MEMORY, "write", target->path, 0, NULL);
         st = job_fail(run, &error);
         goto out;
     }
-    memset(zeros, 0, head);
     if ((stream ? di_device_read_upto(source, image_head, head, 0, &head_len, &error)
                 : di_device_read_full(source, image_head, head, 0, &head_len, &error)) != DI_OK) {
         st = job_fail(run, &error);
@@ -53,11 +51,7 @@ static di_status write_in_safe_order(job_run *run, di_size_plan *plan)
             st = job_flush(run);
         goto out;
     }
-    if (di_device_write_full(target, zeros, head, 0, &error) != DI_OK ||
-        target->ops->flush(target, &error) != DI_OK) {
-        st = job_fail(run, &error);
-        goto out;
-    }
+    if ((st = job_erase_head(run, head)) != DI_OK) goto out;
     for (unsigned i = 0; i < DI_HASH_COUNT; i++)
         if (run->hashers[i]) di_hasher_update(run->hashers[i], image_head, head);
     if (stream) di_progress_add(progress, source->ops->consumed(source));
@@ -66,17 +60,12 @@ static di_status write_in_safe_order(job_run *run, di_size_plan *plan)
                   PL_TARGET_WRITE, false);
     if (st == DI_OK && stream) st = job_settle_stream(run, plan);
     if (st == DI_OK) st = job_flush(run);
-    if (st != DI_OK) goto out;
-    if (di_device_write_full(target, image_head, head, 0, &error) != DI_OK ||
-        target->ops->flush(target, &error) != DI_OK) {
-        st = job_fail(run, &error);
-        goto out;
-    }
+    if (st != DI_OK || (st = job_write_head(run, image_head, head)) != DI_OK) goto out;
     run->result->device_bytes += head;
+    /* A stream of unknown size counted its head in compressed bytes, up front. */
     if (!stream) di_progress_add(progress, head);
 out:
     di_aligned_free(image_head);
-    di_aligned_free(zeros);
     return st;
 }
 
@@ -101,7 +90,6 @@ di_status job_write(job_run *run)
     result->image_bytes = run->source->size;
     result->padded = plan.padded;
     if (run->target->ops->after_write) run->target->ops->after_write(run->target);
-    job_finish_file_hashers(run);
     if (!spec->verify_after_write) {
         if (result->truncated) job_hash_zeros(run, plan.tail_length);
         job_finish_hashers(run, result->hashes);
@@ -145,7 +133,6 @@ di_status job_verify(job_run *run)
         job_finish_stream(run, run->source->size, "its container records"))
         return run->result->status;
     run->result->image_bytes = run->source->size;
-    job_finish_file_hashers(run);
     if (run->result->truncated) job_hash_zeros(run, plan.tail_length);
     job_finish_hashers(run, run->result->hashes);
     run->result->verified = true;
