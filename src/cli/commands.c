@@ -327,9 +327,9 @@ static int cmd_job(const cli_args *args)
         .zip_member = args->member,
     };
     const char *hash_name = args->first;
+    di_drive_info shown; /* the drive the confirmation named: the job checks it again */
     switch (args->command) {
     case CLI_WRITE: {
-        static di_drive_info shown;
         int go = confirm_write(args, &shown);
         if (go != CLI_EXIT_OK) return go;
         spec.expect_size = shown.size;
