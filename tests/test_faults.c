@@ -7,7 +7,6 @@
 
 #include "check.h"
 #include "diskimager/job.h"
-#include "diskimager/threads.h"
 #include "fault_device.h"
 #include "job_runner.h"
 #include "test_files.h"
@@ -198,42 +197,60 @@ static void cancel_while_checking_a_zero_tail(void)
     CHECK_STR(after, before); /* cancelled before a byte was written */
 }
 
-typedef struct canceller {
-    di_job *job;
-    unsigned after_ms;
-    uint64_t cancelled_at;
-} canceller;
+/* A slow device in every row: each request from the device takes 150 ms, and a
+ * cancel made once it has slowed a few of them must end the job within a second,
+ * with no thread left and, for a Read, no image left behind. */
+typedef struct slow_row {
+    const char *name;
+    di_job_kind kind;
+    bool verify_after_write;
+    di_role role;
+    bool on_write;
+} slow_row;
 
-static void canceller_main(void *p)
-{
-    canceller *c = p;
-    di_sleep_ms(c->after_ms);
-    c->cancelled_at = di_now_ns();
-    di_job_cancel(c->job);
-}
+static const slow_row slow_rows[] = {
+    {"write: slow device", DI_JOB_WRITE, false, DI_ROLE_TARGET, true},
+    {"write+verify: slow reading back", DI_JOB_WRITE, true, DI_ROLE_READBACK, false},
+    {"read: slow device", DI_JOB_READ, false, DI_ROLE_SOURCE, false},
+    {"read: slow disk under the image", DI_JOB_READ, false, DI_ROLE_TARGET, true},
+    {"verify: slow device", DI_JOB_VERIFY, false, DI_ROLE_TARGET, false},
+    {"hash: slow device", DI_JOB_HASH, false, DI_ROLE_SOURCE, false},
+};
 
 static void slow_device_cancels_within_a_second(void)
 {
     files f;
     prepare(&f);
-    /* Every write takes 150 ms; a cancel must still end the job within a second. */
-    fault_plan plan = {.role = DI_ROLE_TARGET, .on_write = true, .kind = FAULT_SLOW,
-                       .delay_ms = 150, .as_block_sector = 512};
-    di_job_spec spec = {.kind = DI_JOB_WRITE, .source_path = f.image, .target_path = f.device,
-                        .buffer_size = 256 * 1024, .buffer_count = 4,
-                        .wrap = fault_wrap, .wrap_ctx = &plan};
-    di_job *job = di_job_new(&spec);
-    CHECK(job != NULL);
-    if (!job) return;
-    canceller c = {.job = job, .after_ms = 400};
-    di_thread *t = di_thread_start(canceller_main, &c);
-    di_job_run(job);
-    uint64_t ended_at = di_now_ns();
-    di_thread_join(t);
-    CHECK_U64(di_job_result(job)->status, DI_ERR_CANCELLED);
-    CHECK(c.cancelled_at > 0 && ended_at > c.cancelled_at);
-    CHECK(ended_at - c.cancelled_at < 1000000000ull);
-    di_job_free(job);
+    for (size_t i = 0; i < sizeof slow_rows / sizeof slow_rows[0]; i++) {
+        const slow_row *r = &slow_rows[i];
+        const cell as_cell = {.kind = r->kind, .role = r->role};
+        int before = check_failures;
+        remove_if_exists(f.output);
+        fault_plan plan = {.role = r->role, .on_write = r->on_write, .kind = FAULT_SLOW,
+                           .delay_ms = 150, .as_block_sector = r->kind == DI_JOB_HASH ? 0 : 512};
+        di_job_spec spec = {.kind = r->kind, .source_path = path_for(&f, &as_cell, DI_ROLE_SOURCE),
+                            .target_path = r->kind == DI_JOB_HASH ? NULL : path_for(&f, &as_cell, DI_ROLE_TARGET),
+                            .verify_after_write = r->verify_after_write,
+                            .hash_mask = DI_HASH_BIT(DI_HASH_MD5),
+                            .read_size = r->kind == DI_JOB_READ ? IMAGE_SIZE : 0,
+                            .buffer_size = 256 * 1024, .buffer_count = 4,
+                            .wrap = fault_wrap, .wrap_ctx = &plan};
+        /* Read's device role: a block device; its image file is not. */
+        if (r->kind == DI_JOB_READ) plan.as_block_sector = r->role == DI_ROLE_SOURCE ? 512 : 0;
+        if (r->kind == DI_JOB_READ) plan.block_roles = r->role == DI_ROLE_SOURCE ? 0 : 1u << DI_ROLE_SOURCE;
+        job_outcome out;
+        CHECK_U64(run_job_cancelling(&spec, 3, &out), DI_ERR_CANCELLED);
+        CHECK(out.cancel_to_end_ns > 0 && out.cancel_to_end_ns < 1000000000ull);
+        CHECK_CONTAINS(out.message, "cancelled");
+        if (r->verify_after_write) CHECK(plan.slowed >= 3 && !out.result.verified);
+        if (r->kind == DI_JOB_READ) CHECK(!file_exists(f.output));
+        char md5[DI_HASH_HEX_MAX];
+        CHECK(reference_hash(f.image, DI_HASH_MD5, UINT64_MAX, md5));
+        CHECK_STR(md5, f.image_md5);
+        if (check_failures != before)
+            fprintf(stderr, "  in \"%s\": cancel to end %llu ms: %s\n", r->name,
+                    (unsigned long long)(out.cancel_to_end_ns / 1000000), out.message);
+    }
 }
 
 static void a_drive_changed_since_chosen_is_not_written(void)

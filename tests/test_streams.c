@@ -264,11 +264,57 @@ static void output_fault_matrix(void)
     }
 }
 
+/* A slow device while decoding or compressing: every request takes 150 ms; a cancel
+ * made once a few were slowed ends the job within a second, with no thread left, the
+ * compressed file unchanged and no compressed image left behind. */
+static void slow_device_cancels_within_a_second(void)
+{
+    prepare();
+    const char *dir = test_dir("streams");
+    for (int i = 0; i < 3; i++) {
+        char name[64], out_path[256];
+        snprintf(name, sizeof name, "slow.img%s", suffixes[i]);
+        snprintf(out_path, sizeof out_path, "%s", test_path(dir, name));
+        const struct {
+            const char *name;
+            di_job_kind kind;
+        } rows[] = {{"write: slow reading the compressed file", DI_JOB_WRITE},
+                    {"verify: slow reading the compressed file", DI_JOB_VERIFY},
+                    {"read: slow device under a compressed Read", DI_JOB_READ}};
+        for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+            int before = check_failures;
+            reset_device();
+            remove_if_exists(out_path);
+            bool reading = rows[r].kind == DI_JOB_READ;
+            fault_plan plan = {.role = DI_ROLE_SOURCE, .kind = FAULT_SLOW, .delay_ms = 150,
+                               .as_block_sector = reading ? 512 : 0,
+                               .block_roles = reading ? 0 : 1u << DI_ROLE_TARGET};
+            di_job_spec spec = {.kind = rows[r].kind, .source_path = reading ? f.image : f.packed[i],
+                                .target_path = reading ? out_path : f.device,
+                                .read_size = reading ? IMAGE_SIZE : 0,
+                                .hash_mask = DI_HASH_BIT(DI_HASH_MD5), .buffer_size = 256 * 1024,
+                                .buffer_count = 3, .wrap = fault_wrap, .wrap_ctx = &plan};
+            job_outcome out;
+            CHECK_U64(run_job_cancelling(&spec, 2, &out), DI_ERR_CANCELLED);
+            CHECK(out.cancel_to_end_ns > 0 && out.cancel_to_end_ns < 1000000000ull);
+            if (reading) CHECK(!file_exists(out_path));
+            char md5[DI_HASH_HEX_MAX];
+            CHECK(reference_hash(f.packed[i], DI_HASH_MD5, UINT64_MAX, md5));
+            CHECK_STR(md5, f.packed_md5[i]);
+            if (check_failures != before)
+                fprintf(stderr, "  in \"%s\" (%s): cancel to end %llu ms: %s\n", rows[r].name,
+                        format_names[i], (unsigned long long)(out.cancel_to_end_ns / 1000000),
+                        out.message);
+        }
+    }
+}
+
 static const test_case tests[] = {
     {"round_trips", round_trips},
     {"the_image_size_inside_where_recorded", the_image_size_inside_where_recorded},
     {"verify_finds_the_first_difference", verify_finds_the_first_difference},
     {"source_fault_matrix", source_fault_matrix},
     {"output_fault_matrix", output_fault_matrix},
+    {"slow_device_cancels_within_a_second", slow_device_cancels_within_a_second},
 };
 TEST_MAIN(tests)

@@ -40,7 +40,10 @@ static bool inject(fault_device *fd, bool writing, size_t *len_io, uint64_t offs
     __atomic_add_fetch(&plan->requests, 1, __ATOMIC_SEQ_CST);
     if (!fd->faulty || plan->on_write != writing || plan->kind == FAULT_NONE) return false;
     if (plan->kind == FAULT_SLOW) {
-        if (offset + len > plan->at_offset) di_sleep_ms(plan->delay_ms);
+        if (offset + len > plan->at_offset) {
+            di_sleep_ms(plan->delay_ms);
+            __atomic_add_fetch(&plan->slowed, 1, __ATOMIC_SEQ_CST);
+        }
         return false;
     }
     if (!covers(plan, offset, len)) return false;

@@ -34,6 +34,7 @@ typedef struct fault_plan {
     /* Observed: */
     unsigned triggered;
     unsigned requests;
+    unsigned slowed;         /* FAULT_SLOW: requests delayed so far */
     unsigned misaligned;     /* block-device requests not on sector boundaries */
     unsigned wrapped;        /* devices wrapped */
     /* The faulty device's writes in order: offset, and flushes done before it. */

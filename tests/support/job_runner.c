@@ -35,7 +35,7 @@ static void settle_runtime_threads(void)
     if (t) di_thread_join(t);
 }
 
-di_status run_job(const di_job_spec *spec, job_outcome *out)
+static di_status run(const di_job_spec *spec, unsigned cancel_after_slowed, job_outcome *out)
 {
     memset(out, 0, sizeof *out);
     settle_runtime_threads();
@@ -43,7 +43,9 @@ di_status run_job(const di_job_spec *spec, job_outcome *out)
     di_job *job = di_job_new(spec);
     CHECK(job != NULL);
     if (!job) return DI_ERR_NO_MEMORY;
-    if (spec->wrap == fault_wrap && spec->wrap_ctx) ((fault_plan *)spec->wrap_ctx)->job = job;
+    fault_plan *plan = spec->wrap == fault_wrap ? spec->wrap_ctx : NULL;
+    if (plan) plan->job = job;
+    uint64_t cancelled_at = 0;
     worker w = {.job = job};
     atomic_init(&w.done, false);
     di_thread *t = di_thread_start(worker_main, &w);
@@ -53,8 +55,14 @@ di_status run_job(const di_job_spec *spec, job_outcome *out)
         di_job_progress(job, &p);
         if (p.bytes_done > out->max_progress) out->max_progress = p.bytes_done;
         if (p.bytes_total && p.bytes_done > p.bytes_total) out->progress_exceeded_total = true;
+        if (plan && cancel_after_slowed && !cancelled_at &&
+            __atomic_load_n(&plan->slowed, __ATOMIC_SEQ_CST) >= cancel_after_slowed) {
+            cancelled_at = di_now_ns();
+            di_job_cancel(job);
+        }
         di_sleep_ms(2);
     }
+    if (cancelled_at) out->cancel_to_end_ns = di_now_ns() - cancelled_at;
     di_thread_join(t);
     out->result = *di_job_result(job);
     di_error_format(&out->result.error, out->message, sizeof out->message);
@@ -70,4 +78,15 @@ di_status run_job(const di_job_spec *spec, job_outcome *out)
     if (out->threads_before != out->threads_after)
         fprintf(stderr, "threads before %d, after %d\n", out->threads_before, out->threads_after);
     return out->result.status;
+}
+
+di_status run_job(const di_job_spec *spec, job_outcome *out)
+{
+    return run(spec, 0, out);
+}
+
+di_status run_job_cancelling(const di_job_spec *spec, unsigned slowed_requests, job_outcome *out)
+{
+    CHECK(spec->wrap == fault_wrap && slowed_requests > 0);
+    return run(spec, slowed_requests, out);
 }

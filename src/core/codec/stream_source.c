@@ -209,6 +209,18 @@ static di_status decode_into(stream_source *ss, unsigned char *out, size_t len, 
     return DI_OK;
 }
 
+static bool stop_requested(const stream_source *ss)
+{
+    return ss->cancel && atomic_load(ss->cancel);
+}
+
+static di_status cancelled(const stream_source *ss, uint64_t offset, di_error *error)
+{
+    di_error_set(error, DI_ERR_CANCELLED, "decompress", ss->file->path, 0, "cancelled by the user");
+    di_error_at(error, offset);
+    return DI_ERR_CANCELLED;
+}
+
 static di_status stream_read_at(di_device *dev, void *buf, size_t len, uint64_t offset,
                                 size_t *done, di_error *error)
 {
@@ -222,11 +234,7 @@ static di_status stream_read_at(di_device *dev, void *buf, size_t len, uint64_t 
         if ((st = start(ss, error)) != DI_OK) return st;
     }
     while (ss->produced < offset && !ss->ended) {
-        if (ss->cancel && atomic_load(ss->cancel)) {
-            di_error_set(error, DI_ERR_CANCELLED, "decompress", dev->path, 0, "cancelled by the user");
-            di_error_at(error, compressed_position(ss));
-            return DI_ERR_CANCELLED;
-        }
+        if (stop_requested(ss)) return cancelled(ss, compressed_position(ss), error);
         size_t n = offset - ss->produced < SCRATCH_SIZE ? (size_t)(offset - ss->produced)
                                                         : SCRATCH_SIZE, skipped;
         if ((st = decode_into(ss, ss->scratch, n, &skipped, error)) != DI_OK) return st;
@@ -296,13 +304,22 @@ bool stream_source_hashed(const di_device *dev)
     return dev->ops == &stream_ops && ((const stream_source *)dev)->hashed;
 }
 
+/* Finding a zip's member or walking a zstd file's frames reads the stored file header
+ * by header: on a slow drive that is many slow reads, which a Cancel must also stop. */
+static di_status read_stored(void *ctx, uint64_t offset, void *buf, size_t len, di_error *error)
+{
+    stream_source *ss = ctx;
+    if (stop_requested(ss)) return cancelled(ss, offset, error);
+    return di_device_read_exact(ss->file, offset, buf, len, error);
+}
+
 static di_status locate_data(stream_source *ss, const char *zip_member, di_error *error)
 {
     di_device *file = ss->file;
     ss->data_start = 0;
     ss->data_end = file->size;
     if (ss->format == DI_FORMAT_ZIP) {
-        di_status st = zip_find_member(di_device_read_exact, file, file->path, file->size, zip_member,
+        di_status st = zip_find_member(read_stored, ss, file->path, file->size, zip_member,
                                        &ss->member, error);
         if (st != DI_OK) return st;
         ss->data_start = ss->member.data_offset;
@@ -310,11 +327,11 @@ static di_status locate_data(stream_source *ss, const char *zip_member, di_error
         ss->size_recorded = true;
         ss->recorded_size = ss->member.size;
     } else if (ss->format == DI_FORMAT_XZ) {
-        ss->size_recorded = stream_size_xz(di_device_read_exact, file, file->size, &ss->recorded_size);
+        ss->size_recorded = stream_size_xz(read_stored, ss, file->size, &ss->recorded_size);
     } else if (ss->format == DI_FORMAT_ZSTD) {
-        ss->size_recorded = stream_size_zstd(di_device_read_exact, file, file->size, &ss->recorded_size);
+        ss->size_recorded = stream_size_zstd(read_stored, ss, file->size, &ss->recorded_size);
     }
-    return DI_OK;
+    return stop_requested(ss) ? cancelled(ss, 0, error) : DI_OK;
 }
 
 di_status stream_source_open(di_device *file, di_format format, const char *zip_member,
