@@ -13,10 +13,15 @@ command -v losetup >/dev/null || skip "losetup is not installed"
 [ -e /dev/loop-control ] || skip "/dev/loop-control does not exist"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/di-loop.XXXXXX")
-loops=() mounts=() made_nodes=()
+loops=() mounts=() made_nodes=() frozen= writer=
 cleanup() {
+  # A file system left frozen or a writer left stopped would keep everything busy.
+  [ -n "$frozen" ] && fsfreeze -u "$frozen" 2>/dev/null
+  [ -n "$writer" ] && kill -KILL "$writer" 2>/dev/null && wait "$writer" 2>/dev/null
   for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done
   for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+  # Again: a loop device whose backing file lives on a mount kept that mount busy.
+  for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done
   for n in "${made_nodes[@]}"; do rm -f "$n"; done
   rm -rf "$work"
 }
@@ -24,6 +29,11 @@ trap cleanup EXIT
 cd "$work" || exit 1
 source "$tests_dir/lib/harness.sh"
 run() { "$di" "$@" </dev/null >out 2>err; code=$?; }
+# The byte offset of "write failed on PATH at byte N" in err (empty if there is none).
+failed_at() { sed -nE "s#.*write failed on $1 at byte ([0-9]+) .*#\1#p" err | head -n 1; }
+within() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -lt "$3" ]; } # N LO HI: LO <= N < HI
+MiB=$((1024 * 1024))
+chunk=$((4 * MiB)) # the CLI's default buffer size (DI_DEFAULT_BUFFER_SIZE): one chunk
 attach() { # FILE [SECTOR [more losetup options]] -> sets $dev (no subshell: loops+= must stick)
   local file=$1 sector=${2:-}; shift; shift 2>/dev/null
   dev=$(losetup -f --show ${sector:+--sector-size "$sector"} "$@" "$file") || return 1
@@ -110,14 +120,31 @@ if mkfs.ext4 -q "$dev" 2>/dev/null && mkdir -p "$work/mnt" && mount "$dev" "$wor
   check "a Read into a file on the drive being read: refused (exit 2)" test "$code" -eq 2
   check "it says why" grep -q "would be made on the drive being read" err
   check "no file was made" test ! -e "$work/mnt/back.img"
-  # A real full disk: Read 100 MiB into the 64 MiB file system.
-  head -c $((100 * 1024 * 1024)) /dev/urandom >big.bin
-  run read big.bin "$work/mnt/full.img" --progress=none
-  check "Read onto a full file system: exit 1" test "$code" -eq 1
-  check "the message names ENOSPC, the file and an offset" grep -qE "write failed on $work/mnt/full.img at byte [0-9]+ .*(No space left|no space)" err
-  check "the partial image is deleted" test ! -e "$work/mnt/full.img"
-  check "the source is unchanged" test "$(stat -c %s big.bin)" -eq $((100 * 1024 * 1024))
-  rm -f big.bin
+  # A real full file system, at the first, a middle and the last chunk of a Read of a
+  # 32 MiB file. The file system is filled to the last block (a filler written until
+  # ENOSPC: as root, the blocks reserved for root count too, which df's "avail" leaves
+  # out), then the filler is cut so that 2 MiB (less than one chunk), 16 MiB (half the
+  # image) or 29 MiB (the image is 3 MiB larger) are free.
+  size=$((32 * MiB))
+  head -c "$size" /dev/urandom >big.bin
+  big_md5=$(md5sum <big.bin)
+  cat /dev/zero >"$work/mnt/filler" 2>/dev/null
+  sync -f "$work/mnt"
+  filled=$(stat -c %s "$work/mnt/filler")
+  for pos in "first 2 0 $((2 * chunk))" "middle 16 $((2 * chunk)) $((size - 2 * chunk))" \
+             "last 29 $((size - 2 * chunk)) $size"; do
+    read -r where free lo hi <<<"$pos"
+    truncate -s $((filled - free * MiB)) "$work/mnt/filler" && sync -f "$work/mnt"
+    run read big.bin "$work/mnt/full.img" --progress=none
+    at=$(failed_at "$work/mnt/full.img")
+    check "full file system, $where chunk ($free MiB free): exit 1" test "$code" -eq 1
+    check "full file system, $where chunk: the message names ENOSPC, the file and an offset" grep -qE "write failed on $work/mnt/full.img at byte [0-9]+ .*(No space left|no space)" err
+    check "full file system, $where chunk: the offset (${at:-none}) is in [$lo, $hi)" within "$at" "$lo" "$hi"
+    check "full file system, $where chunk: the partial image is deleted" test ! -e "$work/mnt/full.img"
+    check "full file system, $where chunk: the source is unchanged" test "$(md5sum <big.bin)" = "$big_md5"
+    [ "$code" -eq 1 ] || cat err
+  done
+  rm -f big.bin "$work/mnt/filler"
   umount "$work/mnt"
 else
   echo "note: cannot mount here; the mounted-device check was not run"
@@ -170,29 +197,66 @@ if attach small-disk.img; then
 else
   fail "attach a 4 MiB loop device"
 fi
-# The device shrinks under the writer: its backing file is cut and the loop device
-# told (losetup -c) while a write runs. The writer is paused (SIGSTOP) once it has
-# written something, so the shrink lands mid-write however fast this machine is. The
-# write fails naming the device and an offset.
-truncate -s 1100M shrink.img
-if attach shrink.img; then
-  head -c $((1024 * 1024 * 1024)) /dev/urandom >shrink-image.img
-  "$di" write shrink-image.img "$dev" --yes --force --progress=json </dev/null >out 2>err &
-  writer=$!
-  for _ in $(seq 1 400); do
-    grep -q '"bytes_done":[1-9]' err 2>/dev/null && break
-    sleep 0.02
-  done
-  kill -STOP "$writer" 2>/dev/null
-  paused_at=$(grep -o '"bytes_done":[0-9]*' err | tail -1)
-  truncate -s 16M shrink.img && losetup -c "$dev"
-  kill -CONT "$writer" 2>/dev/null
-  wait "$writer"; code=$?
-  check "device shrunk mid-write: exit 1" test "$code" -eq 1
-  check "device shrunk mid-write: the device and an offset are named" grep -qE "failed on $dev at byte [0-9]+" err
-  [ "$code" -eq 1 ] || echo "    paused at $paused_at; $(tail -1 err)"
+# The device shrinks under the writer, at the first, a middle and the last chunk of a
+# 64 MiB image: the device's backing file is cut and the loop device told (losetup -c)
+# while a write runs. To cut at a known place however fast this machine is, the
+# backing file lives on a file system that is frozen (fsfreeze) before the writer
+# starts: the writer is held while erasing the device's head (its write or flush waits
+# on the frozen file system; the head is written last, after every chunk: the safe
+# order), so before its first chunk; it is paused there (SIGSTOP), the file system
+# thawed, the device cut and the writer resumed. Its chunks start at 1 MiB,
+# 4 in flight, so it fails where the device now ends or at a chunk in flight beyond it.
+# The write fails naming the device and that offset.
+truncate -s 96M frz-fs.img
+if ! command -v fsfreeze >/dev/null; then
+  echo "note: fsfreeze is not installed; the shrinking-device checks were not run"
+elif attach frz-fs.img && mkfs.ext4 -q "$dev" 2>/dev/null && mkdir -p "$work/frz" &&
+     mount "$dev" "$work/frz" 2>/dev/null; then
+  mounts+=("$work/frz")
+  frz=$work/frz size=$((64 * MiB))
+  head -c "$size" /dev/urandom >shrink-image.img
+  image_md5=$(md5sum <shrink-image.img)
+  truncate -s 68M "$frz/shrink.img"
+  if attach "$frz/shrink.img"; then
+    sdev=$dev
+    stopped() { ! awk '{print $3}' /proc/"$1"/task/*/stat 2>/dev/null | grep -qv '^[tT]$'; }
+    for pos in "first $((2 * MiB)) $MiB $((MiB + 2 * chunk))" \
+               "middle $((size / 2)) $((size / 4)) $((size * 3 / 4))" \
+               "last $((size - 2 * MiB)) $((size - 2 * chunk)) $size"; do
+      read -r where cut lo hi <<<"$pos"
+      truncate -s 0 "$frz/shrink.img" && truncate -s 68M "$frz/shrink.img" && losetup -c "$sdev"
+      fsfreeze -f "$frz" && frozen=$frz
+      "$di" write shrink-image.img "$sdev" --yes --force --progress=json </dev/null >out 2>err &
+      writer=$!
+      for _ in $(seq 1 400); do
+        grep -q '"phase":"writing"' err 2>/dev/null && break
+        sleep 0.02
+      done
+      kill -STOP "$writer" 2>/dev/null
+      fsfreeze -u "$frz" && frozen=
+      for _ in $(seq 1 400); do
+        stopped "$writer" && break
+        sleep 0.01
+      done
+      paused_at=$(grep -o '"bytes_done":[0-9]*' err | tail -1)
+      truncate -s "$cut" "$frz/shrink.img" && losetup -c "$sdev"
+      kill -CONT "$writer" 2>/dev/null
+      wait "$writer"; code=$?; writer=
+      at=$(failed_at "$sdev")
+      check "device shrunk to $cut bytes, $where chunk: paused before any chunk was written" test "$paused_at" = '"bytes_done":0'
+      check "device shrunk, $where chunk: exit 1" test "$code" -eq 1
+      check "device shrunk, $where chunk: the device and an offset are named" grep -qE "failed on $sdev at byte [0-9]+" err
+      check "device shrunk, $where chunk: the offset (${at:-none}) is in [$lo, $hi)" within "$at" "$lo" "$hi"
+      check "device shrunk, $where chunk: the image is unchanged" test "$(md5sum <shrink-image.img)" = "$image_md5"
+      [ "$code" -eq 1 ] || echo "    paused at $paused_at; $(tail -1 err)"
+    done
+    losetup -d "$sdev"
+  else
+    fail "attach a loop device to shrink"
+  fi
   rm -f shrink-image.img
+  umount "$work/frz"
 else
-  fail "attach a loop device to shrink"
+  echo "note: cannot mount here; the shrinking-device checks were not run"
 fi
 finish

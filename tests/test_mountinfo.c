@@ -1,8 +1,11 @@
-/* Mount detection and disk classification on Linux, fed with mountinfo lines and a
- * sysfs tree recorded from real machines (rebuilt here as files). */
+/* Mount detection, disk classification and serial numbers on Linux, fed with
+ * mountinfo lines, VPD pages and sysfs trees recorded from real machines (rebuilt here
+ * as files). */
 #define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -94,9 +97,176 @@ static void classifies_disks(void)
     CHECK(!di_sysfs_name_is_virtual("loop3"));
 }
 
+/* /sys/block/sda/device/vpd_pg80 of a SATA disk through libata: the 20-character ATA
+ * serial number, right-aligned. */
+static const uint8_t sata_vpd80[] = {
+    0x00, 0x80, 0x00, 0x14, 0x20, 0x20, 0x20, 0x20, 0x20, 0x57, 0x44, 0x2d, 0x57, 0x43, 0x43,
+    0x34, 0x45, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37
+};
+/* vpd_pg80 of a USB-attached SSD through UAS: left-aligned, NUL-padded. */
+static const uint8_t uas_vpd80[] = {
+    0x00, 0x80, 0x00, 0x14, 0x53, 0x33, 0x55, 0x4a, 0x4e, 0x50, 0x30, 0x4b, 0x31, 0x32, 0x33,
+    0x34, 0x35, 0x36, 0x41, 0x00, 0x00, 0x00, 0x00, 0x00
+};
+/* vpd_pg80 of a card reader that reports an all-blank serial number. */
+static const uint8_t blank_vpd80[] = {
+    0x00, 0x80, 0x00, 0x08, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20
+};
+
+static void reads_serial_numbers(void)
+{
+    char serial[128];
+    /* sysfs `serial` files: an SD card, an NVMe drive (padded to 20), a USB stick. */
+    CHECK(di_sysfs_serial_text("0x8c1a2b3d\n", 11, serial, sizeof serial));
+    CHECK_STR(serial, "0x8c1a2b3d");
+    CHECK(di_sysfs_serial_text("S4EWNX0R123456A     \n", 21, serial, sizeof serial));
+    CHECK_STR(serial, "S4EWNX0R123456A");
+    CHECK(di_sysfs_serial_text("4C530001230412109474\n", 21, serial, sizeof serial));
+    CHECK_STR(serial, "4C530001230412109474");
+    /* Blank, unprintable or not ASCII: unknown. */
+    CHECK(!di_sysfs_serial_text("        \n", 9, serial, sizeof serial));
+    CHECK_STR(serial, "");
+    CHECK(!di_sysfs_serial_text("\n", 1, serial, sizeof serial));
+    CHECK(!di_sysfs_serial_text("AB\x01" "CD\n", 6, serial, sizeof serial));
+    CHECK_STR(serial, "");
+    CHECK(!di_sysfs_serial_text("\xff\xfe", 2, serial, sizeof serial));
+    /* A NUL ends it; a short buffer cuts it. */
+    CHECK(di_sysfs_serial_text("ABC\0DEF", 7, serial, sizeof serial));
+    CHECK_STR(serial, "ABC");
+    char small[5];
+    CHECK(di_sysfs_serial_text("123456789", 9, small, sizeof small));
+    CHECK_STR(small, "1234");
+
+    /* VPD page 0x80. */
+    CHECK(di_sysfs_serial_from_vpd80(sata_vpd80, sizeof sata_vpd80, serial, sizeof serial));
+    CHECK_STR(serial, "WD-WCC4E1234567");
+    CHECK(di_sysfs_serial_from_vpd80(uas_vpd80, sizeof uas_vpd80, serial, sizeof serial));
+    CHECK_STR(serial, "S3UJNP0K123456A");
+    CHECK(!di_sysfs_serial_from_vpd80(blank_vpd80, sizeof blank_vpd80, serial, sizeof serial));
+    CHECK_STR(serial, "");
+    /* A page that says it is longer than what was read: what was read. */
+    CHECK(di_sysfs_serial_from_vpd80(sata_vpd80, 14, serial, sizeof serial));
+    CHECK_STR(serial, "WD-WC");
+    /* Not page 0x80, or no room for its header: refused. */
+    uint8_t other[sizeof sata_vpd80];
+    memcpy(other, sata_vpd80, sizeof other);
+    other[1] = 0x83;
+    CHECK(!di_sysfs_serial_from_vpd80(other, sizeof other, serial, sizeof serial));
+    CHECK(!di_sysfs_serial_from_vpd80(sata_vpd80, 3, serial, sizeof serial));
+    CHECK(!di_sysfs_serial_from_vpd80(sata_vpd80, 4, serial, sizeof serial));
+}
+
+static void make_dirs(const char *root, const char *dir)
+{
+    char command[2400];
+    snprintf(command, sizeof command, "mkdir -p '%s/%s'", root, dir);
+    CHECK(system(command) == 0);
+}
+
+static void put_text(const char *root, const char *file, const char *text)
+{
+    char path[2400];
+    snprintf(path, sizeof path, "%s/%s", root, file);
+    CHECK(write_text_file(path, text));
+}
+
+static void put_link(const char *root, const char *link, const char *target)
+{
+    char path[2400];
+    snprintf(path, sizeof path, "%s/%s", root, link);
+    unlink(path);
+    CHECK(symlink(target, path) == 0);
+}
+
+static void finds_the_serial_number_of_a_disk(void)
+{
+    const char *dir = test_dir("sysfs_serial");
+    char root[600], cwd[512], path[2400];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    snprintf(root, sizeof root, "%s/%s/sys", cwd, dir);
+    make_dirs(root, "block");
+
+    /* A USB stick (usb-storage: no VPD page) in port 1 of the root hub, whose own
+     * "serial" is its PCI address; a stick without a serial number in port 2. */
+    const char *usb = "devices/pci0000:00/0000:00:14.0/usb2";
+    snprintf(path, sizeof path, "%s/2-1/2-1:1.0/host6/target6:0:0/6:0:0:0/block/sdb", usb);
+    make_dirs(root, path);
+    snprintf(path, sizeof path, "%s/2-2/2-2:1.0/host7/target7:0:0/7:0:0:0/block/sdc", usb);
+    make_dirs(root, path);
+    snprintf(path, sizeof path, "%s/idVendor", usb);
+    put_text(root, path, "1d6b\n");
+    snprintf(path, sizeof path, "%s/serial", usb);
+    put_text(root, path, "0000:00:14.0\n");
+    snprintf(path, sizeof path, "%s/2-1/idVendor", usb);
+    put_text(root, path, "0781\n");
+    snprintf(path, sizeof path, "%s/2-1/serial", usb);
+    put_text(root, path, "4C530001230412109474\n");
+    snprintf(path, sizeof path, "%s/2-2/idVendor", usb);
+    put_text(root, path, "058f\n");
+    put_link(root, "block/sdb",
+             "../devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host6/target6:0:0/6:0:0:0/block/sdb");
+    put_link(root, "block/sdc",
+             "../devices/pci0000:00/0000:00:14.0/usb2/2-2/2-2:1.0/host7/target7:0:0/7:0:0:0/block/sdc");
+    snprintf(path, sizeof path, "%s/2-1/2-1:1.0/host6/target6:0:0/6:0:0:0/block/sdb/device", usb);
+    put_link(root, path, "../../../6:0:0:0");
+
+    /* An SD card in a built-in slot. */
+    make_dirs(root, "devices/platform/fe320000.mmc/mmc_host/mmc1/mmc1:aaaa/block/mmcblk1");
+    put_text(root, "devices/platform/fe320000.mmc/mmc_host/mmc1/mmc1:aaaa/serial", "0x8c1a2b3d\n");
+    put_link(root, "devices/platform/fe320000.mmc/mmc_host/mmc1/mmc1:aaaa/block/mmcblk1/device",
+             "../../../mmc1:aaaa");
+    put_link(root, "block/mmcblk1", "../devices/platform/fe320000.mmc/mmc_host/mmc1/mmc1:aaaa/block/mmcblk1");
+
+    /* An NVMe drive: its namespace's device is the controller. */
+    const char *nvme = "devices/pci0000:00/0000:00:1d.0/0000:3d:00.0/nvme/nvme0";
+    snprintf(path, sizeof path, "%s/nvme0n1", nvme);
+    make_dirs(root, path);
+    snprintf(path, sizeof path, "%s/serial", nvme);
+    put_text(root, path, "S4EWNX0R123456A     \n");
+    snprintf(path, sizeof path, "%s/nvme0n1/device", nvme);
+    put_link(root, path, "../../nvme0");
+    put_link(root, "block/nvme0n1",
+             "../devices/pci0000:00/0000:00:1d.0/0000:3d:00.0/nvme/nvme0/nvme0n1");
+
+    /* A SATA disk: VPD page 0x80. */
+    const char *sata = "devices/pci0000:00/0000:00:17.0/ata3/host2/target2:0:0/2:0:0:0";
+    snprintf(path, sizeof path, "%s/block/sda", sata);
+    make_dirs(root, path);
+    snprintf(path, sizeof path, "%s/vpd_pg80", sata);
+    put_text(root, path, "");
+    char full[3100];
+    snprintf(full, sizeof full, "%s/%s", root, path);
+    CHECK(write_bytes_at(full, 0, sata_vpd80, sizeof sata_vpd80));
+    snprintf(path, sizeof path, "%s/block/sda/device", sata);
+    put_link(root, path, "../../../2:0:0:0");
+    put_link(root, "block/sda",
+             "../devices/pci0000:00/0000:00:17.0/ata3/host2/target2:0:0/2:0:0:0/block/sda");
+
+    /* A loop device: nothing. */
+    make_dirs(root, "devices/virtual/block/loop0");
+    put_link(root, "block/loop0", "../devices/virtual/block/loop0");
+
+    char serial[128];
+    CHECK(di_sysfs_disk_serial(root, "sdb", serial, sizeof serial));
+    CHECK_STR(serial, "4C530001230412109474");
+    CHECK(!di_sysfs_disk_serial(root, "sdc", serial, sizeof serial)); /* not the root hub's */
+    CHECK_STR(serial, "");
+    CHECK(di_sysfs_disk_serial(root, "mmcblk1", serial, sizeof serial));
+    CHECK_STR(serial, "0x8c1a2b3d");
+    CHECK(di_sysfs_disk_serial(root, "nvme0n1", serial, sizeof serial));
+    CHECK_STR(serial, "S4EWNX0R123456A");
+    CHECK(di_sysfs_disk_serial(root, "sda", serial, sizeof serial));
+    CHECK_STR(serial, "WD-WCC4E1234567");
+    CHECK(!di_sysfs_disk_serial(root, "loop0", serial, sizeof serial));
+    CHECK(!di_sysfs_disk_serial(root, "sdz", serial, sizeof serial));
+    CHECK_STR(serial, "");
+}
+
 static const test_case tests[] = {
     {"parses_lines", parses_lines},
     {"finds_mounts_of_a_disk_and_its_partitions", finds_mounts_of_a_disk_and_its_partitions},
     {"classifies_disks", classifies_disks},
+    {"reads_serial_numbers", reads_serial_numbers},
+    {"finds_the_serial_number_of_a_disk", finds_the_serial_number_of_a_disk},
 };
 TEST_MAIN(tests)

@@ -12,6 +12,7 @@
 typedef struct di_drive_info {
     char path[DI_PATH_MAX];     /* /dev/sdb, \\.\E: */
     char model[128];            /* vendor and model, "" if unknown */
+    char serial[128];           /* the drive's serial number, trimmed; "" if unknown */
     char bus[16];               /* "usb", "mmc", "sata", "nvme", "virtio", "" */
     char mounts[DI_TEXT_MAX];   /* mount points or drive letters, comma separated */
     uint64_t size;

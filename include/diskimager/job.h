@@ -68,10 +68,12 @@ typedef struct di_job_spec {
                                  for a compressed image, the file's digest too */
     const char *zip_member;   /* WRITE, VERIFY of a zip: the member (NULL: the only one) */
     /* WRITE: the drive as it was when the user chose it. If the device opened then has
-     * another size or model (another card in the slot), nothing is written. 0, NULL: no
-     * check. */
+     * another size, model or serial number (another card in the slot), nothing is
+     * written. 0, NULL: no check; a serial number the drive does not report now is not
+     * checked either. */
     uint64_t expect_size;
     const char *expect_model;
+    const char *expect_serial;
     const char *bmap_path;    /* WRITE, VERIFY: only the blocks this bmap maps (NULL: all);
                                  the image's own digest is then not taken */
     di_device_wrap_fn wrap;   /* tests: wraps every device the job opens */

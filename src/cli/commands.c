@@ -116,8 +116,9 @@ static int confirm_write(const cli_args *args, di_drive_info *shown)
 
     char what[1024];
     if (info.is_block_device)
-        snprintf(what, sizeof what, "%s (%s, %s%s%s%s%s)", args->second,
+        snprintf(what, sizeof what, "%s (%s%s%s, %s%s%s%s%s)", args->second,
                  info.model[0] ? info.model : "unknown model",
+                 info.serial[0] ? ", serial number " : "", info.serial,
                  di_format_size(info.size, size, sizeof size), info.bus[0] ? ", " : "", info.bus,
                  info.mounts[0] ? ", mounted at " : "", info.mounts);
     else
@@ -334,6 +335,7 @@ static int cmd_job(const cli_args *args)
         if (go != CLI_EXIT_OK) return go;
         spec.expect_size = shown.size;
         spec.expect_model = shown.model[0] ? shown.model : NULL;
+        spec.expect_serial = shown.serial[0] ? shown.serial : NULL;
         spec.kind = DI_JOB_WRITE;
         spec.source_path = args->first;
         spec.target_path = args->second;

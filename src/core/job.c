@@ -50,9 +50,11 @@ di_job *di_job_new(const di_job_spec *spec)
     job->zip_member = dup_or_null(spec->zip_member);
     job->bmap_path = dup_or_null(spec->bmap_path);
     job->expect_model = dup_or_null(spec->expect_model);
+    job->expect_serial = dup_or_null(spec->expect_serial);
     if ((spec->source_path && !job->source_path) || (spec->target_path && !job->target_path) ||
         (spec->zip_member && !job->zip_member) || (spec->bmap_path && !job->bmap_path) ||
-        (spec->expect_model && !job->expect_model)) {
+        (spec->expect_model && !job->expect_model) ||
+        (spec->expect_serial && !job->expect_serial)) {
         di_job_free(job);
         return NULL;
     }
@@ -61,6 +63,7 @@ di_job *di_job_new(const di_job_spec *spec)
     job->spec.zip_member = job->zip_member;
     job->spec.bmap_path = job->bmap_path;
     job->spec.expect_model = job->expect_model;
+    job->spec.expect_serial = job->expect_serial;
     atomic_init(&job->cancel, false);
     return job;
 }
@@ -73,6 +76,7 @@ void di_job_free(di_job *job)
     free(job->zip_member);
     free(job->bmap_path);
     free(job->expect_model);
+    free(job->expect_serial);
     free(job);
 }
 

@@ -20,6 +20,7 @@ struct di_job {
     char *zip_member;
     char *bmap_path;
     char *expect_model;
+    char *expect_serial;
     atomic_bool cancel;
     di_progress_state progress;
     di_result result;

@@ -6,6 +6,7 @@
 
 #include "diskimager/drives.h"
 #include "diskimager/units.h"
+#include "drive_check.h"
 #include "job_internal.h"
 
 di_status job_fail(job_run *run, const di_error *error)
@@ -323,28 +324,20 @@ di_status job_check_same_drive(job_run *run)
 {
     const di_job_spec *spec = &run->job->spec;
     di_device *device = run->target;
+    di_drive_expect expect = {
+        .size = spec->expect_size, .model = spec->expect_model, .serial = spec->expect_serial};
     di_error error;
     di_error_clear(&error);
-    char was[32], now[32];
-    if (spec->expect_size && device->size != spec->expect_size) {
-        di_error_set(&error, DI_ERR_BUSY, "write", device->path, 0,
-                     "the drive changed since it was chosen: it had %s, it now has %s (another "
-                     "card or stick?); nothing was written, choose it again",
-                     di_format_size(spec->expect_size, was, sizeof was),
-                     di_format_size(device->size, now, sizeof now));
-        return job_fail(run, &error);
-    }
-    if (!spec->expect_model || !spec->expect_model[0]) return DI_OK;
     di_drive_info info;
-    if (di_drive_describe(device->path, &info, &error) == DI_OK &&
-        strcmp(info.model, spec->expect_model) != 0) {
-        di_error_set(&error, DI_ERR_BUSY, "write", device->path, 0,
-                     "the drive changed since it was chosen: it was a %s, it is now a %s; "
-                     "nothing was written, choose it again", spec->expect_model,
-                     info.model[0] ? info.model : "drive of unknown model");
-        return job_fail(run, &error);
-    }
-    return DI_OK;
+    bool described = false;
+    if ((expect.model && expect.model[0]) || (expect.serial && expect.serial[0]))
+        described = di_drive_describe(device->path, &info, &error) == DI_OK;
+    char reason[DI_TEXT_MAX];
+    if (!di_drive_changed(&expect, device->size, described ? &info : NULL, reason, sizeof reason))
+        return DI_OK;
+    di_error_clear(&error);
+    di_error_set(&error, DI_ERR_BUSY, "write", device->path, 0, "%s", reason);
+    return job_fail(run, &error);
 }
 
 di_status job_erase_head(job_run *run, size_t head)

@@ -245,6 +245,7 @@ static void start_job(di_job_kind kind, const char *image, const di_drive_info *
             /* Stops if another card was put in since the list was made. */
             spec.expect_size = drive->size;
             spec.expect_model = drive->model[0] ? drive->model : NULL;
+            spec.expect_serial = drive->serial[0] ? drive->serial : NULL;
         }
         /* A bmap beside the image: only the mapped blocks are written and compared. */
         state.bmap[0] = '\0';

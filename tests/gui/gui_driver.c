@@ -16,6 +16,8 @@
  *     get LABEL                    print the text of the control after LABEL
  *     status                       print the status line
  *     enabled LABEL                print 1 or 0
+ *     controls                     print which visible controls are enabled, in order
+ *     threads                      print how many threads the dialog's process has
  *     close                        close the dialog (the title bar's close box)
  * Each printed value is one line "name: value". Exit code 1 on any failure. */
 #include <stdbool.h>
@@ -26,6 +28,7 @@
 #include <windows.h>
 
 #include <commctrl.h>
+#include <tlhelp32.h>
 
 #define TIMEOUT_MS 120000
 #define STEP_MS 50
@@ -206,6 +209,43 @@ static void select_entry(const char *label, const char *substring)
     fail("no entry containing", want);
 }
 
+/* "controls: Write=1 Read=1 ... Cancel=0": what a user can press or type into. */
+static void print_controls(void)
+{
+    char line[8192] = "";
+    size_t used = 0;
+    for (HWND c = GetWindow(dialog, GW_CHILD); c; c = GetWindow(c, GW_HWNDNEXT)) {
+        wchar_t cls[64], text[256];
+        GetClassNameW(c, cls, 64);
+        if (!IsWindowVisible(c) || wcscmp(cls, L"Static") == 0 || wcscmp(cls, L"msctls_progress32") == 0)
+            continue;
+        text_of(c, text, 256);
+        if (wcscmp(cls, L"Edit") == 0 || wcscmp(cls, L"ComboBox") == 0) swprintf(text, 256, L"#%d", GetDlgCtrlID(c));
+        used += (size_t)snprintf(line + used, sizeof line - used, "%s%ls=%d", used ? " " : "", text,
+                                 IsWindowEnabled(c) ? 1 : 0);
+        if (used >= sizeof line) break;
+    }
+    printf("controls: %s\n", line);
+    fflush(stdout);
+}
+
+static void print_threads(void)
+{
+    DWORD pid = 0;
+    GetWindowThreadProcessId(dialog, &pid);
+    HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+    int count = 0;
+    THREADENTRY32 t = {.dwSize = sizeof t};
+    if (snap != INVALID_HANDLE_VALUE && Thread32First(snap, &t)) {
+        do {
+            if (t.th32OwnerProcessID == pid) count++;
+        } while (Thread32Next(snap, &t));
+    }
+    if (snap != INVALID_HANDLE_VALUE) CloseHandle(snap);
+    printf("threads: %d\n", count);
+    fflush(stdout);
+}
+
 int wmain(int argc, wchar_t **wargv)
 {
     char **argv = calloc((size_t)argc + 1, sizeof *argv);
@@ -260,6 +300,10 @@ int wmain(int argc, wchar_t **wargv)
             HWND c = by_label(argv[++i]);
             printf("enabled %s: %d\n", argv[i], IsWindowEnabled(c) ? 1 : 0);
             fflush(stdout);
+        } else if (strcmp(step, "controls") == 0) {
+            print_controls();
+        } else if (strcmp(step, "threads") == 0) {
+            print_threads();
         } else if (strcmp(step, "pick") == 0 && i + 1 < argc) {
             pick(argv[++i]);
         } else if (strcmp(step, "autoplay") == 0) {

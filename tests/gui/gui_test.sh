@@ -8,48 +8,12 @@
 set -u
 tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$1 build=$2 gui=$3 driver=$4
-export WINEPREFIX=$build/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml=
-source "$src/scripts/lib/wine-drive.sh"
-shots=$build/screenshots
-mkdir -p "$shots"
-work=$(mktemp -d "${TMPDIR:-/tmp}/di-gui.XXXXXX")
+source "$tests_dir/gui_env.sh"
 drive=$work/drive-t.img
-source "$tests_dir/../lib/harness.sh"
-# Runs driver steps; their output (one "name: value" a line) is kept in $out.
-drive_gui() { out=$("$src/cmake/wine-run" "$driver" "$@" 2>/dev/null | tr -d '\r'); drv=$?; echo "$out" | sed 's/^/    /'; return $drv; }
-has() { grep -qF -- "$1" <<<"$out"; }
-md5() { md5sum <"$1" | cut -d' ' -f1; }
-winpath() { wine winepath -w "$1" 2>/dev/null | tr -d '\r'; }
-
-xvfb_pid="" gui_pid=""
-cleanup() {
-  [ -n "$gui_pid" ] && kill "$gui_pid" 2>/dev/null
-  # Leave the shared prefix as the console tests expect it: no virtual desktop, 96 dpi.
-  wine reg delete 'HKCU\Software\Wine\Explorer' /v Desktop /f >/dev/null 2>&1
-  wine reg add 'HKCU\Control Panel\Desktop' /v LogPixels /t REG_DWORD /d 96 /f >/dev/null 2>&1
-  wineserver -k 2>/dev/null
-  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null
-  rm -f "$WINEPREFIX"/dosdevices/[tu]:*
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$src/cmake/wine-run" "$driver" --version >/dev/null 2>&1 || true # the prefix, on first use
-# A virtual desktop gives windows title bars in the screenshots; driver and dialog share it.
-wine reg add 'HKCU\Software\Wine\Explorer' /v Desktop /d Default /f >/dev/null 2>&1
-wine reg add 'HKCU\Software\Wine\Explorer\Desktops' /v Default /d 1024x768 /f >/dev/null 2>&1
 head -c $((256 * 1024 * 1024)) /dev/zero | tr '\0' '\245' >"$drive"
 wine_map_drive "$WINEPREFIX" t "$drive" "$work/t"
 truncate -s 8G "$work/drive-u.img" # sparse: a big drive for a long job to cancel
 wine_map_drive "$WINEPREFIX" u "$work/drive-u.img" "$work/u"
-
-display=:$((90 + RANDOM % 100))
-Xvfb "$display" -screen 0 2048x1536x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb_pid=$!
-export DISPLAY=$display
-sleep 1
-# The Wine desktop window alone, whatever its size.
-shot() { import -display "$display" -window "Default - Wine desktop" "$shots/$1.png" 2>/dev/null && echo "    screenshot: $shots/$1.png"; }
 
 mkdir -p "$work/Zoë/画像"
 image=$work/Zoë/画像/pi.img

@@ -1,5 +1,6 @@
 /* Drive enumeration on Linux, from sysfs: size, logical sector size, removable flag,
- * bus, vendor and model, and the mount points of the disk and its partitions. */
+ * bus, vendor, model and serial number, and the mount points of the disk and its
+ * partitions. */
 #define _GNU_SOURCE
 #include "diskimager/drives.h"
 
@@ -59,6 +60,7 @@ static void describe_sysfs_disk(const char *name, di_drive_info *info)
     }
     snprintf(info->model, sizeof info->model, "%s%s%s", vendor, vendor[0] && model[0] ? " " : "",
              model);
+    di_sysfs_disk_serial("/sys", name, info->serial, sizeof info->serial);
 
     char size[32];
     snprintf(info->label, sizeof info->label, "%.64s \xC2\xB7 %.100s \xC2\xB7 %s", info->path,

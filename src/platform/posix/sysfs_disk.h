@@ -1,10 +1,12 @@
 /* Classifying a Linux disk from what sysfs says about it: pure, so tests can feed it
- * paths and flags recorded from real machines. */
+ * paths, flags and bytes recorded from real machines; what reads files takes the sysfs
+ * root, so tests can build one. */
 #ifndef DISKIMAGER_SYSFS_DISK_H
 #define DISKIMAGER_SYSFS_DISK_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The bus a disk hangs off, from the resolved /sys/block/NAME link, e.g.
  * "/sys/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host6/.../block/sdb": "usb". */
@@ -16,5 +18,24 @@ bool di_sysfs_name_is_virtual(const char *name);
 
 /* Shown without --all: removable media or a USB, SD or MMC bus. */
 bool di_sysfs_is_removable(bool removable_flag, const char *bus);
+
+/* A serial number as a sysfs `serial` file holds it ("0x8c1a2b3d\n" for an SD card,
+ * "S4EWNX0R123456A     \n" for NVMe), len bytes of it: up to a NUL, trimmed of blanks
+ * and line ends. False, with out "", when nothing printable is left or a byte is not
+ * printable ASCII (a bridge's stray bytes, which may read differently next time). */
+bool di_sysfs_serial_text(const char *raw, size_t len, char *out, size_t size);
+
+/* The SCSI Unit Serial Number VPD page (0x80), as /sys/block/NAME/device/vpd_pg80
+ * holds it: page code in byte 1, length in bytes 2-3, then the serial number in ASCII,
+ * often right-aligned with leading blanks. False, with out "", when it is not that
+ * page or holds no usable serial number. */
+bool di_sysfs_serial_from_vpd80(const uint8_t *page, size_t len, char *out, size_t size);
+
+/* The serial number of the disk /sys/block/NAME under sys_root ("/sys"): the device's
+ * `serial` file (SD and MMC cards, NVMe), else its VPD page 0x80 (SCSI, SATA, UAS),
+ * else the `serial` of the USB device it hangs off (a stick through usb-storage). Only
+ * that first USB device counts: a hub above it, or the root hub, whose "serial" is a
+ * PCI address, is not the drive. False, with out "", when none is known. */
+bool di_sysfs_disk_serial(const char *sys_root, const char *name, char *out, size_t size);
 
 #endif

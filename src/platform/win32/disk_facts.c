@@ -25,7 +25,7 @@ static void take_string(const uint8_t *buf, size_t len, uint32_t offset, char *o
     if (offset == 0 || offset >= len || size == 0) return;
     size_t n = 0;
     const uint8_t *p = buf + offset;
-    while (*p == ' ' && p < buf + len) p++;
+    while (p < buf + len && *p == ' ') p++; /* bounds first: blanks up to the end */
     while (p < buf + len && *p && n + 1 < size) out[n++] = (char)*p++;
     while (n > 0 && out[n - 1] == ' ') n--;
     out[n] = '\0';
@@ -46,6 +46,19 @@ bool di_parse_storage_descriptor(const uint8_t *buf, size_t len, di_storage_info
     take_string(buf, len, le32(buf + 12), out->vendor, sizeof out->vendor);
     take_string(buf, len, le32(buf + 16), out->product, sizeof out->product);
     take_string(buf, len, le32(buf + 24), out->serial, sizeof out->serial);
+    if (!di_serial_is_usable(out->serial)) out->serial[0] = '\0';
+    return true;
+}
+
+bool di_serial_is_usable(const char *serial)
+{
+    /* A stick without a serial number gets blanks or stray bytes from its bridge; stray
+     * bytes may read differently next time, and would print as mojibake in a message.
+     * A placeholder such as "0000000000" stays: it still tells that stick from one
+     * with a real number, and two readings of the same stick agree on it. */
+    if (!serial[0]) return false;
+    for (const unsigned char *p = (const unsigned char *)serial; *p; p++)
+        if (*p < 0x20 || *p > 0x7e) return false;
     return true;
 }
 

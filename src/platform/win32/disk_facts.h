@@ -25,8 +25,11 @@ typedef struct di_storage_info {
     bool removable_media;
 } di_storage_info;
 
-/* Parses STORAGE_DEVICE_DESCRIPTOR bytes; strings are trimmed. False if malformed. */
+/* Parses STORAGE_DEVICE_DESCRIPTOR bytes; strings are trimmed. False if malformed.
+ * The serial number is "" when the drive reports none, blanks or unprintable bytes. */
 bool di_parse_storage_descriptor(const uint8_t *buf, size_t len, di_storage_info *out);
+/* A trimmed serial number worth comparing and showing: not empty, printable ASCII. */
+bool di_serial_is_usable(const char *serial);
 const char *di_bus_name(unsigned bus_type); /* "usb", "sd", "nvme", ... */
 
 typedef struct di_disk_extent {

@@ -192,6 +192,7 @@ static void describe_disk(const di_disk_facts *disk, di_drive_info *info)
     snprintf(info->path, sizeof info->path, "\\\\.\\PhysicalDrive%u", (unsigned)disk->number);
     snprintf(info->model, sizeof info->model, "%s%s%s", disk->storage.vendor,
              disk->storage.vendor[0] && disk->storage.product[0] ? " " : "", disk->storage.product);
+    snprintf(info->serial, sizeof info->serial, "%s", disk->storage.serial);
     snprintf(info->bus, sizeof info->bus, "%s", di_bus_name(disk->storage.bus_type));
     for (const char *l = disk->letters; *l; l++) {
         size_t n = strlen(info->mounts);
