@@ -132,6 +132,25 @@ if [ "$mode" = linux ]; then
   check "Ctrl-C exits 130" test "$code" -eq 130
   check "Ctrl-C says cancelled" grep -q 'cancelled' err.txt
   check "Ctrl-C removes the partial image" test ! -e partial.img
+
+  # The disk holding / is never offered and never written, --force or not. Run as an
+  # unprivileged user (when root) so that, were the refusal ever broken, opening the
+  # disk would fail rather than write it.
+  root_dev=$(findmnt -no SOURCE / 2>/dev/null)
+  root_disk=$(lsblk -no PKNAME "$root_dev" 2>/dev/null | tail -1)
+  root_disk=/dev/${root_disk:-$(lsblk -no NAME "$root_dev" 2>/dev/null | head -1)}
+  if [ -b "$root_dev" ] && [ -b "$root_disk" ]; then
+    as_user=()
+    [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null && as_user=(runuser -u nobody --)
+    chmod 755 "$work" && chmod 644 small.img
+    "${as_user[@]}" "${di[@]}" write "$work/small.img" "$root_disk" --yes --force </dev/null >out 2>err; code=$?
+    check "the system disk $root_disk: write refused with --force (exit 1)" test "$code" -eq 1
+    check "the system disk: it says why" grep -q "refusing to write to $root_disk: it holds the running system" err
+    run list --all
+    check "the system disk is not listed, even with --all" bash -c "! grep -q '^$root_disk ' out"
+  else
+    echo "note: / is not on a block device here ($root_dev); the system-disk checks were not run"
+  fi
 fi
 
 finish

@@ -262,11 +262,86 @@ static void finds_the_serial_number_of_a_disk(void)
     CHECK_STR(serial, "");
 }
 
+/* A disk of the given name and major:minor with partitions 1..parts, in a sysfs tree. */
+static void put_disk(const char *root, const char *name, unsigned major, unsigned minor, int parts)
+{
+    char path[600], text[32], target[600];
+    snprintf(path, sizeof path, "block/%s", name);
+    make_dirs(root, path);
+    snprintf(path, sizeof path, "block/%s/dev", name);
+    snprintf(text, sizeof text, "%u:%u\n", major, minor);
+    put_text(root, path, text);
+    for (int i = 1; i <= parts; i++) {
+        snprintf(path, sizeof path, "block/%s/%s%d", name, name, i);
+        make_dirs(root, path);
+        snprintf(path, sizeof path, "block/%s/%s%d/partition", name, name, i);
+        put_text(root, path, "1\n");
+        snprintf(path, sizeof path, "class/block/%s%d", name, i);
+        make_dirs(root, path);
+        snprintf(path, sizeof path, "class/block/%s%d/dev", name, i);
+        snprintf(text, sizeof text, "%u:%u\n", major, minor + (unsigned)i);
+        put_text(root, path, text);
+        snprintf(path, sizeof path, "dev/block/%u:%u", major, minor + (unsigned)i);
+        snprintf(target, sizeof target, "../../block/%s/%s%d", name, name, i);
+        put_link(root, path, target);
+    }
+    snprintf(path, sizeof path, "dev/block/%u:%u", major, minor);
+    snprintf(target, sizeof target, "../../block/%s", name);
+    put_link(root, path, target);
+}
+
+static void tells_the_disks_holding_the_system(void)
+{
+    const char *dir = test_dir("system_disk");
+    char root[600], cwd[512];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    snprintf(root, sizeof root, "%s/%s/sys", cwd, dir);
+    make_dirs(root, "dev/block");
+    make_dirs(root, "class/block");
+    put_disk(root, "sda", 8, 0, 3);    /* /boot/efi on sda1; LVM (/) on sda3 */
+    put_disk(root, "sdb", 8, 16, 1);   /* a USB stick mounted under /media */
+    put_disk(root, "sdc", 8, 32, 2);   /* a swap partition, sdc2 */
+    put_disk(root, "sdd", 8, 48, 1);   /* /srv, holding a swap file */
+    put_disk(root, "sde", 8, 64, 0);   /* nothing mounted */
+    put_disk(root, "sdf", 8, 80, 1);   /* holds a LUKS volume mounted at /media/vault */
+    /* dm-0 (253:0): an LVM volume on sda3; dm-1: a LUKS volume on sdf1. */
+    make_dirs(root, "block/dm-0/slaves/sda3");
+    put_link(root, "dev/block/253:0", "../../block/dm-0");
+    make_dirs(root, "block/dm-1/slaves/sdf1");
+    put_link(root, "dev/block/253:1", "../../block/dm-1");
+
+    const char *mountinfo = test_path(dir, "mountinfo");
+    CHECK(write_text_file(mountinfo,
+               "22 1 253:0 / / rw,relatime - ext4 /dev/mapper/vg-root rw\n"
+               "23 22 8:1 / /boot/efi rw - vfat /dev/sda1 rw\n"
+               "412 22 8:17 / /media/pi/boot rw - vfat /dev/sdb1 rw\n"
+               "413 22 8:49 / /srv rw - ext4 /dev/sdd1 rw\n"
+               "414 22 253:1 / /media/vault rw - ext4 /dev/mapper/vault rw\n"
+               "50 22 0:45 / /proc rw - proc proc rw\n"));
+    const char *swaps = test_path(dir, "swaps");
+    CHECK(write_text_file(swaps,
+               "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+               "/dev/sdc2                               partition\t2097148\t\t0\t\t-2\n"
+               "/srv/swap\\040file                       file\t\t1048572\t\t0\t\t-3\n"));
+    CHECK(di_disk_holds_system(mountinfo, swaps, root, 8, 0));   /* / through LVM, /boot/efi */
+    CHECK(!di_disk_holds_system(mountinfo, swaps, root, 8, 16)); /* only /media */
+    CHECK(di_disk_holds_system(mountinfo, swaps, root, 8, 32));  /* swap partition */
+    CHECK(di_disk_holds_system(mountinfo, swaps, root, 8, 48));  /* swap file on /srv */
+    CHECK(!di_disk_holds_system(mountinfo, swaps, root, 8, 64));
+    CHECK(!di_disk_holds_system(mountinfo, swaps, root, 8, 80)); /* a mounted LUKS volume... */
+    char mounts[256];
+    CHECK_U64(di_mounts_of_disk(mountinfo, root, 8, 80, mounts, sizeof mounts), 1);
+    CHECK_STR(mounts, "/media/vault"); /* ...is a mount of its disk all the same */
+    /* Without the swaps table, the swap partition's disk is not known as the system's. */
+    CHECK(!di_disk_holds_system(mountinfo, test_path(dir, "no-swaps"), root, 8, 32));
+}
+
 static const test_case tests[] = {
     {"parses_lines", parses_lines},
     {"finds_mounts_of_a_disk_and_its_partitions", finds_mounts_of_a_disk_and_its_partitions},
     {"classifies_disks", classifies_disks},
     {"reads_serial_numbers", reads_serial_numbers},
     {"finds_the_serial_number_of_a_disk", finds_the_serial_number_of_a_disk},
+    {"tells_the_disks_holding_the_system", tells_the_disks_holding_the_system},
 };
 TEST_MAIN(tests)

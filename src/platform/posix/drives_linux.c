@@ -69,9 +69,11 @@ static void describe_sysfs_disk(const char *name, di_drive_info *info)
 
     unsigned maj, min;
     snprintf(path, sizeof path, "%s/dev", dir);
-    if (read_line(path, text, sizeof text) && sscanf(text, "%u:%u", &maj, &min) == 2)
+    if (read_line(path, text, sizeof text) && sscanf(text, "%u:%u", &maj, &min) == 2) {
         di_mounts_of_disk("/proc/self/mountinfo", "/sys", maj, min, info->mounts,
                           sizeof info->mounts);
+        info->system = di_disk_holds_system("/proc/self/mountinfo", "/proc/swaps", "/sys", maj, min);
+    }
 }
 
 di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_error *error)
@@ -91,6 +93,7 @@ di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_erro
         /* An unused loop device has size 0: nothing to show. */
         if (info.size == 0) continue;
         if (!all && !info.removable) continue;
+        if (info.system) continue; /* never offered, --all or not */
         if (*count == cap) {
             size_t ncap = cap ? cap * 2 : 8;
             di_drive_info *grown = realloc(*drives, ncap * sizeof *grown);

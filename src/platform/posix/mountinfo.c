@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "mountinfo.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,19 +56,43 @@ static bool read_dev_numbers(const char *path, unsigned *major, unsigned *minor)
     return ok;
 }
 
-/* Is major:minor the disk itself or one of its partitions? */
+/* Device-mapper and md devices (LVM, LUKS, RAID) sit on their "slaves": a volume
+ * belongs to a disk when one of its slaves does. Bounded, as sysfs could loop. */
+static bool belongs(const char *sysfs_root, unsigned major, unsigned minor, unsigned disk_major,
+                    unsigned disk_minor, int depth)
+{
+    if (major == disk_major && minor == disk_minor) return true;
+    if (depth > 8) return false;
+    char path[512];
+    unsigned pmaj, pmin;
+    snprintf(path, sizeof path, "%s/dev/block/%u:%u/partition", sysfs_root, major, minor);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        fclose(f);
+        snprintf(path, sizeof path, "%s/dev/block/%u:%u/../dev", sysfs_root, major, minor);
+        return read_dev_numbers(path, &pmaj, &pmin) && belongs(sysfs_root, pmaj, pmin, disk_major,
+                                                                 disk_minor, depth + 1);
+    }
+    snprintf(path, sizeof path, "%s/dev/block/%u:%u/slaves", sysfs_root, major, minor);
+    DIR *d = opendir(path);
+    if (!d) return false;
+    bool found = false;
+    struct dirent *slave;
+    while (!found && (slave = readdir(d))) {
+        if (slave->d_name[0] == '.') continue;
+        char dev[768];
+        snprintf(dev, sizeof dev, "%s/class/block/%.255s/dev", sysfs_root, slave->d_name);
+        found = read_dev_numbers(dev, &pmaj, &pmin) &&
+                belongs(sysfs_root, pmaj, pmin, disk_major, disk_minor, depth + 1);
+    }
+    closedir(d);
+    return found;
+}
+
 bool di_dev_belongs_to_disk(const char *sysfs_root, unsigned major, unsigned minor,
                             unsigned disk_major, unsigned disk_minor)
 {
-    if (major == disk_major && minor == disk_minor) return true;
-    char path[512];
-    snprintf(path, sizeof path, "%s/dev/block/%u:%u/partition", sysfs_root, major, minor);
-    FILE *f = fopen(path, "r");
-    if (!f) return false;
-    fclose(f);
-    unsigned pmaj, pmin;
-    snprintf(path, sizeof path, "%s/dev/block/%u:%u/../dev", sysfs_root, major, minor);
-    return read_dev_numbers(path, &pmaj, &pmin) && pmaj == disk_major && pmin == disk_minor;
+    return belongs(sysfs_root, major, minor, disk_major, disk_minor, 0);
 }
 
 int di_mounts_of_disk(const char *mountinfo_path, const char *sysfs_root, unsigned disk_major,
@@ -92,4 +117,92 @@ int di_mounts_of_disk(const char *mountinfo_path, const char *sysfs_root, unsign
     }
     fclose(f);
     return found;
+}
+
+/* Where the running system lives: writing a disk holding one of these breaks it. */
+static bool is_system_mount_point(const char *mount_point)
+{
+    static const char *const system_points[] = {"/", "/boot", "/boot/efi", "/efi", "/usr", "/var"};
+    for (size_t i = 0; i < sizeof system_points / sizeof system_points[0]; i++)
+        if (strcmp(mount_point, system_points[i]) == 0) return true;
+    return false;
+}
+
+/* The device of the file system holding path: the mount with the longest matching
+ * mount point. */
+static bool device_of_path(const char *mountinfo_path, const char *path, unsigned *major,
+                           unsigned *minor)
+{
+    FILE *f = fopen(mountinfo_path, "r");
+    if (!f) return false;
+    char line[4096];
+    size_t best = 0;
+    bool found = false;
+    while (fgets(line, sizeof line, f)) {
+        di_mount_entry e;
+        if (!di_mountinfo_parse_line(line, &e)) continue;
+        size_t n = strlen(e.mount_point);
+        bool inside = strncmp(path, e.mount_point, n) == 0 &&
+                      (n == 1 || path[n] == '/' || path[n] == '\0');
+        if (inside && (!found || n >= best)) {
+            best = n;
+            *major = e.major;
+            *minor = e.minor;
+            found = true;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+static bool disk_has_system_mount(const char *mountinfo_path, const char *sysfs_root,
+                                  unsigned disk_major, unsigned disk_minor)
+{
+    FILE *f = fopen(mountinfo_path, "r");
+    if (!f) return false;
+    char line[4096];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        di_mount_entry e;
+        found = di_mountinfo_parse_line(line, &e) && is_system_mount_point(e.mount_point) &&
+                di_dev_belongs_to_disk(sysfs_root, e.major, e.minor, disk_major, disk_minor);
+    }
+    fclose(f);
+    return found;
+}
+
+/* /proc/swaps: "Filename Type Size Used Priority", then one line per swap area. */
+static bool disk_has_swap(const char *swaps_path, const char *mountinfo_path,
+                          const char *sysfs_root, unsigned disk_major, unsigned disk_minor)
+{
+    FILE *f = fopen(swaps_path, "r");
+    if (!f) return false;
+    char line[4096];
+    bool found = false;
+    for (bool header = true; !found && fgets(line, sizeof line, f); header = false) {
+        char name[1024], type[32];
+        if (header) continue;
+        for (char *t = line; (t = strchr(t, '\t'));) *t = ' '; /* columns: spaces, then tabs */
+        take_field(take_field(line, name, sizeof name), type, sizeof type);
+        unsigned maj, min;
+        bool known;
+        if (strcmp(type, "partition") == 0) {
+            const char *base = strrchr(name, '/');
+            char dev[1400];
+            snprintf(dev, sizeof dev, "%s/class/block/%s/dev", sysfs_root, base ? base + 1 : name);
+            known = read_dev_numbers(dev, &maj, &min);
+        } else {
+            known = device_of_path(mountinfo_path, name, &maj, &min); /* a swap file */
+        }
+        found = known && di_dev_belongs_to_disk(sysfs_root, maj, min, disk_major, disk_minor);
+    }
+    fclose(f);
+    return found;
+}
+
+bool di_disk_holds_system(const char *mountinfo_path, const char *swaps_path,
+                          const char *sysfs_root, unsigned disk_major, unsigned disk_minor)
+{
+    return disk_has_system_mount(mountinfo_path, sysfs_root, disk_major, disk_minor) ||
+           disk_has_swap(swaps_path, mountinfo_path, sysfs_root, disk_major, disk_minor);
 }

@@ -14,7 +14,8 @@ typedef struct di_mount_entry {
 /* Parses one line of mountinfo. Returns false for a line it cannot read. */
 bool di_mountinfo_parse_line(const char *line, di_mount_entry *entry);
 
-/* Is major:minor the disk disk_major:disk_minor itself or one of its partitions? */
+/* Is major:minor the disk disk_major:disk_minor itself, one of its partitions, or a
+ * device-mapper or md volume built on them? */
 bool di_dev_belongs_to_disk(const char *sysfs_root, unsigned major, unsigned minor,
                             unsigned disk_major, unsigned disk_minor);
 
@@ -23,5 +24,12 @@ bool di_dev_belongs_to_disk(const char *sysfs_root, unsigned major, unsigned min
  * comma separated into out. Returns how many were found. */
 int di_mounts_of_disk(const char *mountinfo_path, const char *sysfs_root, unsigned disk_major,
                       unsigned disk_minor, char *out, size_t out_size);
+
+/* Does the disk (or a partition or volume on it) hold the running system: /, /boot,
+ * /boot/efi, /efi, /usr or /var mounted, or an active swap partition or swap file?
+ * Such a disk is never listed and never written. Paths as for di_mounts_of_disk, and
+ * the swaps table ("/proc/swaps"). */
+bool di_disk_holds_system(const char *mountinfo_path, const char *swaps_path,
+                          const char *sysfs_root, unsigned disk_major, unsigned disk_minor);
 
 #endif
