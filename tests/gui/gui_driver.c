@@ -164,12 +164,16 @@ static void pick(const char *prefix)
 
 static void wait_idle(void)
 {
-    /* Write is disabled while a job runs and a moment before it starts. */
+    /* Write is disabled while a job runs, but not yet for a moment after a click or a
+     * confirmation (the job is being set up): idle must last a second to count, unless
+     * the end shows its result in a message box. */
     HWND write = GetDlgItem(dialog, 1016);
     HWND cancel = GetDlgItem(dialog, 1018);
+    int idle_for = 0;
     for (int t = 0; t < TIMEOUT_MS; t += STEP_MS) {
-        if (IsWindowEnabled(write) && !IsWindowEnabled(cancel)) return;
-        if (message_box()) return; /* the end shows its result in a message box */
+        if (message_box()) return;
+        idle_for = IsWindowEnabled(write) && !IsWindowEnabled(cancel) ? idle_for + STEP_MS : 0;
+        if (idle_for >= 1000) return;
         Sleep(STEP_MS);
     }
     fail("the job did not end", NULL);
