@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Copies one space-separated field, decoding the kernel's \ooo escapes. */
+/* Copies one field, decoding the kernel's \ooo escapes. Fields are separated by
+ * spaces, or in /proc/swaps by spaces and tabs; both files escape those in names. */
 static const char *take_field(const char *p, char *out, size_t out_size)
 {
     size_t n = 0;
-    while (*p == ' ') p++;
-    while (*p && *p != ' ' && *p != '\n') {
+    while (*p == ' ' || *p == '\t') p++;
+    while (*p && *p != ' ' && *p != '\t' && *p != '\n') {
         char c = *p++;
         if (c == '\\' && p[0] >= '0' && p[0] <= '7' && p[1] >= '0' && p[1] <= '7' &&
             p[2] >= '0' && p[2] <= '7') {
@@ -45,6 +46,15 @@ bool di_mountinfo_parse_line(const char *line, di_mount_entry *entry)
     p = take_field(sep + 3, field, sizeof field); /* fs type */
     take_field(p, entry->source, sizeof entry->source);
     return true;
+}
+
+/* The next mount of an open mountinfo file, skipping lines it cannot read. */
+static bool next_mount(FILE *f, di_mount_entry *entry)
+{
+    char line[4096];
+    while (fgets(line, sizeof line, f))
+        if (di_mountinfo_parse_line(line, entry)) return true;
+    return false;
 }
 
 static bool read_dev_numbers(const char *path, unsigned *major, unsigned *minor)
@@ -101,12 +111,10 @@ int di_mounts_of_disk(const char *mountinfo_path, const char *sysfs_root, unsign
     if (out_size) out[0] = '\0';
     FILE *f = fopen(mountinfo_path, "r");
     if (!f) return 0;
-    char line[4096];
     int found = 0;
     size_t used = 0;
-    while (fgets(line, sizeof line, f)) {
-        di_mount_entry e;
-        if (!di_mountinfo_parse_line(line, &e)) continue;
+    di_mount_entry e;
+    while (next_mount(f, &e)) {
         if (!di_dev_belongs_to_disk(sysfs_root, e.major, e.minor, disk_major, disk_minor)) continue;
         found++;
         if (used < out_size) {
@@ -135,12 +143,10 @@ static bool device_of_path(const char *mountinfo_path, const char *path, unsigne
 {
     FILE *f = fopen(mountinfo_path, "r");
     if (!f) return false;
-    char line[4096];
     size_t best = 0;
     bool found = false;
-    while (fgets(line, sizeof line, f)) {
-        di_mount_entry e;
-        if (!di_mountinfo_parse_line(line, &e)) continue;
+    di_mount_entry e;
+    while (next_mount(f, &e)) {
         size_t n = strlen(e.mount_point);
         bool inside = strncmp(path, e.mount_point, n) == 0 &&
                       (n == 1 || path[n] == '/' || path[n] == '\0');
@@ -160,13 +166,11 @@ static bool disk_has_system_mount(const char *mountinfo_path, const char *sysfs_
 {
     FILE *f = fopen(mountinfo_path, "r");
     if (!f) return false;
-    char line[4096];
     bool found = false;
-    while (!found && fgets(line, sizeof line, f)) {
-        di_mount_entry e;
-        found = di_mountinfo_parse_line(line, &e) && is_system_mount_point(e.mount_point) &&
+    di_mount_entry e;
+    while (!found && next_mount(f, &e))
+        found = is_system_mount_point(e.mount_point) &&
                 di_dev_belongs_to_disk(sysfs_root, e.major, e.minor, disk_major, disk_minor);
-    }
     fclose(f);
     return found;
 }
@@ -182,7 +186,6 @@ static bool disk_has_swap(const char *swaps_path, const char *mountinfo_path,
     for (bool header = true; !found && fgets(line, sizeof line, f); header = false) {
         char name[1024], type[32];
         if (header) continue;
-        for (char *t = line; (t = strchr(t, '\t'));) *t = ' '; /* columns: spaces, then tabs */
         take_field(take_field(line, name, sizeof name), type, sizeof type);
         unsigned maj, min;
         bool known;
