@@ -78,6 +78,75 @@ fresh_device
 run write z64.zip dev.img --yes --progress=none
 check "zip64: written" test "$(head_md5 dev.img $size)" = "$image_md5"
 
+# An image among other files: the one named like an image is taken; a bmap and a
+# checksum file inside the archive count as if they were beside it.
+mkdir -p pkg/.meta && cp pi.img pkg/card.img && echo 'read me' >pkg/README.txt
+sha256sum pi.img | sed 's/pi.img$/card.img/' >pkg/SHA256SUMS
+(cd pkg && zip -q -r ../pkg.zip README.txt card.img SHA256SUMS .meta)
+fresh_device
+run write pkg.zip dev.img --yes --progress=none
+check "zip with a README and SHA256SUMS: the image is written" test "$(head_md5 dev.img $size)" = "$image_md5"
+check "zip with SHA256SUMS inside: the sum is checked" grep -q 'sha256 matches pkg.zip:SHA256SUMS' err
+(cd pkg && sha256sum ../pi.img | sed 's# ../pi.img$# card.img#; s/^\(.\)/0/' >SHA256SUMS && zip -q ../pkg.zip SHA256SUMS)
+run write pkg.zip dev.img --yes --progress=none
+check "zip with a wrong SHA256SUMS inside: MISMATCH, exit 3" test "$code" -eq 3
+cp pi.img pkg/second.img
+(cd pkg && zip -q ../pkg.zip second.img)
+run write pkg.zip dev.img --yes --progress=none
+check "zip with two images: refused, naming both" grep -q '2 disk images (card.img, second.img)' err
+
+# Tar archives, plain and compressed, their image picked the same way; an image inside
+# a tar that is compressed itself; the layers named.
+mkdir -p tarred && cp pi.img tarred/pi.img && echo 'notes' >tarred/NOTES
+(cd tarred && tar cf ../pi.tar NOTES pi.img && tar czf ../pi.tar.gz NOTES pi.img &&
+  tar cJf ../pi.tar.xz pi.img NOTES && tar --format=pax -cf ../pi-pax.tar pi.img NOTES)
+(cd tarred && xz -kT0 pi.img && tar cf ../pi-xz.tar pi.img.xz NOTES)
+for f in pi.tar pi.tar.gz pi.tar.xz pi-pax.tar pi-xz.tar; do
+  fresh_device
+  run write "$f" dev.img --yes --verify --hash md5 --progress=none
+  check "$f: write --verify exits 0" test "$code" -eq 0
+  check "$f: the device holds the image" test "$(head_md5 dev.img $size)" = "$image_md5"
+  check "$f: the image's md5 is printed" grep -q "^$image_md5 " out
+  run verify "$f" dev.img --progress=none
+  check "$f: verify exits 0" test "$code" -eq 0
+done
+run write pi-xz.tar dev.img --yes --progress=none
+check "an .img.xz inside a tar: both layers named" grep -q 'decoded from tar, then xz (pi.img.xz)' err
+run write pi.tar.gz dev.img --yes --hash md5 --progress=none
+check "a .tar.gz: the file's own md5 is printed too" grep -qx "$(md5 pi.tar.gz)  pi.tar.gz" out
+(cd tarred && cp ../other.img . && tar cf ../two.tar pi.img other.img NOTES)
+fresh_device
+run write two.tar dev.img --yes --progress=none
+check "a tar of two images: refused (exit 2)" test "$code" -eq 2
+check "a tar of two images: both named" grep -q '2 disk images (pi.img, other.img)' err
+run write two.tar dev.img --yes --member other.img --progress=none
+check "a tar's --member: the named file is written" test "$(head_md5 dev.img $((size + 6)))" = "$(md5 tarred/other.img)"
+head -c 3000000 pi.tar.gz >cut.tar.gz
+fresh_device
+cp dev.img before.img
+run write cut.tar.gz dev.img --yes --progress=none
+check "a truncated .tar.gz: exit 1" test "$code" -eq 1
+check "a truncated .tar.gz: the device's head is not the image's" head_not_written
+# A tar header whose checksum is wrong: refused naming its offset.
+cp pi.tar bad.tar
+printf 'X' | dd of=bad.tar bs=1 seek=$((1024 + 5)) conv=notrunc status=none
+run write bad.tar dev.img --yes --progress=none
+check "a tar header with a wrong checksum: refused, naming it" grep -q "a header's checksum is wrong" err
+
+# Formats we recognise but do not decode: refused by name, the device untouched.
+printf '\x04\x22\x4d\x18\x64\x40\xa7' >x.img.lz4; head -c 4096 /dev/urandom >>x.img.lz4
+printf '7z\xbc\xaf\x27\x1c\x00\x04' >x.7z; head -c 4096 /dev/urandom >>x.7z
+printf 'QFI\xfb\x00\x00\x00\x03' >x.qcow2; head -c 4096 /dev/zero >>x.qcow2
+for pair in "x.img.lz4:lz4" "x.7z:7-Zip" "x.qcow2:QCOW"; do
+  f=${pair%%:*} name=${pair#*:}
+  fresh_device
+  cp dev.img before.img
+  run write "$f" dev.img --yes --progress=none
+  check "$f: refused (exit 2)" test "$code" -eq 2
+  check "$f: the format is named" grep -q "is in the $name" err
+  check "$f: the device is untouched" cmp -s dev.img before.img
+done
+
 # A zip whose directory records 0 bytes for a member that holds a whole image: the data
 # beyond what the archive records is found, not silently dropped.
 cp pi.zip zero.zip

@@ -1,12 +1,14 @@
 /* The codec layer on its own: magic bytes and names, the zip directory parser on
  * archives built byte by byte (hostile ones too), and every decoder and encoder driven
  * through buffers of a few bytes at a time, with corrupt and truncated input. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "core/codec/decoder.h"
 #include "core/codec/encoder.h"
+#include "core/codec/tar_archive.h"
 #include "core/codec/zip_archive.h"
 #include "diskimager/compression.h"
 
@@ -26,6 +28,46 @@ static void test_detect(void)
     CHECK(di_format_detect((const unsigned char *)"PK\x05\x06", 4) == DI_FORMAT_RAW);
     CHECK(di_format_detect((const unsigned char *)"\xeb\x3c\x90MSDOS", 8) == DI_FORMAT_RAW);
     CHECK(di_format_detect((const unsigned char *)"", 0) == DI_FORMAT_RAW);
+
+    /* Recognised and refused: each by its own signature. */
+    CHECK(di_format_detect((const unsigned char *)"\x04\x22\x4d\x18\x64", 5) == DI_FORMAT_LZ4);
+    CHECK(di_format_detect((const unsigned char *)"\x89LZO\0\r\n\x1a\n", 9) == DI_FORMAT_LZO);
+    CHECK(di_format_detect((const unsigned char *)"\x89LZO\0\r\n", 7) == DI_FORMAT_RAW);
+    CHECK(di_format_detect((const unsigned char *)"LZIP\x01", 5) == DI_FORMAT_LZIP);
+    CHECK(di_format_detect((const unsigned char *)"\x1f\x9d\x90", 3) == DI_FORMAT_COMPRESS);
+    CHECK(di_format_detect((const unsigned char *)"7z\xbc\xaf\x27\x1c", 6) == DI_FORMAT_7Z);
+    CHECK(di_format_detect((const unsigned char *)"Rar!\x1a\x07\x01", 7) == DI_FORMAT_RAR);
+    CHECK(di_format_detect((const unsigned char *)"QFI\xfb\0\0\0\x03", 8) == DI_FORMAT_QCOW);
+    CHECK(di_format_detect((const unsigned char *)"conectix", 8) == DI_FORMAT_VHD);
+    CHECK(di_format_detect((const unsigned char *)"vhdxfile", 8) == DI_FORMAT_VHDX);
+    CHECK(di_format_detect((const unsigned char *)"KDMV\x01", 5) == DI_FORMAT_VMDK);
+    unsigned char block[512];
+    memset(block, 0, sizeof block);
+    memcpy(block + 64, "\x7f\x10\xda\xbe", 4);
+    CHECK(di_format_detect(block, sizeof block) == DI_FORMAT_VDI);
+    memset(block, 0, sizeof block);
+    memcpy(block + 257, "ustar\0" "00", 8);
+    CHECK(di_format_detect(block, sizeof block) == DI_FORMAT_TAR);
+    CHECK(di_format_detect(block, 260) == DI_FORMAT_RAW); /* too short to tell */
+    memcpy(block + 257, "ustar  \0", 8);
+    CHECK(di_format_detect(block, sizeof block) == DI_FORMAT_TAR);
+    memcpy(block + 257, "ustarX", 6);
+    CHECK(di_format_detect(block, sizeof block) == DI_FORMAT_RAW);
+
+    /* A DMG by its trailer, not its start. */
+    memset(block, 0, sizeof block);
+    memcpy(block, "koly\0\0\0\x04\0\0\x02\0", 12);
+    CHECK(di_format_detect_tail(block, sizeof block) == DI_FORMAT_DMG);
+    CHECK(di_format_detect_tail(block, 511) == DI_FORMAT_RAW);
+    block[7] = 3;
+    CHECK(di_format_detect_tail(block, sizeof block) == DI_FORMAT_RAW);
+
+    for (int f = DI_FORMAT_RAW; f < DI_FORMAT_COUNT; f++) {
+        CHECK(strcmp(di_format_name((di_format)f), "unknown") != 0);
+        CHECK(di_format_decodable((di_format)f) == (f <= DI_FORMAT_TAR));
+    }
+    CHECK(di_format_is_archive(DI_FORMAT_ZIP) && di_format_is_archive(DI_FORMAT_TAR));
+    CHECK(!di_format_is_archive(DI_FORMAT_GZIP));
 }
 
 static void test_names(void)
@@ -44,6 +86,96 @@ static void test_names(void)
     CHECK_STR(inner, "pi.img");
     di_format_inner_name(".gz", inner, sizeof inner);
     CHECK_STR(inner, ".gz");
+
+    static const char *const images[] = {"pi.img", "dir/PI.IMG", "ubuntu.iso", "a.raw", "fw.bin",
+                                         "core.wic", "x.sdcard", "y.hddimg", "z.dsk",
+                                         "pi.img.xz", "pi.img.zip", "deep/dir/card.wic.bz2"};
+    for (size_t i = 0; i < sizeof images / sizeof images[0]; i++)
+        CHECK(di_name_looks_like_image(images[i]));
+    static const char *const others[] = {"README", "pi.bmap", "SHA256SUMS", ".img", "dir/.img",
+                                         "img", "pi.img.sha256", "manifest.json", "pi.imgx",
+                                         "pi.xz"};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        CHECK(!di_name_looks_like_image(others[i]));
+}
+
+/* ---- tar headers ---- */
+
+static void tar_block(unsigned char block[512], const char *name, const char *prefix,
+                      uint64_t size, char type)
+{
+    memset(block, 0, 512);
+    snprintf((char *)block, 100, "%s", name);
+    snprintf((char *)block + 100, 8, "0000644");
+    snprintf((char *)block + 124, 12, "%011llo", (unsigned long long)size);
+    block[156] = (unsigned char)type;
+    memcpy(block + 257, "ustar\0" "00", 8);
+    if (prefix) snprintf((char *)block + 345, 155, "%s", prefix);
+    memset(block + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++) sum += block[i];
+    snprintf((char *)block + 148, 8, "%06o", sum);
+}
+
+static void test_tar_headers(void)
+{
+    unsigned char block[512];
+    tar_header h;
+    tar_block(block, "pi.img", NULL, 4194304, '0');
+    tar_parse_header(block, &h);
+    CHECK(h.kind == TAR_HEADER_FILE);
+    CHECK_STR(h.name, "pi.img");
+    CHECK_U64(h.size, 4194304);
+
+    tar_block(block, "pi.img", "some/long/folder", 5, '\0');
+    tar_parse_header(block, &h);
+    CHECK(h.kind == TAR_HEADER_FILE);
+    CHECK_STR(h.name, "some/long/folder/pi.img");
+
+    static const struct { char type; tar_header_kind kind; } kinds[] = {
+        {'7', TAR_HEADER_FILE}, {'S', TAR_HEADER_SPARSE}, {'L', TAR_HEADER_LONG_NAME},
+        {'x', TAR_HEADER_PAX}, {'5', TAR_HEADER_OTHER}, {'2', TAR_HEADER_OTHER},
+        {'g', TAR_HEADER_OTHER}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        tar_block(block, "x", NULL, 0, kinds[i].type);
+        tar_parse_header(block, &h);
+        CHECK(h.kind == kinds[i].kind);
+    }
+
+    /* A size of 8 GiB and more: GNU base-256. */
+    tar_block(block, "big.img", NULL, 0, '0');
+    memset(block + 124, 0, 12);
+    block[124] = 0x80;
+    block[124 + 7] = 0x02; /* 2 << 32 = 8 GiB */
+    memset(block + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++) sum += block[i];
+    snprintf((char *)block + 148, 8, "%06o", sum);
+    tar_parse_header(block, &h);
+    CHECK(h.kind == TAR_HEADER_FILE);
+    CHECK_U64(h.size, 8ull << 30);
+
+    /* A wrong checksum, a size that is no number, a block of zeros. */
+    tar_block(block, "pi.img", NULL, 5, '0');
+    block[0] = 'q';
+    tar_parse_header(block, &h);
+    CHECK(h.kind == TAR_HEADER_BAD);
+    tar_block(block, "pi.img", NULL, 5, '0');
+    block[130] = '9';
+    tar_parse_header(block, &h);
+    CHECK(h.kind == TAR_HEADER_BAD);
+    memset(block, 0, sizeof block);
+    tar_parse_header(block, &h);
+    CHECK(h.kind == TAR_HEADER_END);
+
+    /* Random damage: a kind, never a crash, and never a name without its NUL. */
+    srand(11);
+    for (int round = 0; round < 20000; round++) {
+        tar_block(block, "pi.img", "folder", 12345, '0');
+        for (int k = 0; k < 1 + round % 6; k++) block[(size_t)rand() % 512] = (unsigned char)rand();
+        tar_parse_header(block, &h);
+        CHECK(memchr(h.name, '\0', sizeof h.name) != NULL);
+    }
 }
 
 /* ---- zip archives built byte by byte ---- */
@@ -142,7 +274,7 @@ static void test_zip_members(void)
                    {"b.img", 0, 0, 2, 4, 4, "wxyz", false}};
     build_zip(&b, two, 3);
     CHECK(find(&b, NULL, &m, &error) == DI_ERR_USAGE);
-    CHECK_CONTAINS(error.detail, "2 files (a.img, b.img)");
+    CHECK_CONTAINS(error.detail, "2 disk images (a.img, b.img)");
     CHECK(find(&b, "b.img", &m, &error) == DI_OK);
     CHECK(memcmp(b.bytes + m.data_offset, "wxyz", 4) == 0);
     CHECK(find(&b, "c.img", &m, &error) == DI_ERR_USAGE);
@@ -155,10 +287,48 @@ static void test_zip_members(void)
     build_zip(&b, locked, 1);
     CHECK(find(&b, NULL, &m, &error) == DI_ERR_USAGE);
     CHECK_CONTAINS(error.detail, "encrypted");
-    entry bzip[] = {{"pi.img", 0, 12, 0, 3, 3, "abc", false}};
-    build_zip(&b, bzip, 1);
+    /* Methods we do not decode are refused by name; those we do are taken. */
+    static const struct { unsigned method; const char *name; } refused[] = {
+        {9, "Deflate64 (zip method 9)"}, {98, "PPMd (zip method 98)"}, {6, "Implode"},
+        {77, "an unknown method 77 (zip method 77)"}};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        entry e[] = {{"pi.img", 0, refused[i].method, 0, 3, 3, "abc", false}};
+        build_zip(&b, e, 1);
+        CHECK(find(&b, NULL, &m, &error) == DI_ERR_USAGE);
+        CHECK_CONTAINS(error.detail, refused[i].name);
+    }
+    static const unsigned taken[] = {0, 8, 12, 14, 93, 95};
+    for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
+        entry e[] = {{"pi.img", 0, taken[i], 0, 3, 3, "abc", false}};
+        build_zip(&b, e, 1);
+        CHECK(find(&b, NULL, &m, &error) == DI_OK);
+        CHECK_U64(m.method, taken[i]);
+    }
+
+    /* The image among other files: the one named like an image, litter ignored. */
+    entry mixed[] = {{"pkg/README", 0, 0, 0, 3, 3, "abc", false},
+                     {"pkg/.DS_Store", 0, 0, 0, 3, 3, "abc", false},
+                     {"pkg/.meta/image.bmap", 0, 0, 0, 3, 3, "abc", false},
+                     {"pkg/card.wic", 0, 0, 0, 4, 4, "wxyz", false},
+                     {"__MACOSX/pkg/._card.wic", 0, 0, 0, 3, 3, "abc", false}};
+    build_zip(&b, mixed, 5);
+    CHECK(find(&b, NULL, &m, &error) == DI_OK);
+    CHECK_STR(m.name, "pkg/card.wic");
+    CHECK(find(&b, "pkg/README", &m, &error) == DI_OK); /* named: taken as it is */
+    entry litter[] = {{".DS_Store", 0, 0, 0, 3, 3, "abc", false},
+                      {"firmware", 0, 0, 0, 4, 4, "wxyz", false}};
+    build_zip(&b, litter, 2);
+    CHECK(find(&b, NULL, &m, &error) == DI_OK); /* the only file, whatever its name */
+    CHECK_STR(m.name, "firmware");
+    entry none[] = {{"foo", 0, 0, 0, 3, 3, "abc", false}, {"hello/world", 0, 0, 0, 3, 3, "abc", false}};
+    build_zip(&b, none, 2);
     CHECK(find(&b, NULL, &m, &error) == DI_ERR_USAGE);
-    CHECK_CONTAINS(error.detail, "method 12");
+    CHECK_CONTAINS(error.detail, "no file in the archive looks like a disk image");
+    CHECK_CONTAINS(error.detail, "foo, hello/world");
+    entry empty[] = {{"dir/", 0, 0, 0, 0, 0, "", false}};
+    build_zip(&b, empty, 1);
+    CHECK(find(&b, NULL, &m, &error) == DI_ERR_USAGE);
+    CHECK_CONTAINS(error.detail, "holds no file");
 
     entry big[] = {{"pi.img", 0, 0, 7, 5, 5, "hello", true}};
     build_zip(&b, big, 1);
@@ -362,6 +532,7 @@ static void test_concatenated(void)
 static const test_case tests[] = {
     {"detect", test_detect},
     {"names", test_names},
+    {"tar_headers", test_tar_headers},
     {"zip_members", test_zip_members},
     {"zip_hostile", test_zip_hostile},
     {"round_trips", test_round_trips},

@@ -2,6 +2,7 @@
  * mountinfo lines, VPD pages and sysfs trees recorded from real machines (rebuilt here
  * as files). */
 #define _POSIX_C_SOURCE 200809L
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,24 +157,40 @@ static void reads_serial_numbers(void)
     CHECK(!di_sysfs_serial_from_vpd80(sata_vpd80, 4, serial, sizeof serial));
 }
 
+/* "root/rel" into out; false (a failed check) when it does not fit, rather than a
+ * truncated path that would make or link the wrong file. */
+static bool join_path(char *out, size_t size, const char *root, const char *rel)
+{
+    int n = snprintf(out, size, "%s/%s", root, rel);
+    bool fits = n >= 0 && (size_t)n < size;
+    CHECK(fits);
+    return fits;
+}
+
 static void make_dirs(const char *root, const char *dir)
 {
-    char command[2400];
-    snprintf(command, sizeof command, "mkdir -p '%s/%s'", root, dir);
-    CHECK(system(command) == 0);
+    char path[2400], command[2416];
+    if (!join_path(path, sizeof path, root, dir))
+        return;
+    /* Room for the path and the 11 bytes around it: never truncated. */
+    int n = snprintf(command, sizeof command, "mkdir -p '%s'", path);
+    CHECK(n >= 0 && (size_t)n < sizeof command);
+    if (n >= 0 && (size_t)n < sizeof command)
+        CHECK(system(command) == 0);
 }
 
 static void put_text(const char *root, const char *file, const char *text)
 {
     char path[2400];
-    snprintf(path, sizeof path, "%s/%s", root, file);
-    CHECK(write_text_file(path, text));
+    if (join_path(path, sizeof path, root, file))
+        CHECK(write_text_file(path, text));
 }
 
 static void put_link(const char *root, const char *link, const char *target)
 {
     char path[2400];
-    snprintf(path, sizeof path, "%s/%s", root, link);
+    if (!join_path(path, sizeof path, root, link))
+        return;
     unlink(path);
     CHECK(symlink(target, path) == 0);
 }

@@ -37,6 +37,9 @@ typedef struct di_device_ops {
     /* Streams only (NULL elsewhere): bytes of the stored, compressed file used so far,
      * the progress of a stream whose decoded size is not known. */
     uint64_t (*consumed)(const di_device *dev);
+    /* Regular files only (NULL, or an error, elsewhere): makes the file exactly size
+     * bytes long, cutting it or extending it with zeros; dev->size follows. */
+    di_status (*set_size)(di_device *dev, uint64_t size, di_error *error);
 } di_device_ops;
 
 struct di_device {
@@ -55,6 +58,9 @@ struct di_device {
      * stream has ended, and the data ends where the stream does. */
     bool size_unknown;
     uint64_t stored_size;           /* streams: bytes of the compressed file */
+    /* A decoded layer (a compressed stream, an archive's member): the device it reads,
+     * which it owns. NULL for files and drives. */
+    di_device *below;
 };
 
 typedef struct di_open_options {
@@ -86,6 +92,10 @@ di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
                                uint64_t offset, di_error *error);
 
 void di_device_close(di_device *dev);
+
+/* An offset past the end of any layer: reading there takes a layer (and those below
+ * it) to its end, running its checks, and returns nothing. */
+#define DI_LAYER_END (UINT64_MAX >> 2)
 
 /* A stream device over a file (a compressed image in or out): named as the file, with
  * its sector size, one transfer at a time, front to back. */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "diskimager/checksum.h"
+#include "diskimager/compression.h"
 #include "diskimager/device.h"
 #include "diskimager/hash.h"
 #include "diskimager/status.h"
@@ -76,6 +77,8 @@ typedef struct di_job_spec {
     const char *expect_serial;
     const char *bmap_path;    /* WRITE, VERIFY: only the blocks this bmap maps (NULL: all);
                                  the image's own digest is then not taken */
+    const char *bmap_member;  /* the bmap is this file inside the archive at bmap_path
+                                 (di_bmap_find_for_image); NULL: bmap_path is the bmap */
     di_device_wrap_fn wrap;   /* tests: wraps every device the job opens */
     void *wrap_ctx;
 } di_job_spec;
@@ -109,8 +112,14 @@ typedef struct di_result {
     bool file_hashed;
     bool bmap_used;              /* only the bmap's ranges were written or compared ... */
     uint64_t mapped_bytes;       /* ... this many bytes of the image */
-    char zip_member[256];        /* WRITE, VERIFY of a zip: the file inside that was used */
+    char zip_member[256];        /* WRITE, VERIFY of a zip or tar: the file inside that was used */
+    /* WRITE, VERIFY: the layers peeled off the image, outermost first (di_format values:
+     * xz, then a zip inside it, ...); image_format is the first. */
+    int layer_formats[DI_LAYERS_MAX];
+    unsigned layer_count;
     char file_hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX];
+    bool bmap_signature_unchecked; /* the bmap was PGP-clearsigned; its signature was not
+                                      checked (its own checksum was, when it has one) */
 } di_result;
 
 typedef struct di_progress {

@@ -9,6 +9,7 @@
 #include "args.h"
 #include "diskimager/bmap.h"
 #include "diskimager/checksum.h"
+#include "diskimager/companions.h"
 #include "diskimager/compression.h"
 #include "diskimager/drives.h"
 #include "diskimager/job.h"
@@ -18,8 +19,9 @@
 #include "diskimager/units.h"
 #include "progress_view.h"
 
+/* The one version: project(VERSION) in CMakeLists.txt, also in VERSIONINFO and the ZIP's name. */
 #ifndef DISKIMAGER_VERSION
-#define DISKIMAGER_VERSION "0.1.0"
+#error "DISKIMAGER_VERSION is defined by CMakeLists.txt from project(VERSION)"
 #endif
 
 #define POLL_INTERVAL_MS 100
@@ -148,7 +150,7 @@ static void find_expectation(const cli_args *args, const char *image, di_expecte
         di_expected_from_hex(args->expect, out);
         return;
     }
-    if (image && di_checksum_find_sidecar(image, out))
+    if (image && di_checksum_find_for_image(image, args->member, out))
         fprintf(stderr, "diskimager: checking the %s digest given in %s\n",
                 di_hash_name(out->alg), out->source);
 }
@@ -206,11 +208,18 @@ static void print_hashes(const di_result *r, const char *name, bool decoded)
 static void print_notes(const cli_args *args, const di_result *r)
 {
     char a[32], b[32];
-    if (r->image_format != DI_FORMAT_RAW && args->command != CLI_HASH)
-        fprintf(stderr, "diskimager: image %s %s: %s\n",
+    if (r->image_format != DI_FORMAT_RAW && args->command != CLI_HASH) {
+        char layers[160] = "";
+        size_t used = 0;
+        for (unsigned i = 0; i < r->layer_count && used < sizeof layers; i++)
+            used += (size_t)snprintf(layers + used, sizeof layers - used, "%s%s", i ? ", then " : "",
+                                     di_format_name((di_format)r->layer_formats[i]));
+        fprintf(stderr, "diskimager: image %s %s%s%s%s: %s\n",
                 args->command == CLI_READ ? "compressed with" : "decoded from",
-                di_format_name((di_format)r->image_format),
+                layers[0] ? layers : di_format_name((di_format)r->image_format),
+                r->zip_member[0] ? " (" : "", r->zip_member, r->zip_member[0] ? ")" : "",
                 di_format_size(r->image_bytes, b, sizeof b));
+    }
     if (args->allocated_only)
         fprintf(stderr, "diskimager: read the allocated part of %s (partition table: %s): %s\n",
                 args->first, r->table_kind == DI_TABLE_GPT ? "GPT, backup rebuilt at the image's end"
@@ -238,6 +247,8 @@ static void print_notes(const cli_args *args, const di_result *r)
                 di_format_size(r->image_bytes, b, sizeof b),
                 args->command == CLI_WRITE ? "written, each range's checksum checked"
                                            : "compared");
+    if (r->bmap_signature_unchecked)
+        fprintf(stderr, "diskimager: note: the bmap is PGP-signed; its signature was not checked (gpg --verify checks it)\n");
     if (r->verified && args->command == CLI_WRITE && r->bmap_used)
         fprintf(stderr, "diskimager: verified: the mapped blocks on %s match the image\n",
                 args->second);
@@ -363,14 +374,16 @@ static int cmd_job(const cli_args *args)
         if (!spec.hash_mask) spec.hash_mask = DI_HASH_BIT(DI_HASH_MD5);
         break;
     }
-    char bmap[DI_PATH_MAX];
+    di_bmap_location bmap;
     if (spec.kind == DI_JOB_WRITE || spec.kind == DI_JOB_VERIFY) {
         if (args->bmap) {
             spec.bmap_path = args->bmap;
-        } else if (!args->no_bmap && di_bmap_find_beside(args->first, bmap, sizeof bmap)) {
-            spec.bmap_path = bmap;
-            fprintf(stderr, "diskimager: using the block map %s (--no-bmap to %s everything)\n",
-                    bmap, spec.kind == DI_JOB_WRITE ? "write" : "compare");
+        } else if (!args->no_bmap && di_bmap_find_for_image(args->first, args->member, &bmap)) {
+            spec.bmap_path = bmap.path;
+            spec.bmap_member = bmap.member[0] ? bmap.member : NULL;
+            fprintf(stderr, "diskimager: using the block map %s%s%s (--no-bmap to %s everything)\n",
+                    bmap.path, bmap.member[0] ? ":" : "", bmap.member,
+                    spec.kind == DI_JOB_WRITE ? "write" : "compare");
         }
     }
     /* READ's image is made by the job: only a typed --expect applies to it. */

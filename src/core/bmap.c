@@ -1,7 +1,9 @@
 /* A strict reader for bmaptool's XML: the prolog, comments, elements, attributes in
  * double quotes, and text; no entities, no CDATA, no DTD: a bmap never needs them and
  * hostile input does not get them. Every number is checked for overflow and every
- * range against the image; the file's own checksum is verified when it has one. */
+ * range against the image; the file's own checksum is verified when it has one. A
+ * PGP-clearsigned bmap (bmaptool's .bmap.asc) is read from its signed text; the
+ * signature itself is not checked. */
 #include "diskimager/bmap.h"
 
 #include <stdio.h>
@@ -14,20 +16,39 @@
 #define NAME_MAX_LEN 32
 #define VALUE_MAX_LEN 160
 
+/* Where the text being parsed lies in the file: a clearsigned bmap's signed text
+ * begins after its armor headers, and each dash escape ("- ") taken off a line start
+ * moves the rest of the text two bytes. Errors name the file's lines and bytes. */
+typedef struct text_origin {
+    int line_base;               /* lines of the file before the text */
+    size_t byte_base;            /* bytes of the file before the text */
+    const size_t *escapes;       /* offsets in the text of lines that were "- "-escaped */
+    size_t escape_count;
+} text_origin;
+
 typedef struct cursor {
     const char *start, *p, *end;
     const char *path;
     di_error *error;
+    const text_origin *origin;   /* NULL: the text is the file */
 } cursor;
 
 static di_status bad(cursor *c, const char *fmt, const char *arg)
 {
     int line = 1;
     for (const char *q = c->start; q < c->p && q < c->end; q++) line += *q == '\n';
+    uint64_t offset = (uint64_t)(c->p - c->start);
+    if (c->origin) {
+        line += c->origin->line_base;
+        size_t escaped = 0;
+        while (escaped < c->origin->escape_count && c->origin->escapes[escaped] <= offset)
+            escaped++;
+        offset += c->origin->byte_base + 2 * escaped;
+    }
     char what[256];
     snprintf(what, sizeof what, fmt, arg ? arg : "");
     di_error_set(c->error, DI_ERR_USAGE, "read bmap", c->path, 0, "line %d: %s", line, what);
-    di_error_at(c->error, (uint64_t)(c->p - c->start));
+    di_error_at(c->error, offset);
     return DI_ERR_USAGE;
 }
 
@@ -185,6 +206,13 @@ static bool parse_digest(const char *hex, di_hash_alg alg, unsigned char *out)
 
 typedef struct fields {
     int major;
+    unsigned minor;
+    /* 1.4 and 2.x: chksum= ranges, <ChecksumType>, <BmapFileChecksum>. 1.0 to 1.3: sha1=
+     * ranges, <BmapFileSHA1>. (1.4 is 2.0 released under a 1.x number by mistake;
+     * bmaptool reads it as 2.0.) */
+    bool layout2;
+    char version[VALUE_MAX_LEN];
+    const char *blocks_at, *mapped_at;   /* where <BlocksCount>, <MappedBlocksCount> are */
     bool seen_image_size, seen_block_size, seen_blocks, seen_mapped, seen_type, seen_map;
     char file_checksum[VALUE_MAX_LEN];
     size_t file_checksum_at;
@@ -222,11 +250,18 @@ static di_status add_range(cursor *c, di_bmap *b, size_t *cap, const attribute *
     if (wants_digest != (attr->name[0] != 0))
         return bad(c, "some ranges have a checksum and some do not (at \"%s\")", text);
     if (wants_digest) {
-        const char *expected_name = f->major >= 2 ? "chksum" : "sha1";
-        if (strcmp(attr->name, expected_name) != 0)
-            return bad(c, "a range's checksum attribute is not %s", expected_name);
-        if (!parse_digest(attr->value, b->checksum_alg, r->digest))
+        const char *expected_name = f->layout2 ? "chksum" : "sha1";
+        if (strcmp(attr->name, expected_name) != 0) {
+            char why[VALUE_MAX_LEN + 2 * NAME_MAX_LEN + 128];
+            snprintf(why, sizeof why, "a range's checksum attribute is %s, not %s (bmap version %s)",
+                     attr->name, expected_name, f->version);
+            return bad(c, "%s", why);
+        }
+        /* The right length but not hex (blockmap's test files put an X in front): the
+         * file is well formed, the range can never match; jobs refuse it by its blocks. */
+        if (strlen(attr->value) != di_bmap_digest_size(b->checksum_alg) * 2)
             return bad(c, "a range's checksum is not a %s digest", di_hash_name(b->checksum_alg));
+        r->digest_malformed = !parse_digest(attr->value, b->checksum_alg, r->digest);
     }
     b->range_count++;
     return DI_OK;
@@ -272,8 +307,14 @@ static di_status parse_child(cursor *c, di_bmap *b, fields *f)
     if (attr.name[0]) return bad(c, "<%s> takes no attribute", name);
     uint64_t v = 0;
     if (!strcmp(name, "ImageSize")) return parse_number(c, name, &b->image_size, &f->seen_image_size);
-    if (!strcmp(name, "BlocksCount")) return parse_number(c, name, &b->blocks_count, &f->seen_blocks);
-    if (!strcmp(name, "MappedBlocksCount")) return parse_number(c, name, &b->mapped_blocks, &f->seen_mapped);
+    if (!strcmp(name, "BlocksCount")) {
+        f->blocks_at = c->p;
+        return parse_number(c, name, &b->blocks_count, &f->seen_blocks);
+    }
+    if (!strcmp(name, "MappedBlocksCount")) {
+        f->mapped_at = c->p;
+        return parse_number(c, name, &b->mapped_blocks, &f->seen_mapped);
+    }
     if (!strcmp(name, "BlockSize")) {
         if ((st = parse_number(c, name, &v, &f->seen_block_size)) != DI_OK) return st;
         if (v < 512 || v > (1u << 20) || (v & (v - 1)))
@@ -282,6 +323,9 @@ static di_status parse_child(cursor *c, di_bmap *b, fields *f)
         return DI_OK;
     }
     if (!strcmp(name, "ChecksumType")) {
+        if (!f->layout2) return bad(c, "<ChecksumType> in a bmap of version %s (it came with 1.4)",
+                                    f->version);
+        if (f->seen_map) return bad(c, "<ChecksumType> comes after <BlockMap>%s", NULL);
         if (f->seen_type) return bad(c, "<%s> appears twice", name);
         f->seen_type = true;
         if ((st = text_then_close(c, name, text, sizeof text, NULL)) != DI_OK) return st;
@@ -294,6 +338,13 @@ static di_status parse_child(cursor *c, di_bmap *b, fields *f)
     if (!strcmp(name, "BmapFileChecksum") || !strcmp(name, "BmapFileSHA1")) {
         if (f->file_checksum[0]) return bad(c, "the file's checksum appears twice%s", NULL);
         f->file_checksum_sha1 = !strcmp(name, "BmapFileSHA1");
+        if (f->file_checksum_sha1 == f->layout2) {
+            char why[VALUE_MAX_LEN + 2 * NAME_MAX_LEN + 128];
+            snprintf(why, sizeof why, "<%s> in a bmap of version %s (versions %s use <%s>)",
+                     name, f->version, f->layout2 ? "1.4 and later" : "1.0 to 1.3",
+                     f->layout2 ? "BmapFileChecksum" : "BmapFileSHA1");
+            return bad(c, "%s", why);
+        }
         return text_then_close(c, name, f->file_checksum, sizeof f->file_checksum,
                                &f->file_checksum_at);
     }
@@ -313,8 +364,11 @@ static di_status check_file_checksum(cursor *c, const char *text, size_t len, co
 {
     di_hash_alg alg = f->file_checksum_sha1 ? DI_HASH_SHA1 : b->checksum_alg;
     unsigned char want[64];
+    c->p = text + f->file_checksum_at;
     if (!parse_digest(f->file_checksum, alg, want))
         return bad(c, "the file's checksum is not a %s digest", di_hash_name(alg));
+    if (strspn(f->file_checksum, "0") == strlen(f->file_checksum))
+        return bad(c, "the file's checksum is all zeros: a placeholder, not its checksum%s", NULL);
     di_hasher *h = di_hasher_new(alg);
     if (!h) return bad(c, "no %s in the digest library", di_hash_name(alg));
     size_t hex_len = strlen(f->file_checksum);
@@ -331,7 +385,6 @@ static di_status check_file_checksum(cursor *c, const char *text, size_t len, co
                                  ? f->file_checksum[i] - 'A' + 'a' : f->file_checksum[i]);
     want_hex[hex_len] = '\0';
     if (strcmp(got, want_hex) != 0) {
-        c->p = text + f->file_checksum_at;
         return bad(c, "the bmap file is damaged: its own checksum does not match%s", NULL);
     }
     return DI_OK;
@@ -359,12 +412,13 @@ static di_status parse_root(cursor *c, const char *text, size_t len, di_bmap *b)
     if ((st = open_tag(c, name, &attr)) != DI_OK) return st;
     if (strcmp(name, "bmap") != 0) return bad(c, "the root element is <%s>, not <bmap>", name);
     fields f = {0};
-    unsigned minor = 0;
     char extra;
     if (strcmp(attr.name, "version") != 0 ||
-        sscanf(attr.value, "%d.%u%c", &f.major, &minor, &extra) != 2 || f.major < 1 || f.major > 2)
+        sscanf(attr.value, "%d.%u%c", &f.major, &f.minor, &extra) != 2 || f.major < 1 || f.major > 2)
         return bad(c, "unsupported bmap version \"%s\" (1.x and 2.x are)", attr.value);
-    b->checksum_alg = f.major >= 2 ? DI_HASH_SHA256 : DI_HASH_SHA1;
+    snprintf(f.version, sizeof f.version, "%s", attr.value);
+    f.layout2 = f.major >= 2 || f.minor >= 4;
+    b->checksum_alg = f.layout2 ? DI_HASH_SHA256 : DI_HASH_SHA1;
     for (;;) {
         if ((st = skip_misc(c)) != DI_OK) return st;
         if (at(c, "</bmap>")) {
@@ -381,13 +435,179 @@ static di_status parse_root(cursor *c, const char *text, size_t len, di_bmap *b)
                       "all needed%s", NULL);
     /* No disk is 8 EiB: the bound keeps block * size arithmetic far from overflow. */
     if (b->image_size > (UINT64_MAX >> 2)) return bad(c, "ImageSize is too large%s", NULL);
-    if (b->blocks_count != b->image_size / b->block_size + (b->image_size % b->block_size != 0))
+    if (b->blocks_count != b->image_size / b->block_size + (b->image_size % b->block_size != 0)) {
+        c->p = f.blocks_at;
         return bad(c, "BlocksCount does not match ImageSize and BlockSize%s", NULL);
+    }
     uint64_t mapped = 0;
     for (size_t i = 0; i < b->range_count; i++) mapped += b->ranges[i].last - b->ranges[i].first + 1;
-    if (mapped != b->mapped_blocks) return bad(c, "MappedBlocksCount does not match the ranges%s", NULL);
+    if (mapped != b->mapped_blocks) {
+        char why[128];
+        snprintf(why, sizeof why, "MappedBlocksCount does not match the ranges (it says %llu, "
+                 "the ranges hold %llu blocks)", (unsigned long long)b->mapped_blocks,
+                 (unsigned long long)mapped);
+        c->p = f.mapped_at;
+        return bad(c, "%s", why);
+    }
     if (f.file_checksum[0]) return check_file_checksum(c, text, len, b, &f);
     return DI_OK;
+}
+
+/* ---- PGP cleartext signatures (RFC 4880, section 7) ----
+ *
+ *   -----BEGIN PGP SIGNED MESSAGE-----
+ *   Hash: SHA512                      (one or more Hash: headers)
+ *                                     (a blank line)
+ *   <the signed text, each line that begins with "-" written as "- -...">
+ *   -----BEGIN PGP SIGNATURE-----
+ *   <the signature, which is not checked here>
+ *   -----END PGP SIGNATURE-----
+ *
+ * The bmap is the signed text as it stands in the file, dash escapes undone, with its
+ * own line ends, the one before the signature block included: that is the file that
+ * was signed (and that gpg gives back), so its <BmapFileChecksum> still matches. (The
+ * signature itself covers the text without that last line end, with CRLF line ends.) */
+
+#define CLEARSIGN_BEGIN "-----BEGIN PGP SIGNED MESSAGE-----"
+#define SIGNATURE_BEGIN "-----BEGIN PGP SIGNATURE-----"
+#define SIGNATURE_END "-----END PGP SIGNATURE-----"
+
+typedef struct line_view {
+    const char *start;     /* the line's first byte */
+    size_t len;            /* without its line end and trailing blanks (armor lines) */
+    size_t full;           /* with its line end */
+} line_view;
+
+static bool next_line(const char *p, const char *end, line_view *out)
+{
+    if (p >= end) return false;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *stop = nl ? nl : end;
+    out->start = p;
+    out->full = (size_t)((nl ? nl + 1 : end) - p);
+    while (stop > p && (stop[-1] == '\r' || stop[-1] == ' ' || stop[-1] == '\t')) stop--;
+    out->len = (size_t)(stop - p);
+    return true;
+}
+
+static bool line_is(const line_view *l, const char *s)
+{
+    return l->len == strlen(s) && memcmp(l->start, s, l->len) == 0;
+}
+
+/* An error in the envelope, at the line that begins at p. */
+static di_status bad_envelope(const char *text, const char *end, const char *p, const char *path,
+                              di_error *error, const char *what)
+{
+    cursor c = {.start = text, .p = p, .end = end, .path = path, .error = error};
+    return bad(&c, "%s", what);
+}
+
+/* The signed text of a clearsigned bmap, into *out (malloc'ed), with where it lies. */
+static di_status unwrap_clearsigned(const char *text, size_t len, const char *path, char **out,
+                                    size_t *out_len, text_origin *origin, size_t **escapes,
+                                    di_error *error)
+{
+    const char *end = text + len, *p = text;
+    line_view l;
+    *out = NULL;
+    *escapes = NULL;
+    memset(origin, 0, sizeof *origin);
+    next_line(p, end, &l);
+    p += l.full;
+    int line = 1;
+    /* Armor headers: Hash: only (RFC 4880 7; none at all means MD5), up to a blank line. */
+    for (;;) {
+        if (!next_line(p, end, &l))
+            return bad_envelope(text, end, p, path, error,
+                                "the clearsigned file ends in its headers: no blank line "
+                                "before the signed text");
+        line++;
+        if (l.len == 0) break;
+        if (l.len <= 5 || memcmp(l.start, "Hash:", 5) != 0)
+            return bad_envelope(text, end, l.start, path, error,
+                                "a clearsigned bmap's header is not \"Hash: ...\" (the headers "
+                                "end with a blank line, then the signed text)");
+        p += l.full;
+    }
+    p += l.full;
+    origin->line_base = line;
+    origin->byte_base = (size_t)(p - text);
+    char *signed_text = malloc(len + 1);
+    size_t n = 0, escape_count = 0, escape_cap = 0;
+    size_t *marks = NULL;
+    if (!signed_text) return di_error_set(error, DI_ERR_NO_MEMORY, "read bmap", path, 0, NULL);
+    di_status st = DI_OK;
+    bool signature = false;
+    while (next_line(p, end, &l)) {
+        if (line_is(&l, SIGNATURE_BEGIN)) {
+            signature = true;
+            p += l.full;
+            break;
+        }
+        size_t skip = 0;
+        if (l.full > 0 && l.start[0] == '-') {
+            if (l.full < 2 || l.start[1] != ' ') {
+                st = bad_envelope(text, end, l.start, path, error,
+                                  "a line of the signed text begins with \"-\" but is not "
+                                  "dash-escaped (\"- \"), and it is not \"" SIGNATURE_BEGIN "\"");
+                goto fail;
+            }
+            skip = 2;
+            if (escape_count == escape_cap) {
+                size_t grown = escape_cap ? escape_cap * 2 : 16;
+                size_t *m = realloc(marks, grown * sizeof *m);
+                if (!m) {
+                    st = di_error_set(error, DI_ERR_NO_MEMORY, "read bmap", path, 0, NULL);
+                    goto fail;
+                }
+                marks = m;
+                escape_cap = grown;
+            }
+            marks[escape_count++] = n;
+        }
+        memcpy(signed_text + n, l.start + skip, l.full - skip);
+        n += l.full - skip;
+        p += l.full;
+    }
+    if (!signature) {
+        st = bad_envelope(text, end, p > text && p[-1] == '\n' ? p - 1 : p, path, error,
+                          "the clearsigned file ends without its signature block (\""
+                          SIGNATURE_BEGIN "\")");
+        goto fail;
+    }
+    bool closed = false;
+    while (next_line(p, end, &l)) {
+        if (closed && l.len != 0) {
+            st = bad_envelope(text, end, l.start, path, error,
+                              "text after the signature block of a clearsigned bmap");
+            goto fail;
+        }
+        if (line_is(&l, SIGNATURE_END)) closed = true;
+        p += l.full;
+    }
+    if (!closed) {
+        st = bad_envelope(text, end, p > text && p[-1] == '\n' ? p - 1 : p, path, error,
+                          "the signature block is never closed (\"" SIGNATURE_END "\")");
+        goto fail;
+    }
+    signed_text[n] = '\0';
+    *out = signed_text;
+    *out_len = n;
+    *escapes = marks;
+    origin->escapes = marks;
+    origin->escape_count = escape_count;
+    return DI_OK;
+fail:
+    free(signed_text);
+    free(marks);
+    return st;
+}
+
+static bool is_clearsigned(const char *text, size_t len)
+{
+    line_view l;
+    return next_line(text, text + len, &l) && line_is(&l, CLEARSIGN_BEGIN);
 }
 
 di_status di_bmap_parse(const char *text, size_t len, const char *path, di_bmap *out,
@@ -397,8 +617,25 @@ di_status di_bmap_parse(const char *text, size_t len, const char *path, di_bmap 
     cursor c = {.start = text, .p = text, .end = text + len, .path = path, .error = error};
     if (len > DI_BMAP_FILE_MAX) return bad(&c, "the file is too large to be a bmap%s", NULL);
     if (memchr(text, '\0', len)) return bad(&c, "the file holds a NUL byte%s", NULL);
-    di_status st = parse_root(&c, text, len, out);
+    if (!is_clearsigned(text, len)) {
+        di_status st = parse_root(&c, text, len, out);
+        if (st != DI_OK) di_bmap_free(out);
+        return st;
+    }
+    char *signed_text;
+    size_t signed_len = 0;
+    size_t *escapes;
+    text_origin origin;
+    di_status st = unwrap_clearsigned(text, len, path, &signed_text, &signed_len, &origin,
+                                      &escapes, error);
+    if (st != DI_OK) return st;
+    cursor inner = {.start = signed_text, .p = signed_text, .end = signed_text + signed_len,
+                    .path = path, .error = error, .origin = &origin};
+    st = parse_root(&inner, signed_text, signed_len, out);
     if (st != DI_OK) di_bmap_free(out);
+    else out->signature_unchecked = true;
+    free(signed_text);
+    free(escapes);
     return st;
 }
 
@@ -449,7 +686,7 @@ static bool file_is_there(const char *path)
 
 bool di_bmap_find_beside(const char *image_path, char *out, size_t out_size)
 {
-    char inner[DI_PATH_MAX], candidate[DI_PATH_MAX + 8];
+    char inner[DI_PATH_MAX], candidate[DI_PATH_MAX + 16];
     di_format_inner_name(image_path, inner, sizeof inner);
     size_t n = strlen(inner);
     bool img = n > 4 && (strcmp(inner + n - 4, ".img") == 0 || strcmp(inner + n - 4, ".IMG") == 0);
@@ -458,10 +695,14 @@ bool di_bmap_find_beside(const char *image_path, char *out, size_t out_size)
         if (i == 1 && strcmp(inner, image_path) == 0) continue;
         if (i == 2 && !img) continue;
         int stem_len = i == 2 ? (int)n - 4 : (int)strlen(stems[i]);
-        snprintf(candidate, sizeof candidate, "%.*s.bmap", stem_len, stems[i]);
-        if (file_is_there(candidate)) {
-            snprintf(out, out_size, "%s", candidate);
-            return true;
+        /* NAME.bmap, else its clearsigned form NAME.bmap.asc. */
+        for (int signed_form = 0; signed_form < 2; signed_form++) {
+            snprintf(candidate, sizeof candidate, "%.*s.bmap%s", stem_len, stems[i],
+                     signed_form ? ".asc" : "");
+            if (file_is_there(candidate)) {
+                snprintf(out, out_size, "%s", candidate);
+                return true;
+            }
         }
     }
     return false;

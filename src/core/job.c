@@ -49,10 +49,12 @@ di_job *di_job_new(const di_job_spec *spec)
     job->target_path = dup_or_null(spec->target_path);
     job->zip_member = dup_or_null(spec->zip_member);
     job->bmap_path = dup_or_null(spec->bmap_path);
+    job->bmap_member = dup_or_null(spec->bmap_member);
     job->expect_model = dup_or_null(spec->expect_model);
     job->expect_serial = dup_or_null(spec->expect_serial);
     if ((spec->source_path && !job->source_path) || (spec->target_path && !job->target_path) ||
         (spec->zip_member && !job->zip_member) || (spec->bmap_path && !job->bmap_path) ||
+        (spec->bmap_member && !job->bmap_member) ||
         (spec->expect_model && !job->expect_model) ||
         (spec->expect_serial && !job->expect_serial)) {
         di_job_free(job);
@@ -62,6 +64,7 @@ di_job *di_job_new(const di_job_spec *spec)
     job->spec.target_path = job->target_path;
     job->spec.zip_member = job->zip_member;
     job->spec.bmap_path = job->bmap_path;
+    job->spec.bmap_member = job->bmap_member;
     job->spec.expect_model = job->expect_model;
     job->spec.expect_serial = job->expect_serial;
     atomic_init(&job->cancel, false);
@@ -75,6 +78,7 @@ void di_job_free(di_job *job)
     free(job->target_path);
     free(job->zip_member);
     free(job->bmap_path);
+    free(job->bmap_member);
     free(job->expect_model);
     free(job->expect_serial);
     free(job);

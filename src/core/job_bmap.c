@@ -1,12 +1,15 @@
 /* WRITE and VERIFY with a bmap: only the mapped ranges are written, in the safe order
- * (the first MiB last), each range's checksum checked as its bytes are read; verify
- * reads back only those ranges. The image's own digest is not taken (most of it is
- * never read); a compressed image's file digest still is, since it is decoded whole. */
+ * (the first MiB last, whatever the image's size), each range's checksum checked as its
+ * bytes are read; verify reads back only those ranges. A regular file written ends up
+ * exactly the image's size, as with bmaptool. The image's own digest is not taken (most
+ * of it is never read); a compressed image's file digest still is, since it is decoded
+ * whole. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "diskimager/bmap.h"
+#include "diskimager/companions.h"
 #include "diskimager/units.h"
 #include "job_internal.h"
 
@@ -94,8 +97,21 @@ static di_status mapped_open(job_run *run, mapped_job *mj)
     di_error error;
     di_error_clear(&error);
     memset(mj, 0, sizeof *mj);
-    if (di_bmap_load(spec->bmap_path, &mj->bmap, &error) != DI_OK) return job_fail(run, &error);
+    if (di_bmap_load_location(spec->bmap_path, spec->bmap_member, &mj->bmap, &error) != DI_OK)
+        return job_fail(run, &error);
     const di_bmap *b = &mj->bmap;
+    run->result->bmap_signature_unchecked = b->signature_unchecked;
+    /* A range checksum that is not hex can match no data: the bmap is damaged. Refused
+     * before anything is written, naming the first such range. */
+    for (size_t i = 0; i < b->range_count; i++) {
+        if (!b->ranges[i].digest_malformed) continue;
+        di_error_set(&error, DI_ERR_USAGE, "read bmap", spec->bmap_path, 0,
+                     "the bmap's checksum of blocks %llu-%llu is not a %s digest (not "
+                     "hexadecimal): the bmap is damaged",
+                     (unsigned long long)b->ranges[i].first, (unsigned long long)b->ranges[i].last,
+                     di_hash_name(b->checksum_alg));
+        return job_fail(run, &error);
+    }
     if (!image->size_unknown && image->size != b->image_size) {
         di_error_set(&error, DI_ERR_USAGE, "read bmap", spec->bmap_path, 0,
                      "it describes an image of %llu bytes, but %s has %llu: they do not "
@@ -156,13 +172,28 @@ static size_t ranges_from(const mapped_job *mj, uint64_t from, pl_range *out, ui
     return n;
 }
 
-/* Head first erased, mapped ranges past it written and flushed, then the head. */
+/* The safe order, for every image size. The head (the image's first MiB, or all of a
+ * smaller image) is read and its ranges checked before anything is written; the
+ * device's head is erased, the mapped ranges past it written (each checked) and
+ * flushed, and the image's head goes out last. An image of 1 MiB or less is thus
+ * checked whole before its first byte reaches the device, and then written in one go.
+ * On a block device the head is whole sectors (zero-padded past the image's end, as a
+ * plain write pads its last sector), never past the device's end. A regular file is
+ * then given exactly the image's size (bmaptool truncates it so too): a file of holes
+ * stays as long as the image, and no sector padding is left at its end. */
 static di_status write_ranges(job_run *run, mapped_job *mj, range_checker *rc)
 {
     di_device *source = run->source, *target = run->target;
-    uint64_t head = DI_SAFE_HEAD_BYTES < mj->bmap.image_size ? DI_SAFE_HEAD_BYTES : 0;
+    uint64_t image_size = mj->bmap.image_size;
+    uint64_t head = image_size < DI_SAFE_HEAD_BYTES ? image_size : DI_SAFE_HEAD_BYTES;
+    if (target->kind == DI_DEVICE_BLOCK) {
+        head = (head + target->sector_size - 1) / target->sector_size * target->sector_size;
+        /* Only unmapped bytes can lie past the device's end: mapped_open checked. */
+        if (head > target->size) head = target->size / target->sector_size * target->sector_size;
+    }
+    size_t head_data = (size_t)(head < image_size ? head : image_size); /* of the image */
     pl_range *rest = malloc((mj->range_count ? mj->range_count : 1) * sizeof *rest);
-    unsigned char *image_head = head ? di_aligned_alloc(4096, head) : NULL;
+    unsigned char *image_head = head ? di_aligned_alloc(4096, (size_t)(head + 4095) / 4096 * 4096) : NULL;
     di_error error;
     di_error_clear(&error);
     di_status st = DI_OK;
@@ -175,21 +206,31 @@ static di_status write_ranges(job_run *run, mapped_job *mj, range_checker *rc)
     size_t rest_count = ranges_from(mj, head, rest, &rest_bytes);
     di_progress_begin_phase(&run->job->progress, DI_PHASE_WRITING, rest_bytes + head);
     if (head) {
-        if (di_device_read_full(source, image_head, head, 0, NULL, &error) != DI_OK ||
-            !checker_feed(rc, 0, image_head, head, &error)) {
+        memset(image_head + head_data, 0, (size_t)head - head_data);
+        if (di_device_read_full(source, image_head, head_data, 0, NULL, &error) != DI_OK ||
+            !checker_feed(rc, 0, image_head, head_data, &error)) {
             st = job_fail(run, &error);
             goto out;
         }
-        if ((st = job_erase_head(run, head)) != DI_OK) goto out;
+        /* Erased only when something is written before the head: with nothing past it,
+         * the head is the whole write, and it goes out once all is checked. */
+        if (rest_count > 0 && (st = job_erase_head(run, (size_t)head)) != DI_OK) goto out;
     }
     st = job_pass_ranges(run, DI_PHASE_WRITING, source, rest, rest_count, rest_bytes, target,
                          PL_TARGET_WRITE, checker_feed, rc);
     uint64_t written = run->result->device_bytes;
     /* A compressed image is checked to its end before the head makes the disk whole. */
-    if (st == DI_OK) st = job_finish_stream(run, mj->bmap.image_size, "the bmap describes");
-    if (st == DI_OK) st = job_flush(run);
+    if (st == DI_OK) st = job_finish_stream(run, image_size, "the bmap describes");
+    if (st == DI_OK && rest_count > 0) st = job_flush(run);
     if (st != DI_OK) goto out;
-    if (head && (st = job_write_head(run, image_head, head)) != DI_OK) goto out;
+    if (target->kind == DI_DEVICE_FILE && target->ops->set_size &&
+        target->ops->set_size(target, image_size, &error) != DI_OK) {
+        st = job_fail(run, &error);
+        goto out;
+    }
+    if (head ? (st = job_write_head(run, image_head, (size_t)head)) != DI_OK
+             : (st = job_flush(run)) != DI_OK)
+        goto out;
     di_progress_add(&run->job->progress, head);
     run->result->device_bytes = written + head;
 out:

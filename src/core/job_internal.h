@@ -19,6 +19,7 @@ struct di_job {
     char *target_path;
     char *zip_member;
     char *bmap_path;
+    char *bmap_member;
     char *expect_model;
     char *expect_serial;
     atomic_bool cancel;

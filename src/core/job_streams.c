@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "codec/stream_sink.h"
+#include "codec/image_layers.h"
 #include "codec/stream_source.h"
 #include "diskimager/compression.h"
 #include "job_internal.h"
@@ -12,20 +13,8 @@
 di_status job_open_image(job_run *run, const char *path, bool hash_file, di_device **out)
 {
     di_device *file = NULL;
-    di_format format;
     *out = NULL;
     if (job_open(run, path, DI_OPEN_READ, DI_ROLE_SOURCE, &file)) return run->result->status;
-    di_error error;
-    di_error_clear(&error);
-    if (di_format_of_device(file, &format, &error) != DI_OK) {
-        di_device_close(file);
-        return job_fail(run, &error);
-    }
-    run->result->image_format = (int)format;
-    if (format == DI_FORMAT_RAW) {
-        *out = file;
-        return DI_OK;
-    }
     if (hash_file) {
         for (unsigned i = 0; i < DI_HASH_COUNT; i++) {
             if (!(run->job->spec.hash_mask & DI_HASH_BIT(i))) continue;
@@ -33,12 +22,20 @@ di_status job_open_image(job_run *run, const char *path, bool hash_file, di_devi
             if (!run->file_hashers[i]) break; /* job_start_hashers reports it */
         }
     }
-    if (stream_source_open(file, format, run->job->spec.zip_member,
-                           hash_file ? run->file_hashers : NULL, &run->job->cancel, out,
-                           &error) != DI_OK)
-        return job_fail(run, &error);
-    snprintf(run->result->zip_member, sizeof run->result->zip_member, "%s",
-             stream_source_member(*out));
+    image_open_options options = {
+        .member = run->job->spec.zip_member,
+        .file_hashers = hash_file ? run->file_hashers : NULL,
+        .cancel = &run->job->cancel,
+    };
+    image_layers layers;
+    di_error error;
+    di_error_clear(&error);
+    if (image_layers_open(file, &options, &layers, out, &error) != DI_OK) return job_fail(run, &error);
+    di_result *result = run->result;
+    result->image_format = layers.count ? (int)layers.formats[0] : DI_FORMAT_RAW;
+    result->layer_count = layers.count;
+    for (unsigned i = 0; i < layers.count; i++) result->layer_formats[i] = (int)layers.formats[i];
+    snprintf(result->zip_member, sizeof result->zip_member, "%s", layers.member);
     return DI_OK;
 }
 

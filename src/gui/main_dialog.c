@@ -13,6 +13,7 @@
 #include "app_messages.h"
 #include "diskimager/bmap.h"
 #include "diskimager/checksum.h"
+#include "diskimager/companions.h"
 #include "diskimager/compression.h"
 #include "diskimager/units.h"
 #include "drive_combo.h"
@@ -25,8 +26,9 @@
 #include "status_text.h"
 #include "taskbar.h"
 
+/* The one version: project(VERSION) in CMakeLists.txt, also in VERSIONINFO and the ZIP's name. */
 #ifndef DISKIMAGER_VERSION
-#define DISKIMAGER_VERSION "0.0.0"
+#error "DISKIMAGER_VERSION is defined by CMakeLists.txt from project(VERSION)"
 #endif
 #define APP_TITLE L"Win32 Disk Imager"
 #define TEXT_MAX 4096
@@ -49,7 +51,7 @@ typedef struct dialog_state {
     bool drives_changed_during_job;
     UINT autoplay_message;   /* "QueryCancelAutoPlay" */
     char zip_member[256];    /* of the image about to be written or verified */
-    char bmap[DI_PATH_MAX];  /* the block map beside it, "" if none */
+    di_bmap_location bmap;   /* the block map beside it or in its archive; path "" if none */
 } dialog_state;
 
 static dialog_state state;
@@ -215,7 +217,7 @@ static bool find_expectation(const char *image, bool image_exists)
                                         "SHA-512 digest (32, 40, 64 or 128 hex digits).", typed);
         return false;
     }
-    if (image_exists) di_checksum_find_sidecar(image, &state.expected);
+    if (image_exists) di_checksum_find_for_image(image, state.zip_member, &state.expected);
     return true;
 }
 
@@ -248,8 +250,11 @@ static void start_job(di_job_kind kind, const char *image, const di_drive_info *
             spec.expect_serial = drive->serial[0] ? drive->serial : NULL;
         }
         /* A bmap beside the image: only the mapped blocks are written and compared. */
-        state.bmap[0] = '\0';
-        if (di_bmap_find_beside(image, state.bmap, sizeof state.bmap)) spec.bmap_path = state.bmap;
+        memset(&state.bmap, 0, sizeof state.bmap);
+        if (di_bmap_find_for_image(image, state.zip_member, &state.bmap)) {
+            spec.bmap_path = state.bmap.path;
+            spec.bmap_member = state.bmap.member[0] ? state.bmap.member : NULL;
+        }
         spec.verify_after_write = kind == DI_JOB_WRITE && checked(IDC_VERIFY_AFTER);
         spec.move_gpt_backup = spec.verify_after_write && checked(IDC_MOVE_GPT);
     }
@@ -273,8 +278,10 @@ static void on_write(void)
 {
     char image[DI_PATH_MAX], size[32];
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    if (!check_image(image, IMAGE_TO_READ_FROM) || !find_expectation(image, true) ||
-        !member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member))
+    /* The file of an archive first: a checksum in the archive names it. */
+    if (!check_image(image, IMAGE_TO_READ_FROM) ||
+        !member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member) ||
+        !find_expectation(image, true))
         return;
     const di_drive_info *drive = check_device();
     if (!drive) return;
@@ -328,8 +335,10 @@ static void on_verify(void)
 {
     char image[DI_PATH_MAX];
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    if (!check_image(image, IMAGE_TO_READ_FROM) || !find_expectation(image, true) ||
-        !member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member))
+    /* The file of an archive first: a checksum in the archive names it. */
+    if (!check_image(image, IMAGE_TO_READ_FROM) ||
+        !member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member) ||
+        !find_expectation(image, true))
         return;
     const di_drive_info *drive = check_device();
     if (drive) start_job(DI_JOB_VERIFY, image, drive, false, 0);
@@ -342,11 +351,11 @@ static void on_hash_drive(void)
     path_facts facts = facts_of(image);
     bool image_exists = facts.exists && !facts.is_folder;
     uint64_t bytes = 0;
-    if (!find_expectation(image, image_exists)) return;
     /* A compressed image: the size of the image inside, where the file records it. */
     if (image_exists &&
         !member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member))
         return; /* the user cancelled the choice of a zip's file */
+    if (!find_expectation(image, image_exists)) return;
     if (image_exists && !di_image_size_of_file(image, state.zip_member, &bytes)) {
         message(MB_OK | MB_ICONWARNING, "%s does not record the size of the image inside it, "
                 "so the drive's first image-size bytes cannot be told. Write or Verify Only "
@@ -480,15 +489,20 @@ static void on_job_done(gui_job *gj)
                    di_format_size(r->image_bytes, size, sizeof size),
                    di_format_rate(p.average_rate, rate, sizeof rate),
                    r->verified && gj->kind == DI_JOB_WRITE ? ", verified" : "");
-        char compressed[256] = "", mapped[DI_PATH_MAX + 160] = "", bytes[32];
+        char compressed[512] = "", mapped[DI_PATH_MAX + DI_MEMBER_MAX + 160] = "", bytes[32];
+        char layers[160] = "";
+        size_t used = 0;
+        for (unsigned i = 0; i < r->layer_count && used < sizeof layers; i++)
+            used += (size_t)snprintf(layers + used, sizeof layers - used, "%s%s", i ? ", then " : "",
+                                     di_format_name((di_format)r->layer_formats[i]));
         if (r->image_format != DI_FORMAT_RAW)
             snprintf(compressed, sizeof compressed, "\nThe image was %s %s%s%s.",
                      gj->kind == DI_JOB_READ ? "compressed with" : "decompressed from",
-                     di_format_name((di_format)r->image_format),
+                     layers[0] ? layers : di_format_name((di_format)r->image_format),
                      r->zip_member[0] ? ": " : "", r->zip_member);
         if (r->bmap_used)
             snprintf(mapped, sizeof mapped, "\nOnly the %s of data mapped by %s %s.",
-                     di_format_size(r->mapped_bytes, bytes, sizeof bytes), state.bmap,
+                     di_format_size(r->mapped_bytes, bytes, sizeof bytes), state.bmap.member[0] ? state.bmap.member : state.bmap.path,
                      gj->kind == DI_JOB_WRITE ? "were written, each range's checksum checked"
                                               : "were compared");
         snprintf(box, sizeof box, "%s %s.%s%s%s%s%s%s%s%s%s%s", what,

@@ -68,14 +68,13 @@ static INT_PTR CALLBACK pick_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM lpar
 bool member_dialog_choose(HWND owner, const char *image_path, char *out, size_t out_size)
 {
     out[0] = '\0';
-    if (di_format_of_file(image_path) != DI_FORMAT_ZIP) return true;
     member_list *list = calloc(1, sizeof *list);
     if (!list) return false;
     list->chosen = -1;
     di_error error;
     unsigned count = 0;
     bool ok = true;
-    if (di_zip_list_files(image_path, add_member, list, &count, &error) != DI_OK) {
+    if (di_archive_list_candidates(image_path, add_member, list, &count, &error) != DI_OK) {
         /* The job says what is wrong with the archive, naming the offset. */
     } else if (list->count > 1) {
         ok = DialogBoxParamW(GetModuleHandleW(NULL), MAKEINTRESOURCEW(IDD_PICK_MEMBER), owner,

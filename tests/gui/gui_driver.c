@@ -18,6 +18,7 @@
  *     enabled LABEL                print 1 or 0
  *     controls                     print which visible controls are enabled, in order
  *     threads                      print how many threads the dialog's process has
+ *     title                        print the dialog's title bar
  *     close                        close the dialog (the title bar's close box)
  * Each printed value is one line "name: value". Exit code 1 on any failure. */
 #include <stdbool.h>
@@ -308,6 +309,10 @@ int wmain(int argc, wchar_t **wargv)
             print_controls();
         } else if (strcmp(step, "threads") == 0) {
             print_threads();
+        } else if (strcmp(step, "title") == 0) {
+            wchar_t text[256];
+            GetWindowTextW(dialog, text, 256);
+            print_line("title", text);
         } else if (strcmp(step, "pick") == 0 && i + 1 < argc) {
             pick(argv[++i]);
         } else if (strcmp(step, "autoplay") == 0) {

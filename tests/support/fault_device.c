@@ -120,6 +120,16 @@ static void fault_after_write(di_device *dev)
     if (inner->ops->after_write) inner->ops->after_write(inner);
 }
 
+static di_status fault_set_size(di_device *dev, uint64_t size, di_error *error)
+{
+    di_device *inner = fd_of(dev)->inner;
+    if (!inner->ops->set_size)
+        return di_error_set(error, DI_ERR_INTERNAL, "set size", dev->path, 0, "not a regular file");
+    di_status st = inner->ops->set_size(inner, size, error);
+    if (st == DI_OK) dev->size = size;
+    return st;
+}
+
 static void fault_close(di_device *dev)
 {
     di_device_close(fd_of(dev)->inner);
@@ -132,6 +142,7 @@ static const di_device_ops fault_ops = {
     .flush = fault_flush,
     .after_write = fault_after_write,
     .close = fault_close,
+    .set_size = fault_set_size,
 };
 
 di_device *fault_wrap(di_device *inner, di_role role, void *ctx)

@@ -49,6 +49,7 @@ decoder *decoder_new_stored(void);        /* a zip member stored as it is */
 decoder *decoder_new_xz(unsigned threads);
 decoder *decoder_new_zstd(void);
 decoder *decoder_new_bzip2(void);
+decoder *decoder_new_zip_lzma(uint64_t size);  /* a zip member of method 14 */
 
 static inline void decoder_free(decoder *dec)
 {

@@ -51,9 +51,16 @@ static decoder *new_decoder(const stream_source *ss)
     case DI_FORMAT_ZSTD: return decoder_new_zstd();
     case DI_FORMAT_BZIP2: return decoder_new_bzip2();
     case DI_FORMAT_ZIP:
-        return ss->member.method == 0 ? decoder_new_stored() : decoder_new_deflate_raw();
-    case DI_FORMAT_RAW:
-    case DI_FORMAT_COUNT: break;
+        switch (ss->member.method) {
+        case 0: return decoder_new_stored();
+        case 8: return decoder_new_deflate_raw();
+        case 12: return decoder_new_bzip2();
+        case 14: return decoder_new_zip_lzma(ss->member.size);
+        case 93: return decoder_new_zstd();
+        case 95: return decoder_new_xz(1);
+        default: return NULL;
+        }
+    default: break;
     }
     return NULL;
 }
@@ -122,6 +129,10 @@ static di_status fill(stream_source *ss, di_error *error)
         if (n == 0) break;
         got += n;
     }
+    if (got < want && ss->file->sequential && !ss->file->size_unknown &&
+        ss->next_read + got == ss->file->size)
+        ss->data_end = ss->file->size; /* the layer below has ended: so does the input */
+    if (got == 0 && ss->next_read >= ss->data_end) return DI_OK;
     if (got == 0) {
         di_error_set(error, DI_ERR_READ, "read", ss->base.path, 0,
                      "the file ended before its compressed data did (was it cut short "
@@ -129,7 +140,11 @@ static di_status fill(stream_source *ss, di_error *error)
         di_error_at(error, ss->next_read);
         return DI_ERR_READ;
     }
-    if (ss->hashing && ss->hashed_upto == ss->next_read) hash_bytes(ss, ss->in + ss->in_len, got);
+    /* After a restart the window reads bytes hashed before: only what is new counts. */
+    if (ss->hashing && ss->hashed_upto >= ss->next_read && ss->hashed_upto < ss->next_read + got) {
+        size_t seen = (size_t)(ss->hashed_upto - ss->next_read);
+        hash_bytes(ss, ss->in + ss->in_len + seen, got - seen);
+    }
     ss->in_len += got;
     ss->next_read += got;
     return DI_OK;
@@ -142,6 +157,16 @@ static di_status data_error(stream_source *ss, di_error *error, uint64_t at, con
                  (unsigned long long)ss->produced);
     di_error_at(error, at);
     return DI_ERR_READ;
+}
+
+/* The layer below (a gzip around this zip) is read to its end too, so its own checks
+ * run and nothing it holds past this stream goes unseen. */
+static di_status drain_below(stream_source *ss, di_error *error)
+{
+    if (!ss->file->sequential) return DI_OK;
+    unsigned char byte;
+    size_t got = 0;
+    return ss->file->ops->read_at(ss->file, &byte, 1, DI_LAYER_END, &got, error);
 }
 
 /* The stream has ended: does it hold what its container promised? */
@@ -162,11 +187,11 @@ static di_status finish(stream_source *ss, di_error *error)
     }
     di_status st = hash_file_upto(ss, ss->file->size, error);
     if (st != DI_OK) return st;
-    ss->hashed = ss->hashing;
+    ss->hashed = ss->hashed || ss->hashing;
     ss->hashing = false;
     ss->base.size = ss->produced;
     ss->base.size_unknown = false;
-    return DI_OK;
+    return drain_below(ss, error);
 }
 
 /* Decodes up to len image bytes into out; *made says how many (fewer at the end). */
@@ -228,9 +253,8 @@ static di_status stream_read_at(di_device *dev, void *buf, size_t len, uint64_t 
     *done = 0;
     di_status st;
     if (offset < ss->produced) {
-        /* Back to the start (a verify after the write): decode again. The stored
-         * file's digests were taken on the first pass, or are not to be had. */
-        ss->hashing = false;
+        /* Back to the start (a verify after the write, a layer above looking at its
+         * head again): decode again. The stored file's digests go on where they were. */
         if ((st = start(ss, error)) != DI_OK) return st;
     }
     while (ss->produced < offset && !ss->ended) {
@@ -273,6 +297,8 @@ static di_status stream_flush(di_device *dev, di_error *error)
 static uint64_t stream_consumed(const di_device *dev)
 {
     const stream_source *ss = (const stream_source *)dev;
+    /* Layers count the outermost file's bytes: its size is the one known. */
+    if (ss->file->ops->consumed) return ss->file->ops->consumed(ss->file);
     return compressed_position(ss) - ss->data_start;
 }
 
@@ -301,7 +327,10 @@ const char *stream_source_member(const di_device *dev)
 
 bool stream_source_hashed(const di_device *dev)
 {
-    return dev->ops == &stream_ops && ((const stream_source *)dev)->hashed;
+    for (; dev; dev = dev->below)
+        if (dev->ops == &stream_ops && ((const stream_source *)dev)->hashers)
+            return ((const stream_source *)dev)->hashed;
+    return false;
 }
 
 /* Finding a zip's member or walking a zstd file's frames reads the stored file header
@@ -317,8 +346,20 @@ static di_status locate_data(stream_source *ss, const char *zip_member, di_error
 {
     di_device *file = ss->file;
     ss->data_start = 0;
-    ss->data_end = file->size;
-    if (ss->format == DI_FORMAT_ZIP) {
+    ss->data_end = file->size_unknown ? UINT64_MAX : file->size;
+    if (ss->format == DI_FORMAT_ZIP && file->size_unknown) {
+        /* A zip's directory is at its end: a zip inside a gzip is decoded through once
+         * to find where that is. */
+        unsigned char byte;
+        size_t got = 0;
+        di_status st = file->ops->read_at(file, &byte, 1, DI_LAYER_END, &got, error);
+        if (st != DI_OK) return st;
+        ss->data_end = file->size;
+    }
+    if (file->sequential && ss->format != DI_FORMAT_ZIP) {
+        /* The sizes recorded at the end of an xz or zstd file inside another layer
+         * would cost a decode of their own: this stream's size is learnt at its end. */
+    } else if (ss->format == DI_FORMAT_ZIP) {
         di_status st = zip_find_member(read_stored, ss, file->path, file->size, zip_member,
                                        &ss->member, error);
         if (st != DI_OK) return st;
@@ -365,7 +406,8 @@ di_status stream_source_open(di_device *file, di_format format, const char *zip_
     }
     ss->base.size = ss->size_recorded ? ss->recorded_size : 0;
     ss->base.size_unknown = !ss->size_recorded;
-    ss->base.stored_size = ss->data_end - ss->data_start;
+    ss->base.stored_size = file->ops->consumed ? file->stored_size : ss->data_end - ss->data_start;
+    ss->base.below = file;
     *out = &ss->base;
     return DI_OK;
 }

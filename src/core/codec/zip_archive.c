@@ -3,6 +3,8 @@
  * headers. Everything little-endian. */
 #include "zip_archive.h"
 
+#include "member_pick.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,27 +171,17 @@ static di_status parse_central_entry(const central_directory *cd, const char *pa
 }
 
 typedef struct walk {
-    const char *wanted;
-    zip_member chosen;
-    bool chosen_encrypted;
-    unsigned files;
-    unsigned matches;
-    char names[DI_TEXT_MAX / 2];
+    member_pick pick;
+    zip_member kept[3];         /* the entry for each PICK_* slot */
+    bool kept_encrypted[3];
     zip_name_fn each;
     void *each_ctx;
+    unsigned files;             /* every file, litter too */
 } walk;
 
-/* "a.img, b.img, ..." for messages, cut short when long. */
-static void append_name(char *names, size_t size, const char *name)
+static unsigned slot_index(unsigned slot)
 {
-    size_t used = strlen(names), len = strlen(name);
-    if (used && used + 2 < size) {
-        memcpy(names + used, ", ", 2);
-        used += 2;
-    }
-    if (used + len + 1 > size) len = size - used - 1;
-    memcpy(names + used, name, len);
-    names[used + len] = '\0';
+    return slot == PICK_WANTED ? 0 : slot == PICK_IMAGE ? 1 : 2;
 }
 
 static di_status walk_members(codec_read_fn read, void *ctx, const char *path,
@@ -206,12 +198,11 @@ static di_status walk_members(codec_read_fn read, void *ctx, const char *path,
         if (st != DI_OK || !is_file) continue;
         w->files++;
         if (w->each) w->each(w->each_ctx, m.name, m.size);
-        append_name(w->names, sizeof w->names, m.name);
-        bool match = w->wanted && w->wanted[0] ? strcmp(m.name, w->wanted) == 0 : w->files == 1;
-        if (match) {
-            w->matches++;
-            w->chosen = m;
-            w->chosen_encrypted = encrypted;
+        unsigned slots = member_pick_offer(&w->pick, m.name);
+        for (unsigned bit = PICK_WANTED; bit <= PICK_ONLY_FILE; bit <<= 1) {
+            if (!(slots & bit)) continue;
+            w->kept[slot_index(bit)] = m;
+            w->kept_encrypted[slot_index(bit)] = encrypted;
         }
     }
     free(cd.bytes);
@@ -223,12 +214,42 @@ di_status zip_list_members(codec_read_fn read, void *ctx, const char *path, uint
 {
     walk *w = calloc(1, sizeof *w);
     if (!w) return di_error_set(error, DI_ERR_NO_MEMORY, "read zip", path, 0, NULL);
+    member_pick_init(&w->pick, NULL);
     w->each = each;
     w->each_ctx = each_ctx;
     di_status st = walk_members(read, ctx, path, file_size, w, error);
     if (count) *count = w->files;
     free(w);
     return st;
+}
+
+const char *zip_method_name(unsigned method)
+{
+    switch (method) {
+    case 0: return "stored";
+    case 1: return "Shrink";
+    case 6: return "Implode";
+    case 8: return "Deflate";
+    case 9: return "Deflate64";
+    case 10: return "PKWARE DCL Implode";
+    case 12: return "bzip2";
+    case 14: return "LZMA";
+    case 18: return "IBM TERSE";
+    case 19: return "IBM LZ77";
+    case 93: return "zstd";
+    case 95: return "xz";
+    case 96: return "JPEG";
+    case 97: return "WavPack";
+    case 98: return "PPMd";
+    case 99: return "AE-x encryption";
+    default: return NULL;
+    }
+}
+
+bool zip_method_decodable(unsigned method)
+{
+    return method == 0 || method == 8 || method == 12 || method == 14 || method == 93 ||
+           method == 95;
 }
 
 static di_status locate_data(codec_read_fn read, void *ctx, const char *path, uint64_t file_size,
@@ -253,30 +274,30 @@ di_status zip_find_member(codec_read_fn read, void *ctx, const char *path, uint6
 {
     walk *w = calloc(1, sizeof *w);
     if (!w) return di_error_set(error, DI_ERR_NO_MEMORY, "read zip", path, 0, NULL);
-    w->wanted = wanted;
+    member_pick_init(&w->pick, wanted);
+    unsigned slot = 0;
     di_status st = walk_members(read, ctx, path, file_size, w, error);
-    if (st == DI_OK && w->files == 0) {
-        st = di_error_set(error, DI_ERR_USAGE, "read zip", path, 0, "the archive holds no file");
-    } else if (st == DI_OK && wanted && wanted[0] && w->matches == 0) {
+    if (st == DI_OK) st = member_pick_decide(&w->pick, path, &slot, error);
+    const zip_member *chosen = &w->kept[slot_index(slot)];
+    if (st != DI_OK) {
+        /* said */
+    } else if (w->kept_encrypted[slot_index(slot)]) {
         st = di_error_set(error, DI_ERR_USAGE, "read zip", path, 0,
-                          "the archive has no file called %s; it holds %s", wanted, w->names);
-    } else if (st == DI_OK && (!wanted || !wanted[0]) && w->files > 1) {
+                          "%s is encrypted; extract it with its password first", chosen->name);
+    } else if (!zip_method_decodable(chosen->method)) {
+        const char *name = zip_method_name(chosen->method);
+        char number[16];
+        snprintf(number, sizeof number, "%u", (unsigned)chosen->method);
         st = di_error_set(error, DI_ERR_USAGE, "read zip", path, 0,
-                          "the archive holds %u files (%s); name the one to write", w->files,
-                          w->names);
-    } else if (st == DI_OK && w->chosen_encrypted) {
-        st = di_error_set(error, DI_ERR_USAGE, "read zip", path, 0,
-                          "%s is encrypted; extract it with its password first", w->chosen.name);
-    } else if (st == DI_OK && w->chosen.method != 0 && w->chosen.method != 8) {
-        st = di_error_set(error, DI_ERR_USAGE, "read zip", path, 0,
-                          "%s uses compression method %u; only stored and deflate members "
-                          "can be written", w->chosen.name, w->chosen.method);
-    } else if (st == DI_OK && w->chosen.method == 0 &&
-               w->chosen.compressed_size != w->chosen.size) {
-        st = corrupt(error, path, w->chosen.header_offset, "a stored member's sizes differ");
+                          "%s is compressed with %s%s%s (zip method %u), which diskimager "
+                          "cannot decode; extract it with 7-Zip or unzip first", chosen->name,
+                          name ? name : "an unknown method", name ? "" : " ", name ? "" : number,
+                          (unsigned)chosen->method);
+    } else if (chosen->method == 0 && chosen->compressed_size != chosen->size) {
+        st = corrupt(error, path, chosen->header_offset, "a stored member's sizes differ");
     }
     if (st == DI_OK) {
-        *out = w->chosen;
+        *out = *chosen;
         st = locate_data(read, ctx, path, file_size, out, error);
     }
     free(w);

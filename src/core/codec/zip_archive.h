@@ -14,7 +14,7 @@
 
 typedef struct zip_member {
     char name[ZIP_NAME_MAX];
-    uint16_t method;            /* 0 stored, 8 deflate */
+    uint16_t method;            /* 0 stored, 8 deflate, 12 bzip2, 14 LZMA, 93 zstd, 95 xz */
     uint32_t crc32;
     uint64_t compressed_size;
     uint64_t size;
@@ -23,8 +23,8 @@ typedef struct zip_member {
 } zip_member;
 
 
-/* Picks the member called wanted (NULL or "": the only file in the archive) and
- * checks it can be written: stored or deflate, not encrypted, inside the file.
+/* Picks the member called wanted (NULL or "": see member_pick.h) and checks it can be
+ * written: a method we decode, not encrypted, inside the file.
  * Errors name path and, where it helps, the archive's files. */
 di_status zip_find_member(codec_read_fn read, void *ctx, const char *path, uint64_t file_size,
                           const char *wanted, zip_member *out, di_error *error);
@@ -34,5 +34,9 @@ di_status zip_find_member(codec_read_fn read, void *ctx, const char *path, uint6
 typedef void (*zip_name_fn)(void *ctx, const char *name, uint64_t size);
 di_status zip_list_members(codec_read_fn read, void *ctx, const char *path, uint64_t file_size,
                            zip_name_fn each, void *each_ctx, unsigned *count, di_error *error);
+
+/* "Deflate64", "PPMd", ...; NULL for a number no one assigned. */
+const char *zip_method_name(unsigned method);
+bool zip_method_decodable(unsigned method);
 
 #endif

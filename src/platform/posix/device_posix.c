@@ -90,6 +90,22 @@ static void posix_after_write(di_device *dev)
 #endif
 }
 
+static di_status posix_set_size(di_device *dev, uint64_t size, di_error *error)
+{
+    if (dev->kind != DI_DEVICE_FILE)
+        return di_error_set(error, DI_ERR_INTERNAL, "set size", dev->path, 0, "not a regular file");
+    int r;
+    do r = ftruncate(fd_of(dev), (off_t)size);
+    while (r != 0 && errno == EINTR);
+    if (r != 0) {
+        int err = errno;
+        return di_error_set(error, err == ENOSPC || err == EFBIG ? DI_ERR_NO_SPACE : DI_ERR_WRITE,
+                            "set size", dev->path, err, NULL);
+    }
+    dev->size = size;
+    return DI_OK;
+}
+
 static void posix_close(di_device *dev)
 {
     close(fd_of(dev));
@@ -102,6 +118,7 @@ static const di_device_ops posix_ops = {
     .flush = posix_flush,
     .after_write = posix_after_write,
     .close = posix_close,
+    .set_size = posix_set_size,
 };
 
 static di_status open_block(posix_device *pd, const char *path, const struct stat *st,

@@ -131,6 +131,22 @@ static void win_after_write(di_device *dev)
                         NULL);
 }
 
+static di_status win_set_size(di_device *dev, uint64_t size, di_error *error)
+{
+    if (dev->kind != DI_DEVICE_FILE)
+        return di_error_set(error, DI_ERR_INTERNAL, "set size", dev->path, 0, "not a regular file");
+    LARGE_INTEGER at;
+    at.QuadPart = (LONGLONG)size;
+    if (!SetFilePointerEx(handle_of(dev), at, NULL, FILE_BEGIN) || !SetEndOfFile(handle_of(dev))) {
+        DWORD err = GetLastError();
+        return di_error_set(error, err == ERROR_DISK_FULL || err == ERROR_HANDLE_DISK_FULL
+                                       ? DI_ERR_NO_SPACE : DI_ERR_WRITE,
+                            "set size", dev->path, (int)err, NULL);
+    }
+    dev->size = size;
+    return DI_OK;
+}
+
 static void win_close(di_device *dev)
 {
     win_device *wd = (win_device *)dev;
@@ -148,6 +164,7 @@ static const di_device_ops win_ops = {
     .flush = win_flush,
     .after_write = win_after_write,
     .close = win_close,
+    .set_size = win_set_size,
 };
 
 static bool is_device_path(const char *path)

@@ -1,0 +1,127 @@
+/* Peeling an image's layers. */
+#include "image_layers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "stream_source.h"
+#include "tar_archive.h"
+
+static const char *advice_for(di_format format)
+{
+    switch (format) {
+    case DI_FORMAT_DMG: return "convert it to a raw image first (dmg2img, or hdiutil convert -format UDTO)";
+    case DI_FORMAT_LZ4: return "decompress it first (lz4 -d)";
+    case DI_FORMAT_LZO: return "decompress it first (lzop -d)";
+    case DI_FORMAT_LZIP: return "decompress it first (lzip -d)";
+    case DI_FORMAT_COMPRESS: return "decompress it first (gzip -d reads .Z files)";
+    case DI_FORMAT_7Z:
+    case DI_FORMAT_RAR: return "extract the image with 7-Zip first";
+    default: return "convert it to a raw image first (qemu-img convert -O raw)";
+    }
+}
+
+static di_status refuse(di_device *dev, const image_layers *layers, di_format format,
+                        di_error *error)
+{
+    char where[96] = "";
+    if (layers->count > 0) {
+        size_t used = (size_t)snprintf(where, sizeof where, " (inside ");
+        for (unsigned i = layers->count; i-- > 0 && used < sizeof where;)
+            used += (size_t)snprintf(where + used, sizeof where - used, "%s%s",
+                                     di_format_name(layers->formats[i]), i ? " inside " : ")");
+    }
+    return di_error_set(error, DI_ERR_USAGE, "open image", dev->path, 0,
+                        "%s%s is in the %s format, which diskimager cannot decode; %s",
+                        layers->member[0] ? layers->member : "the image", where,
+                        di_format_name(format), advice_for(format));
+}
+
+static bool ends_with_dmg(const char *name)
+{
+    size_t n = strlen(name);
+    return n >= 4 && name[n - 4] == '.' && (name[n - 3] | 0x20) == 'd' &&
+           (name[n - 2] | 0x20) == 'm' && (name[n - 1] | 0x20) == 'g';
+}
+
+/* A DMG says what it is in its last 512 bytes: looked at in a plain file only, where
+ * that costs one read. A file named .dmg without that trailer is a damaged one. */
+static di_status check_dmg_trailer(di_device *file, const image_layers *layers, di_error *error)
+{
+    if (file->kind != DI_DEVICE_FILE || file->sequential || file->size < 512) return DI_OK;
+    uint64_t start = (file->size - 512) / 4096 * 4096;
+    size_t len = (size_t)(file->size - start), got = 0;
+    unsigned char *tail = di_aligned_alloc(4096, 8192);
+    if (!tail) return di_error_set(error, DI_ERR_NO_MEMORY, "open image", file->path, 0, NULL);
+    /* A tail that cannot be read is no DMG's: the copy meets the error where it is. */
+    di_error ignored;
+    di_status st = di_device_read_upto(file, tail, len, start, &got, &ignored);
+    di_format format = st == DI_OK ? di_format_detect_tail(tail, got) : DI_FORMAT_RAW;
+    di_aligned_free(tail);
+    if (st != DI_OK) return DI_OK;
+    if (format == DI_FORMAT_DMG) return refuse(file, layers, format, error);
+    if (ends_with_dmg(file->path))
+        return di_error_set(error, DI_ERR_USAGE, "open image", file->path, 0,
+                            "the file is named .dmg but has no DMG trailer at its end: a "
+                            "damaged or incomplete download? (a DMG is not written either "
+                            "way: %s)", advice_for(DI_FORMAT_DMG));
+    return DI_OK;
+}
+
+static void note_member(di_device *dev, image_layers *layers)
+{
+    if (layers->member[0]) return;
+    const char *name = stream_source_member(dev);
+    if (!name[0]) name = tar_member_name(dev);
+    snprintf(layers->member, sizeof layers->member, "%s", name);
+}
+
+di_status image_layers_open(di_device *file, const image_open_options *options,
+                            image_layers *layers, di_device **out, di_error *error)
+{
+    memset(layers, 0, sizeof *layers);
+    *out = NULL;
+    di_device *dev = file;
+    di_status st = check_dmg_trailer(dev, layers, error);
+    bool archive_seen = false;
+    while (st == DI_OK) {
+        di_format format;
+        if ((st = di_format_of_device(dev, &format, error)) != DI_OK) break;
+        if (format == DI_FORMAT_RAW) break;
+        if (!di_format_decodable(format)) {
+            st = refuse(dev, layers, format, error);
+            break;
+        }
+        if (layers->count == DI_LAYERS_MAX) {
+            st = di_error_set(error, DI_ERR_USAGE, "open image", dev->path, 0,
+                              "the image is wrapped in more than %u layers of compression "
+                              "and archives", DI_LAYERS_MAX);
+            break;
+        }
+        layers->formats[layers->count++] = format;
+        bool archive = di_format_is_archive(format);
+        if (archive && options->stop_at_archive) break;
+        /* --member names a file of the first archive; archives inside it have one image. */
+        const char *member = archive && !archive_seen ? options->member : NULL;
+        di_device *next = NULL;
+        if (format == DI_FORMAT_TAR)
+            st = tar_member_open(dev, member, options->cancel, &next, error);
+        else
+            st = stream_source_open(dev, format, member,
+                                    layers->count == 1 ? options->file_hashers : NULL,
+                                    options->cancel, &next, error);
+        dev = next; /* both close what they were given when they fail */
+        if (st != DI_OK) break;
+        if (archive) {
+            archive_seen = true;
+            note_member(dev, layers);
+            if (ends_with_dmg(layers->member)) st = refuse(dev, layers, DI_FORMAT_DMG, error);
+        }
+    }
+    if (st != DI_OK) {
+        di_device_close(dev);
+        return st;
+    }
+    *out = dev;
+    return DI_OK;
+}
