@@ -236,6 +236,18 @@ head -c 1000 /dev/urandom >tiny.img; gzip -k tiny.img
 fresh_device
 run write tiny.img.gz dev.img --yes --verify --progress=none
 check "a 1000-byte gzip image: written and verified" test "$(head_md5 dev.img 1000)" = "$(md5 tiny.img)"
+# The file's digest of a stream of unknown size that ends inside the head: a published
+# sum of the .gz (or .bz2, or a zstd frame without its size) matches.
+bzip2 -k tiny.img; zstd -q --no-content-size -k tiny.img
+for f in tiny.img.gz tiny.img.bz2 tiny.img.zst; do
+  fresh_device
+  run write "$f" dev.img --yes --hash sha256 --progress=none
+  check "$f (tiny): the file's sha256 is printed" grep -qx "$(sha256sum <"$f" | cut -d' ' -f1)  $f" out
+  check "$f (tiny): the image's sha256 is printed" grep -qx "$(sha256sum <tiny.img | cut -d' ' -f1)  tiny.img" out
+  run write "$f" dev.img --yes --expect "$(sha256sum <"$f" | cut -d' ' -f1)" --progress=none
+  check "$f (tiny): --expect with the file's sha256 matches (exit 0)" test "$code" -eq 0
+  check "$f (tiny): it says the compressed file matches" grep -q 'of the compressed file matches' err
+done
 fresh_device
 run write pi.img.gz dev.img --yes --progress=json
 check "gzip: progress counts the compressed file's bytes" python3 -c '

@@ -90,6 +90,10 @@ untouched() { [ "$(head_md5 "$1" $((8 * MiB)))" = "$pattern_md5" ]; }
 
 for t in "${!names[@]}"; do
   tn=${names[$t]} tf=${files[$t]} tp=${paths[$t]} tx=${extras[$t]}
+  # Under Wine every run starts a process that costs a second: the file target there
+  # skips the second looks (verify, the messages) that the drive target makes.
+  quick=false
+  [ "$mode" = windows ] && [ "$tn" = file ] && quick=true
   # write_ok LABEL FILE SIZE MD5 [ARGS...]: written, the image's digest printed, verified.
   write_ok() {
     local label=$1 file=$2 size=$3 want=$4 fill=pattern
@@ -103,6 +107,7 @@ for t in "${!names[@]}"; do
     if [ $fill = pattern ]; then
       check "$tn: $label: the image's md5 is printed" grep -q "^$want " out
     fi
+    $quick && return
     run verify "$file" "$tp" --progress=none "$@"
     check "$tn: $label: verify agrees (exit 0)" test "$code" -eq 0
   }
@@ -121,6 +126,7 @@ for t in "${!names[@]}"; do
   says() {
     local label=$1 file=$2 pattern=$3
     shift 3
+    $quick && return
     fresh "$tf"
     run write "$file" "$tp" --yes $tx --hash md5 --progress=none "$@"
     check "$tn: $label" grep -q -- "$pattern" err
@@ -135,7 +141,7 @@ for t in "${!names[@]}"; do
     write_ok "etcher-sdk $f" "$E/$f" $((5 * MiB)) "$etcher_md5"
   done
   says "zip-bzip2.zip: decoded from zip" "$E/zip/zip-bzip2.zip" 'decoded from zip (images/etcher-test.img)'
-  check "$tn: zip-bzip2.zip: the zip's own md5 is printed too" grep -q "^$(md5 "$E/zip/zip-bzip2.zip") " out
+  $quick || check "$tn: zip-bzip2.zip: the zip's own md5 is printed too" grep -q "^$(md5 "$E/zip/zip-bzip2.zip") " out
   # The partitions etcher-sdk's test expects to find in it.
   write_ok "etcher-test.img.xz again" "$E/xz/etcher-test.img.xz" $((5 * MiB)) "$etcher_md5"
   check "$tn: etcher-test.img's MBR partitions are the peer's" python3 - "$tf" "$E/images/etcher-test-partitions.json" <<'EOF'
@@ -165,7 +171,7 @@ EOF
   write_ok "nested data.img.zip.gz.bz2.xz" "$E/nested/data.img.zip.gz.bz2.xz" 10 "$(md5 data.img)"
   says "the four layers are named" "$E/nested/data.img.zip.gz.bz2.xz" \
     'decoded from xz, then bzip2, then gzip, then zip (data.img)'
-  check "$tn: the .xz file's own md5 is printed too" grep -q "^$(md5 "$E/nested/data.img.zip.gz.bz2.xz") " out
+  $quick || check "$tn: the .xz file's own md5 is printed too" grep -q "^$(md5 "$E/nested/data.img.zip.gz.bz2.xz") " out
   # Raw images under any name.
   write_ok "raw-image-not-a-dmg.dmg (10 bytes, no DMG trailer)" "$E/images/raw-image-not-a-dmg.dmg" 10 \
     "$(md5 "$E/images/raw-image-not-a-dmg.dmg")"

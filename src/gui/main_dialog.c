@@ -505,6 +505,9 @@ static void on_job_done(gui_job *gj)
                      di_format_size(r->mapped_bytes, bytes, sizeof bytes), state.bmap.member[0] ? state.bmap.member : state.bmap.path,
                      gj->kind == DI_JOB_WRITE ? "were written, each range's checksum checked"
                                               : "were compared");
+        if (r->bmap_used && r->bmap_signature_unchecked)
+            snprintf(mapped + strlen(mapped), sizeof mapped - strlen(mapped),
+                     "\nThe bmap is PGP-signed; its signature was not checked.");
         snprintf(box, sizeof box, "%s %s.%s%s%s%s%s%s%s%s%s%s", what,
                  state.match == MATCH_BAD ? "finished, but the image is not the one expected"
                                           : "successful",

@@ -88,11 +88,18 @@ drive_gui type "Expected hash (typed, or found beside the image)" "" type "Image
 check "Read into .img.zst succeeds" has "Read successful."
 check "it says the image was compressed" has "compressed with zstd"
 check "zstd decodes it to the drive's bytes" cmp <(zstd -dcq "$work/back.img.zst") "$drive"
-# A zip of two files: the dialog asks which one, the larger chosen to start with.
+# A zip of an image and a README: the image is taken without a question.
 head -c 3000000 /dev/urandom >"$work/card.img"; echo "read me" >"$work/README.txt"
-(cd "$work" && zip -q two.zip README.txt card.img)
+(cd "$work" && zip -q readme.zip README.txt card.img)
+drive_gui type "Image File" "$(winpath "$work/readme.zip")" click Write answer Yes wait-idle answer OK
+check "a zip of an image and a README: no question, the image is written" has "decompressed from zip: card.img"
+check "the drive holds the image" cmp -n 3000000 "$work/card.img" "$drive"
+# A zip of two images: the dialog asks which one, the larger chosen to start with.
+head -c 2000000 /dev/urandom >"$work/other.img"
+(cd "$work" && zip -q two.zip README.txt card.img other.img)
 drive_gui type "Image File" "$(winpath "$work/two.zip")" click Write pick "card.img" answer Yes wait-idle answer OK
-check "a zip of two files offers both" has "choice: README.txt"
+check "a zip of two images offers both" has "choice: other.img"
+check "a README is not offered" bash -c '! grep -qF "choice: README.txt" <<<"$1"' _ "$out"
 check "the chosen file is written" has "decompressed from zip: card.img"
 check "the drive holds the chosen file" cmp -n 3000000 "$work/card.img" "$drive"
 # A bmap beside the image: only its mapped blocks are written.

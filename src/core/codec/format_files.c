@@ -98,7 +98,9 @@ di_status di_archive_list_candidates(const char *path, di_member_name_fn each, v
     di_status st = image_layers_open(file, &options, &layers, &dev, error);
     if (st != DI_OK) return st;
     di_format format = layers.count ? layers.formats[layers.count - 1] : DI_FORMAT_RAW;
-    if (!di_format_is_archive(format)) {
+    /* An archive inside a compressed layer is listed only by decoding all of it: a
+     * front end asking before the job would wait for that. The job picks instead. */
+    if (!di_format_is_archive(format) || layers.count > 1) {
         di_device_close(dev);
         return DI_OK;
     }
@@ -138,12 +140,22 @@ bool di_image_size_of_file(const char *path, const char *member_name, uint64_t *
     di_error error;
     di_device *dev = open_file(path, &error);
     if (!dev) return false;
-    /* The layers find what the containers record; nothing needs decoding unless a
-     * layer is inside another. */
-    image_open_options options = {.member = member_name};
+    /* The layers find what the containers record. An archive inside a compressed
+     * layer would be decoded whole to find its file: that size counts as unrecorded. */
+    image_open_options options = {.member = member_name, .stop_at_archive = true};
     image_layers layers;
     di_device *image = NULL;
     if (image_layers_open(dev, &options, &layers, &image, &error) != DI_OK) return false;
+    if (layers.count > 0 && di_format_is_archive(layers.formats[layers.count - 1])) {
+        if (layers.count > 1) {
+            di_device_close(image);
+            return false;
+        }
+        di_device_close(image);
+        if (!(dev = open_file(path, &error))) return false;
+        options.stop_at_archive = false;
+        if (image_layers_open(dev, &options, &layers, &image, &error) != DI_OK) return false;
+    }
     bool known = !image->size_unknown;
     if (known) *size = image->size;
     di_device_close(image);
