@@ -122,11 +122,49 @@ check "a tar of two images: both named" grep -q '2 disk images (pi.img, other.im
 run write two.tar dev.img --yes --member other.img --progress=none
 check "a tar's --member: the named file is written" test "$(head_md5 dev.img $((size + 6)))" = "$(md5 tarred/other.img)"
 head -c 3000000 pi.tar.gz >cut.tar.gz
+head -c 3000000 pi.tar | gzip >cut-tar.gz
 fresh_device
 cp dev.img before.img
-run write cut.tar.gz dev.img --yes --progress=none
-check "a truncated .tar.gz: exit 1" test "$code" -eq 1
-check "a truncated .tar.gz: the device's head is not the image's" head_not_written
+for f in cut.tar.gz cut-tar.gz; do
+  run write "$f" dev.img --yes --progress=none
+  check "a truncated $f: exit 1" test "$code" -eq 1
+  check "a truncated $f: refused before anything is written" cmp -s dev.img before.img
+done
+check "a tar cut short inside a whole gzip: said so" grep -q 'runs past the end' err
+# The same for a plain pax tar whose pax size record is larger than what follows.
+(cd tarred && tar --format=pax -cf ../pi-pax-only.tar pi.img)
+head -c 3000000 pi-pax-only.tar >cut-pax.tar
+run write cut-pax.tar dev.img --yes --progress=none
+check "a truncated pax tar: refused before anything is written" cmp -s dev.img before.img
+# A sparse file in a tar (GNU's old 'S' type or pax's GNU.sparse records): refused.
+(cd tarred && truncate -s 6M holes.img && printf 'data' | dd of=holes.img bs=1 seek=5000000 conv=notrunc status=none &&
+  tar --format=posix -S -cf ../sparse-pax.tar holes.img && tar --format=gnu -S -cf ../sparse-gnu.tar holes.img)
+for f in sparse-pax.tar sparse-gnu.tar; do
+  run write "$f" dev.img --yes --progress=none
+  check "$f: refused (exit 2)" test "$code" -eq 2
+  check "$f: as a sparse member" grep -q 'sparse file' err
+  check "$f: the device is untouched" cmp -s dev.img before.img
+done
+# A plain tar's own digest: a published sum of the .tar matches.
+(sha256sum pi.tar >pi.tar.sha256)
+run write pi.tar dev.img --yes --hash md5 --progress=none
+check "a plain .tar: its own md5 is printed too" grep -qx "$(md5 pi.tar)  pi.tar" out
+check "a plain .tar: its published sha256 matches" grep -q 'sha256 of the compressed file matches pi.tar.sha256' err
+rm pi.tar.sha256
+# An .img.gz inside a plain tar: progress moves (over the member's bytes read).
+(cd tarred && gzip -k pi.img && tar cf ../pi-gz.tar pi.img.gz)
+run write pi-gz.tar dev.img --yes --hash md5 --progress=json
+check "an .img.gz in a tar: the digest is pi.img's, under its name" grep -qx "$image_md5  pi.img" out
+check "an .img.gz in a tar: progress reaches the member's size" python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open("err") if l.startswith("{")]
+assert any(l["bytes_done"] > 0 and l["bytes_done"] == l["bytes_total"] for l in lines), lines[-1]
+'
+# zstd that starts with a skippable frame (as pzstd writes): decoded, not written raw.
+{ printf '\x50\x2a\x4d\x18\x04\x00\x00\x00abcd'; cat pi.img.zst; } >skip.img.zst
+fresh_device
+run write skip.img.zst dev.img --yes --progress=none
+check "zstd behind a skippable frame: decoded" test "$(head_md5 dev.img $size)" = "$image_md5"
 # A tar header whose checksum is wrong: refused naming its offset.
 cp pi.tar bad.tar
 printf 'X' | dd of=bad.tar bs=1 seek=$((1024 + 5)) conv=notrunc status=none

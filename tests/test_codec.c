@@ -21,6 +21,10 @@ static void test_detect(void)
     CHECK(di_format_detect((const unsigned char *)"\xfd" "7zXZ\0\0", 7) == DI_FORMAT_XZ);
     CHECK(di_format_detect((const unsigned char *)"\xfd" "7zXZ", 5) == DI_FORMAT_RAW);
     CHECK(di_format_detect((const unsigned char *)"\x28\xb5\x2f\xfd\x00", 5) == DI_FORMAT_ZSTD);
+    /* A zstd file may begin with a skippable frame (pzstd's): any of 0x184D2A50..5F. */
+    CHECK(di_format_detect((const unsigned char *)"\x50\x2a\x4d\x18", 4) == DI_FORMAT_ZSTD);
+    CHECK(di_format_detect((const unsigned char *)"\x5f\x2a\x4d\x18", 4) == DI_FORMAT_ZSTD);
+    CHECK(di_format_detect((const unsigned char *)"\x60\x2a\x4d\x18", 4) == DI_FORMAT_RAW);
     CHECK(di_format_detect((const unsigned char *)"BZh91AY&SY", 10) == DI_FORMAT_BZIP2);
     CHECK(di_format_detect((const unsigned char *)"BZh0" "1AY&SY", 10) == DI_FORMAT_RAW);
     CHECK(di_format_detect((const unsigned char *)"BZh9xxxxxx", 10) == DI_FORMAT_RAW);
@@ -49,6 +53,7 @@ static void test_detect(void)
     memcpy(block + 257, "ustar\0" "00", 8);
     CHECK(di_format_detect(block, sizeof block) == DI_FORMAT_TAR);
     CHECK(di_format_detect(block, 260) == DI_FORMAT_RAW); /* too short to tell */
+    CHECK(di_format_detect(block, 262) == DI_FORMAT_RAW); /* byte 262 not there */
     memcpy(block + 257, "ustar  \0", 8);
     CHECK(di_format_detect(block, sizeof block) == DI_FORMAT_TAR);
     memcpy(block + 257, "ustarX", 6);

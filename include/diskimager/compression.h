@@ -85,8 +85,9 @@ bool di_image_size_of_file(const char *path, const char *member_name, uint64_t *
 /* The files of the image's archive (a zip or a tar, under any compressed layers) that
  * could be the image, one call of each per file, so a front end can let the user pick
  * one when there are several; *count gets how many (0: the image is no archive, or the
- * job will say what is wrong with it). Files whose names look like images are the
- * candidates; an archive of only one file has it as its candidate, whatever its name. */
+ * job will say what is wrong with it, or the archive is inside a compressed layer,
+ * where listing it would mean decoding it all). Files whose names look like images are
+ * the candidates; with none, every file is (Finder's litter aside). */
 typedef void (*di_member_name_fn)(void *ctx, const char *name, uint64_t size);
 di_status di_archive_list_candidates(const char *path, di_member_name_fn each, void *ctx,
                                      unsigned *count, di_error *error);

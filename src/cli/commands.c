@@ -194,7 +194,8 @@ static void job_thread_main(void *p)
 static void print_hashes(const di_result *r, const char *name, bool decoded)
 {
     char inner[DI_PATH_MAX];
-    if (decoded && r->zip_member[0]) snprintf(inner, sizeof inner, "%s", r->zip_member);
+    /* An archive's pi.img.gz is decoded too: its digest is pi.img's. */
+    if (decoded && r->zip_member[0]) di_format_inner_name(r->zip_member, inner, sizeof inner);
     else if (decoded) di_format_inner_name(name, inner, sizeof inner);
     for (unsigned i = 0; i < DI_HASH_COUNT; i++)
         if ((r->hash_mask & DI_HASH_BIT(i)) && r->hashes[i][0])

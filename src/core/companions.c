@@ -134,13 +134,17 @@ static bool pick_bmap(const member_names *m, const char *image, char *out)
                 snprintf(out, DI_MEMBER_MAX, "%s", m->names[i]);
                 return true;
             }
-    size_t found = 0, at = 0;
-    for (size_t i = 0; i < m->count; i++)
-        if (is_bmap_name(m->names[i]) && !member_is_litter(m->names[i])) {
+    /* Else the archive's only bmap, when it holds only one image it could be for. */
+    size_t found = 0, at = 0, images = 0;
+    for (size_t i = 0; i < m->count; i++) {
+        if (member_is_litter(m->names[i])) continue;
+        if (di_name_looks_like_image(m->names[i])) images++;
+        if (is_bmap_name(m->names[i])) {
             found++;
             at = i;
         }
-    if (found != 1) return false;
+    }
+    if (found != 1 || images > 1) return false;
     snprintf(out, DI_MEMBER_MAX, "%s", m->names[at]);
     return true;
 }

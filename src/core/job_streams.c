@@ -58,7 +58,7 @@ di_status job_open_output(job_run *run, const char *path, uint64_t size, di_devi
 
 void job_finish_file_hashers(job_run *run)
 {
-    if (!run->source || !stream_source_hashed(run->source)) return;
+    if (!run->source || !image_layers_file_hashed(run->source)) return;
     for (unsigned i = 0; i < DI_HASH_COUNT; i++) {
         if (!run->file_hashers[i]) continue;
         di_hasher_final_hex(run->file_hashers[i], run->result->file_hashes[i]);

@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     di_device_close(file);
 
     di_device *member = NULL;
-    if (tar_member_open(memory_open(data, size), NULL, NULL, &member, &error) != DI_OK) return 0;
+    if (tar_member_open(memory_open(data, size), NULL, NULL, NULL, &member, &error) != DI_OK) return 0;
     if (member->size > size) abort();
     static unsigned char buf[65536];
     size_t done = 0;

@@ -85,11 +85,15 @@ di_format di_format_detect(const unsigned char *head, size_t len)
         (memcmp(head + 4, "\x31\x41\x59\x26\x53\x59", 6) == 0 ||
          memcmp(head + 4, "\x17\x72\x45\x38\x50\x90", 6) == 0))
         return DI_FORMAT_BZIP2;
+    /* zstd may begin with a skippable frame (pzstd writes one): 0x184D2A50..5F. */
+    if (len >= 4 && (head[0] & 0xf0) == 0x50 && memcmp(head + 1, "\x2a\x4d\x18", 3) == 0)
+        return DI_FORMAT_ZSTD;
     for (size_t i = 0; i < sizeof start_magic / sizeof start_magic[0]; i++)
         if (starts_with(head, len, start_magic[i].magic, start_magic[i].len))
             return start_magic[i].format;
     /* tar: "ustar" in the first header (POSIX "ustar\0", GNU "ustar  \0"). */
-    if (has_at(head, len, 257, "ustar", 5) && (head[262] == '\0' || head[262] == ' '))
+    if (has_at(head, len, 257, "ustar", 6) ||
+        (has_at(head, len, 257, "ustar", 5) && has_at(head, len, 262, " ", 1)))
         return DI_FORMAT_TAR;
     /* VDI: a text banner, then its signature at byte 64. */
     if (has_at(head, len, 64, "\x7f\x10\xda\xbe", 4)) return DI_FORMAT_VDI;

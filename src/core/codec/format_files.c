@@ -124,8 +124,8 @@ di_status di_archive_list_candidates(const char *path, di_member_name_fn each, v
     if (st == DI_OK && c.out_of_memory)
         st = di_error_set(error, DI_ERR_NO_MEMORY, "open archive", path, 0, NULL);
     for (size_t i = 0; st == DI_OK && i < c.count; i++) {
-        bool candidate = c.pick.images ? c.files[i].image && !c.files[i].litter
-                                       : c.pick.files == 1 && !c.files[i].litter;
+        /* No file named like an image: every file is one the user may mean. */
+        bool candidate = !c.files[i].litter && (c.pick.images ? c.files[i].image : true);
         if (!candidate) continue;
         (*count)++;
         if (each) each(ctx, c.files[i].name, c.files[i].size);

@@ -105,7 +105,8 @@ di_status image_layers_open(di_device *file, const image_open_options *options,
         const char *member = archive && !archive_seen ? options->member : NULL;
         di_device *next = NULL;
         if (format == DI_FORMAT_TAR)
-            st = tar_member_open(dev, member, options->cancel, &next, error);
+            st = tar_member_open(dev, member, layers->count == 1 ? options->file_hashers : NULL,
+                                 options->cancel, &next, error);
         else
             st = stream_source_open(dev, format, member,
                                     layers->count == 1 ? options->file_hashers : NULL,
@@ -124,4 +125,15 @@ di_status image_layers_open(di_device *file, const image_open_options *options,
     }
     *out = dev;
     return DI_OK;
+}
+
+bool image_layers_file_hashed(const di_device *dev)
+{
+    for (; dev; dev = dev->below) {
+        bool has = false, done = tar_member_hashed(dev, &has);
+        if (has) return done;
+        done = stream_source_hashed(dev, &has);
+        if (has) return done;
+    }
+    return false;
 }

@@ -29,4 +29,7 @@ typedef struct image_open_options {
 di_status image_layers_open(di_device *file, const image_open_options *options,
                             image_layers *layers, di_device **out, di_error *error);
 
+/* True once the outermost file's digests (options.file_hashers) have seen all of it. */
+bool image_layers_file_hashed(const di_device *dev);
+
 #endif

@@ -325,12 +325,12 @@ const char *stream_source_member(const di_device *dev)
     return dev->ops == &stream_ops ? ((const stream_source *)dev)->member.name : "";
 }
 
-bool stream_source_hashed(const di_device *dev)
+bool stream_source_hashed(const di_device *dev, bool *has_hashers)
 {
-    for (; dev; dev = dev->below)
-        if (dev->ops == &stream_ops && ((const stream_source *)dev)->hashers)
-            return ((const stream_source *)dev)->hashed;
-    return false;
+    if (dev->ops != &stream_ops) return false;
+    const stream_source *ss = (const stream_source *)dev;
+    *has_hashers = ss->hashers != NULL;
+    return ss->hashed;
 }
 
 /* Finding a zip's member or walking a zstd file's frames reads the stored file header
@@ -348,8 +348,9 @@ static di_status locate_data(stream_source *ss, const char *zip_member, di_error
     ss->data_start = 0;
     ss->data_end = file->size_unknown ? UINT64_MAX : file->size;
     if (ss->format == DI_FORMAT_ZIP && file->size_unknown) {
-        /* A zip's directory is at its end: a zip inside a gzip is decoded through once
-         * to find where that is. */
+        /* A zip's directory is at its end: a zip inside a gzip is decoded through to
+         * find where that is (and each look back at its directory and headers decodes
+         * again from the start: zips inside streams are rare and small). */
         unsigned char byte;
         size_t got = 0;
         di_status st = file->ops->read_at(file, &byte, 1, DI_LAYER_END, &got, error);

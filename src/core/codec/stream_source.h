@@ -22,7 +22,8 @@ di_status stream_source_open(di_device *file, di_format format, const char *zip_
 /* The zip member being decoded, "" for other formats. */
 const char *stream_source_member(const di_device *dev);
 
-/* True once file_hashers have seen the whole stored file. */
-bool stream_source_hashed(const di_device *dev);
+/* For a stream device: whether it was given file hashers, and whether they have seen
+ * the whole stored file. */
+bool stream_source_hashed(const di_device *dev, bool *has_hashers);
 
 #endif

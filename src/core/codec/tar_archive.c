@@ -121,7 +121,7 @@ static di_status read_small_data(di_device *file, uint64_t offset, uint64_t size
 
 /* pax records: "LEN key=value\n"; path and size are the ones that matter here. */
 static bool apply_pax(const char *text, size_t len, char *name, size_t name_size, uint64_t *size,
-                      bool *has_size)
+                      bool *has_size, bool *sparse)
 {
     size_t pos = 0;
     while (pos < len) {
@@ -138,7 +138,10 @@ static bool apply_pax(const char *text, size_t len, char *name, size_t name_size
         const char *eq = memchr(key, '=', (size_t)(end - key));
         if (!eq) return false;
         size_t key_len = (size_t)(eq - key), value_len = (size_t)(end - eq - 1);
-        if (key_len == 4 && memcmp(key, "path", 4) == 0) {
+        if (key_len > 11 && memcmp(key, "GNU.sparse.", 11) == 0) {
+            /* GNU tar's pax sparse files: the data is a map and the non-zero blocks. */
+            *sparse = true;
+        } else if (key_len == 4 && memcmp(key, "path", 4) == 0) {
             if (value_len >= name_size || memchr(eq + 1, '\0', value_len)) return false;
             memcpy(name, eq + 1, value_len);
             name[value_len] = '\0';
@@ -166,7 +169,7 @@ static di_status walk(di_device *file, atomic_bool *cancel, entry_fn each, void 
     if (!block) return di_error_set(error, DI_ERR_NO_MEMORY, "read tar", path, 0, NULL);
     char next_name[TAR_NAME_MAX] = "";
     uint64_t next_size = 0;
-    bool has_next_size = false;
+    bool has_next_size = false, next_sparse = false;
     uint64_t pos = 0;
     di_status st = DI_OK;
     for (;;) {
@@ -177,7 +180,14 @@ static di_status walk(di_device *file, atomic_bool *cancel, entry_fn each, void 
         }
         size_t got = 0;
         if ((st = di_device_read_upto(file, block, TAR_BLOCK, pos, &got, error)) != DI_OK) break;
-        if (got == 0 && pos > 0) break;  /* no end blocks: some writers leave them out */
+        if (got == 0 && pos > 0) {
+            /* No end blocks (some writers leave them out) is fine; a stream that ended
+             * before the last member's data did is a truncated archive. */
+            if (!file->size_unknown && pos > file->size)
+                st = corrupt(error, path, file->size, "the last member runs past the end "
+                                                      "(truncated?)");
+            break;
+        }
         if (got < TAR_BLOCK) {
             st = corrupt(error, path, pos, "the file ends inside a header (truncated?)");
             break;
@@ -190,6 +200,8 @@ static di_status walk(di_device *file, atomic_bool *cancel, entry_fn each, void 
             break;
         }
         uint64_t data = pos + TAR_BLOCK;
+        bool member = h.kind == TAR_HEADER_FILE || h.kind == TAR_HEADER_SPARSE;
+        if (member && has_next_size) h.size = next_size; /* checked like any other size */
         if (h.size > (UINT64_MAX >> 2)) {
             st = corrupt(error, path, pos, "a member's size is impossible");
             break;
@@ -206,23 +218,24 @@ static di_status walk(di_device *file, atomic_bool *cancel, entry_fn each, void 
                 snprintf(next_name, sizeof next_name, "%s", text);
             else
                 ok = apply_pax(text, (size_t)h.size, next_name, sizeof next_name, &next_size,
-                               &has_next_size);
+                               &has_next_size, &next_sparse);
             free(text);
             if (!ok) {
                 st = corrupt(error, path, pos, "a pax header's records are malformed");
                 break;
             }
         } else {
-            if (h.kind == TAR_HEADER_FILE || h.kind == TAR_HEADER_SPARSE) {
-                tar_entry e = {.size = has_next_size ? next_size : h.size,
-                               .header_offset = pos, .data_offset = data,
-                               .sparse = h.kind == TAR_HEADER_SPARSE};
-                snprintf(e.name, sizeof e.name, "%s", next_name[0] ? next_name : h.name);
-                if (has_next_size) h.size = next_size;
+            if (member) {
+                tar_entry e = {.size = h.size, .header_offset = pos, .data_offset = data,
+                               .sparse = h.kind == TAR_HEADER_SPARSE || next_sparse};
+                const char *name = next_name[0] ? next_name : h.name;
+                /* "./pi.img" (tar -C dir .) is pi.img to whoever names it. */
+                while (name[0] == '.' && name[1] == '/') name += 2;
+                snprintf(e.name, sizeof e.name, "%s", name);
                 each(ctx, &e);
             }
             next_name[0] = '\0';
-            has_next_size = false;
+            has_next_size = next_sparse = false;
         }
         pos = data + (h.size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
     }
@@ -276,7 +289,53 @@ typedef struct tar_member {
     di_device *file;
     tar_entry entry;
     bool finished;
+    uint64_t read_to;           /* the furthest byte of the file read: progress */
+    atomic_bool *cancel;
+    /* The stored file's digests (a plain .tar's, for a published sum of it), taken in
+     * file order on the first pass: the headers between reads, the member, the rest. */
+    di_hasher **hashers;
+    bool hashing, hashed;
+    uint64_t hashed_upto;
 } tar_member;
+
+#define HASH_PIECE (256u << 10)
+
+static void hash_bytes(tar_member *tm, const void *bytes, size_t len)
+{
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++)
+        if (tm->hashers[i]) di_hasher_update(tm->hashers[i], bytes, len);
+    tm->hashed_upto += len;
+}
+
+/* Hashes the file from where the digest stands to end (headers, other members). */
+static di_status hash_stored_upto(tar_member *tm, uint64_t end, di_error *error)
+{
+    if (!tm->hashing || tm->hashed_upto >= end) return DI_OK;
+    unsigned char *piece = di_aligned_alloc(4096, HASH_PIECE);
+    if (!piece) return di_error_set(error, DI_ERR_NO_MEMORY, "read tar", tm->file->path, 0, NULL);
+    di_status st = DI_OK;
+    while (st == DI_OK && tm->hashed_upto < end) {
+        if (tm->cancel && atomic_load(tm->cancel)) {
+            st = di_error_set(error, DI_ERR_CANCELLED, "read tar", tm->file->path, 0,
+                              "cancelled by the user");
+            di_error_at(error, tm->hashed_upto);
+            break;
+        }
+        size_t n = end - tm->hashed_upto < HASH_PIECE ? (size_t)(end - tm->hashed_upto) : HASH_PIECE;
+        st = di_device_read_full(tm->file, piece, n, tm->hashed_upto, NULL, error);
+        if (st == DI_OK) hash_bytes(tm, piece, n);
+    }
+    di_aligned_free(piece);
+    return st;
+}
+
+/* Bytes just read at file offset at: what of them the digest has not seen yet. */
+static void hash_read(tar_member *tm, uint64_t at, const void *buf, size_t len)
+{
+    if (!tm->hashing || tm->hashed_upto < at || tm->hashed_upto >= at + len) return;
+    size_t seen = (size_t)(tm->hashed_upto - at);
+    hash_bytes(tm, (const unsigned char *)buf + seen, len - seen);
+}
 
 static di_status member_read_at(di_device *dev, void *buf, size_t len, uint64_t offset,
                                 size_t *done, di_error *error)
@@ -284,22 +343,32 @@ static di_status member_read_at(di_device *dev, void *buf, size_t len, uint64_t 
     tar_member *tm = (tar_member *)dev;
     *done = 0;
     if (offset >= tm->entry.size) {
-        /* Read to its end: the layer below (a .tar.gz's gzip) runs its checks too. */
-        if (tm->finished || !tm->file->sequential) return DI_OK;
+        /* Read to its end: the stored file's digest takes in the rest of the archive,
+         * and the layer below (a .tar.gz's gzip) runs its checks too. */
+        if (tm->finished) return DI_OK;
+        di_status st = hash_stored_upto(tm, tm->file->size, error);
+        if (st != DI_OK) return st;
+        tm->hashed = tm->hashing;
+        tm->hashing = false;
         tm->finished = true;
+        if (!tm->file->sequential) return DI_OK;
         unsigned char byte;
         size_t got = 0;
         return tm->file->ops->read_at(tm->file, &byte, 1, DI_LAYER_END, &got, error);
     }
     if (len > tm->entry.size - offset) len = (size_t)(tm->entry.size - offset);
-    di_status st = di_device_read_full(tm->file, buf, len, tm->entry.data_offset + offset, done,
-                                       error);
-    if (st == DI_ERR_READ && *done < len) {
+    uint64_t at = tm->entry.data_offset + offset;
+    di_status st = hash_stored_upto(tm, at, error);
+    if (st == DI_OK) st = di_device_read_upto(tm->file, buf, len, at, done, error);
+    if (st == DI_OK && *done < len) {
         /* The archive ends inside the member: say so in the tar's terms. */
         di_error_set(error, DI_ERR_READ, "read tar", tm->file->path, 0,
                      "%s ends early: the archive is truncated", tm->entry.name);
-        di_error_at(error, tm->entry.data_offset + offset + *done);
+        di_error_at(error, at + *done);
+        return DI_ERR_READ;
     }
+    if (st == DI_OK) hash_read(tm, at, buf, *done);
+    if (st == DI_OK && at + *done > tm->read_to) tm->read_to = at + *done;
     return st;
 }
 
@@ -321,7 +390,8 @@ static di_status member_flush(di_device *dev, di_error *error)
 static uint64_t member_consumed(const di_device *dev)
 {
     const tar_member *tm = (const tar_member *)dev;
-    return tm->file->ops->consumed ? tm->file->ops->consumed(tm->file) : 0;
+    if (tm->file->ops->consumed) return tm->file->ops->consumed(tm->file);
+    return tm->read_to > tm->entry.data_offset ? tm->read_to - tm->entry.data_offset : 0;
 }
 
 static void member_close(di_device *dev)
@@ -344,8 +414,16 @@ const char *tar_member_name(const di_device *dev)
     return dev->ops == &member_ops ? ((const tar_member *)dev)->entry.name : "";
 }
 
-di_status tar_member_open(di_device *file, const char *wanted, atomic_bool *cancel,
-                          di_device **out, di_error *error)
+bool tar_member_hashed(const di_device *dev, bool *has_hashers)
+{
+    if (dev->ops != &member_ops) return false;
+    const tar_member *tm = (const tar_member *)dev;
+    *has_hashers = tm->hashers != NULL;
+    return tm->hashed;
+}
+
+di_status tar_member_open(di_device *file, const char *wanted, di_hasher **file_hashers,
+                          atomic_bool *cancel, di_device **out, di_error *error)
 {
     *out = NULL;
     pick_walk *w = calloc(1, sizeof *w);
@@ -371,10 +449,16 @@ di_status tar_member_open(di_device *file, const char *wanted, atomic_bool *canc
     tm->entry = w->kept[slot_index(slot)];
     free(w);
     tm->file = file;
+    tm->cancel = cancel;
+    for (unsigned i = 0; file_hashers && i < DI_HASH_COUNT; i++)
+        if (file_hashers[i]) tm->hashers = file_hashers;
+    tm->hashing = tm->hashers != NULL;
     di_device_init_stream(&tm->base, &member_ops, file);
-    tm->base.sequential = file->sequential;
+    /* Read to its end by the job (see DI_LAYER_END) when it decodes a stream, or when
+     * the stored file is being hashed. */
+    tm->base.sequential = file->sequential || tm->hashing;
     tm->base.size = tm->entry.size;
-    tm->base.stored_size = file->ops->consumed ? file->stored_size : file->size;
+    tm->base.stored_size = file->ops->consumed ? file->stored_size : tm->entry.size;
     tm->base.below = file;
     *out = &tm->base;
     return DI_OK;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "diskimager/device.h"
+#include "diskimager/hash.h"
 #include "diskimager/status.h"
 
 #define TAR_BLOCK 512u
@@ -36,10 +37,15 @@ typedef struct tar_header {
 void tar_parse_header(const unsigned char block[TAR_BLOCK], tar_header *out);
 
 /* Picks the member called wanted (NULL or "": see member_pick.h) in file and opens it
- * as a device. Takes file: closed with the member, or on failure. cancel (may be NULL)
- * stops the walk over the headers. */
-di_status tar_member_open(di_device *file, const char *wanted, atomic_bool *cancel,
-                          di_device **out, di_error *error);
+ * as a device. Takes file: closed with the member, or on failure. file_hashers (NULL,
+ * or DI_HASH_COUNT entries) see every byte of file once, in order, on the first pass;
+ * tar_member_hashed says whether they saw it all. cancel (may be NULL) stops the walk
+ * over the headers and the hashing between reads. */
+di_status tar_member_open(di_device *file, const char *wanted, di_hasher **file_hashers,
+                          atomic_bool *cancel, di_device **out, di_error *error);
+
+/* For a tar device: whether it was given file hashers, and whether they saw it all. */
+bool tar_member_hashed(const di_device *dev, bool *has_hashers);
 
 /* The regular files of the tar in file, one call of each per file; *count gets how
  * many. file stays open. */
