@@ -22,13 +22,15 @@ const char cli_usage_text[] =
     "common options: --buffer-size N --buffers N --progress=auto|plain|json|none\n"
     "ALG: md5, sha1, sha256, sha512 (repeat --hash for several)\n"
     "sizes: 4096, 4M (MiB), 4MB (10^6), 1.5G ...\n"
-    "IMAGE may be compressed (gzip, xz, zstd, bzip2, zip: found by its first bytes);\n"
-    "  --member NAME picks the file of a zip holding several. read writes IMAGE.gz,\n"
+    "IMAGE may be compressed or archived (gzip, xz, zstd, bzip2, zip, tar, one inside\n"
+    "  another: found by their first bytes); in a zip or tar the file named like an image\n"
+    "  is written, --member NAME picks another or one of several. read writes IMAGE.gz,\n"
     "  IMAGE.xz or IMAGE.zst compressed\n"
     "--bmap FILE: write (and verify) only the blocks the bmap maps, checking their\n"
-    "  checksums; IMAGE.bmap beside the image is used unless --no-bmap\n"
+    "  checksums; IMAGE.bmap beside the image (or in its zip or tar) is used unless --no-bmap\n"
     "--expect HEX: the digest the image must have (md5, sha1, sha256 or sha512 by length);\n"
-    "  without it, IMAGE.sha256, IMAGE.md5, SHA256SUMS, MD5SUMS ... beside the image are used\n"
+    "  without it, IMAGE.sha256, IMAGE.md5, SHA256SUMS, MD5SUMS ... beside the image (or in\n"
+    "  its zip or tar) are used\n"
     "exit codes: 0 ok, 1 failure, 2 usage, 3 verify or checksum mismatch, 130 cancelled\n";
 
 #define MAX_BUFFERS 1024u
