@@ -90,6 +90,25 @@ check "zip with SHA256SUMS inside: the sum is checked" grep -q 'sha256 matches p
 (cd pkg && sha256sum ../pi.img | sed 's# ../pi.img$# card.img#; s/^\(.\)/0/' >SHA256SUMS && zip -q ../pkg.zip SHA256SUMS)
 run write pkg.zip dev.img --yes --progress=none
 check "zip with a wrong SHA256SUMS inside: MISMATCH, exit 3" test "$code" -eq 3
+# The sums of the image inside are not the archive's own: hash ARCHIVE is not held to them.
+run hash pkg.zip --hash sha256 --progress=none
+check "hash of a zip holding SHA256SUMS: not compared with the image's sum (exit 0)" test "$code" -eq 0
+# With a bmap in the archive too, the image is not read whole: its sum is not checked,
+# and no MISMATCH is claimed.
+sha256sum pi.img | sed 's/pi.img$/card.img/' >pkg/SHA256SUMS
+bmaptool create pkg/card.img -o pkg/card.img.bmap 2>/dev/null
+(cd pkg && zip -q ../pkg.zip SHA256SUMS card.img.bmap)
+fresh_device
+run write pkg.zip dev.img --yes --progress=none
+check "zip with a bmap and SHA256SUMS inside: exit 0" test "$code" -eq 0
+check "zip with a bmap inside: it is used" grep -q 'using the block map pkg.zip:card.img.bmap' err
+check "zip with a bmap inside: the sum is said not to be checked" grep -q 'was not checked' err
+zip -q -d pkg.zip card.img.bmap >/dev/null
+# A sum in the archive of a compressed member as stored cannot be checked: not used.
+mkdir -p sums && xz -kc pi.img >sums/pi.img.xz
+(cd sums && sha256sum pi.img.xz >SHA256SUMS && tar cf ../sums-xz.tar pi.img.xz SHA256SUMS)
+run write sums-xz.tar dev.img --yes --progress=none
+check "a tar with the sum of its .img.xz member: no false MISMATCH (exit 0)" test "$code" -eq 0
 cp pi.img pkg/second.img
 (cd pkg && zip -q ../pkg.zip second.img)
 run write pkg.zip dev.img --yes --progress=none

@@ -210,7 +210,9 @@ EOF
   # blockmap: padded-bmap.img.gz is test.image behind 4096 zero bytes.
   gzip -dc "$K/padded-bmap.img.gz" >padded.img
   write_ok "blockmap padded-bmap.img.gz" "$K/padded-bmap.img.gz" 825848 "$(md5 padded.img)"
-  check "$tn: padded-bmap: test.image starts 4096 bytes in" test "$(tail -c +4097 padded.img | head -c 821752 | md5sum | cut -d' ' -f1)" = "$test_image_md5"
+  # blockmap's test reads it from byte 4096 against version-2.0.bmap; we have no such
+  # offset: the target written whole holds test.image 4096 bytes in.
+  check "$tn: padded-bmap: the target holds test.image 4096 bytes in" test "$(tail -c +4097 "$tf" | head -c 821752 | md5sum | cut -d' ' -f1)" = "$test_image_md5"
   # blockmap's damaged bmaps: a wrong file checksum, a wrong range checksum.
   for v in 1.3 1.4 2.0; do
     refused "blockmap invalid/file-checksum/version-$v.bmap" test.image 2 'its own checksum does not match' \

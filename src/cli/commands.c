@@ -150,7 +150,11 @@ static void find_expectation(const cli_args *args, const char *image, di_expecte
         di_expected_from_hex(args->expect, out);
         return;
     }
-    if (image && di_checksum_find_for_image(image, args->member, out))
+    /* hash PATH hashes the file as it is: only sums published beside it apply, not
+     * those inside it. */
+    bool found = args->command == CLI_HASH ? image && di_checksum_find_sidecar(image, out)
+                                           : image && di_checksum_find_for_image(image, args->member, out);
+    if (found)
         fprintf(stderr, "diskimager: checking the %s digest given in %s\n",
                 di_hash_name(out->alg), out->source);
 }

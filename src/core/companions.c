@@ -238,19 +238,20 @@ bool di_checksum_find_for_image(const char *image_path, const char *image_member
                 const char *name = m.names[i];
                 char want[DI_MEMBER_MAX + 16];
                 bool match = false;
-                for (int pass = 0; pass < 2 && !match && kinds[k].beside; pass++) {
-                    snprintf(want, sizeof want, "%s%s", pass ? inner : image, kinds[k].suffix);
+                /* A compressed member (pi.img.xz): only sums of the image inside can be
+                 * checked; the member as stored is not hashed. */
+                if (kinds[k].beside) {
+                    snprintf(want, sizeof want, "%s%s", inner, kinds[k].suffix);
                     match = strcmp(name, want) == 0;
+                } else {
+                    match = strcmp(base_of(name), kinds[k].suffix) == 0;
                 }
-                if (!kinds[k].beside) match = strcmp(base_of(name), kinds[k].suffix) == 0;
                 if (!match) continue;
                 char *text = NULL;
                 size_t len = 0;
                 di_error ignored;
                 if (read_member(image_path, name, &text, &len, &ignored) != DI_OK) continue;
-                found = di_checksum_find_in_text(text, len, image, kinds[k].alg, out) ||
-                        (strcmp(inner, image) != 0 &&
-                         di_checksum_find_in_text(text, len, inner, kinds[k].alg, out));
+                found = di_checksum_find_in_text(text, len, inner, kinds[k].alg, out);
                 free(text);
                 if (found) snprintf(out->source, sizeof out->source, "%s:%s", image_path, name);
             }

@@ -166,11 +166,15 @@ di_status di_job_run(di_job *job)
     }
     if (result->status == DI_OK && job->spec.expected.present) {
         const di_expected_hash *expected = &job->spec.expected;
-        /* With a bmap the image's digest is not taken: only the file's can match. */
-        result->expected_checked = result->hashes[expected->alg][0] || result->file_hashed;
-        result->expected_match = strcmp(result->hashes[expected->alg], expected->hex) == 0;
-        if (!result->expected_match && result->file_hashed &&
-            strcmp(result->file_hashes[expected->alg], expected->hex) == 0)
+        /* With a bmap the image's digest is not taken: only the file's can match, and a
+         * sum that is not the file's may be the image's, which was not checked. */
+        bool image_hashed = result->hashes[expected->alg][0] != '\0';
+        bool file_matches = result->file_hashed &&
+                            strcmp(result->file_hashes[expected->alg], expected->hex) == 0;
+        result->expected_checked = image_hashed || file_matches;
+        result->expected_match = image_hashed &&
+                                 strcmp(result->hashes[expected->alg], expected->hex) == 0;
+        if (!result->expected_match && file_matches)
             result->expected_match = result->expected_matched_file = true;
     }
     di_progress_set_phase(&job->progress, DI_PHASE_DONE);

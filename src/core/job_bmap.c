@@ -212,9 +212,19 @@ static di_status write_ranges(job_run *run, mapped_job *mj, range_checker *rc)
             st = job_fail(run, &error);
             goto out;
         }
-        /* Erased only when something is written before the head: with nothing past it,
-         * the head is the whole write, and it goes out once all is checked. */
-        if (rest_count > 0 && (st = job_erase_head(run, (size_t)head)) != DI_OK) goto out;
+        /* A regular file is emptied and made the image's size, all holes, as bmaptool
+         * does: what it held before must not show through the unmapped blocks. A drive
+         * is erased only when something is written before the head: with nothing past
+         * it, the head is the whole write, and it goes out once all is checked. */
+        if (target->kind == DI_DEVICE_FILE && target->ops->set_size) {
+            if (target->ops->set_size(target, 0, &error) != DI_OK ||
+                target->ops->set_size(target, image_size, &error) != DI_OK) {
+                st = job_fail(run, &error);
+                goto out;
+            }
+        } else if (rest_count > 0 && (st = job_erase_head(run, (size_t)head)) != DI_OK) {
+            goto out;
+        }
     }
     st = job_pass_ranges(run, DI_PHASE_WRITING, source, rest, rest_count, rest_bytes, target,
                          PL_TARGET_WRITE, checker_feed, rc);
