@@ -57,6 +57,13 @@ di_format di_format_detect(const unsigned char *head, size_t len);
  * DI_FORMAT_RAW: a DMG's own signature is at its end, not its start. */
 di_format di_format_detect_tail(const unsigned char *tail, size_t len);
 
+/* "xz, then tar": the names of layers peeled off an image (di_format values, outermost
+ * first, as a job's result lists them). */
+void di_format_layers_name(const int *formats, unsigned count, char *out, size_t out_size);
+
+/* Whether name ends with suffix (lowercase), in any case: "PI.IMG" ends with ".img". */
+bool di_name_ends_with(const char *name, const char *suffix);
+
 /* Whether a file name inside an archive looks like a disk image: .img, .iso, .raw,
  * .bin, .wic, .sdcard, .hddimg, .dsk, also compressed (pi.img.xz); any case. */
 bool di_name_looks_like_image(const char *name);

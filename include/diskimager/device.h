@@ -96,6 +96,9 @@ void di_device_close(di_device *dev);
 /* An offset past the end of any layer: reading there takes a layer (and those below
  * it) to its end, running its checks, and returns nothing. */
 #define DI_LAYER_END (UINT64_MAX >> 2)
+/* Reads a layer to its end that way (a stream learns its size, a member's CRC and the
+ * stream below it are checked). */
+di_status di_device_read_to_end(di_device *dev, di_error *error);
 
 /* A stream device over a file (a compressed image in or out): named as the file, with
  * its sector size, one transfer at a time, front to back. */

@@ -214,11 +214,8 @@ static void print_notes(const cli_args *args, const di_result *r)
 {
     char a[32], b[32];
     if (r->image_format != DI_FORMAT_RAW && args->command != CLI_HASH) {
-        char layers[160] = "";
-        size_t used = 0;
-        for (unsigned i = 0; i < r->layer_count && used < sizeof layers; i++)
-            used += (size_t)snprintf(layers + used, sizeof layers - used, "%s%s", i ? ", then " : "",
-                                     di_format_name((di_format)r->layer_formats[i]));
+        char layers[160];
+        di_format_layers_name(r->layer_formats, r->layer_count, layers, sizeof layers);
         fprintf(stderr, "diskimager: image %s %s%s%s%s: %s\n",
                 args->command == CLI_READ ? "compressed with" : "decoded from",
                 layers[0] ? layers : di_format_name((di_format)r->image_format),

@@ -92,18 +92,6 @@ static bool image_member(const member_names *m, const char *chosen, char *out)
     return true;
 }
 
-static bool ends_with_nocase(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    if (k > n) return false;
-    for (size_t i = 0; i < k; i++) {
-        char a = s[n - k + i];
-        if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
-        if (a != suffix[i]) return false;
-    }
-    return true;
-}
-
 static const char *base_of(const char *name)
 {
     const char *slash = strrchr(name, '/');
@@ -112,7 +100,7 @@ static const char *base_of(const char *name)
 
 static bool is_bmap_name(const char *name)
 {
-    return ends_with_nocase(name, ".bmap") || ends_with_nocase(name, ".bmap.asc");
+    return di_name_ends_with(name, ".bmap") || di_name_ends_with(name, ".bmap.asc");
 }
 
 /* IMAGE.bmap (or for pi.img.xz, pi.img.bmap and pi.bmap) beside the image member, else
@@ -187,9 +175,7 @@ static di_status read_member(const char *path, const char *member, char **text, 
     if (!*text) st = di_error_set(error, DI_ERR_NO_MEMORY, "read", path, 0, NULL);
     else st = di_device_read_full(dev, *text, *len, 0, NULL, error);
     /* Read to its end, so a zip member's CRC is checked. */
-    size_t extra = 0;
-    char byte;
-    if (st == DI_OK) st = dev->ops->read_at(dev, &byte, 1, DI_LAYER_END, &extra, error);
+    if (st == DI_OK) st = di_device_read_to_end(dev, error);
     di_device_close(dev);
     if (st != DI_OK) {
         free(*text);

@@ -65,6 +65,13 @@ di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
     return DI_OK;
 }
 
+di_status di_device_read_to_end(di_device *dev, di_error *error)
+{
+    unsigned char byte;
+    size_t got = 0;
+    return dev->ops->read_at(dev, &byte, 1, DI_LAYER_END, &got, error);
+}
+
 void di_device_init_stream(di_device *dev, const di_device_ops *ops, const di_device *file)
 {
     dev->ops = ops;

@@ -490,11 +490,8 @@ static void on_job_done(gui_job *gj)
                    di_format_rate(p.average_rate, rate, sizeof rate),
                    r->verified && gj->kind == DI_JOB_WRITE ? ", verified" : "");
         char compressed[512] = "", mapped[DI_PATH_MAX + DI_MEMBER_MAX + 160] = "", bytes[32];
-        char layers[160] = "";
-        size_t used = 0;
-        for (unsigned i = 0; i < r->layer_count && used < sizeof layers; i++)
-            used += (size_t)snprintf(layers + used, sizeof layers - used, "%s%s", i ? ", then " : "",
-                                     di_format_name((di_format)r->layer_formats[i]));
+        char layers[160];
+        di_format_layers_name(r->layer_formats, r->layer_count, layers, sizeof layers);
         if (r->image_format != DI_FORMAT_RAW)
             snprintf(compressed, sizeof compressed, "\nThe image was %s %s%s%s.",
                      gj->kind == DI_JOB_READ ? "compressed with" : "decompressed from",

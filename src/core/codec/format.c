@@ -122,7 +122,7 @@ static const char *const inner_suffixes[] = {".gz", ".xz", ".zst", ".bz2", ".zip
 static const char *const image_suffixes[] = {".img", ".iso", ".raw", ".bin", ".wic",
                                              ".sdcard", ".hddimg", ".dsk"};
 
-static bool ends_with_nocase(const char *s, const char *suffix)
+bool di_name_ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
     if (m > n) return false;
@@ -137,7 +137,7 @@ static bool ends_with_nocase(const char *s, const char *suffix)
 di_format di_format_for_output(const char *path)
 {
     for (size_t i = 0; i < sizeof output_suffixes / sizeof output_suffixes[0]; i++)
-        if (ends_with_nocase(path, output_suffixes[i].suffix)) return output_suffixes[i].format;
+        if (di_name_ends_with(path, output_suffixes[i].suffix)) return output_suffixes[i].format;
     return DI_FORMAT_RAW;
 }
 
@@ -145,12 +145,21 @@ void di_format_inner_name(const char *name, char *out, size_t out_size)
 {
     size_t n = strlen(name);
     for (size_t i = 0; i < sizeof inner_suffixes / sizeof inner_suffixes[0]; i++) {
-        if (ends_with_nocase(name, inner_suffixes[i]) && n > strlen(inner_suffixes[i])) {
+        if (di_name_ends_with(name, inner_suffixes[i]) && n > strlen(inner_suffixes[i])) {
             n -= strlen(inner_suffixes[i]);
             break;
         }
     }
     snprintf(out, out_size, "%.*s", (int)n, name);
+}
+
+void di_format_layers_name(const int *formats, unsigned count, char *out, size_t out_size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (unsigned i = 0; i < count && used < out_size; i++)
+        used += (size_t)snprintf(out + used, out_size - used, "%s%s", i ? ", then " : "",
+                                 di_format_name((di_format)formats[i]));
 }
 
 bool di_name_looks_like_image(const char *name)
@@ -160,7 +169,7 @@ bool di_name_looks_like_image(const char *name)
     const char *base = strrchr(inner, '/');
     base = base ? base + 1 : inner;
     for (size_t i = 0; i < sizeof image_suffixes / sizeof image_suffixes[0]; i++)
-        if (ends_with_nocase(base, image_suffixes[i]) && strlen(base) > strlen(image_suffixes[i]))
+        if (di_name_ends_with(base, image_suffixes[i]) && strlen(base) > strlen(image_suffixes[i]))
             return true;
     return false;
 }

@@ -109,12 +109,8 @@ di_status di_archive_list_candidates(const char *path, di_member_name_fn each, v
     member_pick_init(&c.pick, NULL);
     unsigned files = 0;
     if (format == DI_FORMAT_ZIP) {
-        if (dev->size_unknown) {
-            /* A zip inside a compressed layer: its directory is at its end. */
-            unsigned char byte;
-            size_t got = 0;
-            st = dev->ops->read_at(dev, &byte, 1, DI_LAYER_END, &got, error);
-        }
+        /* A zip inside a compressed layer: its directory is at its end. */
+        if (dev->size_unknown) st = di_device_read_to_end(dev, error);
         if (st == DI_OK)
             st = zip_list_members(di_device_read_exact, dev, path, dev->size, collect, &c, &files,
                                   error);

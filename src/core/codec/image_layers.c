@@ -37,13 +37,6 @@ static di_status refuse(di_device *dev, const image_layers *layers, di_format fo
                         di_format_name(format), advice_for(format));
 }
 
-static bool ends_with_dmg(const char *name)
-{
-    size_t n = strlen(name);
-    return n >= 4 && name[n - 4] == '.' && (name[n - 3] | 0x20) == 'd' &&
-           (name[n - 2] | 0x20) == 'm' && (name[n - 1] | 0x20) == 'g';
-}
-
 /* A DMG says what it is in its last 512 bytes: looked at in a plain file only, where
  * that costs one read. A file named .dmg without that trailer is a damaged one. */
 static di_status check_dmg_trailer(di_device *file, const image_layers *layers, di_error *error)
@@ -60,7 +53,7 @@ static di_status check_dmg_trailer(di_device *file, const image_layers *layers, 
     di_aligned_free(tail);
     if (st != DI_OK) return DI_OK;
     if (format == DI_FORMAT_DMG) return refuse(file, layers, format, error);
-    if (ends_with_dmg(file->path))
+    if (di_name_ends_with(file->path, ".dmg"))
         return di_error_set(error, DI_ERR_USAGE, "open image", file->path, 0,
                             "the file is named .dmg but has no DMG trailer at its end: a "
                             "damaged or incomplete download? (a DMG is not written either "
@@ -116,7 +109,7 @@ di_status image_layers_open(di_device *file, const image_open_options *options,
         if (archive) {
             archive_seen = true;
             note_member(dev, layers);
-            if (ends_with_dmg(layers->member)) st = refuse(dev, layers, DI_FORMAT_DMG, error);
+            if (di_name_ends_with(layers->member, ".dmg")) st = refuse(dev, layers, DI_FORMAT_DMG, error);
         }
     }
     if (st != DI_OK) {

@@ -14,6 +14,13 @@ enum {
     PICK_IMAGE = 1u << 1,       /* the first file named like an image */
     PICK_ONLY_FILE = 1u << 2    /* the first file that is not litter (.DS_Store, ...) */
 };
+#define PICK_SLOTS 3
+
+/* Where a slot's entry goes in an array of PICK_SLOTS kept entries. */
+static inline unsigned member_pick_index(unsigned slot)
+{
+    return slot == PICK_WANTED ? 0 : slot == PICK_IMAGE ? 1 : 2;
+}
 
 typedef struct member_pick {
     const char *wanted;         /* NULL or "": none named */

@@ -12,6 +12,7 @@
 
 #include "decoder.h"
 #include "diskimager/system.h"
+#include "stored_digest.h"
 #include "stream_size.h"
 #include "zip_archive.h"
 
@@ -36,10 +37,7 @@ typedef struct stream_source {
     bool ended;
 
     atomic_bool *cancel;
-    di_hasher **hashers;
-    uint64_t hashed_upto;
-    bool hashing;               /* the first pass, still in order */
-    bool hashed;
+    stored_digest digest;       /* of the stored file */
     unsigned char *scratch;
 } stream_source;
 
@@ -80,25 +78,11 @@ static di_status start(stream_source *ss, di_error *error)
     return DI_OK;
 }
 
-static void hash_bytes(stream_source *ss, const unsigned char *bytes, size_t len)
-{
-    for (unsigned i = 0; i < DI_HASH_COUNT; i++)
-        if (ss->hashers[i]) di_hasher_update(ss->hashers[i], bytes, len);
-    ss->hashed_upto += len;
-}
-
 /* Hashes the stored file up to end: what lies outside the compressed data (a zip's
  * headers and directory, bytes after the last stream). */
 static di_status hash_file_upto(stream_source *ss, uint64_t end, di_error *error)
 {
-    while (ss->hashing && ss->hashed_upto < end) {
-        size_t n = end - ss->hashed_upto < SCRATCH_SIZE ? (size_t)(end - ss->hashed_upto)
-                                                        : SCRATCH_SIZE;
-        di_status st = di_device_read_full(ss->file, ss->scratch, n, ss->hashed_upto, NULL, error);
-        if (st != DI_OK) return st;
-        hash_bytes(ss, ss->scratch, n);
-    }
-    return DI_OK;
+    return stored_digest_upto(&ss->digest, ss->file, end, NULL, error);
 }
 
 static uint64_t compressed_position(const stream_source *ss)
@@ -141,10 +125,7 @@ static di_status fill(stream_source *ss, di_error *error)
         return DI_ERR_READ;
     }
     /* After a restart the window reads bytes hashed before: only what is new counts. */
-    if (ss->hashing && ss->hashed_upto >= ss->next_read && ss->hashed_upto < ss->next_read + got) {
-        size_t seen = (size_t)(ss->hashed_upto - ss->next_read);
-        hash_bytes(ss, ss->in + ss->in_len + seen, got - seen);
-    }
+    stored_digest_saw(&ss->digest, ss->next_read, ss->in + ss->in_len, got);
     ss->in_len += got;
     ss->next_read += got;
     return DI_OK;
@@ -163,10 +144,7 @@ static di_status data_error(stream_source *ss, di_error *error, uint64_t at, con
  * run and nothing it holds past this stream goes unseen. */
 static di_status drain_below(stream_source *ss, di_error *error)
 {
-    if (!ss->file->sequential) return DI_OK;
-    unsigned char byte;
-    size_t got = 0;
-    return ss->file->ops->read_at(ss->file, &byte, 1, DI_LAYER_END, &got, error);
+    return ss->file->sequential ? di_device_read_to_end(ss->file, error) : DI_OK;
 }
 
 /* The stream has ended: does it hold what its container promised? */
@@ -187,8 +165,7 @@ static di_status finish(stream_source *ss, di_error *error)
     }
     di_status st = hash_file_upto(ss, ss->file->size, error);
     if (st != DI_OK) return st;
-    ss->hashed = ss->hashed || ss->hashing;
-    ss->hashing = false;
+    stored_digest_end(&ss->digest);
     ss->base.size = ss->produced;
     ss->base.size_unknown = false;
     return drain_below(ss, error);
@@ -329,8 +306,8 @@ bool stream_source_hashed(const di_device *dev, bool *has_hashers)
 {
     if (dev->ops != &stream_ops) return false;
     const stream_source *ss = (const stream_source *)dev;
-    *has_hashers = ss->hashers != NULL;
-    return ss->hashed;
+    *has_hashers = ss->digest.hashers != NULL;
+    return ss->digest.done;
 }
 
 /* Finding a zip's member or walking a zstd file's frames reads the stored file header
@@ -351,9 +328,7 @@ static di_status locate_data(stream_source *ss, const char *zip_member, di_error
         /* A zip's directory is at its end: a zip inside a gzip is decoded through to
          * find where that is (and each look back at its directory and headers decodes
          * again from the start: zips inside streams are rare and small). */
-        unsigned char byte;
-        size_t got = 0;
-        di_status st = file->ops->read_at(file, &byte, 1, DI_LAYER_END, &got, error);
+        di_status st = di_device_read_to_end(file, error);
         if (st != DI_OK) return st;
         ss->data_end = file->size;
     }
@@ -390,10 +365,8 @@ di_status stream_source_open(di_device *file, di_format format, const char *zip_
     ss->file = file;
     ss->format = format;
     di_device_init_stream(&ss->base, &stream_ops, file);
-    ss->hashers = file_hashers;
+    stored_digest_init(&ss->digest, file_hashers);
     ss->cancel = cancel;
-    for (unsigned i = 0; file_hashers && i < DI_HASH_COUNT; i++)
-        if (file_hashers[i]) ss->hashing = true;
     ss->in = malloc(INPUT_SIZE);
     ss->scratch = malloc(SCRATCH_SIZE);
     di_status st = ss->in && ss->scratch

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "member_pick.h"
+#include "stored_digest.h"
 
 #define PAX_MAX (64u << 10)     /* a pax header holds a few records, not megabytes */
 
@@ -247,16 +248,11 @@ static di_status walk(di_device *file, atomic_bool *cancel, entry_fn each, void 
 
 typedef struct pick_walk {
     member_pick pick;
-    tar_entry kept[3];
+    tar_entry kept[PICK_SLOTS];
     tar_name_fn each;
     void *each_ctx;
     unsigned files;
 } pick_walk;
-
-static unsigned slot_index(unsigned slot)
-{
-    return slot == PICK_WANTED ? 0 : slot == PICK_IMAGE ? 1 : 2;
-}
 
 static void offer(void *ctx, const tar_entry *e)
 {
@@ -265,7 +261,7 @@ static void offer(void *ctx, const tar_entry *e)
     if (w->each) w->each(w->each_ctx, e->name, e->size);
     unsigned slots = member_pick_offer(&w->pick, e->name);
     for (unsigned bit = PICK_WANTED; bit <= PICK_ONLY_FILE; bit <<= 1)
-        if (slots & bit) w->kept[slot_index(bit)] = *e;
+        if (slots & bit) w->kept[member_pick_index(bit)] = *e;
 }
 
 di_status tar_list_members(di_device *file, tar_name_fn each, void *ctx, unsigned *count,
@@ -291,51 +287,10 @@ typedef struct tar_member {
     bool finished;
     uint64_t read_to;           /* the furthest byte of the file read: progress */
     atomic_bool *cancel;
-    /* The stored file's digests (a plain .tar's, for a published sum of it), taken in
-     * file order on the first pass: the headers between reads, the member, the rest. */
-    di_hasher **hashers;
-    bool hashing, hashed;
-    uint64_t hashed_upto;
+    /* A plain .tar's own digests, for a published sum of it: the headers between
+     * reads, the member, the rest. */
+    stored_digest digest;
 } tar_member;
-
-#define HASH_PIECE (256u << 10)
-
-static void hash_bytes(tar_member *tm, const void *bytes, size_t len)
-{
-    for (unsigned i = 0; i < DI_HASH_COUNT; i++)
-        if (tm->hashers[i]) di_hasher_update(tm->hashers[i], bytes, len);
-    tm->hashed_upto += len;
-}
-
-/* Hashes the file from where the digest stands to end (headers, other members). */
-static di_status hash_stored_upto(tar_member *tm, uint64_t end, di_error *error)
-{
-    if (!tm->hashing || tm->hashed_upto >= end) return DI_OK;
-    unsigned char *piece = di_aligned_alloc(4096, HASH_PIECE);
-    if (!piece) return di_error_set(error, DI_ERR_NO_MEMORY, "read tar", tm->file->path, 0, NULL);
-    di_status st = DI_OK;
-    while (st == DI_OK && tm->hashed_upto < end) {
-        if (tm->cancel && atomic_load(tm->cancel)) {
-            st = di_error_set(error, DI_ERR_CANCELLED, "read tar", tm->file->path, 0,
-                              "cancelled by the user");
-            di_error_at(error, tm->hashed_upto);
-            break;
-        }
-        size_t n = end - tm->hashed_upto < HASH_PIECE ? (size_t)(end - tm->hashed_upto) : HASH_PIECE;
-        st = di_device_read_full(tm->file, piece, n, tm->hashed_upto, NULL, error);
-        if (st == DI_OK) hash_bytes(tm, piece, n);
-    }
-    di_aligned_free(piece);
-    return st;
-}
-
-/* Bytes just read at file offset at: what of them the digest has not seen yet. */
-static void hash_read(tar_member *tm, uint64_t at, const void *buf, size_t len)
-{
-    if (!tm->hashing || tm->hashed_upto < at || tm->hashed_upto >= at + len) return;
-    size_t seen = (size_t)(tm->hashed_upto - at);
-    hash_bytes(tm, (const unsigned char *)buf + seen, len - seen);
-}
 
 static di_status member_read_at(di_device *dev, void *buf, size_t len, uint64_t offset,
                                 size_t *done, di_error *error)
@@ -346,19 +301,15 @@ static di_status member_read_at(di_device *dev, void *buf, size_t len, uint64_t 
         /* Read to its end: the stored file's digest takes in the rest of the archive,
          * and the layer below (a .tar.gz's gzip) runs its checks too. */
         if (tm->finished) return DI_OK;
-        di_status st = hash_stored_upto(tm, tm->file->size, error);
+        di_status st = stored_digest_upto(&tm->digest, tm->file, tm->file->size, tm->cancel, error);
         if (st != DI_OK) return st;
-        tm->hashed = tm->hashing;
-        tm->hashing = false;
+        stored_digest_end(&tm->digest);
         tm->finished = true;
-        if (!tm->file->sequential) return DI_OK;
-        unsigned char byte;
-        size_t got = 0;
-        return tm->file->ops->read_at(tm->file, &byte, 1, DI_LAYER_END, &got, error);
+        return tm->file->sequential ? di_device_read_to_end(tm->file, error) : DI_OK;
     }
     if (len > tm->entry.size - offset) len = (size_t)(tm->entry.size - offset);
     uint64_t at = tm->entry.data_offset + offset;
-    di_status st = hash_stored_upto(tm, at, error);
+    di_status st = stored_digest_upto(&tm->digest, tm->file, at, tm->cancel, error);
     if (st == DI_OK) st = di_device_read_upto(tm->file, buf, len, at, done, error);
     if (st == DI_OK && *done < len) {
         /* The archive ends inside the member: say so in the tar's terms. */
@@ -367,7 +318,7 @@ static di_status member_read_at(di_device *dev, void *buf, size_t len, uint64_t 
         di_error_at(error, at + *done);
         return DI_ERR_READ;
     }
-    if (st == DI_OK) hash_read(tm, at, buf, *done);
+    if (st == DI_OK) stored_digest_saw(&tm->digest, at, buf, *done);
     if (st == DI_OK && at + *done > tm->read_to) tm->read_to = at + *done;
     return st;
 }
@@ -418,8 +369,8 @@ bool tar_member_hashed(const di_device *dev, bool *has_hashers)
 {
     if (dev->ops != &member_ops) return false;
     const tar_member *tm = (const tar_member *)dev;
-    *has_hashers = tm->hashers != NULL;
-    return tm->hashed;
+    *has_hashers = tm->digest.hashers != NULL;
+    return tm->digest.done;
 }
 
 di_status tar_member_open(di_device *file, const char *wanted, di_hasher **file_hashers,
@@ -436,27 +387,25 @@ di_status tar_member_open(di_device *file, const char *wanted, di_hasher **file_
         st = walk(file, cancel, offer, w, error);
     }
     if (st == DI_OK) st = member_pick_decide(&w->pick, file->path, &slot, error);
-    if (st == DI_OK && w->kept[slot_index(slot)].sparse)
+    if (st == DI_OK && w->kept[member_pick_index(slot)].sparse)
         st = di_error_set(error, DI_ERR_USAGE, "read tar", file->path, 0,
                           "%s is stored as a GNU sparse file, which diskimager cannot "
-                          "unpack; extract it with tar first", w->kept[slot_index(slot)].name);
+                          "unpack; extract it with tar first", w->kept[member_pick_index(slot)].name);
     if (st != DI_OK) {
         free(w);
         free(tm);
         di_device_close(file);
         return st;
     }
-    tm->entry = w->kept[slot_index(slot)];
+    tm->entry = w->kept[member_pick_index(slot)];
     free(w);
     tm->file = file;
     tm->cancel = cancel;
-    for (unsigned i = 0; file_hashers && i < DI_HASH_COUNT; i++)
-        if (file_hashers[i]) tm->hashers = file_hashers;
-    tm->hashing = tm->hashers != NULL;
+    stored_digest_init(&tm->digest, file_hashers);
     di_device_init_stream(&tm->base, &member_ops, file);
     /* Read to its end by the job (see DI_LAYER_END) when it decodes a stream, or when
      * the stored file is being hashed. */
-    tm->base.sequential = file->sequential || tm->hashing;
+    tm->base.sequential = file->sequential || tm->digest.hashing;
     tm->base.size = tm->entry.size;
     tm->base.stored_size = file->ops->consumed ? file->stored_size : tm->entry.size;
     tm->base.below = file;

@@ -172,17 +172,12 @@ static di_status parse_central_entry(const central_directory *cd, const char *pa
 
 typedef struct walk {
     member_pick pick;
-    zip_member kept[3];         /* the entry for each PICK_* slot */
-    bool kept_encrypted[3];
+    zip_member kept[PICK_SLOTS];         /* the entry for each PICK_* slot */
+    bool kept_encrypted[PICK_SLOTS];
     zip_name_fn each;
     void *each_ctx;
     unsigned files;             /* every file, litter too */
 } walk;
-
-static unsigned slot_index(unsigned slot)
-{
-    return slot == PICK_WANTED ? 0 : slot == PICK_IMAGE ? 1 : 2;
-}
 
 static di_status walk_members(codec_read_fn read, void *ctx, const char *path,
                               uint64_t file_size, walk *w, di_error *error)
@@ -201,8 +196,8 @@ static di_status walk_members(codec_read_fn read, void *ctx, const char *path,
         unsigned slots = member_pick_offer(&w->pick, m.name);
         for (unsigned bit = PICK_WANTED; bit <= PICK_ONLY_FILE; bit <<= 1) {
             if (!(slots & bit)) continue;
-            w->kept[slot_index(bit)] = m;
-            w->kept_encrypted[slot_index(bit)] = encrypted;
+            w->kept[member_pick_index(bit)] = m;
+            w->kept_encrypted[member_pick_index(bit)] = encrypted;
         }
     }
     free(cd.bytes);
@@ -278,10 +273,10 @@ di_status zip_find_member(codec_read_fn read, void *ctx, const char *path, uint6
     unsigned slot = 0;
     di_status st = walk_members(read, ctx, path, file_size, w, error);
     if (st == DI_OK) st = member_pick_decide(&w->pick, path, &slot, error);
-    const zip_member *chosen = &w->kept[slot_index(slot)];
+    const zip_member *chosen = &w->kept[member_pick_index(slot)];
     if (st != DI_OK) {
         /* said */
-    } else if (w->kept_encrypted[slot_index(slot)]) {
+    } else if (w->kept_encrypted[member_pick_index(slot)]) {
         st = di_error_set(error, DI_ERR_USAGE, "read zip", path, 0,
                           "%s is encrypted; extract it with its password first", chosen->name);
     } else if (!zip_method_decodable(chosen->method)) {
