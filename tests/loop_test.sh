@@ -32,6 +32,9 @@ run() { "$di" "$@" </dev/null >out 2>err; code=$?; }
 # The byte offset of "write failed on PATH at byte N" in err (empty if there is none).
 failed_at() { sed -nE "s#.*write failed on $1 at byte ([0-9]+) .*#\1#p" err | head -n 1; }
 within() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -lt "$3" ]; } # N LO HI: LO <= N < HI
+# PID's threads: one waits in the kernel (state D: on a frozen file system); all stopped.
+waiting() { awk '{print $3}' /proc/"$1"/task/*/stat 2>/dev/null | grep -q '^D$'; }
+stopped() { ! awk '{print $3}' /proc/"$1"/task/*/stat 2>/dev/null | grep -qv '^[tT]$'; }
 MiB=$((1024 * 1024))
 chunk=$((4 * MiB)) # the CLI's default buffer size (DI_DEFAULT_BUFFER_SIZE): one chunk
 attach() { # FILE [SECTOR [more losetup options]] -> sets $dev (no subshell: loops+= must stick)
@@ -123,8 +126,13 @@ if mkfs.ext4 -q "$dev" 2>/dev/null && mkdir -p "$work/mnt" && mount "$dev" "$wor
   # A real full file system, at the first, a middle and the last chunk of a Read of a
   # 32 MiB file. The file system is filled to the last block (a filler written until
   # ENOSPC: as root, the blocks reserved for root count too, which df's "avail" leaves
-  # out), then the filler is cut so that 2 MiB (less than one chunk), 16 MiB (half the
-  # image) or 29 MiB (the image is 3 MiB larger) are free.
+  # out). A Read looks at the free space before it starts and refuses a raw image that
+  # cannot fit (read_room_test.sh), so here the room goes after it looked, as when
+  # another program writes beside it: with 40 MiB free the file system is frozen
+  # (fsfreeze), the Read started (it looks, then waits to make its file), paused
+  # (SIGSTOP) once it waits, the file system thawed and the filler grown (fallocate)
+  # until 2 MiB (less than one chunk), 16 MiB (half the image) or 29 MiB (the image is
+  # 3 MiB larger) are free, and the Read let go.
   size=$((32 * MiB))
   head -c "$size" /dev/urandom >big.bin
   big_md5=$(md5sum <big.bin)
@@ -134,9 +142,27 @@ if mkfs.ext4 -q "$dev" 2>/dev/null && mkdir -p "$work/mnt" && mount "$dev" "$wor
   for pos in "first 2 0 $((2 * chunk))" "middle 16 $((2 * chunk)) $((size - 2 * chunk))" \
              "last 29 $((size - 2 * chunk)) $size"; do
     read -r where free lo hi <<<"$pos"
-    truncate -s $((filled - free * MiB)) "$work/mnt/filler" && sync -f "$work/mnt"
-    run read big.bin "$work/mnt/full.img" --progress=none
+    rm -f "$work/mnt/full.img"
+    truncate -s $((filled - 40 * MiB)) "$work/mnt/filler" && sync -f "$work/mnt"
+    fsfreeze -f "$work/mnt" && frozen=$work/mnt
+    "$di" read big.bin "$work/mnt/full.img" --progress=none </dev/null >out 2>err &
+    writer=$!
+    held=0 # polls in a row that found it waiting on the frozen file system
+    for _ in $(seq 1 500); do
+      if waiting "$writer"; then held=$((held + 1)); [ "$held" -ge 5 ] && break; else held=0; fi
+      sleep 0.02
+    done
+    kill -STOP "$writer" 2>/dev/null
+    fsfreeze -u "$work/mnt" && frozen=
+    for _ in $(seq 1 400); do
+      stopped "$writer" && break
+      sleep 0.01
+    done
+    fallocate -l $((filled - free * MiB)) "$work/mnt/filler" && sync -f "$work/mnt"
+    kill -CONT "$writer" 2>/dev/null
+    wait "$writer"; code=$?; writer=
     at=$(failed_at "$work/mnt/full.img")
+    check "full file system, $where chunk: the Read looked, then waited to make its file" test "$held" -ge 5
     check "full file system, $where chunk ($free MiB free): exit 1" test "$code" -eq 1
     check "full file system, $where chunk: the message names ENOSPC, the file and an offset" grep -qE "write failed on $work/mnt/full.img at byte [0-9]+ .*(No space left|no space)" err
     check "full file system, $where chunk: the offset (${at:-none}) is in [$lo, $hi)" within "$at" "$lo" "$hi"
@@ -219,7 +245,6 @@ elif attach frz-fs.img && mkfs.ext4 -q "$dev" 2>/dev/null && mkdir -p "$work/frz
   truncate -s 68M "$frz/shrink.img"
   if attach "$frz/shrink.img"; then
     sdev=$dev
-    stopped() { ! awk '{print $3}' /proc/"$1"/task/*/stat 2>/dev/null | grep -qv '^[tT]$'; }
     for pos in "first $((2 * MiB)) $MiB $((MiB + 2 * chunk))" \
                "middle $((size / 2)) $((size / 4)) $((size * 3 / 4))" \
                "last $((size - 2 * MiB)) $((size - 2 * chunk)) $size"; do

@@ -24,6 +24,7 @@ static void parses_lines(void)
     CHECK_U64(e.minor, 0);
     CHECK_STR(e.mount_point, "/mnt2");
     CHECK_STR(e.source, "/dev/root");
+    CHECK_STR(e.fs_type, "ext3");
     /* A USB stick automounted with a space in its label; no optional fields. */
     CHECK(di_mountinfo_parse_line(
         "412 29 8:17 / /media/pi/My\\040Stick rw,nosuid,nodev - vfat /dev/sdb1 rw,uid=1000\n", &e));
@@ -31,6 +32,12 @@ static void parses_lines(void)
     CHECK_U64(e.minor, 17);
     CHECK_STR(e.mount_point, "/media/pi/My Stick");
     CHECK_STR(e.source, "/dev/sdb1");
+    CHECK_STR(e.fs_type, "vfat");
+    /* A FUSE file system: its type carries the subtype (which statfs cannot tell). */
+    CHECK(di_mountinfo_parse_line(
+        "44 26 0:39 / /mnt/card rw,nosuid,nodev,relatime - fuse.fusefat fusefat rw,user_id=0\n", &e));
+    CHECK_STR(e.fs_type, "fuse.fusefat");
+    CHECK_STR(e.source, "fusefat");
     CHECK(!di_mountinfo_parse_line("garbage\n", &e));
     CHECK(!di_mountinfo_parse_line("1 2 x:y / /a rw - ext4 /dev/a rw\n", &e));
     CHECK(!di_mountinfo_parse_line("1 2 8:1 / /a rw ext4 /dev/a rw\n", &e));

@@ -70,7 +70,25 @@ static void plain_view_prints_lines(void)
     CHECK(strchr(text, '\r') == NULL); /* not a terminal: no carriage returns */
 }
 
+static void a_retry_gets_a_line_of_its_own(void)
+{
+    di_progress p = {.phase = DI_PHASE_WRITING, .bytes_done = 3u << 20, .bytes_total = 6u << 20,
+                     .retries = 2, .retrying = true, .retry_op = DI_IO_WRITE,
+                     .retry_offset = 3u << 20, .retry_os_code = 16, .retry_wait_ms = 250};
+    char line[512];
+    progress_format_retry(&p, line, sizeof line);
+    CHECK_CONTAINS(line, "retrying a write at byte 3145728 (3.15 MB) in 0.25 s after: ");
+    CHECK_CONTAINS(line, "[os error 16] (retry 2)");
+    p.retry_op = DI_IO_OPEN;
+    progress_format_retry(&p, line, sizeof line);
+    CHECK_CONTAINS(line, "retrying opening the drive in 0.25 s");
+    CHECK(strstr(line, "at byte") == NULL);
+    progress_format_json(&p, line, sizeof line);
+    CHECK_CONTAINS(line, "\"retries\":2,\"retrying\":true}");
+}
+
 static const test_case tests[] = {
+    {"a_retry_gets_a_line_of_its_own", a_retry_gets_a_line_of_its_own},
     {"line_and_json", line_and_json},
     {"counters_give_rates_and_time_left", counters_give_rates_and_time_left},
     {"plain_view_prints_lines", plain_view_prints_lines},

@@ -40,7 +40,16 @@ typedef struct di_device_ops {
     /* Regular files only (NULL, or an error, elsewhere): makes the file exactly size
      * bytes long, cutting it or extending it with zeros; dev->size follows. */
     di_status (*set_size)(di_device *dev, uint64_t size, di_error *error);
+    /* Block devices (NULL elsewhere): from now on, buffered write-through I/O with a
+     * flush, for a reader that refuses unbuffered requests (DI_FAULT_UNBUFFERED_REFUSED). */
+    di_status (*fall_back_buffered)(di_device *dev, di_error *error);
+    /* Block devices (NULL elsewhere): ejects the medium once the job is done. */
+    di_status (*eject)(di_device *dev, di_error *error);
 } di_device_ops;
+
+/* How the core retries a device's transient errors (src/core/retry.h); set by the job
+ * on the devices it opens, NULL: no retries. */
+typedef struct di_retry di_retry;
 
 struct di_device {
     const di_device_ops *ops;
@@ -51,6 +60,8 @@ struct di_device {
     uint32_t sector_size;           /* logical sector size; I/O offsets and lengths
                                        are multiples of it on DI_DEVICE_BLOCK */
     unsigned parallel_io;           /* writes worth keeping in flight at once */
+    bool read_only;                 /* block devices: write-protected, as the OS reports it
+                                       (a card's lock switch); known at open */
     /* A stream (a compressed image in or out) moves bytes front to back only: reading
      * an earlier offset starts decoding again, a write must follow the one before. */
     bool sequential;
@@ -61,6 +72,7 @@ struct di_device {
     /* A decoded layer (a compressed stream, an archive's member): the device it reads,
      * which it owns. NULL for files and drives. */
     di_device *below;
+    di_retry *retry;
 };
 
 typedef struct di_open_options {
@@ -90,6 +102,8 @@ di_status di_device_read_exact(void *dev, uint64_t offset, void *buf, size_t len
                                di_error *error);
 di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
                                uint64_t offset, di_error *error);
+/* The device's flush. These four retry a transient error as dev->retry says. */
+di_status di_device_flush(di_device *dev, di_error *error);
 
 void di_device_close(di_device *dev);
 

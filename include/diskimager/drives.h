@@ -21,11 +21,27 @@ typedef struct di_drive_info {
     bool removable;             /* removable media or a USB/SD/MMC bus */
     bool system;                /* holds the running system: never written */
     bool is_block_device;       /* false for a regular file */
+    bool read_only;             /* write-protected: a card's lock switch, a read-only device */
+    bool no_medium;             /* a reader with no card in it: never offered as a target */
+    bool busy_mounts;           /* mounts holds file systems the OS will not let go of
+                                   (Linux: unmount first); Windows dismounts its volumes */
     bool exists;
 } di_drive_info;
 
-/* Lists drives: removable ones, or every disk with all. Caller frees *drives. */
+/* Lists drives: removable ones, or every disk with all. Caller frees *drives. A reader
+ * with no card is listed with no_medium set (its label says "no card"): never a target. */
 di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_error *error);
+
+/* A drive the list leaves out, and why ("a network drive", "a subst drive for the
+ * folder C:\work", "it holds the running system"): for a log, and `list --all`. */
+typedef struct di_drive_skip {
+    char path[64];
+    char reason[192];
+} di_drive_skip;
+
+/* di_drive_list that also returns what it left out (caller frees *skipped). */
+di_status di_drive_list_skipped(bool all, di_drive_info **drives, size_t *count,
+                                di_drive_skip **skipped, size_t *skipped_count, di_error *error);
 
 /* True when the file at file_path (or, for a file still to be made, its folder) is
  * stored on the device at device_path: on it, one of its partitions or volumes. An

@@ -39,7 +39,11 @@ const char *di_job_kind_name(di_job_kind kind);
 typedef enum di_role {
     DI_ROLE_SOURCE = 0,  /* the image (WRITE, VERIFY), the device (READ), or HASH's input */
     DI_ROLE_TARGET,      /* the device (WRITE, VERIFY) or the image file (READ) */
-    DI_ROLE_READBACK     /* the device reopened to verify after a write */
+    DI_ROLE_READBACK,    /* the device reopened to verify after a write */
+    DI_ROLE_PROBE,       /* WRITE's target opened read-only before anything is taken, to
+                            learn its kind and size; never written */
+    DI_ROLE_EJECT        /* WRITE's target reopened once the job succeeded and every other
+                            handle is closed, to eject the medium (spec.eject); no I/O */
 } di_role;
 
 typedef di_device *(*di_device_wrap_fn)(di_device *inner, di_role role, void *ctx);
@@ -48,6 +52,18 @@ typedef di_device *(*di_device_wrap_fn)(di_device *inner, di_role role, void *ct
 #define DI_DEFAULT_BUFFER_COUNT 4u
 /* Written last on WRITE: the partition tables and boot code live here. */
 #define DI_SAFE_HEAD_BYTES (1024u * 1024u)
+#define DI_DEFAULT_RETRY_MS 30000u
+
+/* Things a job that succeeded wants the user to know (di_result.warnings). */
+typedef enum di_warning {
+    DI_WARN_BUFFERED_IO = 1u << 0,      /* the reader refused unbuffered I/O: written
+                                           buffered, write-through, flushed */
+    DI_WARN_EJECT_FAILED = 1u << 1,     /* eject_error says why */
+    DI_WARN_OUTPUT_MAY_NOT_FIT = 1u << 2, /* READ into a compressed file: the device is
+                                           larger than the destination's free space */
+    DI_WARN_FAT_FILE_LIMIT = 1u << 3    /* READ into a compressed file on FAT: it fails
+                                           if it reaches 4 GiB */
+} di_warning;
 
 typedef struct di_job_spec {
     di_job_kind kind;
@@ -79,6 +95,10 @@ typedef struct di_job_spec {
                                  the image's own digest is then not taken */
     const char *bmap_member;  /* the bmap is this file inside the archive at bmap_path
                                  (di_bmap_find_for_image); NULL: bmap_path is the bmap */
+    /* How long transient errors (a drive waking up, a volume being mounted) are retried
+     * with backoff before the job fails; 0: DI_DEFAULT_RETRY_MS. Cancel works meanwhile. */
+    unsigned retry_budget_ms;
+    bool eject;               /* WRITE: eject the medium once done (a failure only warns) */
     di_device_wrap_fn wrap;   /* tests: wraps every device the job opens */
     void *wrap_ctx;
 } di_job_spec;
@@ -120,6 +140,15 @@ typedef struct di_result {
     char file_hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX];
     bool bmap_signature_unchecked; /* the bmap was PGP-clearsigned; its signature was not
                                       checked (its own checksum was, when it has one) */
+    unsigned retries;            /* requests retried after transient errors */
+    unsigned warnings;           /* di_warning bits */
+    /* VERIFY mismatch: every difference lies in FAT fields an OS changes when it mounts
+     * a card (the boot sector's dirty flag, FSINFO's free-cluster fields). */
+    bool mismatch_from_mount;
+    bool ejected;                /* spec.eject: the medium was ejected */
+    di_error eject_error;        /* DI_WARN_EJECT_FAILED: why */
+    /* READ: the destination's free space and file system, when looked at. */
+    uint64_t destination_free;
 } di_result;
 
 typedef struct di_progress {
@@ -130,6 +159,12 @@ typedef struct di_progress {
     double rate;                 /* bytes/s over the last seconds; 0 if unknown */
     double average_rate;         /* bytes/s since the phase began */
     double seconds_left;         /* -1 if unknown */
+    unsigned retries;            /* requests retried so far after transient errors */
+    bool retrying;               /* waiting now to retry the last one: */
+    di_io_op retry_op;           /* ... this request */
+    int retry_os_code;           /* ... which failed with this OS error */
+    uint64_t retry_offset;       /* ... at this byte (0 for an open) */
+    unsigned retry_wait_ms;      /* ... and waits this long before trying again */
 } di_progress;
 
 typedef struct di_job di_job;

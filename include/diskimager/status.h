@@ -27,6 +27,37 @@ typedef enum di_status {
 /* Short, stable name of a status ("read error", "cancelled", ...). */
 const char *di_status_name(di_status status);
 
+/* What kind of trouble an OS error is, as the platform that met it classifies it
+ * (di_os_fault): the core retries the transient kinds and words the others. */
+typedef enum di_fault {
+    DI_FAULT_UNKNOWN = 0,        /* anything else: reported as it is */
+    DI_FAULT_TRANSIENT,          /* busy, not ready yet, just appeared: worth retrying */
+    DI_FAULT_ACCESS_DENIED,      /* retried too (a volume being mounted), then explained */
+    DI_FAULT_MEDIA,              /* the medium failed (EIO, CRC): never retried */
+    DI_FAULT_NO_MEDIUM,          /* no card in the reader */
+    DI_FAULT_WRITE_PROTECTED,    /* the card's lock switch, a read-only device */
+    DI_FAULT_UNBUFFERED_REFUSED, /* the driver refuses aligned unbuffered I/O */
+    DI_FAULT_GONE                /* the device was removed */
+} di_fault;
+
+/* The operation an OS error came from: the same code means different things on open
+ * and on write (Windows' ERROR_NOT_READY: an empty slot, or a drive waking up). */
+typedef enum di_io_op {
+    DI_IO_OPEN = 0,
+    DI_IO_LOCK,
+    DI_IO_READ,
+    DI_IO_WRITE,
+    DI_IO_FLUSH
+} di_io_op;
+
+/* Platform code: the kind of an errno (POSIX) or GetLastError() code (Windows). */
+di_fault di_os_fault(int os_code, di_io_op op);
+/* Short, stable name of a fault kind ("transient", "media error", ...). */
+const char *di_fault_name(di_fault fault);
+/* What to do about it ("the card is write-protected: slide ..."), "" when nothing to say;
+ * di_error_format appends it. */
+const char *di_fault_advice(di_fault fault);
+
 #define DI_PATH_MAX 1024
 #define DI_TEXT_MAX 512
 
@@ -39,6 +70,7 @@ typedef struct di_error {
     int os_code;            /* errno or GetLastError(), 0 if none */
     char os_text[DI_TEXT_MAX];
     char detail[DI_TEXT_MAX]; /* what the engine knows beyond the OS text */
+    di_fault fault;         /* the OS error's kind (di_os_fault), UNKNOWN if none */
 } di_error;
 
 void di_error_clear(di_error *error);
@@ -51,6 +83,16 @@ di_status di_error_set(di_error *error, di_status status, const char *operation,
     __attribute__((format(gnu_printf, 6, 7)))
 #elif defined(__GNUC__)
     __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+
+/* di_error_set for an OS error from op: the error's fault is di_os_fault(os_code, op). */
+di_status di_error_set_os(di_error *error, di_status status, di_io_op op, const char *operation,
+                          const char *path, int os_code, const char *detail, ...)
+#if defined(__MINGW32__)
+    __attribute__((format(gnu_printf, 7, 8)))
+#elif defined(__GNUC__)
+    __attribute__((format(printf, 7, 8)))
 #endif
     ;
 

@@ -22,4 +22,9 @@ bool di_stderr_is_terminal(void);
  * a flag) when the user presses Ctrl-C or the process is asked to terminate. */
 void di_on_interrupt(void (*handler)(void));
 
+/* Keeps the machine from going to sleep (on) until called with off; the display may
+ * still sleep. Per thread on Windows (SetThreadExecutionState): the job's thread calls
+ * it around the job. Nothing to do on Linux (see keep_awake.c). */
+void di_keep_awake(bool on);
+
 #endif

@@ -13,7 +13,7 @@ const char cli_usage_text[] =
     "  diskimager list [--all]\n"
     "  diskimager write IMAGE DEVICE [--hash ALG]... [--verify] [--yes] [--force] [--expect HEX]\n"
     "                   [--move-gpt-backup]   (with --verify)  [--member NAME]\n"
-    "                   [--bmap FILE | --no-bmap]\n"
+    "                   [--bmap FILE | --no-bmap] [--eject]\n"
     "  diskimager read  DEVICE IMAGE [--hash ALG]... [--size N] [--keep-partial]\n"
     "                   [--allocated-only] [--expect HEX]\n"
     "  diskimager verify IMAGE DEVICE [--hash ALG]... [--expect HEX] [--member NAME]\n"
@@ -31,6 +31,7 @@ const char cli_usage_text[] =
     "--expect HEX: the digest the image must have (md5, sha1, sha256 or sha512 by length);\n"
     "  without it, IMAGE.sha256, IMAGE.md5, SHA256SUMS, MD5SUMS ... beside the image (or in\n"
     "  its zip or tar) are used\n"
+    "--eject: eject the card once written (and verified); if it cannot be, a warning\n"
     "exit codes: 0 ok, 1 failure, 2 usage, 3 verify or checksum mismatch, 130 cancelled\n";
 
 #define MAX_BUFFERS 1024u
@@ -74,7 +75,7 @@ static bool option_allowed(cli_command cmd, const char *name)
     if (!strcmp(name, "--all")) return cmd == CLI_LIST;
     if (!strcmp(name, "--hash")) return cmd >= CLI_WRITE;
     if (!strcmp(name, "--verify") || !strcmp(name, "--yes") || !strcmp(name, "--force") ||
-        !strcmp(name, "--move-gpt-backup"))
+        !strcmp(name, "--move-gpt-backup") || !strcmp(name, "--eject"))
         return cmd == CLI_WRITE;
     if (!strcmp(name, "--size")) return cmd == CLI_READ || cmd == CLI_HASH;
     if (!strcmp(name, "--member") || !strcmp(name, "--bmap") || !strcmp(name, "--no-bmap"))
@@ -119,7 +120,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
                                             "--buffer-size", "--buffers", "--progress",
                                             "--expect", "--allocated-only",
                                             "--move-gpt-backup", "--member", "--bmap",
-                                            "--no-bmap"};
+                                            "--no-bmap", "--eject"};
         const char *name = NULL;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (is_option(arg, known[k])) name = known[k];
@@ -135,6 +136,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
         else if (!strcmp(name, "--allocated-only")) args->allocated_only = true;
         else if (!strcmp(name, "--move-gpt-backup")) args->move_gpt_backup = true;
         else if (!strcmp(name, "--no-bmap")) args->no_bmap = true;
+        else if (!strcmp(name, "--eject")) args->eject = true;
         else {
             const char *value = option_value(arg, name, argc, argv, &i);
             if (!value || !value[0]) return fail(error, error_size, "option '%s' needs a value", name);

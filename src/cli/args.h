@@ -35,6 +35,7 @@ typedef struct cli_args {
     bool keep_partial;
     bool allocated_only;
     bool move_gpt_backup;
+    bool eject;              /* write --eject: eject the card once done */
     uint64_t size;           /* read --size, 0 if not given */
     const char *expect;      /* --expect HEX, NULL if not given */
     const char *member;      /* --member NAME: the file of a zip, NULL if not given */

@@ -257,6 +257,30 @@ static void print_notes(const cli_args *args, const di_result *r)
     else if (r->verified && args->command == CLI_WRITE)
         fprintf(stderr, "diskimager: verified: %s holds the image's %s\n", args->second,
                 di_format_size(r->image_bytes - r->truncated_bytes, b, sizeof b));
+    if (r->ejected) {
+        fprintf(stderr, "diskimager: ejected %s: the card can be taken out\n", args->second);
+    } else if (r->warnings & DI_WARN_EJECT_FAILED) {
+        char text[2048];
+        fprintf(stderr, "diskimager: warning: could not eject %s (it was written all the "
+                        "same): %s\n",
+                args->second, di_error_format(&r->eject_error, text, sizeof text));
+    }
+}
+
+/* Looked at before a Read into a compressed file: it may not fit (its size is not known
+ * beforehand), printed whether the read then succeeded or failed for want of room. */
+static void print_room_warnings(const cli_args *args, const di_result *r)
+{
+    char a[32], b[32];
+    if (r->warnings & DI_WARN_OUTPUT_MAY_NOT_FIT)
+        fprintf(stderr, "diskimager: warning: only %s were free for %s, less than the %s read: "
+                        "a compressed image fits only if it is smaller\n",
+                di_format_size(r->destination_free, a, sizeof a), args->second,
+                di_format_size(r->image_bytes, b, sizeof b));
+    if (r->warnings & DI_WARN_FAT_FILE_LIMIT)
+        fprintf(stderr, "diskimager: warning: %s is on a FAT file system, where a file cannot "
+                        "reach 4 GiB: the %s read fits only if it compresses below that\n",
+                args->second, di_format_size(r->image_bytes, b, sizeof b));
 }
 
 static int exit_code_for(di_status status)
@@ -307,6 +331,13 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
     else if (view.line_open) fputc('\n', stderr);
 
     int code = exit_code_for(r->status);
+    if (r->retries)
+        fprintf(stderr, "diskimager: %u request%s retried after transient errors\n", r->retries,
+                r->retries == 1 ? "" : "s");
+    if (r->warnings & DI_WARN_BUFFERED_IO)
+        fprintf(stderr, "diskimager: warning: the drive's reader refused unbuffered I/O; the "
+                        "rest was written through the cache, write-through, and flushed\n");
+    if (spec->kind == DI_JOB_READ) print_room_warnings(args, r);
     if (r->status == DI_OK) {
         print_hashes(r, hash_name, spec->kind != DI_JOB_HASH && r->image_format != DI_FORMAT_RAW);
         print_notes(args, r);
@@ -314,6 +345,11 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
     } else {
         char text[2048];
         fprintf(stderr, "diskimager: %s\n", di_error_format(&r->error, text, sizeof text));
+        if (r->status == DI_ERR_MISMATCH && r->mismatch_from_mount)
+            fprintf(stderr, "diskimager: every difference lies in the FAT file system's dirty "
+                            "flags or free-cluster count, which the OS changes when it mounts "
+                            "the card: the card holds the image as written, but it was "
+                            "mounted since\n");
         if (r->status == DI_ERR_PARTITIONS)
             fprintf(stderr, "diskimager: to read the whole drive instead, run the same command "
                             "without --allocated-only\n");
@@ -336,6 +372,7 @@ static int cmd_job(const cli_args *args)
         .keep_partial = args->keep_partial,
         .allocated_only = args->allocated_only,
         .move_gpt_backup = args->move_gpt_backup,
+        .eject = args->eject,
         .buffer_size = (size_t)args->buffer_size,
         .buffer_count = args->buffers,
         .zip_member = args->member,

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "diskimager/system.h"
 #include "diskimager/units.h"
 
 #define PLAIN_INTERVAL_SECONDS 1.0
@@ -36,16 +37,57 @@ void progress_format_json(const di_progress *p, char *out, size_t size)
     snprintf(out, size,
              "{\"phase\":\"%s\",\"bytes_done\":%llu,\"bytes_total\":%llu,\"percent\":%.2f,"
              "\"rate\":%.0f,\"average_rate\":%.0f,\"elapsed_seconds\":%.3f,"
-             "\"seconds_left\":%.1f}",
+             "\"seconds_left\":%.1f,\"retries\":%u,\"retrying\":%s}",
              di_phase_name(p->phase), (unsigned long long)p->bytes_done,
              (unsigned long long)p->bytes_total, percent_of(p), p->rate, p->average_rate,
-             p->elapsed_seconds, p->seconds_left);
+             p->elapsed_seconds, p->seconds_left, p->retries, p->retrying ? "true" : "false");
+}
+
+static const char *request_name(di_io_op op)
+{
+    switch (op) {
+    case DI_IO_OPEN: return "opening the drive";
+    case DI_IO_LOCK: return "locking the drive";
+    case DI_IO_READ: return "a read";
+    case DI_IO_WRITE: return "a write";
+    case DI_IO_FLUSH: return "a flush";
+    }
+    return "a request";
+}
+
+void progress_format_retry(const di_progress *p, char *out, size_t size)
+{
+    char at[64] = "", human[32], os_text[256];
+    if (p->retry_op == DI_IO_READ || p->retry_op == DI_IO_WRITE)
+        snprintf(at, sizeof at, " at byte %llu (%s)", (unsigned long long)p->retry_offset,
+                 di_format_size(p->retry_offset, human, sizeof human));
+    snprintf(out, size, "retrying %s%s in %.2g s after: %s [os error %d] (retry %u)",
+             request_name(p->retry_op), at, (double)p->retry_wait_ms / 1000.0,
+             di_os_error_text(p->retry_os_code, os_text, sizeof os_text), p->retry_os_code,
+             p->retries);
+}
+
+/* A retry is news in every mode but JSON (whose objects carry the counts): a line of
+ * its own, so a log shows each one. */
+static void show_retries(progress_view *view, const di_progress *p)
+{
+    if (p->retries == view->retries_shown || view->mode == CLI_PROGRESS_JSON) return;
+    view->retries_shown = p->retries;
+    char line[512];
+    progress_format_retry(p, line, sizeof line);
+    if (view->line_open) {
+        fputc('\n', view->out);
+        view->line_open = false;
+    }
+    fprintf(view->out, "diskimager: %s\n", line);
+    fflush(view->out);
 }
 
 void progress_view_update(progress_view *view, const di_progress *p, bool final)
 {
     char line[256];
     if (view->mode == CLI_PROGRESS_NONE) return;
+    show_retries(view, p);
     bool moving = p->phase == DI_PHASE_WRITING || p->phase == DI_PHASE_READING ||
                   p->phase == DI_PHASE_VERIFYING || p->phase == DI_PHASE_HASHING;
     if (view->mode == CLI_PROGRESS_JSON) {

@@ -17,6 +17,7 @@ typedef struct progress_view {
     double last_plain_seconds;
     int last_phase;
     bool line_open;
+    unsigned retries_shown;   /* retries already told */
 } progress_view;
 
 void progress_view_init(progress_view *view, cli_progress_mode mode, bool terminal, FILE *out);
@@ -26,5 +27,7 @@ void progress_view_update(progress_view *view, const di_progress *p, bool final)
 /* The texts, exposed for tests. */
 void progress_format_line(const di_progress *p, char *out, size_t size);
 void progress_format_json(const di_progress *p, char *out, size_t size);
+/* "retrying a write at byte ... in 0.5 s after: <the OS's text> [os error 11] (retry 3)" */
+void progress_format_retry(const di_progress *p, char *out, size_t size);
 
 #endif

@@ -4,15 +4,23 @@
 
 #include <stdio.h>
 
+#include "retry.h"
+
 di_status di_device_read_upto(di_device *dev, void *buf, size_t len, uint64_t offset,
                               size_t *done, di_error *error)
 {
     size_t total = 0;
     di_status st = DI_OK;
+    di_retry_state retry = {0};
+    bool buffered = false;
     while (total < len) {
         size_t got = 0;
         st = dev->ops->read_at(dev, (unsigned char *)buf + total, len - total, offset + total,
                                &got, error);
+        if (st != DI_OK && (di_fall_back_buffered(dev, &buffered, error) ||
+                            di_retry_after(dev->retry, &retry, DI_IO_READ, offset + total, error)))
+            continue;
+        if (st != DI_OK) st = error->status; /* a cancel during the wait */
         if (st != DI_OK || got == 0) break; /* a failure, or the end of the data */
         total += got;
     }
@@ -48,11 +56,16 @@ di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
                                uint64_t offset, di_error *error)
 {
     size_t total = 0;
+    di_retry_state retry = {0};
+    bool buffered = false;
     while (total < len) {
         size_t put = 0;
         di_status st = dev->ops->write_at(dev, (const unsigned char *)buf + total,
                                           len - total, offset + total, &put, error);
-        if (st != DI_OK) return st;
+        if (st != DI_OK && (di_fall_back_buffered(dev, &buffered, error) ||
+                            di_retry_after(dev->retry, &retry, DI_IO_WRITE, offset + total, error)))
+            continue;
+        if (st != DI_OK) return error->status;
         if (put == 0) {
             /* The device accepted nothing: it has ended (or shrank) here. */
             di_error_set(error, DI_ERR_NO_SPACE, "write", dev->path, 0,
@@ -63,6 +76,16 @@ di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
         total += put;
     }
     return DI_OK;
+}
+
+di_status di_device_flush(di_device *dev, di_error *error)
+{
+    di_retry_state retry = {0};
+    di_status st;
+    while ((st = dev->ops->flush(dev, error)) != DI_OK &&
+           di_retry_after(dev->retry, &retry, DI_IO_FLUSH, 0, error)) {
+    }
+    return st != DI_OK ? error->status : DI_OK;
 }
 
 di_status di_device_read_to_end(di_device *dev, di_error *error)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diskimager/system.h"
 #include "job_internal.h"
 
 const char *di_phase_name(di_phase phase)
@@ -133,7 +134,13 @@ di_status di_job_run(di_job *job)
     if (job->spec.expected.present) job->spec.hash_mask |= DI_HASH_BIT(job->spec.expected.alg);
     result->hash_mask = job->spec.hash_mask;
     job_run run = {.job = job, .result = result};
+    job->retry.budget_ms = job->spec.retry_budget_ms ? job->spec.retry_budget_ms
+                                                     : DI_DEFAULT_RETRY_MS;
+    job->retry.cancel = &job->cancel;
+    job->retry.progress = &job->progress;
+    atomic_init(&job->retry.buffered_fallback, false);
     di_progress_begin_phase(&job->progress, DI_PHASE_PREPARING, 0);
+    di_keep_awake(true); /* no sleep mid-job; on this thread, the one running the job */
 
     di_error error;
     di_error_clear(&error);
@@ -158,6 +165,7 @@ di_status di_job_run(di_job *job)
         di_error ignored;
         result->partial_removed = di_remove_file(job->spec.target_path, &ignored);
     }
+    job_eject(&run); /* spec.eject: every handle is closed now */
     if (result->status != DI_OK) {
         memset(result->hashes, 0, sizeof result->hashes);
         memset(result->readback_hashes, 0, sizeof result->readback_hashes);
@@ -177,6 +185,11 @@ di_status di_job_run(di_job *job)
         if (!result->expected_match && file_matches)
             result->expected_match = result->expected_matched_file = true;
     }
+    di_progress retried;
+    di_progress_read(&job->progress, &retried);
+    result->retries = retried.retries;
+    if (atomic_load(&job->retry.buffered_fallback)) result->warnings |= DI_WARN_BUFFERED_IO;
+    di_keep_awake(false);
     di_progress_set_phase(&job->progress, DI_PHASE_DONE);
     return result->status;
 }

@@ -66,9 +66,9 @@ di_status job_write_gpt_backup(job_run *run, const di_partition_table *t, di_dev
         (di_device_write_full(to, g.entries, g.table_span, (last_lba - g.table_span / ss) * ss,
                               &error) != DI_OK ||
          di_device_write_full(to, g.backup, ss, last_lba * ss, &error) != DI_OK ||
-         to->ops->flush(to, &error) != DI_OK ||
+         di_device_flush(to, &error) != DI_OK ||
          (!to->sequential && (di_device_write_full(to, g.primary, ss, ss, &error) != DI_OK ||
-                              to->ops->flush(to, &error) != DI_OK))))
+                              di_device_flush(to, &error) != DI_OK))))
         st = job_fail(run, &error);
     free_gpt_sectors(&g);
     return st;
@@ -122,6 +122,9 @@ di_status job_move_gpt_backup(job_run *run)
     t->image_size = dev->size / ss * ss;
     st = job_write_gpt_backup(run, t, dev);
     run->result->gpt_backup_moved = st == DI_OK;
+    /* The table changed again, flushed: the OS reads it anew (the write's own re-read
+     * saw the backup where the image left it). */
+    if (st == DI_OK && dev->ops->after_write) dev->ops->after_write(dev);
 out:
     di_device_close(dev);
     free(t);

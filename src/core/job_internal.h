@@ -11,6 +11,7 @@
 #include "diskimager/partitions.h"
 #include "pipeline.h"
 #include "progress_state.h"
+#include "retry.h"
 #include "size_plan.h"
 
 struct di_job {
@@ -24,6 +25,7 @@ struct di_job {
     char *expect_serial;
     atomic_bool cancel;
     di_progress_state progress;
+    di_retry retry;            /* for every device the job opens */
     di_result result;
 };
 
@@ -37,6 +39,11 @@ typedef struct job_run {
     di_hasher *file_hashers[DI_HASH_COUNT];  /* a compressed image's file as stored */
     uint64_t pass_source_bytes;              /* of the last pass */
     bool pass_source_ended;                  /* the last pass met the end of a stream */
+    /* Verify Only: COMPARE passes go on past differences in these ranges (the FAT
+     * fields an OS changes when it mounts a card); a mismatch only there is reported
+     * as mismatch_from_mount. NULL otherwise. */
+    pl_range *tolerated;
+    size_t tolerated_count;
 } job_run;
 
 
@@ -71,8 +78,9 @@ di_status job_pass_ranges(job_run *run, di_phase phase, di_device *source,
                           di_device *target, pl_target_mode mode, pl_read_hook on_read,
                           void *on_read_ctx);
 void job_hash_zeros(job_run *run, uint64_t length);
-/* The size rules for source on target; checks a zero tail when the image is larger. */
-di_status job_plan_image(job_run *run, di_size_plan *plan);
+/* The size rules for source on device (the target, or its shape as job_preflight_write
+ * saw it); checks a zero tail when the image is larger. */
+di_status job_plan_image(job_run *run, const di_device *device, di_size_plan *plan);
 /* A stream of unknown size was planned as filling the device; once a pass has run
  * over it, this finds what it really held (checking a zero tail beyond the device). */
 di_status job_settle_stream(job_run *run, di_size_plan *plan);
@@ -82,10 +90,17 @@ di_status job_flush(job_run *run);
  * flushed after it. */
 di_status job_erase_head(job_run *run, size_t head);
 di_status job_write_head(job_run *run, const unsigned char *image_head, size_t head);
-/* The device opened for a WRITE is still the drive the user chose (spec.expect_*). */
-di_status job_check_same_drive(job_run *run);
+/* WRITE: every refusal that needs no exclusive access (system disk, write-protected, no
+ * card, mounted, another drive than the one chosen, the image stored on it, too small),
+ * made before the target is opened for writing. The target is described and opened
+ * read-only (role DI_ROLE_PROBE); its kind, size and sector size go to *shape. plan:
+ * the size rules (NULL for a bmap write, whose ranges are checked later). */
+di_status job_preflight_write(job_run *run, di_device *shape, di_size_plan *plan);
+/* The target opened for writing is still the one job_preflight_write looked at. */
+di_status job_check_as_probed(job_run *run, const di_device *shape);
 /* Refuses a file (the image written, or a Read's output) that lies on the device. */
-di_status job_check_apart(job_run *run, const char *file, di_device *device, bool file_is_image);
+di_status job_check_apart(job_run *run, const char *file, const di_device *device,
+                          bool file_is_image);
 /* A cancel that came while the last step ran still counts: the job fails CANCELLED. */
 di_status job_check_cancel(job_run *run, di_phase phase, const char *path, uint64_t offset);
 
@@ -94,6 +109,17 @@ di_status job_write_gpt_backup(job_run *run, const di_partition_table *t, di_dev
 di_status job_move_gpt_backup(job_run *run);
 /* A compressed output gets its new primary GPT header as it streams past. */
 di_status job_patch_gpt_primary(job_run *run, const di_partition_table *t, di_device *to);
+
+/* Verify Only: reads the image's partition table and FAT boot sectors (its first
+ * DI_FAT_MARKS_READ_LIMIT bytes at most) and sets run->tolerated to the fields an OS
+ * changes when it mounts them. Finding none is no error. job_drop_mount_marks frees
+ * them. */
+void job_tolerate_mount_marks(job_run *run);
+void job_drop_mount_marks(job_run *run);
+
+/* WRITE with spec.eject, once it succeeded and every device is closed: ejects the
+ * medium; a failure only warns (job_eject.c). */
+void job_eject(job_run *run);
 
 /* The jobs. WRITE and VERIFY with a bmap: only its mapped ranges. */
 di_status job_write_mapped(job_run *run);

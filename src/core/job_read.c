@@ -5,6 +5,7 @@
 
 #include "diskimager/units.h"
 #include "job_internal.h"
+#include "read_room.h"
 
 static di_status length_to_read(job_run *run, uint64_t *length)
 {
@@ -59,7 +60,10 @@ di_status job_read(job_run *run)
     /* A GPT image's tail is made, not copied; it is hashed once the image is complete. */
     bool made_tail = table && table->kind == DI_TABLE_GPT;
     copy_length = made_tail ? table->used_end : length;
+    /* Look before the first byte is read (and before the output is made): a raw image
+     * too large for its destination is refused now, not at 4 GiB or the last chunk. */
     if (job_check_apart(run, spec->target_path, run->source, false) ||
+        read_room_check_job(run, spec->target_path, length) ||
         job_open_output(run, spec->target_path, length, &run->target) ||
         (!made_tail && job_start_hashers(run)) ||
         (made_tail && run->target->sequential && job_patch_gpt_primary(run, table, run->target)))

@@ -6,7 +6,6 @@
 
 #include "diskimager/drives.h"
 #include "diskimager/units.h"
-#include "drive_check.h"
 #include "job_internal.h"
 
 di_status job_fail(job_run *run, const di_error *error)
@@ -30,7 +29,10 @@ di_status job_open(job_run *run, const char *path, di_open_mode mode, di_role ro
     di_error error;
     di_error_clear(&error);
     di_device *dev = NULL;
-    if (di_device_open(path, &options, &dev, &error) != DI_OK) return job_fail(run, &error);
+    di_retry_state retry = {0};
+    while (di_device_open(path, &options, &dev, &error) != DI_OK)
+        if (!di_retry_after(&run->job->retry, &retry, DI_IO_OPEN, 0, &error))
+            return job_fail(run, &error);
     if (spec->wrap) {
         di_device *wrapped = spec->wrap(dev, role, spec->wrap_ctx);
         if (!wrapped) {
@@ -40,6 +42,7 @@ di_status job_open(job_run *run, const char *path, di_open_mode mode, di_role ro
         }
         dev = wrapped;
     }
+    dev->retry = &run->job->retry;
     *out = dev;
     return DI_OK;
 }
@@ -103,6 +106,8 @@ static pl_config pass_config(job_run *run, di_device *source, di_device *target,
         .io_threads = io_threads,
         .cancel = &run->job->cancel,
         .progress = &run->job->progress,
+        .tolerated = mode == PL_TARGET_COMPARE ? run->tolerated : NULL,
+        .tolerated_count = mode == PL_TARGET_COMPARE ? run->tolerated_count : 0,
     };
     return cfg;
 }
@@ -117,6 +122,8 @@ static di_status run_pass(job_run *run, di_phase phase, const pl_config *cfg, ui
     if (outcome.mismatch) {
         run->result->mismatch = true;
         run->result->mismatch_offset = outcome.mismatch_offset;
+        /* Only Verify Only tolerates anything: the FAT fields of a mount. */
+        run->result->mismatch_from_mount = outcome.mismatch_tolerated;
     }
     if (outcome.status != DI_OK) return job_fail(run, &outcome.error);
     /* Asked while the last chunk was in flight: the user still meant it. */
@@ -233,9 +240,9 @@ void job_hash_zeros(job_run *run, uint64_t length)
     }
 }
 
-di_status job_plan_image(job_run *run, di_size_plan *plan)
+di_status job_plan_image(job_run *run, const di_device *device, di_size_plan *plan)
 {
-    di_device *image = run->source, *device = run->target;
+    di_device *image = run->source;
     uint64_t capacity = device->kind == DI_DEVICE_FILE && run->job->spec.kind == DI_JOB_WRITE
                             ? UINT64_MAX : device->size;
     if (image->size_unknown) {
@@ -300,45 +307,10 @@ di_status job_flush(job_run *run)
     di_error error;
     di_error_clear(&error);
     di_progress_set_phase(&run->job->progress, DI_PHASE_FLUSHING);
-    if (run->target->ops->flush(run->target, &error) != DI_OK) return job_fail(run, &error);
+    if (di_device_flush(run->target, &error) != DI_OK) return job_fail(run, &error);
     return DI_OK;
 }
 
-
-di_status job_check_apart(job_run *run, const char *file, di_device *device, bool file_is_image)
-{
-    if (device->kind != DI_DEVICE_BLOCK || !di_file_is_on_device(file, device->path)) return DI_OK;
-    di_error error;
-    if (file_is_image)
-        di_error_set(&error, DI_ERR_USAGE, "write", device->path, 0,
-                     "the image %s is stored on this drive: writing the drive would destroy "
-                     "the image half way; copy it to another drive first", file);
-    else
-        di_error_set(&error, DI_ERR_USAGE, "read", device->path, 0,
-                     "the image %s would be made on the drive being read; choose a folder on "
-                     "another drive", file);
-    return job_fail(run, &error);
-}
-
-di_status job_check_same_drive(job_run *run)
-{
-    const di_job_spec *spec = &run->job->spec;
-    di_device *device = run->target;
-    di_drive_expect expect = {
-        .size = spec->expect_size, .model = spec->expect_model, .serial = spec->expect_serial};
-    di_error error;
-    di_error_clear(&error);
-    di_drive_info info;
-    bool described = false;
-    if ((expect.model && expect.model[0]) || (expect.serial && expect.serial[0]))
-        described = di_drive_describe(device->path, &info, &error) == DI_OK;
-    char reason[DI_TEXT_MAX];
-    if (!di_drive_changed(&expect, device->size, described ? &info : NULL, reason, sizeof reason))
-        return DI_OK;
-    di_error_clear(&error);
-    di_error_set(&error, DI_ERR_BUSY, "write", device->path, 0, "%s", reason);
-    return job_fail(run, &error);
-}
 
 di_status job_erase_head(job_run *run, size_t head)
 {
@@ -353,7 +325,7 @@ di_status job_erase_head(job_run *run, size_t head)
     memset(zeros, 0, head);
     di_status st = DI_OK;
     if (di_device_write_full(target, zeros, head, 0, &error) != DI_OK ||
-        target->ops->flush(target, &error) != DI_OK)
+        di_device_flush(target, &error) != DI_OK)
         st = job_fail(run, &error);
     di_aligned_free(zeros);
     return st;
@@ -365,7 +337,7 @@ di_status job_write_head(job_run *run, const unsigned char *image_head, size_t h
     di_error error;
     di_error_clear(&error);
     if (di_device_write_full(target, image_head, head, 0, &error) != DI_OK ||
-        target->ops->flush(target, &error) != DI_OK)
+        di_device_flush(target, &error) != DI_OK)
         return job_fail(run, &error);
     return DI_OK;
 }

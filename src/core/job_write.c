@@ -74,10 +74,11 @@ di_status job_write(job_run *run)
     const di_job_spec *spec = &run->job->spec;
     di_result *result = run->result;
     di_size_plan plan;
+    di_device shape;
     if (job_open_image(run, spec->source_path, true, &run->source) ||
+        job_preflight_write(run, &shape, &plan) ||
         job_open(run, spec->target_path, DI_OPEN_WRITE, DI_ROLE_TARGET, &run->target) ||
-        job_check_same_drive(run) || job_check_apart(run, spec->source_path, run->target, true) ||
-        job_plan_image(run, &plan))
+        job_check_as_probed(run, &shape))
         return result->status;
     /* With verify, the digest is taken from what is read back (every byte of which is
      * compared with the image), so the image is hashed once, in the pass that reads
@@ -124,12 +125,17 @@ di_status job_verify(job_run *run)
     di_size_plan plan;
     if (job_open_image(run, spec->source_path, true, &run->source) ||
         job_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_TARGET, &run->target) ||
-        job_plan_image(run, &plan) || job_start_hashers(run))
+        job_plan_image(run, run->target, &plan) || job_start_hashers(run))
         return run->result->status;
     bool stream = run->source->size_unknown;
-    if (job_pass(run, DI_PHASE_VERIFYING, run->source, 0, plan.payload, run->target,
-                 PL_TARGET_COMPARE, false) ||
-        (stream && job_settle_stream(run, &plan)) ||
+    /* A card plugged in since it was written differs where its OS marked the FAT
+     * volumes it mounted: the compare goes on past those bytes, so that a mismatch
+     * there alone can be told apart. (A Write's read-back tolerates nothing.) */
+    job_tolerate_mount_marks(run);
+    di_status st = job_pass(run, DI_PHASE_VERIFYING, run->source, 0, plan.payload,
+                            run->target, PL_TARGET_COMPARE, false);
+    job_drop_mount_marks(run);
+    if (st || (stream && job_settle_stream(run, &plan)) ||
         job_finish_stream(run, run->source->size, "its container records"))
         return run->result->status;
     run->result->image_bytes = run->source->size;

@@ -44,6 +44,7 @@ typedef struct pipeline {
     uint64_t limit_seq;      /* no chunk beyond this is worth processing */
     bool stop;               /* an error or a cancel: everyone leaves */
     uint64_t target_bytes;
+    uint64_t tolerated_first; /* the first difference inside cfg->tolerated */
 
     pl_outcome *out;
 } pipeline;
@@ -121,7 +122,8 @@ static uint64_t chunk_progress(pipeline *pl, size_t len)
     if (!pl->progress_consumed) return len;
     di_device *source = pl->cfg->source;
     uint64_t now = source->ops->consumed(source);
-    uint64_t step = now - pl->consumed_mark;
+    /* Fewer than before: the stream went back to its start (see pl_run). */
+    uint64_t step = now >= pl->consumed_mark ? now - pl->consumed_mark : now;
     pl->consumed_mark = now;
     return step;
 }
@@ -236,6 +238,44 @@ static size_t first_difference(const unsigned char *a, const unsigned char *b, s
     return len;
 }
 
+/* The first difference in a chunk of len bytes at offset that lies outside
+ * cfg->tolerated (len: none). Those inside are counted into *tolerated, the first of
+ * them kept in *first_tolerated; they do not stop the pass. */
+static size_t compare_chunk(const pl_config *cfg, uint64_t offset, const unsigned char *a,
+                            const unsigned char *b, size_t len, uint64_t *tolerated,
+                            uint64_t *first_tolerated)
+{
+    const pl_range *t = cfg->tolerated;
+    size_t count = t ? cfg->tolerated_count : 0;
+    /* The first range that ends after the chunk's start. */
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t[mid].offset + t[mid].length <= offset) lo = mid + 1;
+        else hi = mid;
+    }
+    size_t pos = 0;
+    for (size_t i = lo; pos < len; i++) {
+        /* The stretch before range i (or up to the chunk's end) must be equal ... */
+        size_t plain_end = len;
+        if (i < count && t[i].offset < offset + len)
+            plain_end = t[i].offset > offset + pos ? (size_t)(t[i].offset - offset) : pos;
+        size_t diff = first_difference(a + pos, b + pos, plain_end - pos);
+        if (diff < plain_end - pos) return pos + diff;
+        pos = plain_end;
+        if (pos >= len) break;
+        /* ... range i itself may differ. */
+        uint64_t range_end = t[i].offset + t[i].length;
+        size_t end = range_end - offset < len ? (size_t)(range_end - offset) : len;
+        for (; pos < end; pos++) {
+            if (a[pos] == b[pos]) continue;
+            if (*tolerated == 0) *first_tolerated = offset + pos;
+            (*tolerated)++;
+        }
+    }
+    return len;
+}
+
 /* Writes or compares one chunk. Returns false when the pipeline must stop. */
 static bool process_target_chunk(pipeline *pl, slot *s)
 {
@@ -266,9 +306,16 @@ static bool process_target_chunk(pipeline *pl, slot *s)
         fail(pl, &error);
         return false;
     }
-    size_t diff = first_difference(s->data, s->aux, s->len);
+    uint64_t tolerated = 0, first_tolerated = 0;
+    size_t diff = compare_chunk(cfg, s->offset, s->data, s->aux, s->len, &tolerated,
+                                &first_tolerated);
     di_mutex_lock(pl->lock);
     pl->target_bytes += n;
+    if (tolerated) {
+        if (pl->out->tolerated_bytes == 0 || first_tolerated < pl->tolerated_first)
+            pl->tolerated_first = first_tolerated;
+        pl->out->tolerated_bytes += tolerated;
+    }
     if (diff < s->len) {
         uint64_t at = s->offset + diff;
         /* Chunks before this one may still be in flight on other threads and hold an
@@ -388,7 +435,12 @@ di_status pl_run(const pl_config *cfg, pl_outcome *out)
     /* A bmap's ranges lie within the image: a stream that ends before one is an error. */
     pl.until_end = cfg->source->size_unknown && !cfg->ranges;
     pl.progress_consumed = cfg->source->size_unknown && cfg->source->ops->consumed && !cfg->ranges;
-    if (pl.progress_consumed) pl.consumed_mark = cfg->source->ops->consumed(cfg->source);
+    /* A pass from byte 0 decodes the stream from its start, even when something read
+     * further before (Verify Only looks at the image's boot sectors first): all the
+     * stored bytes it uses count. A pass that goes on from where a stream stands counts
+     * from there. */
+    if (pl.progress_consumed)
+        pl.consumed_mark = cfg->start == 0 ? 0 : cfg->source->ops->consumed(cfg->source);
 
     di_thread *threads[1 + 64 + DI_HASH_COUNT];
     unsigned thread_count = 0;
@@ -432,6 +484,13 @@ di_status pl_run(const pl_config *cfg, pl_outcome *out)
     for (unsigned i = 0; i < thread_count; i++) di_thread_join(threads[i]);
 
     out->target_bytes = pl.target_bytes;
+    /* Only tolerated differences: still a mismatch, at the first of them, but one the
+     * caller can explain. */
+    if (out->status == DI_OK && !out->mismatch && out->tolerated_bytes) {
+        out->mismatch = true;
+        out->mismatch_offset = pl.tolerated_first;
+        out->mismatch_tolerated = true;
+    }
     if (out->status == DI_OK && out->mismatch) {
         out->status = DI_ERR_MISMATCH;
         di_error_set(&out->error, DI_ERR_MISMATCH, "verify", cfg->target->path, 0,

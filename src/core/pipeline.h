@@ -51,13 +51,21 @@ typedef struct pl_config {
     size_t range_count;
     pl_read_hook on_read;
     void *on_read_ctx;
+    /* COMPARE: differences inside these byte ranges (ascending, not overlapping) are
+     * counted and do not stop the pass; one outside them does, as always. Verify Only
+     * passes the FAT fields an OS changes when it mounts a card (fat_mount_marks.h). */
+    const pl_range *tolerated;
+    size_t tolerated_count;
 } pl_config;
 
 typedef struct pl_outcome {
     di_status status;
     di_error error;
-    bool mismatch;
-    uint64_t mismatch_offset;
+    bool mismatch;            /* the pass failed DI_ERR_MISMATCH ... */
+    uint64_t mismatch_offset; /* ... first at this byte: the first one outside the
+                                 tolerated ranges, else the first one inside them */
+    bool mismatch_tolerated;  /* every difference lay inside the tolerated ranges */
+    uint64_t tolerated_bytes; /* differing bytes inside them */
     uint64_t target_bytes;    /* bytes written to or read from the target, padding included */
     uint64_t source_bytes;    /* payload bytes read from the source */
     bool source_ended;        /* a source of unknown size ended before length */

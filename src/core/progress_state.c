@@ -48,6 +48,22 @@ void di_progress_add(di_progress_state *state, uint64_t bytes)
     state->sample_next = (oldest + 1) % DI_RATE_SAMPLES;
 }
 
+void di_progress_retry_begin(di_progress_state *state, di_io_op op, int os_code,
+                             uint64_t offset, unsigned wait_ms)
+{
+    atomic_store(&state->retry_op, (int)op);
+    atomic_store(&state->retry_os_code, os_code);
+    atomic_store(&state->retry_offset, offset);
+    atomic_store(&state->retry_wait_ms, wait_ms);
+    atomic_fetch_add(&state->retries, 1);
+    atomic_fetch_add(&state->retry_waiting, 1);
+}
+
+void di_progress_retry_end(di_progress_state *state)
+{
+    atomic_fetch_sub(&state->retry_waiting, 1);
+}
+
 void di_progress_read(const di_progress_state *state, di_progress *out)
 {
     memset(out, 0, sizeof *out);
@@ -64,4 +80,10 @@ void di_progress_read(const di_progress_state *state, di_progress *out)
     double left = out->bytes_total > out->bytes_done
                       ? (double)(out->bytes_total - out->bytes_done) : 0.0;
     out->seconds_left = out->rate > 0 ? left / out->rate : (left > 0 ? -1.0 : 0.0);
+    out->retries = atomic_load(&state->retries);
+    out->retrying = atomic_load(&state->retry_waiting) > 0;
+    out->retry_op = (di_io_op)atomic_load(&state->retry_op);
+    out->retry_os_code = atomic_load(&state->retry_os_code);
+    out->retry_offset = atomic_load(&state->retry_offset);
+    out->retry_wait_ms = atomic_load(&state->retry_wait_ms);
 }

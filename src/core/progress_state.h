@@ -21,12 +21,25 @@ typedef struct di_progress_state {
     uint64_t sample_ns[DI_RATE_SAMPLES];
     uint64_t sample_bytes[DI_RATE_SAMPLES];
     unsigned sample_next;
+    /* Transient errors being retried (src/core/retry.c). Several threads may retry at
+     * once; a reader may see fields of two retries mixed, which a status line shows
+     * harmlessly. */
+    _Atomic unsigned retries;
+    _Atomic unsigned retry_waiting;  /* requests waiting to be tried again now */
+    _Atomic int retry_op;
+    _Atomic int retry_os_code;
+    _Atomic uint64_t retry_offset;
+    _Atomic unsigned retry_wait_ms;
 } di_progress_state;
 
 void di_progress_begin_phase(di_progress_state *state, di_phase phase, uint64_t total);
 void di_progress_set_phase(di_progress_state *state, di_phase phase);
 /* Called with the pipeline's lock held, so one caller at a time. */
 void di_progress_add(di_progress_state *state, uint64_t bytes);
+/* A request failed with a transient error and waits wait_ms to be tried again. */
+void di_progress_retry_begin(di_progress_state *state, di_io_op op, int os_code,
+                             uint64_t offset, unsigned wait_ms);
+void di_progress_retry_end(di_progress_state *state);
 void di_progress_read(const di_progress_state *state, di_progress *out);
 
 #endif

@@ -40,22 +40,54 @@ static void copy_text(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src);
 }
 
-di_status di_error_set(di_error *error, di_status status, const char *operation,
-                       const char *path, int os_code, const char *detail, ...)
+const char *di_fault_name(di_fault fault)
 {
-    if (!error) return status;
+    switch (fault) {
+    case DI_FAULT_UNKNOWN: return "error";
+    case DI_FAULT_TRANSIENT: return "transient";
+    case DI_FAULT_ACCESS_DENIED: return "access denied";
+    case DI_FAULT_MEDIA: return "media error";
+    case DI_FAULT_NO_MEDIUM: return "no medium";
+    case DI_FAULT_WRITE_PROTECTED: return "write-protected";
+    case DI_FAULT_UNBUFFERED_REFUSED: return "unbuffered I/O refused";
+    case DI_FAULT_GONE: return "device removed";
+    }
+    return "error";
+}
+
+static di_status error_vset(di_error *error, di_status status, const char *operation,
+                            const char *path, int os_code, const char *detail, va_list args)
+{
     di_error_clear(error);
     error->status = status;
     copy_text(error->operation, sizeof error->operation, operation);
     copy_text(error->path, sizeof error->path, path);
     error->os_code = os_code;
     if (os_code != 0) di_os_error_text(os_code, error->os_text, sizeof error->os_text);
-    if (detail) {
-        va_list args;
-        va_start(args, detail);
-        vsnprintf(error->detail, sizeof error->detail, detail, args);
-        va_end(args);
-    }
+    if (detail) vsnprintf(error->detail, sizeof error->detail, detail, args);
+    return status;
+}
+
+di_status di_error_set(di_error *error, di_status status, const char *operation,
+                       const char *path, int os_code, const char *detail, ...)
+{
+    if (!error) return status;
+    va_list args;
+    va_start(args, detail);
+    error_vset(error, status, operation, path, os_code, detail, args);
+    va_end(args);
+    return status;
+}
+
+di_status di_error_set_os(di_error *error, di_status status, di_io_op op, const char *operation,
+                          const char *path, int os_code, const char *detail, ...)
+{
+    if (!error) return status;
+    va_list args;
+    va_start(args, detail);
+    error_vset(error, status, operation, path, os_code, detail, args);
+    va_end(args);
+    error->fault = di_os_fault(os_code, op);
     return status;
 }
 
@@ -63,6 +95,21 @@ void di_error_at(di_error *error, uint64_t offset)
 {
     error->has_offset = true;
     error->offset = offset;
+}
+
+const char *di_fault_advice(di_fault fault)
+{
+    switch (fault) {
+    case DI_FAULT_WRITE_PROTECTED:
+        return "the card is write-protected: slide the lock switch on its side up, towards "
+               "the contacts, and insert the card again";
+    case DI_FAULT_NO_MEDIUM: return "there is no card in the reader: insert one";
+    case DI_FAULT_MEDIA:
+        return "the drive reported a media error: the card may be failing (a bad card is "
+               "never retried)";
+    case DI_FAULT_GONE: return "the drive was removed or disconnected";
+    default: return "";
+    }
 }
 
 char *di_error_format(const di_error *error, char *out, size_t out_size)
@@ -90,6 +137,8 @@ char *di_error_format(const di_error *error, char *out, size_t out_size)
     if (error->os_code != 0)
         APPEND("%s%s [os error %d]", error->detail[0] ? "; " : ": ", error->os_text,
                error->os_code);
+    const char *advice = di_fault_advice(error->fault);
+    if (advice[0]) APPEND("; %s", advice);
 #undef APPEND
     return out;
 }

@@ -121,7 +121,7 @@ static void set_busy(bool busy)
 {
     static const int inputs[] = {IDC_IMAGE_EDIT, IDC_BROWSE, IDC_DEVICE_COMBO, IDC_SHOW_ALL,
                                  IDC_EXPECTED_EDIT, IDC_ALLOCATED_ONLY,
-                                 IDC_HASH_CHECK, IDC_VERIFY_AFTER, IDC_READ, IDC_WRITE,
+                                 IDC_HASH_CHECK, IDC_VERIFY_AFTER, IDC_EJECT, IDC_READ, IDC_WRITE,
                                  IDC_VERIFY, IDC_COPY, IDC_HASH_DRIVE};
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
         EnableWindow(item(inputs[i]), !busy);
@@ -257,6 +257,7 @@ static void start_job(di_job_kind kind, const char *image, const di_drive_info *
         }
         spec.verify_after_write = kind == DI_JOB_WRITE && checked(IDC_VERIFY_AFTER);
         spec.move_gpt_backup = spec.verify_after_write && checked(IDC_MOVE_GPT);
+        spec.eject = kind == DI_JOB_WRITE && checked(IDC_EJECT);
     }
     SetDlgItemTextW(state.hwnd, IDC_HASH_EDIT, L"");
     SetDlgItemTextW(state.hwnd, IDC_MATCH, L"");
@@ -426,7 +427,7 @@ static void on_timer(void)
     char line[256];
     SendMessageW(item(IDC_PROGRESS), PBM_SETPOS,
                  (WPARAM)di_progress_position(p.bytes_done, p.bytes_total), 0);
-    if (p.bytes_total) set_status("%s", di_status_line(&p, line, sizeof line));
+    if (p.bytes_total || p.retrying) set_status("%s", di_status_line(&p, line, sizeof line));
     taskbar_progress(state.hwnd, p.bytes_done, p.bytes_total);
 }
 
@@ -441,6 +442,39 @@ static const char *hash_of(const di_result *r, char *alg_out, size_t size)
         }
     }
     return NULL;
+}
+
+/* A Read into a compressed file was looked at first: it may not fit (its size is not
+ * known beforehand). Said whether it then succeeded or failed for want of room. */
+static void append_room_warnings(const di_result *r, char *box, size_t size)
+{
+    char a[32], b[32];
+    size_t used = strlen(box);
+    if ((r->warnings & DI_WARN_OUTPUT_MAY_NOT_FIT) && used < size)
+        used += (size_t)snprintf(box + used, size - used,
+                                 "\n\nOnly %s were free for the image, less than the %s read: "
+                                 "a compressed image fits only if it is smaller.",
+                                 di_format_size(r->destination_free, a, sizeof a),
+                                 di_format_size(r->image_bytes, b, sizeof b));
+    if ((r->warnings & DI_WARN_FAT_FILE_LIMIT) && used < size)
+        snprintf(box + used, size - used,
+                 "\n\nThe image's folder is on a FAT file system, where a file cannot reach "
+                 "4 GiB: the %s read fits only if it compresses below that.",
+                 di_format_size(r->image_bytes, b, sizeof b));
+}
+
+/* "Eject when done": the card was ejected, or it could not be (the write stands). */
+static void append_eject_note(const di_result *r, char *box, size_t size)
+{
+    char text[2048];
+    size_t used = strlen(box);
+    if (used >= size) return;
+    if (r->ejected)
+        snprintf(box + used, size - used, "\n\nThe card was ejected: it can be taken out.");
+    else if (r->warnings & DI_WARN_EJECT_FAILED)
+        snprintf(box + used, size - used,
+                 "\n\nThe card could not be ejected (it was written all the same): %s",
+                 di_error_format(&r->eject_error, text, sizeof text));
 }
 
 static void on_job_done(gui_job *gj)
@@ -527,10 +561,20 @@ static void on_job_done(gui_job *gj)
     } else {
         taskbar_error(state.hwnd);
         di_error_format(&r->error, text, sizeof text);
-        set_status("%s failed.", what);
-        snprintf(box, sizeof box, "%s failed.\n\n%s%s", what, text,
-                 r->partial_removed ? "\n\nThe incomplete image was deleted." : "");
+        bool mounted = r->status == DI_ERR_MISMATCH && r->mismatch_from_mount;
+        set_status("%s failed%s.", what, mounted ? ": the card was mounted since it was written" : "");
+        snprintf(box, sizeof box, "%s failed.\n\n%s%s%s", what, text,
+                 r->partial_removed ? "\n\nThe incomplete image was deleted." : "",
+                 mounted ? "\n\nEvery difference lies in the FAT file system's dirty flags or "
+                           "free-cluster count, which the OS changes when it mounts the card: "
+                           "the card holds the image as written, but it was mounted since."
+                         : "");
         box_flags = MB_OK | MB_ICONERROR;
+    }
+    if (gj->kind == DI_JOB_READ && box[0]) append_room_warnings(r, box, sizeof box);
+    if (gj->kind == DI_JOB_WRITE && r->status == DI_OK && box[0]) {
+        append_eject_note(r, box, sizeof box);
+        if (r->warnings & DI_WARN_EJECT_FAILED) box_flags = MB_OK | MB_ICONWARNING;
     }
     gui_job_finish(gj);
     state.job = NULL;
@@ -570,6 +614,7 @@ static void on_init(HWND hwnd)
     SendMessageW(item(IDC_HASH_ALG), CB_SETCURSEL, (WPARAM)state.settings.hash_algorithm, 0);
     CheckDlgButton(hwnd, IDC_HASH_CHECK, state.settings.hash_enabled ? BST_CHECKED : BST_UNCHECKED);
     CheckDlgButton(hwnd, IDC_VERIFY_AFTER, state.settings.verify_after_write ? BST_CHECKED : BST_UNCHECKED);
+    CheckDlgButton(hwnd, IDC_EJECT, state.settings.eject_when_done ? BST_CHECKED : BST_UNCHECKED);
     state.autoplay_message = RegisterWindowMessageW(L"QueryCancelAutoPlay");
     SendMessageW(item(IDC_PROGRESS), PBM_SETRANGE32, 0, DI_PROGRESS_RANGE);
     drive_combo_refresh(item(IDC_DEVICE_COMBO), &state.drives, false);
@@ -604,6 +649,7 @@ static void on_close(void)
     LRESULT alg = SendMessageW(item(IDC_HASH_ALG), CB_GETCURSEL, 0, 0);
     state.settings.hash_algorithm = alg >= 0 && alg < 3 ? (int)alg : 0;
     state.settings.verify_after_write = checked(IDC_VERIFY_AFTER);
+    state.settings.eject_when_done = checked(IDC_EJECT);
     settings_save(&state.settings);
     drive_list_free(&state.drives);
     taskbar_release();

@@ -34,5 +34,6 @@
 #define IDC_MOVE_GPT 1025
 #define IDC_MEMBER_LABEL 1026
 #define IDC_MEMBER_LIST 1027
+#define IDC_EJECT 1028
 
 #endif

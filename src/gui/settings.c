@@ -28,6 +28,7 @@ void settings_load(gui_settings *s)
     s->hash_algorithm = (int)read_dword(key, L"HashAlgorithm", 0);
     if (s->hash_algorithm < 0 || s->hash_algorithm > 2) s->hash_algorithm = 0;
     s->verify_after_write = read_dword(key, L"VerifyAfterWrite", 1) != 0;
+    s->eject_when_done = read_dword(key, L"EjectWhenDone", 0) != 0;
     RegCloseKey(key);
 }
 
@@ -45,5 +46,7 @@ void settings_save(const gui_settings *s)
     RegSetValueExW(key, L"HashAlgorithm", 0, REG_DWORD, (const BYTE *)&v, sizeof v);
     v = s->verify_after_write;
     RegSetValueExW(key, L"VerifyAfterWrite", 0, REG_DWORD, (const BYTE *)&v, sizeof v);
+    v = s->eject_when_done;
+    RegSetValueExW(key, L"EjectWhenDone", 0, REG_DWORD, (const BYTE *)&v, sizeof v);
     RegCloseKey(key);
 }

@@ -10,6 +10,7 @@ typedef struct gui_settings {
     bool hash_enabled;
     int hash_algorithm;   /* index in the hash combo: 0 MD5, 1 SHA-1, 2 SHA-256 */
     bool verify_after_write;
+    bool eject_when_done;  /* off by default: a card left in stays usable */
 } gui_settings;
 
 void settings_load(gui_settings *s);

@@ -2,11 +2,23 @@
 
 #include <stdio.h>
 
+#include "diskimager/system.h"
 #include "diskimager/units.h"
+
+/* A drive waking up or being mounted: the user sees the wait and why, and Cancel works. */
+static char *retry_line(const di_progress *p, char *out, size_t out_size)
+{
+    char os_text[256];
+    snprintf(out, out_size, "Waiting for the drive \xC2\xB7 retry %u in %.2g s \xC2\xB7 %s",
+             p->retries, (double)p->retry_wait_ms / 1000.0,
+             di_os_error_text(p->retry_os_code, os_text, sizeof os_text));
+    return out;
+}
 
 char *di_status_line(const di_progress *p, char *out, size_t out_size)
 {
     char rate[32], done[32], total[32], left[32];
+    if (p->retrying) return retry_line(p, out, out_size);
     const char *phase = "";
     switch (p->phase) {
     case DI_PHASE_PREPARING: phase = "Preparing \xC2\xB7 "; break;

@@ -16,6 +16,7 @@
  *     get LABEL                    print the text of the control after LABEL
  *     status                       print the status line
  *     enabled LABEL                print 1 or 0
+ *     checked LABEL                print 1 or 0: is the check box ticked
  *     controls                     print which visible controls are enabled, in order
  *     threads                      print how many threads the dialog's process has
  *     title                        print the dialog's title bar
@@ -304,6 +305,11 @@ int wmain(int argc, wchar_t **wargv)
         } else if (strcmp(step, "enabled") == 0 && i + 1 < argc) {
             HWND c = by_label(argv[++i]);
             printf("enabled %s: %d\n", argv[i], IsWindowEnabled(c) ? 1 : 0);
+            fflush(stdout);
+        } else if (strcmp(step, "checked") == 0 && i + 1 < argc) {
+            HWND c = by_label(argv[++i]);
+            printf("checked %s: %d\n", argv[i],
+                   SendMessageW(c, BM_GETCHECK, 0, 0) == BST_CHECKED ? 1 : 0);
             fflush(stdout);
         } else if (strcmp(step, "controls") == 0) {
             print_controls();

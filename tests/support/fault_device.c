@@ -11,6 +11,7 @@ typedef struct fault_device {
     di_device *inner;
     fault_plan *plan;
     bool faulty; /* the role the plan injects into */
+    bool buffered; /* fell back to buffered I/O */
 } fault_device;
 
 static fault_device *fd_of(di_device *dev)
@@ -71,6 +72,25 @@ static bool inject(fault_device *fd, bool writing, size_t *len_io, uint64_t offs
     case FAULT_CANCEL:
         if (plan->job) di_job_cancel(plan->job);
         return false;
+    case FAULT_TRANSIENT:
+        if (plan->times && already >= plan->times) return false;
+        *st = di_error_set(error, writing ? DI_ERR_WRITE : DI_ERR_READ, op, fd->base.path, EAGAIN,
+                           NULL);
+        error->fault = DI_FAULT_TRANSIENT;
+        di_error_at(error, offset);
+        return true;
+    case FAULT_MEDIA:
+        *st = di_error_set(error, writing ? DI_ERR_WRITE : DI_ERR_READ, op, fd->base.path, EIO, NULL);
+        error->fault = DI_FAULT_MEDIA;
+        di_error_at(error, offset);
+        return true;
+    case FAULT_UNBUFFERED:
+        if (fd->buffered) return false;
+        *st = di_error_set(error, writing ? DI_ERR_WRITE : DI_ERR_READ, op, fd->base.path, EINVAL,
+                           NULL);
+        error->fault = DI_FAULT_UNBUFFERED_REFUSED;
+        di_error_at(error, offset);
+        return true;
     default:
         return false;
     }
@@ -130,6 +150,19 @@ static di_status fault_set_size(di_device *dev, uint64_t size, di_error *error)
     return st;
 }
 
+static di_status fault_fall_back_buffered(di_device *dev, di_error *error)
+{
+    fault_device *fd = fd_of(dev);
+    __atomic_add_fetch(&fd->plan->fell_back, 1, __ATOMIC_SEQ_CST);
+    di_device *inner = fd->inner;
+    if (inner->ops->fall_back_buffered) {
+        di_status st = inner->ops->fall_back_buffered(inner, error);
+        if (st != DI_OK) return st;
+    }
+    fd->buffered = true;
+    return DI_OK;
+}
+
 static void fault_close(di_device *dev)
 {
     di_device_close(fd_of(dev)->inner);
@@ -143,13 +176,20 @@ static const di_device_ops fault_ops = {
     .after_write = fault_after_write,
     .close = fault_close,
     .set_size = fault_set_size,
+    .fall_back_buffered = fault_fall_back_buffered,
 };
 
 di_device *fault_wrap(di_device *inner, di_role role, void *ctx)
 {
     fault_plan *plan = ctx;
+    /* The read-only look a Write takes before it opens its target is never faulty, but
+     * sees the target as the target will be presented. */
+    if (role == DI_ROLE_PROBE) plan->probes++;
+    di_role shown_as = role == DI_ROLE_PROBE ? DI_ROLE_TARGET : role;
     bool faulty = role == plan->role;
-    if (!faulty && !(plan->block_roles & (1u << role))) return inner;
+    if (!faulty && !(plan->as_block_sector && shown_as == plan->role) &&
+        !(plan->block_roles & (1u << shown_as)))
+        return inner;
     fault_device *fd = calloc(1, sizeof *fd);
     if (!fd) return NULL;
     fd->base = *inner;

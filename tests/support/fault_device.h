@@ -16,7 +16,12 @@ typedef enum fault_kind {
     FAULT_END,          /* reads return 0 bytes (premature end); writes accept 0 bytes */
     FAULT_NO_SPACE,     /* the request fails with "no space left" */
     FAULT_SLOW,         /* every request from the offset on sleeps delay_ms first */
-    FAULT_CANCEL        /* the job is asked to cancel; the request itself succeeds */
+    FAULT_CANCEL,       /* the job is asked to cancel; the request itself succeeds */
+    FAULT_TRANSIENT,    /* the request fails with an error that passes (a drive waking up)
+                           `times` times (0: every time), then succeeds */
+    FAULT_MEDIA,        /* the request fails with a media error (a bad sector) */
+    FAULT_UNBUFFERED    /* the request is refused as unbuffered I/O until the device falls
+                           back to buffered I/O */
 } fault_kind;
 
 typedef struct fault_plan {
@@ -25,6 +30,7 @@ typedef struct fault_plan {
     fault_kind kind;
     uint64_t at_offset; /* the first request covering this byte triggers */
     unsigned delay_ms;
+    unsigned times;     /* FAULT_TRANSIENT: failures before it passes (0: never passes) */
     /* Present a regular file as a fixed-size block device with this sector size (0: no),
      * so a file stands in for a 512e or 4Kn disk and alignment is checked. */
     uint32_t as_block_sector;
@@ -36,7 +42,9 @@ typedef struct fault_plan {
     unsigned requests;
     unsigned slowed;         /* FAULT_SLOW: requests delayed so far */
     unsigned misaligned;     /* block-device requests not on sector boundaries */
-    unsigned wrapped;        /* devices wrapped */
+    unsigned wrapped;        /* devices wrapped in the faulty role */
+    unsigned fell_back;      /* calls of fall_back_buffered */
+    unsigned probes;         /* a Write's read-only looks at its target (DI_ROLE_PROBE) */
     /* The faulty device's writes in order: offset, and flushes done before it. */
     uint64_t write_offsets[512];
     unsigned write_flushes[512];

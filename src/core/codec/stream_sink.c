@@ -129,7 +129,7 @@ static di_status sink_flush(di_device *dev, di_error *error)
         if (st != DI_OK) return st;
         sk->finished = true;
     }
-    return sk->file->ops->flush(sk->file, error);
+    return di_device_flush(sk->file, error);
 }
 
 static void sink_close(di_device *dev)

@@ -36,6 +36,14 @@ static int fd_of(di_device *dev)
     return ((posix_device *)dev)->fd;
 }
 
+/* A drive's errors get their kind, so the core retries what passes and names what does
+ * not; an image file's are reported as they are (a slow retry of a file that cannot be
+ * read helps no one). */
+static void classify(const di_device *dev, di_error *error, di_io_op op)
+{
+    if (dev->kind == DI_DEVICE_BLOCK) error->fault = di_os_fault(error->os_code, op);
+}
+
 static di_status posix_read_at(di_device *dev, void *buf, size_t len, uint64_t offset,
                                size_t *done, di_error *error)
 {
@@ -44,6 +52,7 @@ static di_status posix_read_at(di_device *dev, void *buf, size_t len, uint64_t o
     while (n < 0 && errno == EINTR);
     if (n < 0) {
         di_error_set(error, DI_ERR_READ, "read", dev->path, errno, NULL);
+        classify(dev, error, DI_IO_READ);
         di_error_at(error, offset);
         return DI_ERR_READ;
     }
@@ -61,6 +70,7 @@ static di_status posix_write_at(di_device *dev, const void *buf, size_t len, uin
         int err = errno;
         di_status st = err == ENOSPC || err == EFBIG ? DI_ERR_NO_SPACE : DI_ERR_WRITE;
         di_error_set(error, st, "write", dev->path, err, NULL);
+        classify(dev, error, DI_IO_WRITE);
         di_error_at(error, offset);
         return st;
     }
@@ -74,7 +84,9 @@ static di_status posix_flush(di_device *dev, di_error *error)
         int err = errno;
         /* fsync reports the write errors the page cache held back. */
         di_status st = err == ENOSPC ? DI_ERR_NO_SPACE : DI_ERR_FLUSH;
-        return di_error_set(error, st, "flush", dev->path, err, NULL);
+        di_error_set(error, st, "flush", dev->path, err, NULL);
+        classify(dev, error, DI_IO_FLUSH);
+        return st;
     }
     return DI_OK;
 }
@@ -106,10 +118,100 @@ static di_status posix_set_size(di_device *dev, uint64_t size, di_error *error)
     return DI_OK;
 }
 
+/* For a reader that refuses O_DIRECT requests: buffered from now on; the job's flush
+ * (fsync) still puts everything on the medium before the head is written. */
+static di_status posix_fall_back_buffered(di_device *dev, di_error *error)
+{
+    int flags = fcntl(fd_of(dev), F_GETFL);
+    if (flags < 0 || fcntl(fd_of(dev), F_SETFL, flags & ~O_DIRECT) != 0)
+        return di_error_set_os(error, DI_ERR_WRITE, DI_IO_WRITE, "turn off direct I/O", dev->path,
+                               errno, NULL);
+    return DI_OK;
+}
+
 static void posix_close(di_device *dev)
 {
     close(fd_of(dev));
     free(dev);
+}
+
+#ifdef __linux__
+#include <linux/cdrom.h>
+#include <scsi/sg.h>
+
+/* One SCSI command without data through SG_IO; false with *err an errno, or 0 when the
+ * drive answered with a bad status. */
+static bool scsi_no_data(int fd, unsigned char *cdb, int *err)
+{
+    unsigned char sense[32];
+    sg_io_hdr_t io;
+    memset(&io, 0, sizeof io);
+    io.interface_id = 'S';
+    io.cmd_len = 6;
+    io.cmdp = cdb;
+    io.dxfer_direction = SG_DXFER_NONE;
+    io.mx_sb_len = sizeof sense;
+    io.sbp = sense;
+    io.timeout = 10000; /* ms */
+    if (ioctl(fd, SG_IO, &io) != 0) {
+        *err = errno;
+        return false;
+    }
+    *err = 0;
+    return io.status == 0 && io.host_status == 0 && io.driver_status == 0;
+}
+#endif
+
+/* Ejects the medium as util-linux's eject does: CDROMEJECT for a CD drive, else, for a
+ * USB card reader or stick, SCSI ALLOW MEDIUM REMOVAL then START STOP UNIT with LoEj
+ * through SG_IO. A descriptor of its own: O_NONBLOCK opens a drive whatever its medium,
+ * read-write lets START STOP UNIT through the kernel's SG_IO command filter. Refused
+ * while an automounter has mounted the card's new partitions. */
+static di_status posix_eject(di_device *dev, di_error *error)
+{
+#ifdef __linux__
+    struct stat st;
+    char mounts[DI_TEXT_MAX];
+    if (stat(dev->path, &st) == 0 && S_ISBLK(st.st_mode) &&
+        di_mounts_of_disk("/proc/self/mountinfo", "/sys", major(st.st_rdev), minor(st.st_rdev),
+                          mounts, sizeof mounts) > 0)
+        return di_error_set(error, DI_ERR_BUSY, "eject", dev->path, 0,
+                            "it was mounted again at %s once written; unmount it, then eject it",
+                            mounts);
+    int fd = open(dev->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) fd = open(dev->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return di_error_set(error, DI_ERR_OPEN, "eject", dev->path, errno, NULL);
+    if (ioctl(fd, CDROMEJECT) == 0) {
+        close(fd);
+        return DI_OK;
+    }
+    int cd_err = errno, version = 0;
+    if (ioctl(fd, SG_GET_VERSION_NUM, &version) != 0 || version < 30000) {
+        close(fd);
+        return di_error_set(error, DI_ERR_OPEN, "eject", dev->path, cd_err,
+                            "it is neither a CD drive nor a SCSI or USB drive: it has no "
+                            "medium to eject");
+    }
+    unsigned char allow_removal[6] = {0x1e, 0, 0, 0, 0, 0}; /* PREVENT ALLOW: allow */
+    unsigned char start[6] = {0x1b, 0, 0, 0, 0x01, 0};      /* START STOP UNIT: start */
+    unsigned char load_eject[6] = {0x1b, 0, 0, 0, 0x02, 0}; /* START STOP UNIT: LoEj */
+    int err = 0;
+    /* Some readers eject only from the started state; what that answers does not
+     * matter, as util-linux does. */
+    bool ok = scsi_no_data(fd, allow_removal, &err);
+    if (ok) {
+        scsi_no_data(fd, start, &err);
+        ok = scsi_no_data(fd, load_eject, &err);
+    }
+    close(fd);
+    if (!ok)
+        return di_error_set(error, DI_ERR_OPEN, "eject", dev->path, err,
+                            err ? NULL : "the drive refused the eject command");
+    return DI_OK;
+#else
+    return di_error_set(error, DI_ERR_OPEN, "eject", dev->path, 0,
+                        "ejecting is supported on Linux only");
+#endif
 }
 
 static const di_device_ops posix_ops = {
@@ -119,7 +221,22 @@ static const di_device_ops posix_ops = {
     .after_write = posix_after_write,
     .close = posix_close,
     .set_size = posix_set_size,
+    .fall_back_buffered = posix_fall_back_buffered,
+    .eject = posix_eject,
 };
+
+static const char *open_failure_advice(int err, di_open_mode mode)
+{
+    switch (err) {
+    case EBUSY:
+        return "the device is in use (mounted or opened exclusively by another program)";
+    case EACCES:
+    case EPERM:
+        return mode == DI_OPEN_READ ? "reading a drive needs root or the disk group"
+                                    : "writing a drive needs root (run with sudo)";
+    default: return "";
+    }
+}
 
 static di_status open_block(posix_device *pd, const char *path, const struct stat *st,
                             const di_open_options *opt, di_error *error)
@@ -140,10 +257,8 @@ static di_status open_block(posix_device *pd, const char *path, const struct sta
     pd->fd = open(path, flags);
     if (pd->fd < 0) {
         int err = errno;
-        return di_error_set(error, err == EBUSY ? DI_ERR_BUSY : DI_ERR_OPEN, "open", path, err,
-                            err == EBUSY ? "the device is in use (mounted or opened "
-                                           "exclusively by another program)"
-                                         : NULL);
+        return di_error_set_os(error, err == EBUSY ? DI_ERR_BUSY : DI_ERR_OPEN, DI_IO_OPEN, "open",
+                               path, err, "%s", open_failure_advice(err, opt->mode));
     }
     uint64_t size = 0;
     int sector = 0;
@@ -153,6 +268,8 @@ static di_status open_block(posix_device *pd, const char *path, const struct sta
         close(pd->fd);
         return di_error_set(error, DI_ERR_OPEN, "query size", path, err, NULL);
     }
+    int read_only = 0;
+    pd->base.read_only = ioctl(pd->fd, BLKROGET, &read_only) == 0 && read_only != 0;
     pd->base.kind = DI_DEVICE_BLOCK;
     pd->base.size = size;
     pd->base.sector_size = (uint32_t)sector;

@@ -74,6 +74,11 @@ static void describe_sysfs_disk(const char *name, di_drive_info *info)
                           sizeof info->mounts);
         info->system = di_disk_holds_system("/proc/self/mountinfo", "/proc/swaps", "/sys", maj, min);
     }
+    /* The kernel refuses writes to a read-only disk (a card's lock switch, as the reader
+     * reports it; blockdev --setro) with EPERM, one request at a time: say it first. */
+    info->read_only = read_number(dir, "ro") != 0;
+    /* Linux cannot write under a mounted file system; Windows' volumes are dismounted. */
+    info->busy_mounts = info->mounts[0] != '\0';
 }
 
 di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_error *error)

@@ -43,7 +43,7 @@ bool di_mountinfo_parse_line(const char *line, di_mount_entry *entry)
     /* Optional fields end at " - "; then fs type, then the source. */
     const char *sep = strstr(p, " - ");
     if (!sep) return false;
-    p = take_field(sep + 3, field, sizeof field); /* fs type */
+    p = take_field(sep + 3, entry->fs_type, sizeof entry->fs_type);
     take_field(p, entry->source, sizeof entry->source);
     return true;
 }

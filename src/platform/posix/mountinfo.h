@@ -9,6 +9,7 @@ typedef struct di_mount_entry {
     unsigned major, minor;    /* the mounted file system's device */
     char mount_point[1024];   /* octal escapes (\040 for a space) decoded */
     char source[256];         /* "/dev/sdb1", as the kernel shows it */
+    char fs_type[64];         /* "vfat", "ext4", "fuse.fusefat" */
 } di_mount_entry;
 
 /* Parses one line of mountinfo. Returns false for a line it cannot read. */

@@ -13,19 +13,22 @@
 #include <windows.h>
 #include <winioctl.h>
 
-#include "diskimager/threads.h"
+#include "network_path.h"
 #include "utf16.h"
 #include "win_disks.h"
 
 #define BLOCK_PARALLEL_IO 4
-#define LOCK_RETRY_MS 5000
-#define LOCK_RETRY_STEP_MS 250
 
 #define MAX_LOCKED_VOLUMES 32
 
 typedef struct win_device {
     di_device base;
     HANDLE handle;
+    /* Kept open after a fall-back to buffered I/O (other threads may still be in a
+     * request on it); closed with the device. */
+    HANDLE unbuffered_handle;
+    LONG fell_back;
+    wchar_t *wpath;                 /* block devices: to open the buffered handle */
     bool locked;
     /* A physical disk's volumes, locked and dismounted for as long as we write. */
     HANDLE volume_locks[MAX_LOCKED_VOLUMES];
@@ -56,16 +59,15 @@ static BOOL overlapped_io(HANDLE h, bool writing, void *buf, size_t len, uint64_
     return ok;
 }
 
-/* Takes a volume for ourselves, retrying while Explorer, an indexer or an antivirus
- * lets go of it; then dismounts it so Windows forgets its cached file system. */
+/* Takes a volume for ourselves, then dismounts it so Windows forgets its cached file
+ * system. Explorer, an indexer or an antivirus may hold it for a moment: the lock's
+ * error is then transient, and the core retries the whole open (src/core/retry.c). */
 static bool lock_and_dismount(HANDLE volume, DWORD *error)
 {
     DWORD ignored;
-    uint64_t deadline = di_now_ns() + (uint64_t)LOCK_RETRY_MS * 1000000ull;
-    while (!DeviceIoControl(volume, FSCTL_LOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL)) {
+    if (!DeviceIoControl(volume, FSCTL_LOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL)) {
         *error = GetLastError();
-        if (di_now_ns() > deadline) return false;
-        Sleep(LOCK_RETRY_STEP_MS);
+        return false;
     }
     /* Wine answers that dismounting is not supported; the lock is what matters. */
     DeviceIoControl(volume, FSCTL_DISMOUNT_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
@@ -82,6 +84,23 @@ static void unlock_volumes(win_device *wd)
     wd->volume_lock_count = 0;
 }
 
+/* What access denied on a drive usually means; the error's text alone sends people
+ * looking in the wrong place. */
+#define ACCESS_DENIED_CAUSES                                                                   \
+    "Windows denied access to the drive: Windows Security's Controlled folder access may "     \
+    "block this program (allow it under Ransomware protection), a BitLocker policy may deny "  \
+    "writing to removable drives that are not encrypted, or another program holds the disk"
+
+/* A drive's errors get their kind (the core retries what passes and names what does not);
+ * an image file's are reported as they are. */
+static void classify(const di_device *dev, di_error *error, di_io_op op)
+{
+    if (dev->kind != DI_DEVICE_BLOCK) return;
+    error->fault = di_os_fault(error->os_code, op);
+    if (error->fault == DI_FAULT_ACCESS_DENIED && !error->detail[0])
+        snprintf(error->detail, sizeof error->detail, "%s", ACCESS_DENIED_CAUSES);
+}
+
 static di_status win_read_at(di_device *dev, void *buf, size_t len, uint64_t offset,
                              size_t *done, di_error *error)
 {
@@ -91,6 +110,7 @@ static di_status win_read_at(di_device *dev, void *buf, size_t len, uint64_t off
         DWORD err = GetLastError();
         if (err == ERROR_HANDLE_EOF) return DI_OK; /* reading at or past the end */
         di_error_set(error, DI_ERR_READ, "read", dev->path, (int)err, NULL);
+        classify(dev, error, DI_IO_READ);
         di_error_at(error, offset);
         return DI_ERR_READ;
     }
@@ -108,6 +128,7 @@ static di_status win_write_at(di_device *dev, const void *buf, size_t len, uint6
         di_status st = err == ERROR_DISK_FULL || err == ERROR_HANDLE_DISK_FULL
                            ? DI_ERR_NO_SPACE : DI_ERR_WRITE;
         di_error_set(error, st, "write", dev->path, (int)err, NULL);
+        classify(dev, error, DI_IO_WRITE);
         di_error_at(error, offset);
         return st;
     }
@@ -117,8 +138,11 @@ static di_status win_write_at(di_device *dev, const void *buf, size_t len, uint6
 
 static di_status win_flush(di_device *dev, di_error *error)
 {
-    if (!FlushFileBuffers(handle_of(dev)))
-        return di_error_set(error, DI_ERR_FLUSH, "flush", dev->path, (int)GetLastError(), NULL);
+    if (!FlushFileBuffers(handle_of(dev))) {
+        di_error_set(error, DI_ERR_FLUSH, "flush", dev->path, (int)GetLastError(), NULL);
+        classify(dev, error, DI_IO_FLUSH);
+        return DI_ERR_FLUSH;
+    }
     return DI_OK;
 }
 
@@ -147,6 +171,30 @@ static di_status win_set_size(di_device *dev, uint64_t size, di_error *error)
     return DI_OK;
 }
 
+/* A reader that refuses unbuffered requests: a second handle without
+ * FILE_FLAG_NO_BUFFERING, still write-through, and the job's flush at the end. A volume
+ * locked through the first handle is locked through the new one. */
+static di_status win_fall_back_buffered(di_device *dev, di_error *error)
+{
+    win_device *wd = (win_device *)dev;
+    if (dev->kind != DI_DEVICE_BLOCK) return DI_OK; /* files are buffered already */
+    if (InterlockedCompareExchange(&wd->fell_back, 1, 0) != 0) return DI_OK;
+    HANDLE buffered = CreateFileW(wd->wpath, GENERIC_READ | GENERIC_WRITE,
+                                  FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                                  FILE_FLAG_WRITE_THROUGH | FILE_FLAG_OVERLAPPED, NULL);
+    if (buffered == INVALID_HANDLE_VALUE)
+        return di_error_set(error, DI_ERR_WRITE, "open buffered", dev->path, (int)GetLastError(),
+                            NULL);
+    DWORD ignored;
+    DeviceIoControl(buffered, FSCTL_ALLOW_EXTENDED_DASD_IO, NULL, 0, NULL, 0, &ignored, NULL);
+    if (wd->locked) {
+        DeviceIoControl(wd->handle, FSCTL_UNLOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
+        DeviceIoControl(buffered, FSCTL_LOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
+    }
+    wd->unbuffered_handle = InterlockedExchangePointer(&wd->handle, buffered);
+    return DI_OK;
+}
+
 static void win_close(di_device *dev)
 {
     win_device *wd = (win_device *)dev;
@@ -154,9 +202,14 @@ static void win_close(di_device *dev)
     if (wd->locked)
         DeviceIoControl(wd->handle, FSCTL_UNLOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
     CloseHandle(wd->handle);
+    if (wd->unbuffered_handle) CloseHandle(wd->unbuffered_handle);
     unlock_volumes(wd);
+    free(wd->wpath);
     free(wd);
 }
+
+static di_status win_eject(di_device *dev, di_error *error);
+static di_status lock_disk_volumes(win_device *wd, unsigned number, di_error *error);
 
 static const di_device_ops win_ops = {
     .read_at = win_read_at,
@@ -165,6 +218,8 @@ static const di_device_ops win_ops = {
     .after_write = win_after_write,
     .close = win_close,
     .set_size = win_set_size,
+    .fall_back_buffered = win_fall_back_buffered,
+    .eject = win_eject,
 };
 
 static bool is_device_path(const char *path)
@@ -189,8 +244,9 @@ static di_status lock_volume(win_device *wd, di_error *error)
 {
     DWORD err = 0;
     if (!lock_and_dismount(wd->handle, &err))
-        return di_error_set(error, DI_ERR_BUSY, "lock volume", wd->base.path, (int)err,
-                            "close the programs and Explorer windows that use the drive");
+        return di_error_set_os(error, DI_ERR_BUSY, DI_IO_LOCK, "lock volume", wd->base.path,
+                               (int)err, "close the programs and Explorer windows that use the "
+                               "drive");
     wd->locked = true;
     return DI_OK;
 }
@@ -235,10 +291,10 @@ static di_status lock_disk_volumes(win_device *wd, unsigned number, di_error *er
         if (h == INVALID_HANDLE_VALUE || wd->volume_lock_count >= MAX_LOCKED_VOLUMES ||
             !lock_and_dismount(h, &err)) {
             if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
-            st = di_error_set(error, DI_ERR_BUSY, "lock volume", volume_name, (int)err,
-                              "the volume on %s is in use; close the programs and Explorer "
-                              "windows that use it",
-                              wd->base.path);
+            st = di_error_set_os(error, DI_ERR_BUSY, DI_IO_LOCK, "lock volume", volume_name,
+                                 (int)err, "the volume on %s is in use; close the programs and "
+                                 "Explorer windows that use it",
+                                 wd->base.path);
             unlock_volumes(wd);
             goto out;
         }
@@ -285,7 +341,10 @@ static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open
     if (wd->handle == INVALID_HANDLE_VALUE) {
         DWORD err = GetLastError();
         unlock_volumes(wd);
-        return di_error_set(error, DI_ERR_OPEN, "open", path, (int)err, NULL);
+        di_error_set_os(error, DI_ERR_OPEN, DI_IO_OPEN, "open", path, (int)err, NULL);
+        if (error->fault == DI_FAULT_ACCESS_DENIED)
+            snprintf(error->detail, sizeof error->detail, "%s", ACCESS_DENIED_CAUSES);
+        return DI_ERR_OPEN;
     }
     DWORD ignored;
     /* Lets reads and writes reach the volume's last sectors. */
@@ -297,6 +356,11 @@ static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open
             return st;
         }
     }
+    /* A card's lock switch, as the reader reports it. */
+    if (!DeviceIoControl(wd->handle, IOCTL_DISK_IS_WRITABLE, NULL, 0, NULL, 0, &ignored, NULL) &&
+        GetLastError() == ERROR_WRITE_PROTECT)
+        wd->base.read_only = true;
+    wd->wpath = _wcsdup(wpath);
     wd->base.kind = DI_DEVICE_BLOCK;
     wd->base.size = di_win_handle_size(wd->handle);
     wd->base.sector_size = query_sector_size(wd->handle);
@@ -319,8 +383,9 @@ static di_status open_file(win_device *wd, const wchar_t *wpath, const di_open_o
     DWORD share = FILE_SHARE_READ | (opt->mode == DI_OPEN_READ ? FILE_SHARE_WRITE : 0);
     wd->handle = CreateFileW(wpath, access, share, NULL, disposition,
                              FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED, NULL);
-    if (wd->handle == INVALID_HANDLE_VALUE)
-        return di_error_set(error, DI_ERR_OPEN, "open", path, (int)GetLastError(), NULL);
+    if (wd->handle == INVALID_HANDLE_VALUE) /* a mapped drive unseen when elevated: say so */
+        return di_win_note_unseen_drive(
+            di_error_set(error, DI_ERR_OPEN, "open", path, (int)GetLastError(), NULL), error);
     LARGE_INTEGER size;
     if (!GetFileSizeEx(wd->handle, &size)) {
         DWORD err = GetLastError();
@@ -359,4 +424,43 @@ di_status di_device_open(const char *path, const di_open_options *options, di_de
     }
     *out = &wd->base;
     return DI_OK;
+}
+
+/* Ejects the medium as Microsoft's "How to eject removable media" does: the volumes on
+ * it locked and dismounted (Windows mounted the new partitions once the table was
+ * re-read), removal allowed, then IOCTL_STORAGE_EJECT_MEDIA, on a handle of its own
+ * opened for reading and writing, as those IOCTLs ask. The locks of a physical disk's
+ * volumes stay in wd until the device is closed. */
+static di_status win_eject(di_device *dev, di_error *error)
+{
+    win_device *wd = (win_device *)dev;
+    const char *path = dev->path;
+    wchar_t *wpath = di_utf8_to_utf16(path);
+    HANDLE h = wpath ? CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE,
+                                   FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL)
+                     : INVALID_HANDLE_VALUE;
+    free(wpath);
+    if (h == INVALID_HANDLE_VALUE)
+        return di_error_set(error, DI_ERR_OPEN, "eject", path, (int)GetLastError(), NULL);
+    unsigned number;
+    bool physical = sscanf(path, "\\\\.\\PhysicalDrive%u", &number) == 1 ||
+                    sscanf(path, "\\\\.\\PHYSICALDRIVE%u", &number) == 1;
+    DWORD err = 0, got = 0;
+    di_status st = DI_OK;
+    if (physical)
+        st = lock_disk_volumes(wd, number, error);
+    else if (!lock_and_dismount(h, &err))
+        st = di_error_set(error, DI_ERR_BUSY, "eject", path, (int)err,
+                          "a program is using the drive; close it, then eject the drive");
+    if (st == DI_OK) {
+        PREVENT_MEDIA_REMOVAL allow = {FALSE};
+        /* Readers that never lock their medium refuse this: the eject still decides. */
+        DeviceIoControl(h, IOCTL_STORAGE_MEDIA_REMOVAL, &allow, sizeof allow, NULL, 0, &got,
+                        NULL);
+        if (!DeviceIoControl(h, IOCTL_STORAGE_EJECT_MEDIA, NULL, 0, NULL, 0, &got, NULL))
+            st = di_error_set(error, DI_ERR_OPEN, "eject", path, (int)GetLastError(),
+                              "the drive refused to eject its medium");
+    }
+    CloseHandle(h); /* a volume's lock goes with it */
+    return st;
 }

@@ -170,6 +170,11 @@ char *di_disk_label(const di_disk_facts *disk, char *out, size_t out_size)
         snprintf(letters + n, sizeof letters - n, "%s%c:", n ? ", " : "", *l);
     }
     /* U+00B7 MIDDLE DOT between the parts, in UTF-8. */
+    if (disk->no_medium) {
+        snprintf(out, out_size, "Disk %u \xC2\xB7 %s \xC2\xB7 no card", (unsigned)disk->number,
+                 model[0] ? model : "unknown model");
+        return out;
+    }
     snprintf(out, out_size, "Disk %u \xC2\xB7 %s \xC2\xB7 %s \xC2\xB7 %s%s", (unsigned)disk->number,
              model[0] ? model : "unknown model", di_format_size(disk->size, size, sizeof size),
              letters[0] ? letters : "no letter",

@@ -68,6 +68,10 @@ typedef struct di_disk_facts {
     char letters[DI_MAX_LETTERS + 1];
     int volume_count;
     bool system;                       /* holds Windows, the boot volume or a page file */
+    /* No size learned (drive_probe.c): a reader with no card, listed as such, or a disk
+     * the list skips for skip_reason. */
+    bool no_medium;
+    char skip_reason[128];
 } di_disk_facts;
 
 /* Gives each disk the letters of every volume with an extent on it (a volume that
@@ -85,7 +89,8 @@ typedef enum di_disk_offer {
 di_disk_offer di_disk_offer_for(const di_disk_facts *disk);
 
 /* "Disk 3 · SanDisk Ultra · 31.9 GB · E:, F:" or "... · no letter"; fixed disks end
- * with " · fixed disk". UTF-8. */
+ * with " · fixed disk"; a reader with no card: "Disk 4 · Generic SD/MMC · no card".
+ * UTF-8. */
 char *di_disk_label(const di_disk_facts *disk, char *out, size_t out_size);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "disk_facts.h"
 #include "diskimager/units.h"
+#include "drive_probe.h"
 #include "utf16.h"
 #include "win_disks.h"
 
@@ -43,16 +44,29 @@ static bool query_disk(uint32_t number, di_disk_facts *disk)
     bool ok = DeviceIoControl(h, IOCTL_STORAGE_QUERY_PROPERTY, &query, sizeof query, buf,
                               sizeof buf, &got, NULL) &&
               di_parse_storage_descriptor(buf, got, &disk->storage);
+    DWORD size_error = 0;
     if (ok && DeviceIoControl(h, IOCTL_DISK_GET_DRIVE_GEOMETRY_EX, NULL, 0, buf, sizeof buf, &got,
                               NULL))
         di_parse_geometry_ex(buf, got, &disk->size, &disk->sector_size);
+    else if (ok)
+        size_error = GetLastError();
     GET_LENGTH_INFORMATION length;
     if (ok && DeviceIoControl(h, IOCTL_DISK_GET_LENGTH_INFO, NULL, 0, &length, sizeof length, &got,
                               NULL))
         disk->size = (uint64_t)length.Length.QuadPart;
+    else if (ok && !disk->size)
+        size_error = GetLastError();
     if (!disk->sector_size) disk->sector_size = 512;
     CloseHandle(h);
-    return ok && disk->size > 0;
+    if (ok && disk->size == 0) {
+        /* A card reader with an empty slot answers ERROR_NOT_READY: it is listed as "no
+         * card"; another disk without a size is left out, saying why. */
+        bool removable = di_disk_offer_for(disk) == DI_OFFER_REMOVABLE;
+        disk->no_medium = di_sizeless_disk_verdict(removable, size_error, disk->skip_reason,
+                                                   sizeof disk->skip_reason) ==
+                          DI_PROBE_NO_MEDIUM;
+    }
+    return ok;
 }
 
 /* "\\?\Volume{...}\" -> the NT device name "\Device\HarddiskVolume3". */
@@ -137,6 +151,9 @@ static void query_volume(const wchar_t *volume, const wchar_t *windows_volume,
 int di_win_enumerate(di_disk_facts *disks, int max_disks, di_volume_facts *volumes,
                      int max_volumes, int *volume_count)
 {
+    /* An empty reader or CD drive must not bring up "There is no disk in the drive". */
+    DWORD old_mode = 0;
+    BOOL mode_set = SetThreadErrorMode(SEM_FAILCRITICALERRORS | SEM_NOOPENFILEERRORBOX, &old_mode);
     int disk_count = 0;
     for (uint32_t n = 0; n < MAX_DISKS && disk_count < max_disks; n++)
         if (query_disk(n, &disks[disk_count])) disk_count++;
@@ -163,6 +180,7 @@ int di_win_enumerate(di_disk_facts *disks, int max_disks, di_volume_facts *volum
         FindVolumeClose(find);
     }
     di_map_volumes_to_disks(disks, disk_count, volumes, *volume_count);
+    if (mode_set) SetThreadErrorMode(old_mode, NULL);
     return disk_count;
 }
 
@@ -176,12 +194,19 @@ uint64_t di_win_handle_size(HANDLE h)
     return GetFileSizeEx(h, &size) ? (uint64_t)size.QuadPart : 0;
 }
 
-static uint64_t volume_size(const wchar_t *device)
+/* 0 with *error GetLastError() when the size cannot be learned (an empty reader:
+ * ERROR_NOT_READY). */
+static uint64_t volume_size(const wchar_t *device, unsigned *error)
 {
+    *error = 0;
     HANDLE h = CreateFileW(device, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
                            OPEN_EXISTING, 0, NULL);
-    if (h == INVALID_HANDLE_VALUE) return 0;
+    if (h == INVALID_HANDLE_VALUE) {
+        *error = GetLastError();
+        return 0;
+    }
     uint64_t size = di_win_handle_size(h);
+    if (size == 0) *error = GetLastError();
     CloseHandle(h);
     return size;
 }
@@ -202,27 +227,57 @@ static void describe_disk(const di_disk_facts *disk, di_drive_info *info)
     info->sector_size = disk->sector_size;
     info->removable = di_disk_offer_for(disk) == DI_OFFER_REMOVABLE;
     info->system = disk->system;
+    info->no_medium = disk->no_medium;
     info->is_block_device = true;
     info->exists = true;
     di_disk_label(disk, info->label, sizeof info->label);
 }
 
-static void describe_letter(char letter, UINT type, di_drive_info *info)
+/* What the drive list asks about a lettered drive, as far as drive_probe.c says it is
+ * worth asking: its type and DOS device first, then (disks only) its device number
+ * and size. */
+static void probe_letter(char letter, char windows_letter, bool show_all, di_letter_probe *p)
 {
-    wchar_t device[8] = L"\\\\.\\X:";
+    memset(p, 0, sizeof *p);
+    p->letter = letter;
+    p->holds_windows = letter == windows_letter;
+    wchar_t root[4] = {(wchar_t)letter, L':', L'\\', 0}, name[3] = {(wchar_t)letter, L':', 0};
+    wchar_t device[8] = L"\\\\.\\X:", target[MAX_PATH];
     device[4] = (wchar_t)letter;
+    p->drive_type = GetDriveTypeW(root);
+    if (QueryDosDeviceW(name, target, MAX_PATH))
+        di_utf16_to_utf8(target, p->dos_device, sizeof p->dos_device);
+    if (!di_letter_worth_opening(p, show_all)) return;
+    HANDLE h = open_for_query(device);
+    if (h == INVALID_HANDLE_VALUE) {
+        p->open_error = GetLastError();
+        return;
+    }
+    p->opened = true;
+    STORAGE_DEVICE_NUMBER number;
+    DWORD got = 0;
+    p->number_ok = DeviceIoControl(h, IOCTL_STORAGE_GET_DEVICE_NUMBER, NULL, 0, &number,
+                                   sizeof number, &got, NULL) != 0;
+    if (!p->number_ok) p->number_error = GetLastError();
+    CloseHandle(h);
+    if (p->number_ok) p->size = volume_size(device, &p->size_error);
+}
+
+static void describe_letter(const di_letter_probe *p, bool no_medium, di_drive_info *info)
+{
     memset(info, 0, sizeof *info);
-    snprintf(info->path, sizeof info->path, "\\\\.\\%c:", letter);
-    snprintf(info->mounts, sizeof info->mounts, "%c:", letter);
+    snprintf(info->path, sizeof info->path, "\\\\.\\%c:", p->letter);
+    snprintf(info->mounts, sizeof info->mounts, "%c:", p->letter);
     info->exists = true;
     info->is_block_device = true;
-    info->removable = type == DRIVE_REMOVABLE;
+    info->removable = p->drive_type == DRIVE_REMOVABLE;
+    info->no_medium = no_medium;
     info->sector_size = 512;
-    info->size = volume_size(device);
+    info->size = p->size;
     char size[32];
-    snprintf(info->label, sizeof info->label, "%c: \xC2\xB7 %s drive \xC2\xB7 %s", letter,
+    snprintf(info->label, sizeof info->label, "%c: \xC2\xB7 %s drive \xC2\xB7 %s", p->letter,
              info->removable ? "removable" : "fixed",
-             di_format_size(info->size, size, sizeof size));
+             no_medium ? "no card" : di_format_size(info->size, size, sizeof size));
 }
 
 static bool letter_on_listed_disk(char letter, const di_disk_facts *disks, int count)
@@ -232,42 +287,89 @@ static bool letter_on_listed_disk(char letter, const di_disk_facts *disks, int c
     return false;
 }
 
-di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_error *error)
+static void note_skip(di_drive_skip *skipped, size_t *n, size_t cap, const char *path,
+                      const char *reason)
+{
+    if (!skipped || *n >= cap) return;
+    snprintf(skipped[*n].path, sizeof skipped[*n].path, "%s", path);
+    snprintf(skipped[*n].reason, sizeof skipped[*n].reason, "%s", reason);
+    (*n)++;
+}
+
+static char windows_letter(void)
+{
+    wchar_t windows_dir[MAX_PATH];
+    return GetWindowsDirectoryW(windows_dir, MAX_PATH) ? (char)towupper(windows_dir[0]) : 0;
+}
+
+di_status di_drive_list_skipped(bool all, di_drive_info **drives, size_t *count,
+                                di_drive_skip **skipped, size_t *skipped_count, di_error *error)
 {
     *count = 0;
+    const size_t skip_cap = MAX_DISKS + 26;
+    size_t skips = 0;
+    di_drive_skip *skip_list = skipped ? calloc(skip_cap, sizeof *skip_list) : NULL;
     di_disk_facts *disks = calloc(MAX_DISKS, sizeof *disks);
     di_volume_facts *volumes = calloc(MAX_VOLUMES, sizeof *volumes);
     *drives = calloc(MAX_DISKS + 26, sizeof **drives);
-    if (!disks || !volumes || !*drives) {
+    if (!disks || !volumes || !*drives || (skipped && !skip_list)) {
         free(disks);
         free(volumes);
         free(*drives);
+        free(skip_list);
         *drives = NULL;
         return di_error_set(error, DI_ERR_NO_MEMORY, "list drives", "", 0, NULL);
     }
+    /* Probing an empty reader, a CD drive or a dead share must not bring up "There is no
+     * disk in the drive" or "Windows cannot access" boxes. */
+    DWORD old_mode = 0;
+    BOOL mode_set = SetThreadErrorMode(SEM_FAILCRITICALERRORS | SEM_NOOPENFILEERRORBOX, &old_mode);
     int volume_count = 0;
     int disk_count = di_win_enumerate(disks, MAX_DISKS, volumes, MAX_VOLUMES, &volume_count);
     for (int d = 0; d < disk_count; d++) {
+        char path[64];
+        snprintf(path, sizeof path, "\\\\.\\PhysicalDrive%u", (unsigned)disks[d].number);
         di_disk_offer offer = di_disk_offer_for(&disks[d]);
-        if (offer == DI_OFFER_NEVER || (offer == DI_OFFER_FIXED && !all)) continue;
-        describe_disk(&disks[d], &(*drives)[(*count)++]);
+        if (offer == DI_OFFER_NEVER) {
+            note_skip(skip_list, &skips, skip_cap, path,
+                      "it holds Windows, the boot volume or a page file");
+        } else if (disks[d].skip_reason[0] && !disks[d].no_medium) {
+            note_skip(skip_list, &skips, skip_cap, path, disks[d].skip_reason);
+        } else if (offer == DI_OFFER_FIXED && !all) {
+            note_skip(skip_list, &skips, skip_cap, path, "a fixed disk (shown with all disks)");
+        } else {
+            describe_disk(&disks[d], &(*drives)[(*count)++]);
+        }
     }
-    /* The fallback route: lettered volumes that no physical disk accounts for. */
-    wchar_t windows_dir[MAX_PATH];
-    char windows_letter = GetWindowsDirectoryW(windows_dir, MAX_PATH) ? (char)towupper(windows_dir[0]) : 0;
+    /* The fallback route: lettered volumes that no physical disk accounts for. On
+     * Windows these are mostly not disks at all (drive_probe.c); under Wine, every
+     * drive. */
+    char system_letter = windows_letter();
     DWORD mask = GetLogicalDrives();
     for (int i = 0; i < 26; i++) {
         char letter = (char)('A' + i);
-        if (!(mask & (1u << i)) || letter == windows_letter) continue;
-        wchar_t root[4] = {(wchar_t)letter, L':', L'\\', 0};
-        UINT type = GetDriveTypeW(root);
-        if (type != DRIVE_REMOVABLE && !(all && type == DRIVE_FIXED)) continue;
-        if (letter_on_listed_disk(letter, disks, disk_count)) continue;
-        describe_letter(letter, type, &(*drives)[(*count)++]);
+        if (!(mask & (1u << i)) || letter_on_listed_disk(letter, disks, disk_count)) continue;
+        di_letter_probe probe;
+        probe_letter(letter, system_letter, all, &probe);
+        char reason[192], path[8];
+        di_probe_verdict verdict = di_letter_verdict(&probe, all, reason, sizeof reason);
+        snprintf(path, sizeof path, "%c:", letter);
+        if (verdict == DI_PROBE_SKIP) note_skip(skip_list, &skips, skip_cap, path, reason);
+        else describe_letter(&probe, verdict == DI_PROBE_NO_MEDIUM, &(*drives)[(*count)++]);
     }
+    if (mode_set) SetThreadErrorMode(old_mode, NULL);
     free(disks);
     free(volumes);
+    if (skipped) {
+        *skipped = skip_list;
+        *skipped_count = skips;
+    }
     return DI_OK;
+}
+
+di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_error *error)
+{
+    return di_drive_list_skipped(all, drives, count, NULL, NULL, error);
 }
 
 di_status di_drive_describe(const char *path, di_drive_info *info, di_error *error)
@@ -293,14 +395,17 @@ di_status di_drive_describe(const char *path, di_drive_info *info, di_error *err
     }
     if (strlen(path) == 6 && path[0] == '\\' && path[1] == '\\' && path[2] == '.' &&
         path[3] == '\\' && path[5] == ':') {
-        wchar_t root[4] = {(wchar_t)(unsigned char)path[4], L':', L'\\', 0};
-        UINT type = GetDriveTypeW(root);
-        if (type == DRIVE_NO_ROOT_DIR || type == DRIVE_UNKNOWN)
+        di_letter_probe probe;
+        DWORD old_mode = 0;
+        BOOL mode_set =
+            SetThreadErrorMode(SEM_FAILCRITICALERRORS | SEM_NOOPENFILEERRORBOX, &old_mode);
+        probe_letter((char)towupper((unsigned char)path[4]), windows_letter(), true, &probe);
+        if (mode_set) SetThreadErrorMode(old_mode, NULL);
+        if (probe.drive_type == DRIVE_NO_ROOT_DIR || probe.drive_type == DRIVE_UNKNOWN)
             return di_error_set(error, DI_ERR_OPEN, "inspect", path, 0, "no such drive");
-        describe_letter((char)towupper(root[0]), type, info);
-        wchar_t windows_dir[MAX_PATH];
-        if (GetWindowsDirectoryW(windows_dir, MAX_PATH) && towupper(windows_dir[0]) == towupper(root[0]))
-            info->system = true;
+        describe_letter(&probe, di_letter_verdict(&probe, true, NULL, 0) == DI_PROBE_NO_MEDIUM,
+                        info);
+        info->system = probe.holds_windows;
         snprintf(info->path, sizeof info->path, "%s", path);
         return DI_OK;
     }

@@ -1,0 +1,48 @@
+/* "Eject when done": once a WRITE has succeeded (written, verified, its backup GPT
+ * moved, the partition table re-read) and every handle it used is flushed and closed,
+ * the target is opened once more and its medium ejected. The data is already safe on
+ * the card by then, so an eject that fails is a warning (DI_WARN_EJECT_FAILED with
+ * eject_error), never a failed write. */
+#include "job_internal.h"
+
+static void eject_failed(di_result *result, const di_error *error)
+{
+    result->warnings |= DI_WARN_EJECT_FAILED;
+    result->eject_error = *error;
+}
+
+void job_eject(job_run *run)
+{
+    const di_job_spec *spec = &run->job->spec;
+    di_result *result = run->result;
+    if (spec->kind != DI_JOB_WRITE || !spec->eject || result->status != DI_OK) return;
+    di_error error;
+    di_error_clear(&error);
+    di_open_options options = {.mode = DI_OPEN_READ, .file_sector_size = spec->file_sector_size};
+    di_device *dev = NULL;
+    if (di_device_open(spec->target_path, &options, &dev, &error) != DI_OK) {
+        eject_failed(result, &error);
+        return;
+    }
+    if (spec->wrap) {
+        di_device *wrapped = spec->wrap(dev, DI_ROLE_EJECT, spec->wrap_ctx);
+        if (!wrapped) {
+            di_device_close(dev);
+            di_error_set(&error, DI_ERR_NO_MEMORY, "eject", spec->target_path, 0,
+                         "wrapping the device");
+            eject_failed(result, &error);
+            return;
+        }
+        dev = wrapped;
+    }
+    if (dev->kind != DI_DEVICE_BLOCK)
+        di_error_set(&error, DI_ERR_USAGE, "eject", spec->target_path, 0,
+                     "it is a file, not a drive: there is nothing to eject");
+    else if (!dev->ops->eject)
+        di_error_set(&error, DI_ERR_INTERNAL, "eject", spec->target_path, 0,
+                     "this system offers no way to eject it");
+    else if (dev->ops->eject(dev, &error) == DI_OK)
+        result->ejected = true;
+    if (!result->ejected) eject_failed(result, &error);
+    di_device_close(dev);
+}

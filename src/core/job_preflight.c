@@ -1,0 +1,117 @@
+/* The refusals a Write makes before it takes the drive. Taking it is slow and can fail
+ * for the very reason a refusal would name: Windows will not lock a volume while the
+ * image is open on it, so the user would wait for the lock and then read "close the
+ * programs that use the drive" instead of "the image is stored on this drive". So
+ * everything that needs no exclusive access is decided first, from what the system says
+ * of the drive and from a read-only look at it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "diskimager/drives.h"
+#include "drive_check.h"
+#include "job_internal.h"
+
+static di_status refuse(job_run *run, di_status status, di_fault fault, const char *path,
+                        const char *detail)
+{
+    di_error error;
+    di_error_set(&error, status, "write", path, 0, "%s", detail);
+    error.fault = fault;
+    return job_fail(run, &error);
+}
+
+di_status job_check_apart(job_run *run, const char *file, const di_device *device,
+                          bool file_is_image)
+{
+    if (device->kind != DI_DEVICE_BLOCK || !di_file_is_on_device(file, device->path)) return DI_OK;
+    di_error error;
+    if (file_is_image)
+        di_error_set(&error, DI_ERR_USAGE, "write", device->path, 0,
+                     "the image %s is stored on this drive: writing the drive would destroy "
+                     "the image half way; copy it to another drive first", file);
+    else
+        di_error_set(&error, DI_ERR_USAGE, "read", device->path, 0,
+                     "the image %s would be made on the drive being read; choose a folder on "
+                     "another drive", file);
+    return job_fail(run, &error);
+}
+
+static di_status check_same_drive(job_run *run, const di_device *shape, const di_drive_info *info)
+{
+    const di_job_spec *spec = &run->job->spec;
+    di_drive_expect expect = {
+        .size = spec->expect_size, .model = spec->expect_model, .serial = spec->expect_serial};
+    char reason[DI_TEXT_MAX];
+    if (!di_drive_changed(&expect, shape->size, info->is_block_device ? info : NULL, reason,
+                          sizeof reason))
+        return DI_OK;
+    return refuse(run, DI_ERR_BUSY, DI_FAULT_UNKNOWN, shape->path, reason);
+}
+
+static di_status check_drive_state(job_run *run, const di_device *shape, const di_drive_info *info)
+{
+    const char *path = shape->path;
+    if (info->system)
+        return refuse(run, DI_ERR_BUSY, DI_FAULT_UNKNOWN, path,
+                      "this is the system disk (it holds the running system, its boot volume "
+                      "or a page or swap file); it is never written");
+    if (info->read_only || shape->read_only)
+        return refuse(run, DI_ERR_WRITE, DI_FAULT_WRITE_PROTECTED, path,
+                      "the drive is write-protected");
+    if (info->no_medium || shape->size == 0)
+        return refuse(run, DI_ERR_OPEN, DI_FAULT_NO_MEDIUM, path, "the drive has no medium (0 bytes)");
+    if (info->busy_mounts && info->mounts[0] && !run->job->spec.allow_mounted) {
+        char detail[DI_TEXT_MAX];
+        snprintf(detail, sizeof detail, "the device is mounted at %.400s; unmount it first",
+                 info->mounts);
+        return refuse(run, DI_ERR_BUSY, DI_FAULT_UNKNOWN, path, detail);
+    }
+    return DI_OK;
+}
+
+di_status job_preflight_write(job_run *run, di_device *shape, di_size_plan *plan)
+{
+    const di_job_spec *spec = &run->job->spec;
+    const char *path = spec->target_path;
+    di_error error;
+    di_error_clear(&error);
+    di_drive_info info;
+    if (di_drive_describe(path, &info, &error) != DI_OK) return job_fail(run, &error);
+
+    memset(shape, 0, sizeof *shape);
+    snprintf(shape->path, sizeof shape->path, "%s", path);
+    shape->kind = DI_DEVICE_FILE;
+    shape->sector_size = spec->file_sector_size ? spec->file_sector_size : 512;
+    if (info.exists) {
+        /* Read-only: no lock, no dismount, nothing another program notices. */
+        di_device *probe = NULL;
+        if (job_open(run, path, DI_OPEN_READ, DI_ROLE_PROBE, &probe)) return run->result->status;
+        shape->kind = probe->kind;
+        shape->size = probe->size;
+        shape->sector_size = probe->sector_size;
+        shape->read_only = probe->read_only;
+        snprintf(shape->target_path, sizeof shape->target_path, "%s", probe->target_path);
+        di_device_close(probe);
+    }
+    if ((shape->kind == DI_DEVICE_BLOCK && check_drive_state(run, shape, &info)) ||
+        check_same_drive(run, shape, &info) ||
+        job_check_apart(run, spec->source_path, shape, true) ||
+        (plan && job_plan_image(run, shape, plan)))
+        return run->result->status;
+    return DI_OK;
+}
+
+di_status job_check_as_probed(job_run *run, const di_device *shape)
+{
+    const di_device *opened = run->target;
+    if (opened->kind == shape->kind && opened->sector_size == shape->sector_size &&
+        (opened->kind == DI_DEVICE_FILE || opened->size == shape->size))
+        return DI_OK;
+    char reason[DI_TEXT_MAX];
+    snprintf(reason, sizeof reason,
+             "the drive changed while the write was being prepared (%llu bytes in %u-byte "
+             "sectors, now %llu in %u-byte sectors); nothing was written, choose it again",
+             (unsigned long long)shape->size, (unsigned)shape->sector_size,
+             (unsigned long long)opened->size, (unsigned)opened->sector_size);
+    return refuse(run, DI_ERR_BUSY, DI_FAULT_UNKNOWN, opened->path, reason);
+}
