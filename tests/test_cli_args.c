@@ -22,7 +22,7 @@ static void accepts_the_documented_forms(void)
     CHECK_STR(a.first, "pi.img");
     CHECK_STR(a.second, "/dev/sdb");
     CHECK_U64(a.hash_mask, DI_HASH_BIT(DI_HASH_MD5) | DI_HASH_BIT(DI_HASH_SHA256));
-    CHECK(a.verify && a.yes && !a.force);
+    CHECK(a.verify && a.yes && !a.force && !a.eject);
     CHECK_U64(a.buffer_size, 8 * 1024 * 1024);
     CHECK_U64(a.buffers, 6);
     CHECK_U64(a.progress, CLI_PROGRESS_JSON);
@@ -32,6 +32,8 @@ static void accepts_the_documented_forms(void)
     CHECK_U64(a.size, 1000000000ull);
     CHECK(a.keep_partial);
 
+    CHECK(PARSE(&a, e, "write", "pi.img", "/dev/sdb", "--eject"));
+    CHECK(a.eject);
     CHECK(PARSE(&a, e, "list", "--all"));
     CHECK(a.all);
     CHECK(PARSE(&a, e, "hash", "--", "-odd-name.img"));
@@ -64,6 +66,10 @@ static void refuses_with_a_reason(void)
     CHECK(!PARSE(&a, e, "read", "a", "b", "--yes"));
     CHECK_CONTAINS(e, "does not apply");
     CHECK(!PARSE(&a, e, "hash", "a", "--verify"));
+    /* Only a write ejects the card. */
+    CHECK(!PARSE(&a, e, "read", "a", "b", "--eject"));
+    CHECK_CONTAINS(e, "option '--eject' does not apply to this command");
+    CHECK(!PARSE(&a, e, "verify", "a", "b", "--eject"));
     CHECK(!PARSE(&a, e, "write", "a", "b", "--frobnicate"));
     CHECK_CONTAINS(e, "unknown option '--frobnicate'");
 }

@@ -327,6 +327,18 @@ static void os_errors_are_classified(void)
     CHECK_CONTAINS(di_error_format(&e, text, sizeof text), "slide the lock switch");
     e.fault = DI_FAULT_NO_MEDIUM;
     CHECK_CONTAINS(di_error_format(&e, text, sizeof text), "no card in the reader");
+    e.fault = DI_FAULT_MEDIA;
+    CHECK_CONTAINS(di_error_format(&e, text, sizeof text), "media error");
+    di_error_set_os(&e, DI_ERR_WRITE, DI_IO_WRITE, "write", "\\\\.\\PhysicalDrive2", 5, NULL);
+#ifdef _WIN32
+    /* ERROR_ACCESS_DENIED on a drive: the usual causes are named. */
+    CHECK_U64(e.fault, DI_FAULT_ACCESS_DENIED);
+    CHECK_CONTAINS(di_error_format(&e, text, sizeof text), "Controlled folder access");
+    CHECK_CONTAINS(text, "BitLocker");
+    CHECK_CONTAINS(text, "another program holds the disk");
+#else
+    CHECK_U64(e.fault, DI_FAULT_MEDIA); /* EIO */
+#endif
 }
 
 static const test_case tests[] = {

@@ -21,6 +21,7 @@
 #include "core/read_room.h"
 #include "diskimager/job.h"
 #include "diskimager/volumes.h"
+#include "fault_device.h"
 #include "job_runner.h"
 #include "test_files.h"
 
@@ -241,7 +242,12 @@ static void read_larger_than_this_disk_is_refused(void)
         remove_if_exists(source);
         return;
     }
-    di_job_spec spec = {.kind = DI_JOB_READ, .source_path = source, .target_path = out_file};
+    /* Should the look ever be skipped, the output says "no space" at 64 MiB rather than
+     * fill this disk for real. */
+    fault_plan guard = {.role = DI_ROLE_TARGET, .on_write = true, .kind = FAULT_NO_SPACE,
+                        .at_offset = 64 * MiB};
+    di_job_spec spec = {.kind = DI_JOB_READ, .source_path = source, .target_path = out_file,
+                        .wrap = fault_wrap, .wrap_ctx = &guard};
     job_outcome out;
     time_t start = time(NULL);
     CHECK_U64(run_job(&spec, &out), DI_ERR_NO_SPACE);
@@ -253,6 +259,7 @@ static void read_larger_than_this_disk_is_refused(void)
     CHECK_CONTAINS(out.message, "huge.img");
     CHECK(out.result.destination_free > 0 && out.result.destination_free < size);
     CHECK_U64(out.result.device_bytes, 0);
+    CHECK_U64(guard.wrapped, 0); /* the output was never opened */
     CHECK(!file_exists(out_file));
     remove_if_exists(source);
 }

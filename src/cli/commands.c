@@ -44,10 +44,13 @@ static int usage_error(const char *message)
 static int cmd_list(const cli_args *args)
 {
     di_drive_info *drives = NULL;
-    size_t count = 0;
+    di_drive_skip *skipped = NULL;
+    size_t count = 0, skipped_count = 0;
     di_error error;
     di_error_clear(&error);
-    if (di_drive_list(args->all, &drives, &count, &error) != DI_OK) {
+    /* --all also says what was left out and why (virtual drives, the system disk). */
+    if ((args->all ? di_drive_list_skipped(true, &drives, &count, &skipped, &skipped_count, &error)
+                   : di_drive_list(false, &drives, &count, &error)) != DI_OK) {
         char text[2048];
         fprintf(stderr, "diskimager: %s\n", di_error_format(&error, text, sizeof text));
         return CLI_EXIT_FAILURE;
@@ -65,10 +68,14 @@ static int cmd_list(const cli_args *args)
         snprintf(bus, sizeof bus, "%s%s", d->bus[0] ? d->bus : "-",
                  args->all && !d->removable ? " (fixed)" : "");
         printf("%-16s %10s %6u %-9s %-28s %s\n", d->path,
-               di_format_size(d->size, size, sizeof size), (unsigned)d->sector_size, bus,
-               d->model[0] ? d->model : "-", d->mounts[0] ? d->mounts : "-");
+               d->no_medium ? "no card" : di_format_size(d->size, size, sizeof size),
+               (unsigned)d->sector_size, bus, d->model[0] ? d->model : "-",
+               d->mounts[0] ? d->mounts : "-");
     }
+    for (size_t i = 0; i < skipped_count; i++)
+        printf("skipped: %s (%s)\n", skipped[i].path, skipped[i].reason);
     free(drives);
+    free(skipped);
     return CLI_EXIT_OK;
 }
 

@@ -108,6 +108,7 @@ const char *di_fault_advice(di_fault fault)
         return "the drive reported a media error: the card may be failing (a bad card is "
                "never retried)";
     case DI_FAULT_GONE: return "the drive was removed or disconnected";
+    case DI_FAULT_ACCESS_DENIED: return di_os_access_denied_advice();
     default: return "";
     }
 }

@@ -24,8 +24,11 @@ void drive_combo_refresh(HWND combo, drive_list *list, bool show_all)
     if (di_drive_list(show_all, &list->drives, &list->count, &error) != DI_OK) list->count = 0;
 
     SendMessageW(combo, CB_RESETCONTENT, 0, 0);
-    int select = list->count ? 0 : -1;
+    int select = -1;
     for (size_t i = 0; i < list->count; i++) {
+        /* A reader with no card: nothing to write, so not offered (the CLI's list shows
+         * it as "no card"). */
+        if (list->drives[i].no_medium) continue;
         wchar_t *label = di_utf8_to_utf16(list->drives[i].label[0] ? list->drives[i].label
                                                                    : list->drives[i].path);
         LRESULT at = SendMessageW(combo, CB_ADDSTRING, 0, (LPARAM)(label ? label : L"?"));
@@ -33,6 +36,7 @@ void drive_combo_refresh(HWND combo, drive_list *list, bool show_all)
         SendMessageW(combo, CB_SETITEMDATA, (WPARAM)at, (LPARAM)i);
         if (previous[0] && strcmp(previous, list->drives[i].path) == 0) select = (int)at;
     }
+    if (select < 0 && SendMessageW(combo, CB_GETCOUNT, 0, 0) > 0) select = 0;
     SendMessageW(combo, CB_SETCURSEL, (WPARAM)select, 0);
 }
 

@@ -463,6 +463,23 @@ static void append_room_warnings(const di_result *r, char *box, size_t size)
                  di_format_size(r->image_bytes, b, sizeof b));
 }
 
+/* What the drive did on the way: requests retried after transient errors, a reader that
+ * refused unbuffered I/O. */
+static void append_drive_notes(const di_result *r, char *box, size_t size)
+{
+    size_t used = strlen(box);
+    if (r->retries && used < size)
+        used += (size_t)snprintf(box + used, size - used,
+                                 "\n\n%u request%s to the drive %s retried after errors that "
+                                 "passed (a drive waking up or being mounted).",
+                                 r->retries, r->retries == 1 ? "" : "s",
+                                 r->retries == 1 ? "was" : "were");
+    if ((r->warnings & DI_WARN_BUFFERED_IO) && used < size)
+        snprintf(box + used, size - used,
+                 "\n\nThe drive's reader refused unbuffered I/O: the rest was written through "
+                 "Windows' cache, write-through, and flushed.");
+}
+
 /* "Eject when done": the card was ejected, or it could not be (the write stands). */
 static void append_eject_note(const di_result *r, char *box, size_t size)
 {
@@ -572,6 +589,7 @@ static void on_job_done(gui_job *gj)
         box_flags = MB_OK | MB_ICONERROR;
     }
     if (gj->kind == DI_JOB_READ && box[0]) append_room_warnings(r, box, sizeof box);
+    if (box[0]) append_drive_notes(r, box, sizeof box);
     if (gj->kind == DI_JOB_WRITE && r->status == DI_OK && box[0]) {
         append_eject_note(r, box, sizeof box);
         if (r->warnings & DI_WARN_EJECT_FAILED) box_flags = MB_OK | MB_ICONWARNING;

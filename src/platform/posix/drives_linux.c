@@ -48,7 +48,9 @@ static void describe_sysfs_disk(const char *name, di_drive_info *info)
     info->sector_size = (uint32_t)read_number(dir, "queue/logical_block_size");
     const char *bus = realpath(dir, resolved) ? di_sysfs_bus_from_path(resolved) : "";
     snprintf(info->bus, sizeof info->bus, "%s", bus);
-    info->removable = di_sysfs_is_removable(read_number(dir, "removable") != 0, bus);
+    bool removable_flag = read_number(dir, "removable") != 0;
+    info->removable = di_sysfs_is_removable(removable_flag, bus);
+    info->no_medium = di_sysfs_is_empty_slot(removable_flag, info->size);
 
     char vendor[48] = "", model[64] = "";
     snprintf(path, sizeof path, "%s/device/vendor", dir);
@@ -65,7 +67,7 @@ static void describe_sysfs_disk(const char *name, di_drive_info *info)
     char size[32];
     snprintf(info->label, sizeof info->label, "%.64s \xC2\xB7 %.100s \xC2\xB7 %s", info->path,
              info->model[0] ? info->model : "unknown model",
-             di_format_size(info->size, size, sizeof size));
+             info->no_medium ? "no card" : di_format_size(info->size, size, sizeof size));
 
     unsigned maj, min;
     snprintf(path, sizeof path, "%s/dev", dir);
@@ -81,41 +83,77 @@ static void describe_sysfs_disk(const char *name, di_drive_info *info)
     info->busy_mounts = info->mounts[0] != '\0';
 }
 
-di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_error *error)
+/* Appends to a growing array of n items of item_size; false when out of memory. */
+static bool append(void **array, size_t *n, size_t *cap, size_t item_size, const void *item)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 8;
+        void *grown = realloc(*array, ncap * item_size);
+        if (!grown) return false;
+        *array = grown;
+        *cap = ncap;
+    }
+    memcpy((char *)*array + *n * item_size, item, item_size);
+    (*n)++;
+    return true;
+}
+
+di_status di_drive_list_skipped(bool all, di_drive_info **drives, size_t *count,
+                                di_drive_skip **skipped, size_t *skipped_count, di_error *error)
 {
     *drives = NULL;
     *count = 0;
+    size_t cap = 0, skip_cap = 0, skips = 0;
+    di_drive_skip *skip_list = NULL;
     DIR *d = opendir("/sys/block");
     if (!d) return di_error_set(error, DI_ERR_OPEN, "list drives", "/sys/block", errno, NULL);
-    size_t cap = 0;
+    bool ok = true;
     struct dirent *entry;
-    while ((entry = readdir(d))) {
+    while (ok && (entry = readdir(d))) {
         const char *name = entry->d_name;
-        if (name[0] == '.' || di_sysfs_name_is_virtual(name)) continue;
+        if (name[0] == '.') continue;
+        di_drive_skip skip;
+        memset(&skip, 0, sizeof skip);
+        snprintf(skip.path, sizeof skip.path, "/dev/%.58s", name);
+        const char *reason = di_sysfs_name_is_virtual(name) ? di_sysfs_skip_reason(name, false, 0)
+                                                            : NULL;
         di_drive_info info;
         memset(&info, 0, sizeof info);
-        describe_sysfs_disk(name, &info);
-        /* An unused loop device has size 0: nothing to show. */
-        if (info.size == 0) continue;
-        if (!all && !info.removable) continue;
-        if (info.system) continue; /* never offered, --all or not */
-        if (*count == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            di_drive_info *grown = realloc(*drives, ncap * sizeof *grown);
-            if (!grown) {
-                closedir(d);
-                free(*drives);
-                *drives = NULL;
-                *count = 0;
-                return di_error_set(error, DI_ERR_NO_MEMORY, "list drives", "/sys/block", 0, NULL);
-            }
-            *drives = grown;
-            cap = ncap;
+        if (!reason) {
+            describe_sysfs_disk(name, &info);
+            /* An unused loop device has size 0: nothing to show. A reader's empty slot
+             * is shown, as "no card" (no_medium), never as a 0-byte target. */
+            reason = di_sysfs_skip_reason(name, info.no_medium, info.size);
         }
-        (*drives)[(*count)++] = info;
+        if (!reason && info.system) reason = "it holds the running system"; /* --all or not */
+        if (!reason && !all && !info.removable) reason = "a fixed disk (shown with --all)";
+        /* Unused loop devices are no drives at all: not even said to be left out. */
+        if (reason && info.size == 0 && strncmp(name, "loop", 4) == 0) continue;
+        if (reason) {
+            snprintf(skip.reason, sizeof skip.reason, "%s", reason);
+            if (skipped) ok = append((void **)&skip_list, &skips, &skip_cap, sizeof skip, &skip);
+            continue;
+        }
+        ok = append((void **)drives, count, &cap, sizeof info, &info);
     }
     closedir(d);
+    if (!ok) {
+        free(*drives);
+        free(skip_list);
+        *drives = NULL;
+        *count = 0;
+        return di_error_set(error, DI_ERR_NO_MEMORY, "list drives", "/sys/block", 0, NULL);
+    }
+    if (skipped) {
+        *skipped = skip_list;
+        *skipped_count = skips;
+    }
     return DI_OK;
+}
+
+di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_error *error)
+{
+    return di_drive_list_skipped(all, drives, count, NULL, NULL, error);
 }
 
 di_status di_drive_describe(const char *path, di_drive_info *info, di_error *error)

@@ -51,3 +51,8 @@ di_fault di_os_fault(int os_code, di_io_op op)
         return DI_FAULT_UNKNOWN;
     }
 }
+
+const char *di_os_access_denied_advice(void)
+{
+    return "writing a drive needs root (run it with sudo)";
+}

@@ -29,6 +29,35 @@ bool di_sysfs_name_is_virtual(const char *name)
     return false;
 }
 
+bool di_sysfs_is_empty_slot(bool removable_flag, uint64_t size_bytes)
+{
+    return removable_flag && size_bytes == 0;
+}
+
+const char *di_sysfs_skip_reason(const char *name, bool removable_flag, uint64_t size_bytes)
+{
+    static const struct {
+        const char *prefix, *reason;
+    } virtual_kinds[] = {
+        {"zram", "zram, a compressed RAM disk"},
+        {"ram", "a RAM disk"},
+        {"dm-", "a device-mapper volume (LVM, LUKS): the disks under it are listed"},
+        {"md", "an md RAID array: the disks under it are listed"},
+        {"sr", "a CD or DVD drive"},
+        {"fd", "a floppy drive"},
+        {"nbd", "a network block device"},
+    };
+    if (di_sysfs_name_is_virtual(name)) {
+        for (size_t i = 0; i < sizeof virtual_kinds / sizeof virtual_kinds[0]; i++)
+            if (strncmp(name, virtual_kinds[i].prefix, strlen(virtual_kinds[i].prefix)) == 0)
+                return virtual_kinds[i].reason;
+        return "a virtual device";
+    }
+    if (size_bytes == 0 && !di_sysfs_is_empty_slot(removable_flag, size_bytes))
+        return strncmp(name, "loop", 4) == 0 ? "an unused loop device" : "it reports no size";
+    return NULL;
+}
+
 bool di_sysfs_is_removable(bool removable_flag, const char *bus)
 {
     return removable_flag || strcmp(bus, "usb") == 0 || strcmp(bus, "mmc") == 0;

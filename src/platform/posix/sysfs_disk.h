@@ -16,6 +16,16 @@ const char *di_sysfs_bus_from_path(const char *resolved_path);
  * members are listed instead), unused loop devices, CD-ROMs. */
 bool di_sysfs_name_is_virtual(const char *name);
 
+/* A card reader's empty slot: a USB or built-in reader keeps its disk while the card is
+ * out, with the removable flag set and size 0 (an MMC host removes its disk instead).
+ * `list` shows it as "no card"; it is never offered as a target. */
+bool di_sysfs_is_empty_slot(bool removable_flag, uint64_t size_bytes);
+
+/* Why `list` leaves the disk NAME out, before it looks at whether it holds the system:
+ * a virtual device (di_sysfs_name_is_virtual), or no size without being an empty slot
+ * (an unused loop device). NULL when it does not. */
+const char *di_sysfs_skip_reason(const char *name, bool removable_flag, uint64_t size_bytes);
+
 /* Shown without --all: removable media or a USB, SD or MMC bus. */
 bool di_sysfs_is_removable(bool removable_flag, const char *bus);
 

@@ -84,21 +84,12 @@ static void unlock_volumes(win_device *wd)
     wd->volume_lock_count = 0;
 }
 
-/* What access denied on a drive usually means; the error's text alone sends people
- * looking in the wrong place. */
-#define ACCESS_DENIED_CAUSES                                                                   \
-    "Windows denied access to the drive: Windows Security's Controlled folder access may "     \
-    "block this program (allow it under Ransomware protection), a BitLocker policy may deny "  \
-    "writing to removable drives that are not encrypted, or another program holds the disk"
-
 /* A drive's errors get their kind (the core retries what passes and names what does not);
  * an image file's are reported as they are. */
 static void classify(const di_device *dev, di_error *error, di_io_op op)
 {
     if (dev->kind != DI_DEVICE_BLOCK) return;
     error->fault = di_os_fault(error->os_code, op);
-    if (error->fault == DI_FAULT_ACCESS_DENIED && !error->detail[0])
-        snprintf(error->detail, sizeof error->detail, "%s", ACCESS_DENIED_CAUSES);
 }
 
 static di_status win_read_at(di_device *dev, void *buf, size_t len, uint64_t offset,
@@ -341,10 +332,7 @@ static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open
     if (wd->handle == INVALID_HANDLE_VALUE) {
         DWORD err = GetLastError();
         unlock_volumes(wd);
-        di_error_set_os(error, DI_ERR_OPEN, DI_IO_OPEN, "open", path, (int)err, NULL);
-        if (error->fault == DI_FAULT_ACCESS_DENIED)
-            snprintf(error->detail, sizeof error->detail, "%s", ACCESS_DENIED_CAUSES);
-        return DI_ERR_OPEN;
+        return di_error_set_os(error, DI_ERR_OPEN, DI_IO_OPEN, "open", path, (int)err, NULL);
     }
     DWORD ignored;
     /* Lets reads and writes reach the volume's last sectors. */

@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""A misbehaving SD card for tests: a FUSE file system serving one file, `card`.
+
+    fuse_card.py MOUNTPOINT --size BYTES --backing FILE [--eio-at SECTOR[:COUNT]]...
+                 [--read-only] [--slow-ms N] [--vanish-after BYTES] [--ready-file PATH]
+
+Run it with Debian's /usr/bin/python3 (python3-fusepy), then put a loop device over it
+(`losetup -f --show MOUNTPOINT/card`): a real block device whose every request reaches
+this program, since it is mounted with direct_io (without it the page cache would
+answer reads of what was just written). The card's bytes live in FILE, sparse, made
+or extended to --size. Faults:
+  --eio-at S[:N]     reads and writes touching 512-byte sectors S..S+N-1 fail with EIO
+                     (a bad area of the card); repeatable
+  --read-only        the lock switch: opening for writing and writing fail with EROFS,
+                     so losetup attaches it read-only by itself
+  --slow-ms N        every read and write takes N ms more
+  --vanish-after B   once B bytes have been written, every request fails with EIO
+                     (the card pulled out of the reader)
+The kernel hands each error to the program using the loop device as EIO on that
+request. SIGTERM or `umount MOUNTPOINT` ends it.
+"""
+import argparse
+import errno
+import os
+import stat
+import sys
+import threading
+import time
+
+try:
+    import fuse  # fusepy from PyPI
+except ImportError:
+    import fusepy as fuse  # Debian's python3-fusepy
+
+SECTOR = 512
+
+
+def sector_range(text):
+    first, _, count = text.partition(":")
+    return int(first), int(count or 1)
+
+
+class Card(fuse.Operations):
+    def __init__(self, args):
+        self.args = args
+        self.size = args.size
+        self.fd = os.open(args.backing, os.O_RDWR | os.O_CREAT, 0o644)
+        if os.fstat(self.fd).st_size < self.size:
+            os.ftruncate(self.fd, self.size)  # sparse
+        self.bad = [(s * SECTOR, (s + n) * SECTOR) for s, n in args.eio_at]
+        self.written = 0
+        self.mutex = threading.Lock()
+        self.now = time.time()
+
+    def init(self, path):
+        # Called once the kernel has the mount: the card can be used from here on.
+        if self.args.ready_file:
+            with open(self.args.ready_file, "w") as f:
+                f.write("%d\n" % os.getpid())
+
+    def gone(self):
+        with self.mutex:
+            return self.args.vanish_after is not None and self.written >= self.args.vanish_after
+
+    def getattr(self, path, fh=None):
+        times = dict(st_atime=self.now, st_mtime=self.now, st_ctime=self.now)
+        if path == "/":
+            return dict(st_mode=stat.S_IFDIR | 0o755, st_nlink=2, **times)
+        if path != "/card":
+            raise fuse.FuseOSError(errno.ENOENT)
+        mode = 0o444 if self.args.read_only else 0o644
+        return dict(st_mode=stat.S_IFREG | mode, st_nlink=1, st_size=self.size,
+                    st_blocks=(self.size + 511) // 512, **times)
+
+    def readdir(self, path, fh):
+        return [".", "..", "card"]
+
+    def open(self, path, flags):
+        if path != "/card":
+            raise fuse.FuseOSError(errno.ENOENT)
+        if self.args.read_only and flags & os.O_ACCMODE != os.O_RDONLY:
+            raise fuse.FuseOSError(errno.EROFS)
+        if self.gone():
+            raise fuse.FuseOSError(errno.EIO)
+        return 0
+
+    def request(self, length, offset):
+        """Checks one read or write of LENGTH bytes at OFFSET against the faults."""
+        if self.args.slow_ms:
+            time.sleep(self.args.slow_ms / 1000)
+        if self.gone():
+            raise fuse.FuseOSError(errno.EIO)
+        for lo, hi in self.bad:
+            if offset < hi and offset + length > lo:
+                raise fuse.FuseOSError(errno.EIO)
+
+    def read(self, path, length, offset, fh):
+        length = max(0, min(length, self.size - offset))
+        self.request(length, offset)
+        return os.pread(self.fd, length, offset)
+
+    def write(self, path, data, offset, fh):
+        if self.args.read_only:
+            raise fuse.FuseOSError(errno.EROFS)
+        if offset + len(data) > self.size:
+            raise fuse.FuseOSError(errno.ENOSPC)
+        self.request(len(data), offset)
+        n = os.pwrite(self.fd, data, offset)
+        with self.mutex:
+            self.written += n
+        return n
+
+    def truncate(self, path, length, fh=None):
+        raise fuse.FuseOSError(errno.EPERM)  # a card's size is what it is
+
+    def fsync(self, path, datasync, fh):
+        if self.gone():
+            raise fuse.FuseOSError(errno.EIO)
+        os.fsync(self.fd)
+        return 0
+
+    def flush(self, path, fh):
+        return 0
+
+    def release(self, path, fh):
+        return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("mountpoint")
+    ap.add_argument("--size", type=int, required=True)
+    ap.add_argument("--backing", required=True)
+    ap.add_argument("--eio-at", type=sector_range, action="append", default=[])
+    ap.add_argument("--read-only", action="store_true")
+    ap.add_argument("--slow-ms", type=int, default=0)
+    ap.add_argument("--vanish-after", type=int)
+    ap.add_argument("--ready-file")
+    args = ap.parse_args()
+    if args.size <= 0 or args.size % SECTOR:
+        sys.exit("fuse_card: --size must be a positive multiple of 512")
+    # big_writes: without it libfuse 2 splits every write into 4 KiB requests.
+    fuse.FUSE(Card(args), args.mountpoint, foreground=True, direct_io=True, big_writes=True,
+              max_read=1 << 20, max_write=1 << 20, fsname="fuse_card")
+
+
+if __name__ == "__main__":
+    main()
