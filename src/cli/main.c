@@ -9,6 +9,8 @@
 int wmain(int argc, wchar_t **wargv)
 {
     SetConsoleOutputCP(CP_UTF8);
+    /* An empty card reader or CD drive answers an error, not a "No disk" box. */
+    SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOOPENFILEERRORBOX);
     char **argv = calloc((size_t)argc + 1, sizeof *argv);
     if (!argv) return CLI_EXIT_FAILURE;
     for (int i = 0; i < argc; i++) {

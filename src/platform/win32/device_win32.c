@@ -417,8 +417,9 @@ di_status di_device_open(const char *path, const di_open_options *options, di_de
 /* Ejects the medium as Microsoft's "How to eject removable media" does: the volumes on
  * it locked and dismounted (Windows mounted the new partitions once the table was
  * re-read), removal allowed, then IOCTL_STORAGE_EJECT_MEDIA, on a handle of its own
- * opened for reading and writing, as those IOCTLs ask. The locks of a physical disk's
- * volumes stay in wd until the device is closed. */
+ * opened for reading and writing, as those IOCTLs ask. That handle replaces the one
+ * the device was opened with (a volume is locked only while no other handle is open
+ * on it); closing the device closes it, and the locks kept in wd, releasing them. */
 static di_status win_eject(di_device *dev, di_error *error)
 {
     win_device *wd = (win_device *)dev;
@@ -430,6 +431,8 @@ static di_status win_eject(di_device *dev, di_error *error)
     free(wpath);
     if (h == INVALID_HANDLE_VALUE)
         return di_error_set(error, DI_ERR_OPEN, "eject", path, (int)GetLastError(), NULL);
+    CloseHandle(wd->handle);
+    wd->handle = h;
     unsigned number;
     bool physical = sscanf(path, "\\\\.\\PhysicalDrive%u", &number) == 1 ||
                     sscanf(path, "\\\\.\\PHYSICALDRIVE%u", &number) == 1;
@@ -449,6 +452,5 @@ static di_status win_eject(di_device *dev, di_error *error)
             st = di_error_set(error, DI_ERR_OPEN, "eject", path, (int)GetLastError(),
                               "the drive refused to eject its medium");
     }
-    CloseHandle(h); /* a volume's lock goes with it */
     return st;
 }
