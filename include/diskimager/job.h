@@ -140,7 +140,8 @@ typedef struct di_result {
     char file_hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX];
     bool bmap_signature_unchecked; /* the bmap was PGP-clearsigned; its signature was not
                                       checked (its own checksum was, when it has one) */
-    unsigned retries;            /* requests retried after transient errors */
+    unsigned retries;            /* retries after transient errors (a request retried 3
+                                    times counts 3) */
     unsigned warnings;           /* di_warning bits */
     /* VERIFY mismatch: every difference lies in FAT fields an OS changes when it mounts
      * a card (the boot sector's dirty flag, FSINFO's free-cluster fields). */
@@ -159,7 +160,7 @@ typedef struct di_progress {
     double rate;                 /* bytes/s over the last seconds; 0 if unknown */
     double average_rate;         /* bytes/s since the phase began */
     double seconds_left;         /* -1 if unknown */
-    unsigned retries;            /* requests retried so far after transient errors */
+    unsigned retries;            /* retries so far after transient errors */
     bool retrying;               /* waiting now to retry the last one: */
     di_io_op retry_op;           /* ... this request */
     int retry_os_code;           /* ... which failed with this OS error */

@@ -339,11 +339,11 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
 
     int code = exit_code_for(r->status);
     if (r->retries)
-        fprintf(stderr, "diskimager: %u request%s retried after transient errors\n", r->retries,
-                r->retries == 1 ? "" : "s");
+        fprintf(stderr, "diskimager: %u retr%s after errors that passed\n", r->retries,
+                r->retries == 1 ? "y" : "ies");
     if (r->warnings & DI_WARN_BUFFERED_IO)
         fprintf(stderr, "diskimager: warning: the drive's reader refused unbuffered I/O; the "
-                        "rest was written through the cache, write-through, and flushed\n");
+                        "rest of the job went through the system's cache, flushed at the end\n");
     if (spec->kind == DI_JOB_READ) print_room_warnings(args, r);
     if (r->status == DI_OK) {
         print_hashes(r, hash_name, spec->kind != DI_JOB_HASH && r->image_format != DI_FORMAT_RAW);
@@ -352,11 +352,6 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
     } else {
         char text[2048];
         fprintf(stderr, "diskimager: %s\n", di_error_format(&r->error, text, sizeof text));
-        if (r->status == DI_ERR_MISMATCH && r->mismatch_from_mount)
-            fprintf(stderr, "diskimager: every difference lies in the FAT file system's dirty "
-                            "flags or free-cluster count, which the OS changes when it mounts "
-                            "the card: the card holds the image as written, but it was "
-                            "mounted since\n");
         if (r->status == DI_ERR_PARTITIONS)
             fprintf(stderr, "diskimager: to read the whole drive instead, run the same command "
                             "without --allocated-only\n");

@@ -82,8 +82,11 @@ di_status di_device_flush(di_device *dev, di_error *error)
 {
     di_retry_state retry = {0};
     di_status st;
+    /* Once I/O goes through a cache, a failed flush may have dropped what it held: a
+     * second flush that succeeds would hide that. */
+    di_retry *policy = dev->retry && atomic_load(&dev->retry->buffered_fallback) ? NULL : dev->retry;
     while ((st = dev->ops->flush(dev, error)) != DI_OK &&
-           di_retry_after(dev->retry, &retry, DI_IO_FLUSH, 0, error)) {
+           di_retry_after(policy, &retry, DI_IO_FLUSH, 0, error)) {
     }
     return st != DI_OK ? error->status : DI_OK;
 }

@@ -90,10 +90,12 @@ static void mapped_free(mapped_job *mj)
 }
 
 /* Loads the bmap and checks it fits the image and the device. */
-static di_status mapped_open(job_run *run, mapped_job *mj)
+/* The bmap loaded and checked against the image and the device (the target, or its
+ * shape as job_preflight_write saw it, before it is opened for writing). */
+static di_status mapped_open(job_run *run, const di_device *device, mapped_job *mj)
 {
     const di_job_spec *spec = &run->job->spec;
-    di_device *image = run->source, *device = run->target;
+    di_device *image = run->source;
     di_error error;
     di_error_clear(&error);
     memset(mj, 0, sizeof *mj);
@@ -269,9 +271,9 @@ di_status job_write_mapped(job_run *run)
     range_checker rc = {.mj = &mj, .path = spec->source_path};
     di_device shape;
     if (job_open_image(run, spec->source_path, true, &run->source) ||
-        job_preflight_write(run, &shape, NULL) ||
+        job_preflight_write(run, &shape, NULL) || mapped_open(run, &shape, &mj) ||
         job_open(run, spec->target_path, DI_OPEN_WRITE, DI_ROLE_TARGET, &run->target) ||
-        job_check_as_probed(run, &shape) || mapped_open(run, &mj) || write_ranges(run, &mj, &rc))
+        job_check_as_probed(run, &shape) || write_ranges(run, &mj, &rc))
         goto out;
     if (run->target->ops->after_write) run->target->ops->after_write(run->target);
     if (spec->verify_after_write) {
@@ -298,7 +300,7 @@ di_status job_verify_mapped(job_run *run)
     di_status st = DI_OK;
     if (job_open_image(run, spec->source_path, true, &run->source) ||
         job_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_TARGET, &run->target) ||
-        mapped_open(run, &mj))
+        mapped_open(run, run->target, &mj))
         goto out;
     /* As job_verify: the FAT fields a mount changes are told apart. */
     job_tolerate_mount_marks(run);

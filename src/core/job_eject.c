@@ -41,8 +41,16 @@ void job_eject(job_run *run)
     else if (!dev->ops->eject)
         di_error_set(&error, DI_ERR_INTERNAL, "eject", spec->target_path, 0,
                      "this system offers no way to eject it");
-    else if (dev->ops->eject(dev, &error) == DI_OK)
-        result->ejected = true;
+    else {
+        /* Windows mounts the new partitions right after the write, and Explorer or an
+         * indexer holds them for a moment: the lock is retried as any transient error. */
+        di_retry_state retry = {0};
+        di_status st;
+        while ((st = dev->ops->eject(dev, &error)) != DI_OK &&
+               di_retry_after(&run->job->retry, &retry, DI_IO_LOCK, 0, &error)) {
+        }
+        result->ejected = st == DI_OK;
+    }
     if (!result->ejected) eject_failed(result, &error);
     di_device_close(dev);
 }

@@ -58,7 +58,8 @@ static di_status check_drive_state(job_run *run, const di_device *shape, const d
     if (info->read_only || shape->read_only)
         return refuse(run, DI_ERR_WRITE, DI_FAULT_WRITE_PROTECTED, path,
                       "the drive is write-protected");
-    if (info->no_medium || shape->size == 0)
+    /* The look itself saw no medium (a separate probe may have met a reader waking up). */
+    if (shape->size == 0)
         return refuse(run, DI_ERR_OPEN, DI_FAULT_NO_MEDIUM, path, "the drive has no medium (0 bytes)");
     if (info->busy_mounts && info->mounts[0] && !run->job->spec.allow_mounted) {
         char detail[DI_TEXT_MAX];
@@ -76,16 +77,30 @@ di_status job_preflight_write(job_run *run, di_device *shape, di_size_plan *plan
     di_error error;
     di_error_clear(&error);
     di_drive_info info;
-    if (di_drive_describe(path, &info, &error) != DI_OK) return job_fail(run, &error);
+    /* What the system says of the drive (system disk, mounts, model); when it cannot
+     * tell (a path its enumeration does not know), the look below still decides. */
+    if (di_drive_describe(path, &info, &error) != DI_OK) memset(&info, 0, sizeof info);
 
     memset(shape, 0, sizeof *shape);
     snprintf(shape->path, sizeof shape->path, "%s", path);
     shape->kind = DI_DEVICE_FILE;
     shape->sector_size = spec->file_sector_size ? spec->file_sector_size : 512;
+    /* Read-only: no lock, no dismount, nothing another program notices. A path the
+     * system did not describe is looked at too (a device path it does not enumerate);
+     * if that fails it is a file still to be made. */
+    di_device *probe = NULL;
     if (info.exists) {
-        /* Read-only: no lock, no dismount, nothing another program notices. */
-        di_device *probe = NULL;
         if (job_open(run, path, DI_OPEN_READ, DI_ROLE_PROBE, &probe)) return run->result->status;
+    } else {
+        di_open_options options = {.mode = DI_OPEN_READ, .file_sector_size = spec->file_sector_size};
+        if (di_device_open(path, &options, &probe, &error) == DI_OK && spec->wrap) {
+            di_device *wrapped = spec->wrap(probe, DI_ROLE_PROBE, spec->wrap_ctx);
+            if (!wrapped) di_device_close(probe);
+            probe = wrapped;
+        }
+        if (!probe) di_error_clear(&error);
+    }
+    if (probe) {
         shape->kind = probe->kind;
         shape->size = probe->size;
         shape->sector_size = probe->sector_size;
@@ -104,8 +119,10 @@ di_status job_preflight_write(job_run *run, di_device *shape, di_size_plan *plan
 di_status job_check_as_probed(job_run *run, const di_device *shape)
 {
     const di_device *opened = run->target;
+    /* A link (/dev/disk/by-id/...) that now leads to another device counts as changed. */
     if (opened->kind == shape->kind && opened->sector_size == shape->sector_size &&
-        (opened->kind == DI_DEVICE_FILE || opened->size == shape->size))
+        (opened->kind == DI_DEVICE_FILE || opened->size == shape->size) &&
+        strcmp(opened->target_path, shape->target_path) == 0)
         return DI_OK;
     char reason[DI_TEXT_MAX];
     snprintf(reason, sizeof reason,

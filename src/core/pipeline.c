@@ -493,8 +493,15 @@ di_status pl_run(const pl_config *cfg, pl_outcome *out)
     }
     if (out->status == DI_OK && out->mismatch) {
         out->status = DI_ERR_MISMATCH;
-        di_error_set(&out->error, DI_ERR_MISMATCH, "verify", cfg->target->path, 0,
-                     "the device differs from the image %s", cfg->source->path);
+        if (out->mismatch_tolerated)
+            di_error_set(&out->error, DI_ERR_MISMATCH, "verify", cfg->target->path, 0,
+                         "the device differs from the image %s only in the FAT file system's "
+                         "dirty flags or free-cluster count, which the OS changes when it "
+                         "mounts the card: the card holds the image as written, but it was "
+                         "mounted since", cfg->source->path);
+        else
+            di_error_set(&out->error, DI_ERR_MISMATCH, "verify", cfg->target->path, 0,
+                         "the device differs from the image %s", cfg->source->path);
         di_error_at(&out->error, out->mismatch_offset);
     }
 

@@ -470,14 +470,13 @@ static void append_drive_notes(const di_result *r, char *box, size_t size)
     size_t used = strlen(box);
     if (r->retries && used < size)
         used += (size_t)snprintf(box + used, size - used,
-                                 "\n\n%u request%s to the drive %s retried after errors that "
+                                 "\n\nThe drive was waited for: %u retr%s after errors that "
                                  "passed (a drive waking up or being mounted).",
-                                 r->retries, r->retries == 1 ? "" : "s",
-                                 r->retries == 1 ? "was" : "were");
+                                 r->retries, r->retries == 1 ? "y" : "ies");
     if ((r->warnings & DI_WARN_BUFFERED_IO) && used < size)
         snprintf(box + used, size - used,
-                 "\n\nThe drive's reader refused unbuffered I/O: the rest was written through "
-                 "Windows' cache, write-through, and flushed.");
+                 "\n\nThe drive's reader refused unbuffered I/O: the rest of the job went "
+                 "through Windows' cache (written through and flushed).");
 }
 
 /* "Eject when done": the card was ejected, or it could not be (the write stands). */
@@ -580,12 +579,8 @@ static void on_job_done(gui_job *gj)
         di_error_format(&r->error, text, sizeof text);
         bool mounted = r->status == DI_ERR_MISMATCH && r->mismatch_from_mount;
         set_status("%s failed%s.", what, mounted ? ": the card was mounted since it was written" : "");
-        snprintf(box, sizeof box, "%s failed.\n\n%s%s%s", what, text,
-                 r->partial_removed ? "\n\nThe incomplete image was deleted." : "",
-                 mounted ? "\n\nEvery difference lies in the FAT file system's dirty flags or "
-                           "free-cluster count, which the OS changes when it mounts the card: "
-                           "the card holds the image as written, but it was mounted since."
-                         : "");
+        snprintf(box, sizeof box, "%s failed.\n\n%s%s", what, text,
+                 r->partial_removed ? "\n\nThe incomplete image was deleted." : "");
         box_flags = MB_OK | MB_ICONERROR;
     }
     if (gj->kind == DI_JOB_READ && box[0]) append_room_warnings(r, box, sizeof box);

@@ -17,6 +17,12 @@ di_fault di_os_fault(int os_code, di_io_op op)
         return op == DI_IO_OPEN || op == DI_IO_LOCK ? DI_FAULT_TRANSIENT : DI_FAULT_UNKNOWN;
     case EIO:
     case EILSEQ:
+#ifdef ENODATA
+    case ENODATA:      /* the block layer's critical medium error */
+#endif
+#ifdef EREMOTEIO
+    case EREMOTEIO:    /* a target failure reported by the device */
+#endif
 #ifdef EBADMSG
     case EBADMSG:
 #endif
@@ -40,6 +46,9 @@ di_fault di_os_fault(int os_code, di_io_op op)
         return DI_FAULT_UNKNOWN;
     case ENODEV:
     case ENXIO:
+#ifdef ENOLINK
+    case ENOLINK:      /* the link to the device went down */
+#endif
         /* On open, a node with no device behind it (an unused loop device); later, the
          * device went away under us. */
         return op == DI_IO_OPEN ? DI_FAULT_UNKNOWN : DI_FAULT_GONE;

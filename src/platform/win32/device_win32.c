@@ -27,8 +27,12 @@ typedef struct win_device {
     /* Kept open after a fall-back to buffered I/O (other threads may still be in a
      * request on it); closed with the device. */
     HANDLE unbuffered_handle;
-    LONG fell_back;
+    /* Every request that met the refusal waits for the one switch and shares its outcome. */
+    INIT_ONCE fall_back_once;
+    di_status fall_back_status;
+    di_error fall_back_error;
     wchar_t *wpath;                 /* block devices: to open the buffered handle */
+    DWORD access;                   /* as opened: the buffered handle asks for the same */
     bool locked;
     /* A physical disk's volumes, locked and dismounted for as long as we write. */
     HANDLE volume_locks[MAX_LOCKED_VOLUMES];
@@ -84,12 +88,35 @@ static void unlock_volumes(win_device *wd)
     wd->volume_lock_count = 0;
 }
 
+static bool process_is_elevated(void)
+{
+    HANDLE token;
+    TOKEN_ELEVATION elevation = {0};
+    DWORD got = 0;
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return true;
+    BOOL ok = GetTokenInformation(token, TokenElevation, &elevation, sizeof elevation, &got);
+    CloseHandle(token);
+    return !ok || elevation.TokenIsElevated;
+}
+
+/* Access denied to a program that is not elevated never passes by waiting: it is said
+ * at once, not retried. */
+static void unless_elevated(di_error *error)
+{
+    if (error->fault != DI_FAULT_ACCESS_DENIED || process_is_elevated()) return;
+    error->fault = DI_FAULT_UNKNOWN;
+    snprintf(error->detail, sizeof error->detail,
+             "writing or reading a drive needs administrator rights: run the program as "
+             "administrator");
+}
+
 /* A drive's errors get their kind (the core retries what passes and names what does not);
  * an image file's are reported as they are. */
 static void classify(const di_device *dev, di_error *error, di_io_op op)
 {
     if (dev->kind != DI_DEVICE_BLOCK) return;
     error->fault = di_os_fault(error->os_code, op);
+    unless_elevated(error);
 }
 
 static di_status win_read_at(di_device *dev, void *buf, size_t len, uint64_t offset,
@@ -165,25 +192,46 @@ static di_status win_set_size(di_device *dev, uint64_t size, di_error *error)
 /* A reader that refuses unbuffered requests: a second handle without
  * FILE_FLAG_NO_BUFFERING, still write-through, and the job's flush at the end. A volume
  * locked through the first handle is locked through the new one. */
+static BOOL CALLBACK switch_to_buffered(PINIT_ONCE once, void *param, void **context)
+{
+    (void)once;
+    (void)context;
+    win_device *wd = param;
+    wd->fall_back_status = DI_OK;
+    HANDLE buffered = CreateFileW(wd->wpath, wd->access, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                                  OPEN_EXISTING, FILE_FLAG_WRITE_THROUGH | FILE_FLAG_OVERLAPPED,
+                                  NULL);
+    if (buffered == INVALID_HANDLE_VALUE) {
+        wd->fall_back_status = di_error_set(&wd->fall_back_error, DI_ERR_WRITE, "open buffered",
+                                            wd->base.path, (int)GetLastError(), NULL);
+        return TRUE;
+    }
+    DWORD ignored;
+    DeviceIoControl(buffered, FSCTL_ALLOW_EXTENDED_DASD_IO, NULL, 0, NULL, 0, &ignored, NULL);
+    if (wd->locked) {
+        /* The lock moves to the new handle; if it cannot, the old one keeps it and the
+         * job fails rather than write to a volume Windows may mount meanwhile. */
+        DeviceIoControl(wd->handle, FSCTL_UNLOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
+        if (!DeviceIoControl(buffered, FSCTL_LOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL)) {
+            DWORD err = GetLastError();
+            DeviceIoControl(wd->handle, FSCTL_LOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
+            CloseHandle(buffered);
+            wd->fall_back_status = di_error_set(&wd->fall_back_error, DI_ERR_BUSY, "lock volume",
+                                                wd->base.path, (int)err, NULL);
+            return TRUE;
+        }
+    }
+    wd->unbuffered_handle = InterlockedExchangePointer(&wd->handle, buffered);
+    return TRUE;
+}
+
 static di_status win_fall_back_buffered(di_device *dev, di_error *error)
 {
     win_device *wd = (win_device *)dev;
     if (dev->kind != DI_DEVICE_BLOCK) return DI_OK; /* files are buffered already */
-    if (InterlockedCompareExchange(&wd->fell_back, 1, 0) != 0) return DI_OK;
-    HANDLE buffered = CreateFileW(wd->wpath, GENERIC_READ | GENERIC_WRITE,
-                                  FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
-                                  FILE_FLAG_WRITE_THROUGH | FILE_FLAG_OVERLAPPED, NULL);
-    if (buffered == INVALID_HANDLE_VALUE)
-        return di_error_set(error, DI_ERR_WRITE, "open buffered", dev->path, (int)GetLastError(),
-                            NULL);
-    DWORD ignored;
-    DeviceIoControl(buffered, FSCTL_ALLOW_EXTENDED_DASD_IO, NULL, 0, NULL, 0, &ignored, NULL);
-    if (wd->locked) {
-        DeviceIoControl(wd->handle, FSCTL_UNLOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
-        DeviceIoControl(buffered, FSCTL_LOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
-    }
-    wd->unbuffered_handle = InterlockedExchangePointer(&wd->handle, buffered);
-    return DI_OK;
+    InitOnceExecuteOnce(&wd->fall_back_once, switch_to_buffered, wd, NULL);
+    if (wd->fall_back_status != DI_OK) *error = wd->fall_back_error;
+    return wd->fall_back_status;
 }
 
 static void win_close(di_device *dev)
@@ -332,7 +380,9 @@ static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open
     if (wd->handle == INVALID_HANDLE_VALUE) {
         DWORD err = GetLastError();
         unlock_volumes(wd);
-        return di_error_set_os(error, DI_ERR_OPEN, DI_IO_OPEN, "open", path, (int)err, NULL);
+        di_error_set_os(error, DI_ERR_OPEN, DI_IO_OPEN, "open", path, (int)err, NULL);
+        unless_elevated(error);
+        return DI_ERR_OPEN;
     }
     DWORD ignored;
     /* Lets reads and writes reach the volume's last sectors. */
@@ -349,6 +399,7 @@ static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open
         GetLastError() == ERROR_WRITE_PROTECT)
         wd->base.read_only = true;
     wd->wpath = _wcsdup(wpath);
+    wd->access = access;
     wd->base.kind = DI_DEVICE_BLOCK;
     wd->base.size = di_win_handle_size(wd->handle);
     wd->base.sector_size = query_sector_size(wd->handle);
@@ -402,6 +453,7 @@ di_status di_device_open(const char *path, const di_open_options *options, di_de
         return di_error_set(error, DI_ERR_NO_MEMORY, "open", path, 0, NULL);
     }
     wd->base.ops = &win_ops;
+    InitOnceInitialize(&wd->fall_back_once);
     snprintf(wd->base.path, sizeof wd->base.path, "%s", path);
     di_status st = is_device_path(path) ? open_volume(wd, wpath, opt, error)
                                         : open_file(wd, wpath, opt, error);
@@ -441,8 +493,8 @@ static di_status win_eject(di_device *dev, di_error *error)
     if (physical)
         st = lock_disk_volumes(wd, number, error);
     else if (!lock_and_dismount(h, &err))
-        st = di_error_set(error, DI_ERR_BUSY, "eject", path, (int)err,
-                          "a program is using the drive; close it, then eject the drive");
+        st = di_error_set_os(error, DI_ERR_BUSY, DI_IO_LOCK, "eject", path, (int)err,
+                             "a program is using the drive; close it, then eject the drive");
     if (st == DI_OK) {
         PREVENT_MEDIA_REMOVAL allow = {FALSE};
         /* Readers that never lock their medium refuse this: the eject still decides. */

@@ -30,8 +30,10 @@ di_fault di_os_fault(int os_code, di_io_op op)
     case ERROR_SHARING_VIOLATION:
     case ERROR_LOCK_VIOLATION:
     case ERROR_BUSY:
-    case ERROR_MEDIA_CHANGED:
         return DI_FAULT_TRANSIENT;
+    case ERROR_MEDIA_CHANGED:
+        /* Another card may be in the slot now: writing on would finish the image there. */
+        return DI_FAULT_GONE;
     case ERROR_DEV_NOT_EXIST:
     case ERROR_FILE_NOT_FOUND:
         /* On opening a drive, right after insertion or a port waking up; in the middle of
@@ -44,7 +46,9 @@ di_fault di_os_fault(int os_code, di_io_op op)
     case ERROR_NO_MEDIA_IN_DRIVE:
         return DI_FAULT_NO_MEDIUM;
     case ERROR_ACCESS_DENIED:
-        return DI_FAULT_ACCESS_DENIED;
+        /* A volume lock is denied while files are open on it: the lock's own advice
+         * (close the programs) is the right one, not Controlled folder access. */
+        return op == DI_IO_LOCK ? DI_FAULT_TRANSIENT : DI_FAULT_ACCESS_DENIED;
     case ERROR_WRITE_PROTECT:
         return DI_FAULT_WRITE_PROTECTED;
     case ERROR_CRC:
