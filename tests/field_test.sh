@@ -223,12 +223,15 @@ detach "$smalldev"
 # ---- b. A media error in the middle of a Write ----
 head -c $((16 * MiB)) /dev/urandom >big.img
 bad=$((10 * MiB + 4096)) # a 512-byte sector inside the third chunk
-if card eio $((32 * MiB)) --eio-at $((bad / 512)); then
+# Bad as a card's erase block is: every write into its 4 MiB fails, so the kernel cannot
+# report a write whose first FUSE pieces passed as a success (see above).
+if card eio $((32 * MiB)) --eio-at $((bad / 512)) --erase-block $((4 * MiB)); then
   run write big.img "$dev" --yes --force
   at=$(failed_at write "$dev")
   check "media error, write: exit 1 ($code)" test "$code" -eq 1
-  check "media error, write: the offset (${at:-none}) is the failing request's: in [$((bad - chunk + 1)), $bad]" \
-    within "$at" $((bad - chunk + 1)) $((bad + 1))
+  # The failing request is the first one into the bad erase block (8 to 12 MiB).
+  check "media error, write: the offset (${at:-none}) is the failing request's: in [$((8 * MiB - chunk + 1)), $bad]" \
+    within "$at" $((8 * MiB - chunk + 1)) $((bad + 1))
   check "media error, write: says media error" grep -q 'media error' err
   check "media error, write: over at once, not retried for 30 s ($elapsed ms)" test "$elapsed" -lt 10000
   check "media error, write: no retry" bash -c '! grep -q "^diskimager: retrying" err'

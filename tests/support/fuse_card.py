@@ -11,6 +11,7 @@ answer reads of what was just written). The card's bytes live in FILE, sparse, m
 or extended to --size. Faults:
   --eio-at S[:N]     reads and writes touching 512-byte sectors S..S+N-1 fail with EIO
                      (a bad area of the card); repeatable
+  --erase-block B    writes fail in the whole B-byte erase block holding a bad sector
   --read-only        the lock switch: opening for writing and writing fail with EROFS,
                      so losetup attaches it read-only by itself
   --slow-ms N        every read and write takes N ms more
@@ -104,7 +105,15 @@ class Card(fuse.Operations):
             raise fuse.FuseOSError(errno.EROFS)
         if offset + len(data) > self.size:
             raise fuse.FuseOSError(errno.ENOSPC)
-        self.request(len(data), offset)
+        block = self.args.erase_block
+        if block:
+            # A card programs whole erase blocks: a bad sector fails every write into its
+            # block. (This also keeps the kernel from reporting a write that FUSE split
+            # into pieces, whose first ones passed, as a success: see field_test.sh.)
+            lo = offset // block * block
+            self.request(-(-(offset + len(data)) // block) * block - lo, lo)
+        else:
+            self.request(len(data), offset)
         n = os.pwrite(self.fd, data, offset)
         with self.mutex:
             self.written += n
@@ -132,6 +141,7 @@ def main():
     ap.add_argument("--size", type=int, required=True)
     ap.add_argument("--backing", required=True)
     ap.add_argument("--eio-at", type=sector_range, action="append", default=[])
+    ap.add_argument("--erase-block", type=int, default=0)
     ap.add_argument("--read-only", action="store_true")
     ap.add_argument("--slow-ms", type=int, default=0)
     ap.add_argument("--vanish-after", type=int)
