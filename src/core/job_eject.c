@@ -18,22 +18,11 @@ void job_eject(job_run *run)
     if (spec->kind != DI_JOB_WRITE || !spec->eject || result->status != DI_OK) return;
     di_error error;
     di_error_clear(&error);
-    di_open_options options = {.mode = DI_OPEN_READ, .file_sector_size = spec->file_sector_size};
     di_device *dev = NULL;
-    if (di_device_open(spec->target_path, &options, &dev, &error) != DI_OK) {
+    if (job_try_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_EJECT, false, &dev, &error) !=
+        DI_OK) {
         eject_failed(result, &error);
         return;
-    }
-    if (spec->wrap) {
-        di_device *wrapped = spec->wrap(dev, DI_ROLE_EJECT, spec->wrap_ctx);
-        if (!wrapped) {
-            di_device_close(dev);
-            di_error_set(&error, DI_ERR_NO_MEMORY, "eject", spec->target_path, 0,
-                         "wrapping the device");
-            eject_failed(result, &error);
-            return;
-        }
-        dev = wrapped;
     }
     if (dev->kind != DI_DEVICE_BLOCK)
         di_error_set(&error, DI_ERR_USAGE, "eject", spec->target_path, 0,

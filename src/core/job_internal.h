@@ -49,9 +49,13 @@ typedef struct job_run {
 
 /* Records the job's first failure; returns its status. */
 di_status job_fail(job_run *run, const di_error *error);
-/* Opens a device for the job (wrapped for tests when the spec says so). */
+/* Opens a device for the job (wrapped for tests when the spec says so), retrying
+ * transient errors; a failure fails the job. */
 di_status job_open(job_run *run, const char *path, di_open_mode mode, di_role role,
                    di_device **out);
+/* The same without failing the job: *error says why (retries only when asked). */
+di_status job_try_open(job_run *run, const char *path, di_open_mode mode, di_role role,
+                       bool retry, di_device **out, di_error *error);
 /* The image of a WRITE or VERIFY (or a READ's output, to hash it): a compressed one is
  * decoded on the fly, its stored file hashed alongside when hash_file says so. */
 di_status job_open_image(job_run *run, const char *path, bool hash_file, di_device **out);

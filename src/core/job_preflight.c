@@ -91,14 +91,9 @@ di_status job_preflight_write(job_run *run, di_device *shape, di_size_plan *plan
     di_device *probe = NULL;
     if (info.exists) {
         if (job_open(run, path, DI_OPEN_READ, DI_ROLE_PROBE, &probe)) return run->result->status;
-    } else {
-        di_open_options options = {.mode = DI_OPEN_READ, .file_sector_size = spec->file_sector_size};
-        if (di_device_open(path, &options, &probe, &error) == DI_OK && spec->wrap) {
-            di_device *wrapped = spec->wrap(probe, DI_ROLE_PROBE, spec->wrap_ctx);
-            if (!wrapped) di_device_close(probe);
-            probe = wrapped;
-        }
-        if (!probe) di_error_clear(&error);
+    } else if (job_try_open(run, path, DI_OPEN_READ, DI_ROLE_PROBE, false, &probe, &error) != DI_OK) {
+        probe = NULL;
+        di_error_clear(&error);
     }
     if (probe) {
         shape->kind = probe->kind;

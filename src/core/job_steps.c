@@ -17,8 +17,8 @@ di_status job_fail(job_run *run, const di_error *error)
     return error->status;
 }
 
-di_status job_open(job_run *run, const char *path, di_open_mode mode, di_role role,
-                             di_device **out)
+di_status job_try_open(job_run *run, const char *path, di_open_mode mode, di_role role,
+                       bool retry, di_device **out, di_error *error)
 {
     const di_job_spec *spec = &run->job->spec;
     di_open_options options = {
@@ -26,24 +26,30 @@ di_status job_open(job_run *run, const char *path, di_open_mode mode, di_role ro
         .file_sector_size = spec->file_sector_size,
         .allow_mounted = spec->allow_mounted,
     };
-    di_error error;
-    di_error_clear(&error);
     di_device *dev = NULL;
-    di_retry_state retry = {0};
-    while (di_device_open(path, &options, &dev, &error) != DI_OK)
-        if (!di_retry_after(&run->job->retry, &retry, DI_IO_OPEN, 0, &error))
-            return job_fail(run, &error);
+    di_retry_state state = {0};
+    di_retry *policy = retry ? &run->job->retry : NULL;
+    while (di_device_open(path, &options, &dev, error) != DI_OK)
+        if (!di_retry_after(policy, &state, DI_IO_OPEN, 0, error)) return error->status;
     if (spec->wrap) {
         di_device *wrapped = spec->wrap(dev, role, spec->wrap_ctx);
         if (!wrapped) {
             di_device_close(dev);
-            di_error_set(&error, DI_ERR_NO_MEMORY, "open", path, 0, "wrapping the device");
-            return job_fail(run, &error);
+            return di_error_set(error, DI_ERR_NO_MEMORY, "open", path, 0, "wrapping the device");
         }
         dev = wrapped;
     }
     dev->retry = &run->job->retry;
     *out = dev;
+    return DI_OK;
+}
+
+di_status job_open(job_run *run, const char *path, di_open_mode mode, di_role role,
+                   di_device **out)
+{
+    di_error error;
+    di_error_clear(&error);
+    if (job_try_open(run, path, mode, role, true, out, &error) != DI_OK) return job_fail(run, &error);
     return DI_OK;
 }
 
