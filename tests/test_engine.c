@@ -2,6 +2,7 @@
  * 1, 2 and 8 buffers, 512- and 4096-byte sectors (a file presented as a block device
  * by the test wrapper, which also checks that every request is aligned). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "diskimager/job.h"
@@ -354,7 +355,59 @@ static void head_is_written_last(void)
     }
 }
 
+/* A long write into a file flushes every flush_every bytes as it goes, so the final
+ * flush finds little left; a flush that fails on the way fails the job. */
+static void output_file_is_flushed_on_the_way(void)
+{
+    const char *dir = test_dir("engine");
+    const char *image = test_path(dir, "flush.img"), *out_file = test_path(dir, "flush.out");
+    uint64_t sizes[] = {5 * MiB + 3, 140 * MiB + 5};
+    unsigned flushes[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        remove_if_exists(out_file);
+        CHECK(make_random_file(image, sizes[i], 7 + i));
+        fault_plan plan = {.role = DI_ROLE_TARGET};
+        di_job_spec spec = {.kind = DI_JOB_WRITE, .source_path = image, .target_path = out_file,
+                            .hash_mask = DI_HASH_BIT(DI_HASH_MD5), .wrap = fault_wrap,
+                            .wrap_ctx = &plan};
+        job_outcome out;
+        CHECK_U64(run_job(&spec, &out), DI_OK);
+        CHECK(files_equal_prefix(image, out_file, sizes[i]));
+        flushes[i] = plan.flushes;
+    }
+    /* 140 MiB crosses 64 MiB twice: two more flushes than 5 MiB needs. */
+    CHECK_U64(flushes[1], flushes[0] + 2);
+
+    /* Flush 1 follows the head's erasure; 2 is the first on the way, at 64 MiB. */
+    fault_plan broken = {.role = DI_ROLE_TARGET, .fail_flush = 2};
+    di_job_spec spec = {.kind = DI_JOB_WRITE, .source_path = image, .target_path = out_file,
+                        .wrap = fault_wrap, .wrap_ctx = &broken};
+    job_outcome out;
+    CHECK_U64(run_job(&spec, &out), DI_ERR_FLUSH);
+    CHECK_U64(broken.triggered, 1);
+    CHECK(strstr(out.result.error.path, "flush.out") != NULL);
+    CHECK(bytes_are(out_file, 0, MiB, 0)); /* the head never written over the failure */
+}
+
+/* Which requests may go around the cache: buffer, length and offset all aligned. */
+static void unbuffered_requests_are_aligned(void)
+{
+    unsigned char *buf = di_aligned_alloc(4096, 3 * 4096);
+    CHECK(buf != NULL);
+    if (!buf) return;
+    CHECK(di_io_aligned(buf, 8192, 4096 * 7, 4096));
+    CHECK(!di_io_aligned(buf, 8192 + 512, 4096, 4096));   /* a tail */
+    CHECK(!di_io_aligned(buf, 8192, 512, 4096));          /* an offset */
+    CHECK(!di_io_aligned(buf + 512, 4096, 0, 4096));      /* a buffer */
+    CHECK(di_io_aligned(buf + 512, 4096, 512, 512));
+    CHECK(!di_io_aligned(buf, 0, 0, 4096));               /* nothing to move */
+    CHECK(!di_io_aligned(buf, 4096, 0, 0));
+    di_aligned_free(buf);
+}
+
 static const test_case tests[] = {
+    {"output_file_is_flushed_on_the_way", output_file_is_flushed_on_the_way},
+    {"unbuffered_requests_are_aligned", unbuffered_requests_are_aligned},
     {"head_is_written_last", head_is_written_last},
     {"roundtrips_every_size_ring_and_sector", roundtrips_every_size_ring_and_sector},
     {"roundtrips_100_mib_plus_7_with_every_hash", roundtrips_100_mib_plus_7_with_every_hash},

@@ -60,6 +60,8 @@ struct di_device {
     uint32_t sector_size;           /* logical sector size; I/O offsets and lengths
                                        are multiples of it on DI_DEVICE_BLOCK */
     unsigned parallel_io;           /* writes worth keeping in flight at once */
+    uint64_t flush_every;           /* a long write flushes after this many bytes (0:
+                                       only at the end), while the copy goes on */
     bool read_only;                 /* block devices: write-protected, as the OS reports it
                                        (a card's lock switch); known at open */
     /* A stream (a compressed image in or out) moves bytes front to back only: reading
@@ -120,6 +122,19 @@ void di_device_init_stream(di_device *dev, const di_device_ops *ops, const di_de
 
 /* Deletes a file (a partial READ output). Platform code. */
 bool di_remove_file(const char *path, di_error *error);
+
+/* The alignment an output file's unbuffered writes keep to unless its file system asks
+ * for more: 4096 covers every sector size a disk under it has. */
+#define DI_DIRECT_ALIGNMENT 4096u
+
+/* Whether a request may go around the cache: its buffer, length and offset are all
+ * multiples of alignment (a power of two). A file's unaligned tail goes through the
+ * cache instead. */
+static inline bool di_io_aligned(const void *buf, size_t len, uint64_t offset, uint32_t alignment)
+{
+    uint64_t mask = (uint64_t)alignment - 1;
+    return alignment && len && (((uint64_t)(uintptr_t)buf | (uint64_t)len | offset) & mask) == 0;
+}
 
 /* Sector-aligned buffers for unbuffered I/O. Platform code. */
 void *di_aligned_alloc(size_t alignment, size_t size);

@@ -25,6 +25,7 @@
 #endif
 
 #define POLL_INTERVAL_MS 100
+#define DONE_CHECK_MS 5
 
 static volatile sig_atomic_t interrupted;
 
@@ -321,7 +322,10 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
     }
     bool cancel_sent = false;
     while (!atomic_load(&arg.done)) {
-        di_sleep_ms(POLL_INTERVAL_MS);
+        /* Short naps, so the command ends when the job does, not up to a poll later. */
+        for (unsigned slept = 0; slept < POLL_INTERVAL_MS && !atomic_load(&arg.done) && !interrupted;
+             slept += DONE_CHECK_MS)
+            di_sleep_ms(DONE_CHECK_MS);
         if (interrupted && !cancel_sent) {
             di_job_cancel(job);
             cancel_sent = true;

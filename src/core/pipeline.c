@@ -44,6 +44,8 @@ typedef struct pipeline {
     uint64_t limit_seq;      /* no chunk beyond this is worth processing */
     bool stop;               /* an error or a cancel: everyone leaves */
     uint64_t target_bytes;
+    uint64_t flushed_bytes;  /* target_bytes at the last flush started on the way */
+    bool flushing;
     uint64_t tolerated_first; /* the first difference inside cfg->tolerated */
 
     pl_outcome *out;
@@ -331,6 +333,30 @@ static bool process_target_chunk(pipeline *pl, slot *s)
     return true;
 }
 
+/* Under the lock: a write that has put flush_every bytes on the target since the last
+ * flush flushes them, holding no chunk, so the other I/O threads and the hasher go on
+ * meanwhile and the final flush finds little left. Returns false when it failed. */
+static bool flush_on_the_way_locked(pipeline *pl)
+{
+    di_device *target = pl->cfg->target;
+    if (pl->cfg->mode != PL_TARGET_WRITE || !target->flush_every || pl->flushing ||
+        pl->target_bytes - pl->flushed_bytes < target->flush_every)
+        return true;
+    pl->flushing = true;
+    pl->flushed_bytes = pl->target_bytes;
+    di_mutex_unlock(pl->lock);
+    di_error error;
+    di_error_clear(&error);
+    di_status st = di_device_flush(target, &error);
+    di_mutex_lock(pl->lock);
+    pl->flushing = false;
+    if (st != DI_OK) {
+        fail_locked(pl, &error);
+        return false;
+    }
+    return true;
+}
+
 static void io_main(void *arg)
 {
     pipeline *pl = arg;
@@ -353,6 +379,7 @@ static void io_main(void *arg)
         s->target_done = true;
         release_locked(pl, s);
         di_cond_broadcast(pl->changed);
+        if (!flush_on_the_way_locked(pl)) break;
     }
     di_mutex_unlock(pl->lock);
 }

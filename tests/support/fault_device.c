@@ -130,8 +130,15 @@ static di_status fault_write_at(di_device *dev, const void *buf, size_t len, uin
 
 static di_status fault_flush(di_device *dev, di_error *error)
 {
-    if (fd_of(dev)->faulty) __atomic_add_fetch(&fd_of(dev)->plan->flushes, 1, __ATOMIC_SEQ_CST);
-    return fd_of(dev)->inner->ops->flush(fd_of(dev)->inner, error);
+    fault_device *fd = fd_of(dev);
+    if (fd->faulty) {
+        unsigned n = __atomic_add_fetch(&fd->plan->flushes, 1, __ATOMIC_SEQ_CST);
+        if (n == fd->plan->fail_flush) {
+            fd->plan->triggered++;
+            return di_error_set(error, DI_ERR_FLUSH, "flush", fd->base.path, EIO, NULL);
+        }
+    }
+    return fd->inner->ops->flush(fd->inner, error);
 }
 
 static void fault_after_write(di_device *dev)

@@ -37,6 +37,8 @@ typedef struct fault_plan {
     /* Roles (bits 1 << role) also presented as block devices, without faults. */
     unsigned block_roles;
     di_job *job;        /* FAULT_CANCEL: the job to cancel */
+    /* The faulty device's flush number fail_flush (1: the first) fails with EIO; 0: none. */
+    unsigned fail_flush;
     /* Observed: */
     unsigned triggered;
     unsigned requests;

@@ -18,6 +18,10 @@
 #include "win_disks.h"
 
 #define BLOCK_PARALLEL_IO 4
+/* An output file written around the cache, with requests in flight and a flush now
+ * and then, as on Linux (src/platform/posix/device_posix.c says why). */
+#define FILE_PARALLEL_IO 4
+#define FILE_FLUSH_BYTES ((uint64_t)64 << 20)
 
 #define MAX_LOCKED_VOLUMES 32
 
@@ -27,6 +31,10 @@ typedef struct win_device {
     /* Kept open after a fall-back to buffered I/O (other threads may still be in a
      * request on it); closed with the device. */
     HANDLE unbuffered_handle;
+    /* An output file's second handle, FILE_FLAG_NO_BUFFERING: its aligned chunks go
+     * around the system cache; the unaligned tail goes through handle. NULL: none. */
+    HANDLE direct_handle;
+    uint32_t direct_align;
     /* Every request that met the refusal waits for the one switch and shares its outcome. */
     INIT_ONCE fall_back_once;
     di_status fall_back_status;
@@ -136,12 +144,26 @@ static di_status win_read_at(di_device *dev, void *buf, size_t len, uint64_t off
     return DI_OK;
 }
 
+/* A file's write around the cache when the request allows it; FALSE with
+ * ERROR_INVALID_PARAMETER when it does not or the file system refuses it after all. */
+static BOOL write_direct(win_device *wd, const void *buf, size_t len, uint64_t offset, DWORD *moved)
+{
+    if (!wd->direct_handle || !di_io_aligned(buf, len, offset, wd->direct_align)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    return overlapped_io(wd->direct_handle, true, (void *)buf, len, offset, moved);
+}
+
 static di_status win_write_at(di_device *dev, const void *buf, size_t len, uint64_t offset,
                               size_t *done, di_error *error)
 {
     DWORD n = 0;
     *done = 0;
-    if (!overlapped_io(handle_of(dev), true, (void *)buf, len, offset, &n)) {
+    BOOL ok = write_direct((win_device *)dev, buf, len, offset, &n);
+    if (!ok && GetLastError() == ERROR_INVALID_PARAMETER)
+        ok = overlapped_io(handle_of(dev), true, (void *)buf, len, offset, &n);
+    if (!ok) {
         DWORD err = GetLastError();
         di_status st = err == ERROR_DISK_FULL || err == ERROR_HANDLE_DISK_FULL
                            ? DI_ERR_NO_SPACE : DI_ERR_WRITE;
@@ -242,6 +264,7 @@ static void win_close(di_device *dev)
         DeviceIoControl(wd->handle, FSCTL_UNLOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
     CloseHandle(wd->handle);
     if (wd->unbuffered_handle) CloseHandle(wd->unbuffered_handle);
+    if (wd->direct_handle) CloseHandle(wd->direct_handle);
     unlock_volumes(wd);
     free(wd->wpath);
     free(wd);
@@ -407,6 +430,26 @@ static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open
     return DI_OK;
 }
 
+/* The file's second handle for aligned writes, with the volume's sector size as their
+ * alignment; a file system that refuses unbuffered handles leaves it NULL. */
+static void open_direct(win_device *wd, const wchar_t *wpath)
+{
+    HANDLE h = CreateFileW(wpath, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                           OPEN_EXISTING,
+                           FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED | FILE_FLAG_NO_BUFFERING,
+                           NULL);
+    if (h == INVALID_HANDLE_VALUE) return;
+    uint32_t align = DI_DIRECT_ALIGNMENT;
+    wchar_t root[MAX_PATH];
+    DWORD per_cluster, sector, free_clusters, clusters;
+    if (GetVolumePathNameW(wpath, root, MAX_PATH) &&
+        GetDiskFreeSpaceW(root, &per_cluster, &sector, &free_clusters, &clusters) && sector > align)
+        align = sector;
+    wd->direct_handle = h;
+    wd->direct_align = align;
+    wd->base.parallel_io = FILE_PARALLEL_IO;
+}
+
 static di_status open_file(win_device *wd, const wchar_t *wpath, const di_open_options *opt,
                            di_error *error)
 {
@@ -419,7 +462,8 @@ static di_status open_file(win_device *wd, const wchar_t *wpath, const di_open_o
     DWORD disposition = opt->mode == DI_OPEN_READ    ? OPEN_EXISTING
                         : opt->mode == DI_OPEN_WRITE ? OPEN_ALWAYS
                                                      : CREATE_ALWAYS;
-    DWORD share = FILE_SHARE_READ | (opt->mode == DI_OPEN_READ ? FILE_SHARE_WRITE : 0);
+    /* An output file shares writing with its own second, unbuffered handle. */
+    DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE;
     wd->handle = CreateFileW(wpath, access, share, NULL, disposition,
                              FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED, NULL);
     if (wd->handle == INVALID_HANDLE_VALUE) /* a mapped drive unseen when elevated: say so */
@@ -435,6 +479,10 @@ static di_status open_file(win_device *wd, const wchar_t *wpath, const di_open_o
     wd->base.size = (uint64_t)size.QuadPart;
     wd->base.sector_size = opt->file_sector_size ? opt->file_sector_size : 512;
     wd->base.parallel_io = 1;
+    if (opt->mode != DI_OPEN_READ) {
+        wd->base.flush_every = FILE_FLUSH_BYTES;
+        open_direct(wd, wpath);
+    }
     return DI_OK;
 }
 

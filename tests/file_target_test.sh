@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Output files written around the page cache (issue 12): a Write and a Read into a
+# regular file on a disk file system put aligned chunks on it with O_DIRECT (its pages
+# never enter the cache), flush every 64 MiB on the way, and still write the unaligned
+# tail exactly; on tmpfs, which refuses O_DIRECT, everything goes through the cache.
+# Args: DISKIMAGER DIR_ON_DISK (a directory on a disk file system, the build tree)
+set -u
+tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+di=$1
+skip() { echo "SKIP: $1"; exit 77; }
+work=$(mktemp -d "$2/di-filetarget.XXXXXX") || exit 1
+shm=
+cleanup() { rm -rf "$work"; [ -n "$shm" ] && rm -rf "$shm"; }
+trap cleanup EXIT
+cd "$work" || exit 1
+source "$tests_dir/lib/harness.sh"
+command -v fincore >/dev/null || skip "fincore (util-linux) is not installed"
+command -v strace >/dev/null || skip "strace is not installed"
+dd if=/dev/zero of=probe bs=4096 count=1 oflag=direct status=none 2>/dev/null ||
+  skip "$2 is on a file system without O_DIRECT"
+
+# 150 MiB and 1234 bytes: two flushes on the way, and a tail no sector divides.
+size=$((150 * 1024 * 1024 + 1234))
+head -c "$size" /dev/urandom >image.img
+want=$(md5sum <image.img | cut -d' ' -f1)
+padded=$(((size + 511) / 512 * 512))
+# A Write pads the image's last sector with zeros, as on a drive.
+is_image_padded() {
+  [ "$(stat -c %s "$1")" -eq "$padded" ] && cmp -s -n "$size" image.img "$1" &&
+    [ -z "$(tail -c $((padded - size)) "$1" | tr -d '\0')" ]
+}
+cached_kib() { fincore -b -n -o RES "$1" | awk '{print int($1 / 1024)}'; }
+
+sync; echo 1 >/proc/sys/vm/drop_caches 2>/dev/null
+strace -f -qq -e trace=fsync,fdatasync -o write.trace \
+  "$di" write image.img out.img --yes --hash md5 --progress=none >write.out 2>write.err
+check "write to a file exits 0" [ $? -eq 0 ]
+# Before anything reads it back: only the tail went through the cache.
+res=$(cached_kib out.img)
+check "the written file's chunks bypassed the page cache ($res KiB cached)" [ "$res" -le 4100 ]
+check "the written file is the image, its last sector padded" is_image_padded out.img
+flushes=$(grep -c 'fsync\|fdatasync' write.trace)
+check "the write flushed on the way ($flushes flushes for 150 MiB)" [ "$flushes" -ge 3 ]
+check "the printed MD5 is the image's" grep -q "$want" write.out
+
+strace -f -qq -e trace=fsync,fdatasync -o read.trace \
+  "$di" read image.img back.img --progress=none >read.out 2>read.err
+check "read into a file exits 0" [ $? -eq 0 ]
+res=$(cached_kib back.img)
+check "the read's output bypassed the page cache ($res KiB cached)" [ "$res" -le 4100 ]
+check "the read's output is exactly the source" cmp -s image.img back.img
+flushes=$(grep -c 'fsync\|fdatasync' read.trace)
+check "the read flushed on the way ($flushes flushes)" [ "$flushes" -ge 3 ]
+
+# Over a longer file (a file-backed drive): the direct writes replace its first bytes,
+# what lies past the image stays.
+head -c $((200 * 1024 * 1024)) /dev/urandom >longer.img
+tail -c +$((padded + 1)) longer.img >rest.want
+"$di" write image.img longer.img --yes --progress=none >/dev/null 2>&1
+check "a write over a longer file replaces its start with the image" cmp -s -n "$size" image.img longer.img
+check "... and keeps what lies past it" cmp -s rest.want <(tail -c +$((padded + 1)) longer.img)
+
+# tmpfs refuses O_DIRECT: the same writes through the cache, the same bytes.
+if shm=$(mktemp -d /dev/shm/di-filetarget.XXXXXX 2>/dev/null); then
+  "$di" write image.img "$shm/out.img" --yes --progress=none >/dev/null 2>&1
+  check "write to a file on tmpfs (no O_DIRECT) exits 0" [ $? -eq 0 ]
+  check "the tmpfs file is the image, padded" is_image_padded "$shm/out.img"
+fi
+finish
