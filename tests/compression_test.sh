@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Compressed images end to end, made by the real tools: gzip, xz -T0, zstd, bzip2, zip
-# (stored, deflated, several members, zip64); multi-member and multi-stream files; Read
-# into .gz, .xz, .zst checked by the tools; a GPT disk read compressed; digests of the
-# stored file and of the image in one pass, matched against sidecars; corrupt and
-# truncated archives stopped with the compressed offset, the device's head untouched;
-# tiny images; progress. (Images larger than a device: loop_test.sh.) Args: linux|windows CMD...
+# Compressed images end to end, made by the real tools: gzip, xz -T0, zstd, bzip2 (-1,
+# -9, lbzip2's and pbzip2's where installed), zip (stored, deflated, several members,
+# zip64); multi-member and multi-stream files; Read into .gz, .xz, .zst checked by the
+# tools; a GPT disk read compressed; digests of the stored file and of the image in one
+# pass, matched against sidecars; corrupt and truncated archives stopped with the
+# compressed offset, the device's head untouched; tiny images; progress. (Images larger
+# than a device: loop_test.sh.) Args: linux|windows CMD...
 set -u
 tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mode=$1; shift
@@ -57,6 +58,18 @@ for f in multi.gz multi.xz multi.zst multi.bz2; do
   fresh_device
   run write "$f" dev.img --yes --progress=none
   check "$f: every member is written" test "$(head_md5 dev.img $size)" = "$image_md5"
+done
+# bzip2 decodes its blocks on several threads: many small blocks (-1), lbzip2's encoder
+# (one stream, tables of its own) and pbzip2's (a stream per block) where installed.
+bzip2 -1 -c pi.img >pi-1.img.bz2
+bz_files=(pi-1.img.bz2)
+if command -v lbzip2 >/dev/null; then lbzip2 -c pi.img >pi-lbzip2.img.bz2; bz_files+=(pi-lbzip2.img.bz2); fi
+if command -v pbzip2 >/dev/null; then pbzip2 -c pi.img >pi-pbzip2.img.bz2; bz_files+=(pi-pbzip2.img.bz2); fi
+for f in "${bz_files[@]}"; do
+  fresh_device
+  run write "$f" dev.img --yes --verify --progress=none
+  check "$f: written whole and verified" test "$code" -eq 0
+  check "$f: the device holds the image" test "$(head_md5 dev.img $size)" = "$image_md5"
 done
 fresh_device
 run write nosize.zst dev.img --yes --hash md5 --progress=none

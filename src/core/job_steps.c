@@ -108,7 +108,10 @@ static pl_config pass_config(job_run *run, di_device *source, di_device *target,
         .pad_to_sector = mode == PL_TARGET_WRITE && spec->kind == DI_JOB_WRITE,
         .hashers = run->hashers,
         .chunk_size = job_chunk_size(spec, pl_alignment(source, target)),
-        .chunk_count = spec->buffer_count ? spec->buffer_count : DI_DEFAULT_BUFFER_COUNT,
+        .chunk_count = spec->buffer_count                                 ? spec->buffer_count
+                       : mode == PL_TARGET_WRITE && target && target->flush_every
+                           ? DI_FILE_TARGET_BUFFER_COUNT
+                           : DI_DEFAULT_BUFFER_COUNT,
         .io_threads = io_threads,
         .cancel = &run->job->cancel,
         .progress = &run->job->progress,

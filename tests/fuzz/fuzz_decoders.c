@@ -1,7 +1,8 @@
 /* libFuzzer target: the stream decoders (gzip, xz, zstd, bzip2, raw deflate; the first
  * byte picks) on any bytes, fed in small pieces into a small output buffer, as the
  * stream source does. They must end, fail, or ask for more: never loop, never write
- * past the buffer. Output is bounded so a decompression bomb stops early. */
+ * past the buffer. Output is bounded so a decompression bomb stops early (the parallel
+ * bzip2 decoder is then freed with its workers busy). */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -20,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 0: dec = decoder_new_gzip(); break;
     case 1: dec = decoder_new_xz(1); break;
     case 2: dec = decoder_new_zstd(); break;
-    case 3: dec = decoder_new_bzip2(); break;
+    case 3: dec = decoder_new_bzip2(1u + (data[1] >> 7)); break;  /* serial or parallel */
     default: dec = decoder_new_deflate_raw(); break;
     }
     if (!dec) return 0;

@@ -1,9 +1,11 @@
-/* bzip2 through libbz2, every stream of a multi-stream file (pbzip2 makes them). */
+/* bzip2 through libbz2, every stream of a multi-stream file (pbzip2 makes them): on
+ * several threads (bzip2_parallel.h) when there are, else here on the caller's. */
 #include <bzlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bzip2_parallel.h"
 #include "decoder.h"
 
 typedef struct bzip2_decoder {
@@ -88,7 +90,7 @@ static void bzip2_free(decoder *dec)
 
 static const decoder_ops bzip2_ops = {.step = bzip2_step, .free = bzip2_free};
 
-decoder *decoder_new_bzip2(void)
+static decoder *decoder_new_bzip2_serial(void)
 {
     bzip2_decoder *bd = calloc(1, sizeof *bd);
     if (!bd) return NULL;
@@ -98,4 +100,13 @@ decoder *decoder_new_bzip2(void)
         return NULL;
     }
     return &bd->base;
+}
+
+decoder *decoder_new_bzip2(unsigned threads)
+{
+    if (threads > 1) {
+        decoder *dec = decoder_new_bzip2_parallel(threads);
+        if (dec) return dec;
+    }
+    return decoder_new_bzip2_serial();
 }

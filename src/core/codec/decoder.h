@@ -42,13 +42,13 @@ struct decoder {
 };
 
 /* NULL when out of memory (or the library refuses to start). threads: decoders that
- * can use several (xz) use up to that many. */
+ * can use several (xz, bzip2) use up to that many. */
 decoder *decoder_new_gzip(void);
 decoder *decoder_new_deflate_raw(void);   /* a zip member's deflate data */
 decoder *decoder_new_stored(void);        /* a zip member stored as it is */
 decoder *decoder_new_xz(unsigned threads);
 decoder *decoder_new_zstd(void);
-decoder *decoder_new_bzip2(void);
+decoder *decoder_new_bzip2(unsigned threads);
 decoder *decoder_new_zip_lzma(uint64_t size);  /* a zip member of method 14 */
 
 static inline void decoder_free(decoder *dec)

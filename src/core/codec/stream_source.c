@@ -47,12 +47,12 @@ static decoder *new_decoder(const stream_source *ss)
     case DI_FORMAT_GZIP: return decoder_new_gzip();
     case DI_FORMAT_XZ: return decoder_new_xz(di_cpu_count());
     case DI_FORMAT_ZSTD: return decoder_new_zstd();
-    case DI_FORMAT_BZIP2: return decoder_new_bzip2();
+    case DI_FORMAT_BZIP2: return decoder_new_bzip2(di_cpu_count());
     case DI_FORMAT_ZIP:
         switch (ss->member.method) {
         case 0: return decoder_new_stored();
         case 8: return decoder_new_deflate_raw();
-        case 12: return decoder_new_bzip2();
+        case 12: return decoder_new_bzip2(di_cpu_count());
         case 14: return decoder_new_zip_lzma(ss->member.size);
         case 93: return decoder_new_zstd();
         case 95: return decoder_new_xz(1);
