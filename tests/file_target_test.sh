@@ -31,39 +31,51 @@ is_image_padded() {
 }
 cached_kib() { fincore -b -n -o RES "$1" | awk '{print int($1 / 1024)}'; }
 
+# The command's own exit status, and on failure what it said: strace -q leaves the
+# tracee's end ("+++ exited with N +++" or "+++ killed by SIG... +++") in the trace.
+exits_0() {
+  local rc=$1 name=$2
+  [ "$rc" -eq 0 ] && return 0
+  echo "# exit status $rc; $name.err:"; sed 's/^/#   /' "$name.err"
+  [ -f "$name.trace" ] && { echo "# end of $name.trace:"; tail -n 3 "$name.trace" | sed 's/^/#   /'; }
+  return 1
+}
+flush_count() { grep -c '^[0-9]* *f\(data\)\?sync(' "$1"; }
+
 sync; echo 1 >/proc/sys/vm/drop_caches 2>/dev/null
-strace -f -qq -e trace=fsync,fdatasync -o write.trace \
+strace -f -q -e trace=fsync,fdatasync -o write.trace \
   "$di" write image.img out.img --yes --hash md5 --progress=none >write.out 2>write.err
-check "write to a file exits 0" [ $? -eq 0 ]
+check "write to a file exits 0" exits_0 $? write
 # Before anything reads it back: only the tail went through the cache.
 res=$(cached_kib out.img)
 check "the written file's chunks bypassed the page cache ($res KiB cached)" [ "$res" -le 4100 ]
 check "the written file is the image, its last sector padded" is_image_padded out.img
-flushes=$(grep -c 'fsync\|fdatasync' write.trace)
+flushes=$(flush_count write.trace)
 check "the write flushed on the way ($flushes flushes for 150 MiB)" [ "$flushes" -ge 3 ]
 check "the printed MD5 is the image's" grep -q "$want" write.out
 
-strace -f -qq -e trace=fsync,fdatasync -o read.trace \
+strace -f -q -e trace=fsync,fdatasync -o read.trace \
   "$di" read image.img back.img --progress=none >read.out 2>read.err
-check "read into a file exits 0" [ $? -eq 0 ]
+check "read into a file exits 0" exits_0 $? read
 res=$(cached_kib back.img)
 check "the read's output bypassed the page cache ($res KiB cached)" [ "$res" -le 4100 ]
 check "the read's output is exactly the source" cmp -s image.img back.img
-flushes=$(grep -c 'fsync\|fdatasync' read.trace)
+flushes=$(flush_count read.trace)
 check "the read flushed on the way ($flushes flushes)" [ "$flushes" -ge 3 ]
 
 # Over a longer file (a file-backed drive): the direct writes replace its first bytes,
 # what lies past the image stays.
 head -c $((200 * 1024 * 1024)) /dev/urandom >longer.img
 tail -c +$((padded + 1)) longer.img >rest.want
-"$di" write image.img longer.img --yes --progress=none >/dev/null 2>&1
+"$di" write image.img longer.img --yes --progress=none >/dev/null 2>longer.err
+check "a write over a longer file exits 0" exits_0 $? longer
 check "a write over a longer file replaces its start with the image" cmp -s -n "$size" image.img longer.img
 check "... and keeps what lies past it" cmp -s rest.want <(tail -c +$((padded + 1)) longer.img)
 
 # tmpfs refuses O_DIRECT: the same writes through the cache, the same bytes.
 if shm=$(mktemp -d /dev/shm/di-filetarget.XXXXXX 2>/dev/null); then
-  "$di" write image.img "$shm/out.img" --yes --progress=none >/dev/null 2>&1
-  check "write to a file on tmpfs (no O_DIRECT) exits 0" [ $? -eq 0 ]
+  "$di" write image.img "$shm/out.img" --yes --progress=none >/dev/null 2>tmpfs.err
+  check "write to a file on tmpfs (no O_DIRECT) exits 0" exits_0 $? tmpfs
   check "the tmpfs file is the image, padded" is_image_padded "$shm/out.img"
 fi
 finish
