@@ -265,7 +265,7 @@ fi
 # most 128 KiB: a 4 MiB chunk is 32 of them, 200 ms if the card's threads serve them all at
 # once, 6.4 s if one by one. Chunks of one request keep the bound the card's, not FUSE's.
 if card slow $((32 * MiB)) --slow-ms 200; then
-  "$di" write big.img "$dev" --yes --force --buffer-size 128K </dev/null >out 2>err &
+  "$di" write big.img "$dev" --yes --force --buffer-size 128K --progress=json </dev/null >out 2>err &
   writer=$!; pids+=("$writer")
   sleep 1
   t0=$(now_ms)
@@ -275,6 +275,11 @@ if card slow $((32 * MiB)) --slow-ms 200; then
   check "slow card, Ctrl-C: exit 130 ($code)" test "$code" -eq 130
   check "slow card, Ctrl-C: says cancelled" grep -q 'cancelled' err
   check "slow card, Ctrl-C: over within 2.5 s of the signal ($elapsed ms)" test "$elapsed" -lt 2500
+  # While the job stops, the CLI still polls ten times a second: it neither spins nor
+  # floods the JSON stream.
+  lines=$(grep -c '^{' err)
+  check "slow card, Ctrl-C: one progress object per 100 ms while stopping ($lines in $((1000 + elapsed)) ms)" \
+    test "$lines" -le $(((1000 + elapsed) / 100 + 5))
   [ "$code" -eq 130 ] || show_err
   card_end "$dev" slow
 else

@@ -78,4 +78,28 @@ if shm=$(mktemp -d /dev/shm/di-filetarget.XXXXXX 2>/dev/null); then
   check "write to a file on tmpfs (no O_DIRECT) exits 0" exits_0 $? tmpfs
   check "the tmpfs file is the image, padded" is_image_padded "$shm/out.img"
 fi
+# A file system that opens O_DIRECT but refuses the writes (EINVAL, as some FUSE and
+# network ones do): the chunks go through the cache, the bytes are right, and the direct
+# descriptor is given up after the first refusals (at most one per request in flight),
+# not asked again for each of the 16 chunks.
+py=/usr/bin/python3
+if [ -e /dev/fuse ] && { "$py" -c "import fuse" 2>/dev/null || "$py" -c "import fusepy" 2>/dev/null; }; then
+  small=$((64 * 1024 * 1024 + 1234))
+  head -c "$small" image.img >small.img
+  mkdir mnt
+  "$py" "$tests_dir/support/fuse_card.py" "$work/mnt" --size $(((small + 511) / 512 * 512)) \
+    --backing "$work/card.bin" --refuse-direct --ready-file "$work/card.ready" 2>card.log &
+  card_pid=$!
+  for ((i = 0; i < 100; i++)); do [ -e card.ready ] && break; sleep 0.1; done
+  "$di" write small.img mnt/card --yes --progress=none >/dev/null 2>refused.err
+  check "write to a file whose file system refuses direct writes exits 0" exits_0 $? refused
+  refusals=$(grep -c 'refused direct write' card.log)
+  check "... gives up direct writes after the first refusals ($refusals of 16 chunks)" \
+    test "$refusals" -ge 1 -a "$refusals" -le 4
+  umount mnt 2>/dev/null || umount -l mnt
+  wait "$card_pid"
+  check "... and the card holds the image" cmp -s -n "$small" small.img card.bin
+else
+  echo "# no FUSE here (/dev/fuse, python3-fusepy): the late refusal of direct writes is not tried"
+fi
 finish

@@ -52,8 +52,10 @@ typedef di_device *(*di_device_wrap_fn)(di_device *inner, di_role role, void *ct
 #define DI_DEFAULT_BUFFER_COUNT 4u
 /* A file written around the cache stalls now and then for its flushes on the way (and
  * for a source on the same disk); a longer ring keeps the reader and the hasher going
- * meanwhile (bench/read, bench/file_write), still within 64 MiB in all. */
+ * meanwhile (bench/read, bench/file_write): 12 default chunks, or as many larger ones
+ * as fit in the same 48 MiB (never fewer than the default count). */
 #define DI_FILE_TARGET_BUFFER_COUNT 12u
+#define DI_FILE_TARGET_RING_BYTES (DI_FILE_TARGET_BUFFER_COUNT * DI_DEFAULT_BUFFER_SIZE)
 /* Written last on WRITE: the partition tables and boot code live here. */
 #define DI_SAFE_HEAD_BYTES (1024u * 1024u)
 #define DI_DEFAULT_RETRY_MS 30000u

@@ -322,9 +322,12 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
     }
     bool cancel_sent = false;
     while (!atomic_load(&arg.done)) {
-        /* Short naps, so the command ends when the job does, not up to a poll later. */
-        for (unsigned slept = 0; slept < POLL_INTERVAL_MS && !atomic_load(&arg.done) && !interrupted;
-             slept += DONE_CHECK_MS)
+        /* Short naps, so the command ends when the job does, not up to a poll later; timed
+         * by the clock, since a nap can last longer than asked (15.6 ms on Windows). Once
+         * the cancel is sent the naps go on: the job takes a moment to stop. */
+        uint64_t poll_start = di_now_ns();
+        while (!atomic_load(&arg.done) && !(interrupted && !cancel_sent) &&
+               di_now_ns() - poll_start < (uint64_t)POLL_INTERVAL_MS * 1000000u)
             di_sleep_ms(DONE_CHECK_MS);
         if (interrupted && !cancel_sent) {
             di_job_cancel(job);

@@ -69,6 +69,9 @@ di_status job_finish_stream(job_run *run, uint64_t image_size, const char *what_
 void job_finish_file_hashers(job_run *run);
 void job_free_file_hashers(job_run *run);
 size_t job_chunk_size(const di_job_spec *spec, uint32_t alignment);
+/* The ring's length: the user's count, else the default, longer for a file target
+ * (flushed on the way) within DI_FILE_TARGET_RING_BYTES. */
+unsigned job_chunk_count(const di_job_spec *spec, size_t chunk_size, bool file_target);
 di_status job_start_hashers(job_run *run);
 void job_finish_hashers(job_run *run, char hashes[DI_HASH_COUNT][DI_HASH_HEX_MAX]);
 void job_free_hashers(job_run *run);

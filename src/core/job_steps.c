@@ -60,6 +60,15 @@ size_t job_chunk_size(const di_job_spec *spec, uint32_t alignment)
     return size ? size : alignment;
 }
 
+unsigned job_chunk_count(const di_job_spec *spec, size_t chunk_size, bool file_target)
+{
+    if (spec->buffer_count) return spec->buffer_count;
+    if (!file_target) return DI_DEFAULT_BUFFER_COUNT;
+    size_t fit = DI_FILE_TARGET_RING_BYTES / (chunk_size ? chunk_size : 1);
+    if (fit > DI_FILE_TARGET_BUFFER_COUNT) fit = DI_FILE_TARGET_BUFFER_COUNT;
+    return fit < DI_DEFAULT_BUFFER_COUNT ? DI_DEFAULT_BUFFER_COUNT : (unsigned)fit;
+}
+
 di_status job_start_hashers(job_run *run)
 {
     for (unsigned i = 0; i < DI_HASH_COUNT; i++) {
@@ -101,17 +110,16 @@ static pl_config pass_config(job_run *run, di_device *source, di_device *target,
     unsigned io_threads = spec->io_threads;
     if (io_threads == 0) io_threads = target && target->parallel_io ? target->parallel_io : 1;
     if (target && target->sequential) io_threads = 1; /* a compressed output: in order */
+    size_t chunk_size = job_chunk_size(spec, pl_alignment(source, target));
+    bool file_target = mode == PL_TARGET_WRITE && target && target->flush_every;
     pl_config cfg = {
         .source = source,
         .target = target,
         .mode = mode,
         .pad_to_sector = mode == PL_TARGET_WRITE && spec->kind == DI_JOB_WRITE,
         .hashers = run->hashers,
-        .chunk_size = job_chunk_size(spec, pl_alignment(source, target)),
-        .chunk_count = spec->buffer_count                                 ? spec->buffer_count
-                       : mode == PL_TARGET_WRITE && target && target->flush_every
-                           ? DI_FILE_TARGET_BUFFER_COUNT
-                           : DI_DEFAULT_BUFFER_COUNT,
+        .chunk_size = chunk_size,
+        .chunk_count = job_chunk_count(spec, chunk_size, file_target),
         .io_threads = io_threads,
         .cancel = &run->job->cancel,
         .progress = &run->job->progress,

@@ -339,8 +339,9 @@ static bool process_target_chunk(pipeline *pl, slot *s)
 static bool flush_on_the_way_locked(pipeline *pl)
 {
     di_device *target = pl->cfg->target;
-    if (pl->cfg->mode != PL_TARGET_WRITE || !target->flush_every || pl->flushing ||
-        pl->target_bytes - pl->flushed_bytes < target->flush_every)
+    /* A job that is stopping has no use for a flush: its error or cancel comes first. */
+    if (pl->cfg->mode != PL_TARGET_WRITE || !target->flush_every || pl->flushing || pl->stop ||
+        cancelled(pl) || pl->target_bytes - pl->flushed_bytes < target->flush_every)
         return true;
     pl->flushing = true;
     pl->flushed_bytes = pl->target_bytes;

@@ -2,7 +2,8 @@
 """A misbehaving SD card for tests: a FUSE file system serving one file, `card`.
 
     fuse_card.py MOUNTPOINT --size BYTES --backing FILE [--eio-at SECTOR[:COUNT]]...
-                 [--read-only] [--slow-ms N] [--vanish-after BYTES] [--ready-file PATH]
+                 [--read-only] [--slow-ms N] [--vanish-after BYTES] [--refuse-direct]
+                 [--ready-file PATH]
 
 Run it with Debian's /usr/bin/python3 (python3-fusepy), then put a loop device over it
 (`losetup -f --show MOUNTPOINT/card`): a real block device whose every request reaches
@@ -17,6 +18,8 @@ or extended to --size. Faults:
   --slow-ms N        every read and write takes N ms more
   --vanish-after B   once B bytes have been written, every request fails with EIO
                      (the card pulled out of the reader)
+  --refuse-direct    opening with O_DIRECT works, but every write through such a
+                     descriptor fails with EINVAL (file systems that check late)
 The kernel hands each error to the program using the loop device as EIO on that
 request. SIGTERM or `umount MOUNTPOINT` ends it.
 """
@@ -34,6 +37,7 @@ except ImportError:
     import fusepy as fuse  # Debian's python3-fusepy
 
 SECTOR = 512
+DIRECT_FH = 1  # the file handle of a descriptor opened with O_DIRECT
 
 
 def sector_range(text):
@@ -50,6 +54,7 @@ class Card(fuse.Operations):
             os.ftruncate(self.fd, self.size)  # sparse
         self.bad = [(s * SECTOR, (s + n) * SECTOR) for s, n in args.eio_at]
         self.written = 0
+        self.refused_writes = 0
         self.mutex = threading.Lock()
         self.now = time.time()
 
@@ -83,7 +88,7 @@ class Card(fuse.Operations):
             raise fuse.FuseOSError(errno.EROFS)
         if self.gone():
             raise fuse.FuseOSError(errno.EIO)
-        return 0
+        return DIRECT_FH if flags & os.O_DIRECT else 0
 
     def request(self, length, offset):
         """Checks one read or write of LENGTH bytes at OFFSET against the faults."""
@@ -103,6 +108,12 @@ class Card(fuse.Operations):
     def write(self, path, data, offset, fh):
         if self.args.read_only:
             raise fuse.FuseOSError(errno.EROFS)
+        if self.args.refuse_direct and fh == DIRECT_FH:
+            with self.mutex:
+                self.refused_writes += 1
+                print("refused direct write %d at %d" % (self.refused_writes, offset),
+                      file=sys.stderr, flush=True)
+            raise fuse.FuseOSError(errno.EINVAL)
         if offset + len(data) > self.size:
             raise fuse.FuseOSError(errno.ENOSPC)
         block = self.args.erase_block
@@ -145,6 +156,7 @@ def main():
     ap.add_argument("--read-only", action="store_true")
     ap.add_argument("--slow-ms", type=int, default=0)
     ap.add_argument("--vanish-after", type=int)
+    ap.add_argument("--refuse-direct", action="store_true")
     ap.add_argument("--ready-file")
     args = ap.parse_args()
     if args.size <= 0 or args.size % SECTOR:

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,10 @@ typedef struct posix_device {
      * long stretches (issue 12); the unaligned tail goes through fd. -1: none. */
     int direct_fd;
     uint32_t direct_align;
+    /* Set by the first direct write the file system refuses (EINVAL) although it opened
+     * the descriptor: the rest go through fd without asking again. Several I/O threads
+     * read it, hence atomic; direct_fd itself stays open until the close. */
+    atomic_bool direct_refused;
 } posix_device;
 
 static int fd_of(di_device *dev)
@@ -74,13 +80,15 @@ static di_status posix_read_at(di_device *dev, void *buf, size_t len, uint64_t o
  * EINVAL when the file system refuses it after all (it then goes through the cache). */
 static ssize_t write_direct(posix_device *pd, const void *buf, size_t len, uint64_t offset)
 {
-    if (pd->direct_fd < 0 || !di_io_aligned(buf, len, offset, pd->direct_align)) {
+    if (pd->direct_fd < 0 || atomic_load_explicit(&pd->direct_refused, memory_order_relaxed) ||
+        !di_io_aligned(buf, len, offset, pd->direct_align)) {
         errno = EINVAL;
         return -1;
     }
     ssize_t n;
     do n = pwrite(pd->direct_fd, buf, len, (off_t)offset);
     while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EINVAL) atomic_store(&pd->direct_refused, true);
     return n;
 }
 
@@ -312,18 +320,43 @@ static di_status open_block(posix_device *pd, const char *path, const struct sta
 
 /* The file's second descriptor for aligned writes; a file system without O_DIRECT
  * (tmpfs, some FUSE ones) refuses it and every write goes through the cache. */
+static bool same_file(int a, int b)
+{
+    struct stat sa, sb;
+    return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* The alignment the file system asks of direct requests: at least DI_DIRECT_ALIGNMENT,
+ * more when statx says so (for buffer addresses as well as offsets). */
+static uint32_t direct_alignment(int fd)
+{
+    uint32_t align = DI_DIRECT_ALIGNMENT;
+#ifdef STATX_DIOALIGN
+    struct statx sx;
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 && (sx.stx_mask & STATX_DIOALIGN)) {
+        if (sx.stx_dio_offset_align > align) align = sx.stx_dio_offset_align;
+        if (sx.stx_dio_mem_align > align) align = sx.stx_dio_mem_align;
+    }
+#else
+    (void)fd;
+#endif
+    return align;
+}
+
 static void open_direct(posix_device *pd, const char *path)
 {
 #ifdef O_DIRECT
     pd->direct_fd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
     if (pd->direct_fd < 0) return;
-    pd->direct_align = DI_DIRECT_ALIGNMENT;
-#ifdef STATX_DIOALIGN
-    struct statx sx;
-    if (statx(pd->direct_fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 &&
-        (sx.stx_mask & STATX_DIOALIGN) && sx.stx_dio_offset_align > pd->direct_align)
-        pd->direct_align = sx.stx_dio_offset_align;
-#endif
+    /* Opened by its path: a rename or a new file there since the first open would send
+     * the chunks elsewhere. Only the very file fd writes to will do. */
+    if (!same_file(pd->fd, pd->direct_fd)) {
+        close(pd->direct_fd);
+        pd->direct_fd = -1;
+        return;
+    }
+    pd->direct_align = direct_alignment(pd->direct_fd);
     pd->base.parallel_io = FILE_PARALLEL_IO;
 #else
     (void)pd; (void)path;
@@ -386,6 +419,7 @@ di_status di_device_open(const char *path, const di_open_options *options, di_de
     if (!pd) return di_error_set(error, DI_ERR_NO_MEMORY, "open", path, 0, NULL);
     pd->base.ops = &posix_ops;
     pd->direct_fd = -1;
+    atomic_init(&pd->direct_refused, false);
     snprintf(pd->base.path, sizeof pd->base.path, "%s", path);
     di_resolve_symlink(path, pd->base.target_path, sizeof pd->base.target_path);
 

@@ -5,6 +5,8 @@
  * the GUI's drive layer. */
 #include "diskimager/device.h"
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <wchar.h>
@@ -35,6 +37,9 @@ typedef struct win_device {
      * around the system cache; the unaligned tail goes through handle. NULL: none. */
     HANDLE direct_handle;
     uint32_t direct_align;
+    /* Set by the first unbuffered write the file system refuses although it opened the
+     * handle: the rest go through handle without asking again (several I/O threads). */
+    atomic_bool direct_refused;
     /* Every request that met the refusal waits for the one switch and shares its outcome. */
     INIT_ONCE fall_back_once;
     di_status fall_back_status;
@@ -148,11 +153,17 @@ static di_status win_read_at(di_device *dev, void *buf, size_t len, uint64_t off
  * ERROR_INVALID_PARAMETER when it does not or the file system refuses it after all. */
 static BOOL write_direct(win_device *wd, const void *buf, size_t len, uint64_t offset, DWORD *moved)
 {
-    if (!wd->direct_handle || !di_io_aligned(buf, len, offset, wd->direct_align)) {
+    if (!wd->direct_handle || atomic_load_explicit(&wd->direct_refused, memory_order_relaxed) ||
+        !di_io_aligned(buf, len, offset, wd->direct_align)) {
         SetLastError(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
-    return overlapped_io(wd->direct_handle, true, (void *)buf, len, offset, moved);
+    if (overlapped_io(wd->direct_handle, true, (void *)buf, len, offset, moved)) return TRUE;
+    DWORD err = GetLastError();
+    if (err != ERROR_INVALID_PARAMETER && err != ERROR_NOT_SUPPORTED) return FALSE;
+    atomic_store(&wd->direct_refused, true);
+    SetLastError(ERROR_INVALID_PARAMETER);
+    return FALSE;
 }
 
 static di_status win_write_at(di_device *dev, const void *buf, size_t len, uint64_t offset,
@@ -430,15 +441,32 @@ static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open
     return DI_OK;
 }
 
+static bool same_file(HANDLE a, HANDLE b)
+{
+    BY_HANDLE_FILE_INFORMATION ia, ib;
+    return GetFileInformationByHandle(a, &ia) && GetFileInformationByHandle(b, &ib) &&
+           ia.dwVolumeSerialNumber == ib.dwVolumeSerialNumber &&
+           ia.nFileIndexHigh == ib.nFileIndexHigh && ia.nFileIndexLow == ib.nFileIndexLow;
+}
+
 /* The file's second handle for aligned writes, with the volume's sector size as their
- * alignment; a file system that refuses unbuffered handles leaves it NULL. */
+ * alignment; a file system that refuses unbuffered handles leaves it NULL. It must be
+ * the very file the first handle writes, whatever happened to its name since: ReOpenFile
+ * says so by itself; where it fails (Wine), the path is opened and its identity checked. */
 static void open_direct(win_device *wd, const wchar_t *wpath)
 {
-    HANDLE h = CreateFileW(wpath, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-                           OPEN_EXISTING,
-                           FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED | FILE_FLAG_NO_BUFFERING,
-                           NULL);
-    if (h == INVALID_HANDLE_VALUE) return;
+    const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE;
+    const DWORD flags = FILE_FLAG_OVERLAPPED | FILE_FLAG_NO_BUFFERING;
+    HANDLE h = ReOpenFile(wd->handle, GENERIC_WRITE, share, flags);
+    if (h == INVALID_HANDLE_VALUE) {
+        h = CreateFileW(wpath, GENERIC_WRITE, share, NULL, OPEN_EXISTING,
+                        FILE_ATTRIBUTE_NORMAL | flags, NULL);
+        if (h == INVALID_HANDLE_VALUE) return;
+        if (!same_file(wd->handle, h)) {
+            CloseHandle(h);
+            return;
+        }
+    }
     uint32_t align = DI_DIRECT_ALIGNMENT;
     wchar_t root[MAX_PATH];
     DWORD per_cluster, sector, free_clusters, clusters;
@@ -462,7 +490,9 @@ static di_status open_file(win_device *wd, const wchar_t *wpath, const di_open_o
     DWORD disposition = opt->mode == DI_OPEN_READ    ? OPEN_EXISTING
                         : opt->mode == DI_OPEN_WRITE ? OPEN_ALWAYS
                                                      : CREATE_ALWAYS;
-    /* An output file shares writing with its own second, unbuffered handle. */
+    /* An output file shares writing with its own second, unbuffered handle. Windows has
+     * no share mode that admits only that one: another program could open the file for
+     * writing too, as it could any file a program keeps open for reading. */
     DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE;
     wd->handle = CreateFileW(wpath, access, share, NULL, disposition,
                              FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED, NULL);
@@ -501,6 +531,7 @@ di_status di_device_open(const char *path, const di_open_options *options, di_de
         return di_error_set(error, DI_ERR_NO_MEMORY, "open", path, 0, NULL);
     }
     wd->base.ops = &win_ops;
+    atomic_init(&wd->direct_refused, false);
     InitOnceInitialize(&wd->fall_back_once);
     snprintf(wd->base.path, sizeof wd->base.path, "%s", path);
     di_status st = is_device_path(path) ? open_volume(wd, wpath, opt, error)
