@@ -266,8 +266,10 @@ static bz2_block_status read_code_lengths(bit_reader *r, unsigned alpha, uint8_t
 }
 
 /* Canonical codes: by length, then by symbol, counting up. Lengths that claim more
- * codes than there are (no prefix code, no encoder writes them) are corrupt; fewer, an
- * incomplete code, is accepted as libbz2 does (an unassigned code met is corrupt). */
+ * codes than there are (no prefix code, no encoder writes them) are libbz2's to decode:
+ * it does not check them and decodes what such a table can reach, so a file that uses
+ * one is still bzip2 to `bzip2 -d`. Fewer, an incomplete code, is accepted as libbz2
+ * does (an unassigned code met is corrupt). */
 static bz2_block_status build_table(huff_table *t, const uint8_t *lengths, unsigned alpha)
 {
     unsigned per_len[MAX_CODE_LEN + 1] = {0};
@@ -282,7 +284,7 @@ static bz2_block_status build_table(huff_table *t, const uint8_t *lengths, unsig
         code += per_len[len];
         index += per_len[len];
         t->limit[len] = code;
-        if (code > (UINT32_C(1) << len)) return BZ2_BLOCK_CORRUPT;
+        if (code > (UINT32_C(1) << len)) return BZ2_BLOCK_UNSUPPORTED;
         if (per_len[len]) t->max_len = len;
         code <<= 1;
     }
@@ -387,7 +389,11 @@ static bz2_block_status decode_symbols(bz2_block_decoder *d, bit_reader *reader,
             sym = e >> LUT_SYM_SHIFT;
         } else {
             int s = decode_long_code(t, r.buf, &len);
-            if (s < 0) break;
+            if (s < 0) {
+                /* Judged on the bits looked at: past end_bit, the block needs more. */
+                reader_skip(&r, t->max_len > LUT_BITS ? t->max_len : LUT_BITS);
+                break;
+            }
             sym = (unsigned)s;
         }
         reader_skip(&r, len);
@@ -525,5 +531,7 @@ bz2_block_status bz2_block_output(bz2_block_decoder *d, unsigned char *out, size
         d->done = !d->left && !d->pending;
         if (!d->done) return BZ2_BLOCK_MORE_OUTPUT;
     }
+    /* Four equal bytes promise a count byte after them: a block ending there is cut. */
+    if (d->equal == RLE_RUN) return BZ2_BLOCK_CORRUPT;
     return ~d->crc == d->stored_crc ? BZ2_BLOCK_OK : BZ2_BLOCK_BAD_CRC;
 }

@@ -8,10 +8,11 @@
  * block's bytes in pieces of any size (a block of zeros decodes to about 45 MB) and
  * checks the block's CRC at its end.
  *
- * One decoder (about 4.6 MB, for blocks of any level) is allocated once per worker and
+ * One decoder (about 3.7 MB, for blocks of any level) is allocated once per worker and
  * reused for every block: nothing is allocated per block. Randomised blocks (written
- * only by bzip2 0.9.0) and Huffman codes no real encoder writes are left to libbz2
- * (BZ2_BLOCK_UNSUPPORTED). Internal to the core. */
+ * only by bzip2 0.9.0) and over-subscribed Huffman code lengths (no real encoder writes
+ * them, libbz2 decodes them) are left to libbz2 (BZ2_BLOCK_UNSUPPORTED). Internal to
+ * the core. */
 #ifndef DISKIMAGER_BZIP2_BLOCK_DECODE_H
 #define DISKIMAGER_BZIP2_BLOCK_DECODE_H
 
@@ -49,7 +50,8 @@ bz2_block_status bz2_block_parse(bz2_block_decoder *d, const bz2_bytes *src,
 /* Writes the parsed block's next bytes to out, at most room, and their count to
  * *written. BZ2_BLOCK_MORE_OUTPUT: room was filled and bytes remain. BZ2_BLOCK_OK or
  * BZ2_BLOCK_BAD_CRC: the block is all out (then further calls write nothing and say the
- * same again). BZ2_BLOCK_CORRUPT when no block is parsed. */
+ * same again); so is BZ2_BLOCK_CORRUPT when its last four equal bytes lack the count
+ * byte that must follow them. BZ2_BLOCK_CORRUPT also when no block is parsed. */
 bz2_block_status bz2_block_output(bz2_block_decoder *d, unsigned char *out, size_t room,
                                   size_t *written);
 

@@ -27,8 +27,10 @@
  *
  * Output leaves in order. Each job writes into a few fixed pieces of memory and waits
  * when they are full (a block of zeros decodes to 45 MB), the reader copies them out;
- * jobs in flight are threads + 1. So memory is the ring, the jobs' output pieces and
- * libbz2's state in each worker (about 3.7 MB at level 9), whatever the input. */
+ * jobs in flight are threads + 1. So memory is the ring, the jobs' output pieces, our
+ * decoder's state in each worker (about 3.7 MB, any level) and, in a worker that ever
+ * had a block ours leaves to libbz2, libbz2's state too (as much again at level 9),
+ * whatever the input. */
 #include <bzlib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,8 +279,14 @@ static bool decode_job_own(worker *w, bz_job *job, job_end *end)
     job->stalled = st == BZ2_BLOCK_NEED_MORE;
     job->failure = NULL;
     *end = JOB_END_FAILED;
-    /* The next magic starts where a block ends: anything between is not bzip2. */
-    if (st != BZ2_BLOCK_OK || block_end != job->end_bit) {
+    if (st != BZ2_BLOCK_OK) {
+        job->failure = CORRUPT;
+        return true;
+    }
+    /* The next magic starts where a block ends: anything between is not bzip2, and no
+     * merge with the next piece can change where this block ends. */
+    if (block_end != job->end_bit) {
+        job->data_error = false;
         job->failure = CORRUPT;
         return true;
     }
@@ -842,7 +850,7 @@ static drain_status drain(parallel_decoder *pd, codec_buffers *io, size_t *made)
             return DRAIN_WAIT;
         }
         case ENTRY_STREAM_END:
-            /* Each block's CRC was checked by libbz2; this checks none is missing,
+            /* Each block's CRC was checked as it was decoded; this checks none is missing,
              * repeated or out of order. */
             if (pd->combined != e->crc) return fail(pd, CORRUPT);
             pd->combined = 0;
