@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "diskimager/job.h"
+#include "diskimager/threads.h"
 #include "fault_device.h"
 #include "job_runner.h"
 #include "test_files.h"
@@ -389,6 +390,63 @@ static void output_file_is_flushed_on_the_way(void)
     CHECK(bytes_are(out_file, 0, MiB, 0)); /* the head never written over the failure */
 }
 
+static void count_end(void *ctx)
+{
+    __atomic_add_fetch((int *)ctx, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The one start / wait / cancel API: a wait that times out while the job runs, the end
+ * told once, before the wait that sees it returns; waits after that, and a free of a
+ * job still running (cancelled, then waited for). */
+static void started_jobs_are_waited_for(void)
+{
+    const char *dir = test_dir("engine");
+    const char *image = test_path(dir, "start.img"), *out_file = test_path(dir, "start.out");
+    CHECK(make_random_file(image, 3 * MiB + 5, 11));
+    remove_if_exists(out_file);
+    /* Each write to the target takes 100 ms: the job runs at least a second. */
+    fault_plan plan = {.role = DI_ROLE_TARGET, .on_write = true, .kind = FAULT_SLOW,
+                       .delay_ms = 100};
+    di_job_spec spec = {.kind = DI_JOB_WRITE, .source_path = image, .target_path = out_file,
+                        .hash_mask = DI_HASH_BIT(DI_HASH_MD5), .buffer_size = 256 * 1024,
+                        .wrap = fault_wrap, .wrap_ctx = &plan};
+    di_job *job = di_job_new(&spec);
+    CHECK(job != NULL);
+    if (!job) return;
+    int ended = 0;
+    CHECK(di_job_start(job, count_end, &ended));
+    CHECK(!di_job_start(job, count_end, &ended));   /* once per job */
+    uint64_t t0 = di_now_ns();
+    CHECK(!di_job_wait(job, 0));
+    CHECK(!di_job_wait(job, 50));
+    CHECK(di_now_ns() - t0 >= 45u * 1000000u);
+    CHECK_U64(__atomic_load_n(&ended, __ATOMIC_SEQ_CST), 0);
+    CHECK(di_job_wait(job, DI_JOB_WAIT_FOREVER));
+    CHECK_U64(__atomic_load_n(&ended, __ATOMIC_SEQ_CST), 1);
+    CHECK_U64(di_job_result(job)->status, DI_OK);
+    CHECK(di_job_wait(job, 0));
+    CHECK(files_equal_prefix(image, out_file, 3 * MiB + 5));
+    di_job_free(job);
+
+    /* Freed while it runs: cancelled and waited for, its end told all the same. */
+    remove_if_exists(out_file);
+    job = di_job_new(&spec);
+    CHECK(job != NULL);
+    if (!job) return;
+    ended = 0;
+    CHECK(di_job_start(job, count_end, &ended));
+    di_sleep_ms(150);
+    t0 = di_now_ns();
+    di_job_free(job);
+    CHECK(di_now_ns() - t0 < 1500u * 1000000u);
+    CHECK_U64(__atomic_load_n(&ended, __ATOMIC_SEQ_CST), 1);
+
+    /* Never started: nothing to wait for. */
+    job = di_job_new(&spec);
+    CHECK(job != NULL && di_job_wait(job, 0));
+    di_job_free(job);
+}
+
 /* Which requests may go around the cache: buffer, length and offset all aligned. */
 static void unbuffered_requests_are_aligned(void)
 {
@@ -422,5 +480,6 @@ static const test_case tests[] = {
     {"bad_inputs_name_the_path", bad_inputs_name_the_path},
     {"read_without_consumers_finishes", read_without_consumers_finishes},
     {"empty_image_writes_nothing", empty_image_writes_nothing},
+    {"started_jobs_are_waited_for", started_jobs_are_waited_for},
 };
 TEST_MAIN(tests)

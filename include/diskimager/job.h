@@ -178,11 +178,25 @@ typedef struct di_job di_job;
 
 /* Copies the spec (paths included). NULL only when out of memory. */
 di_job *di_job_new(const di_job_spec *spec);
+/* A started job still running is cancelled and waited for first. */
 void di_job_free(di_job *job);
 
 /* Runs the job on the calling thread until it ends. The result stays readable. */
 di_status di_job_run(di_job *job);
 const di_result *di_job_result(const di_job *job);
+
+/* What every front end does with a job: start it on a thread of its own, wait for it
+ * (polling its progress between waits), cancel it, read its result. */
+typedef void (*di_job_ended_fn)(void *ctx);
+/* Runs the job on a thread of its own; on_ended (may be NULL) is called on that
+ * thread once the result is final, so a front end can wake its own loop (the dialog
+ * posts a message); it must not touch the job. False, nothing started, when no thread
+ * could start (the result then says so). At most once per job. */
+bool di_job_start(di_job *job, di_job_ended_fn on_ended, void *ctx);
+/* Waits at most timeout_ms (0: only looks; DI_JOB_WAIT_FOREVER) for a started job to
+ * end. True once it has: its thread is joined and its result final. */
+#define DI_JOB_WAIT_FOREVER 0xffffffffu
+bool di_job_wait(di_job *job, unsigned timeout_ms);
 
 /* From any thread, at any time: lock-free. */
 void di_job_cancel(di_job *job);

@@ -24,6 +24,9 @@ void di_mutex_unlock(di_mutex *mutex);
 di_cond *di_cond_new(void);
 void di_cond_free(di_cond *cond);
 void di_cond_wait(di_cond *cond, di_mutex *mutex);
+/* The same for at most ms milliseconds (by the monotonic clock); false when they passed
+ * without a wake-up (a spurious wake-up may return true early: callers look again). */
+bool di_cond_wait_ms(di_cond *cond, di_mutex *mutex, unsigned ms);
 void di_cond_broadcast(di_cond *cond);
 
 /* Monotonic clock in nanoseconds. */

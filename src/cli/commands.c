@@ -1,7 +1,6 @@
 #include "commands.h"
 
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +24,7 @@
 #endif
 
 #define POLL_INTERVAL_MS 100
-#define DONE_CHECK_MS 5
+#define INTERRUPT_CHECK_MS 20
 
 static volatile sig_atomic_t interrupted;
 
@@ -189,18 +188,6 @@ static int report_expectation(const di_result *r, const di_expected_hash *expect
 
 /* ---- running a job ---- */
 
-typedef struct job_thread_arg {
-    di_job *job;
-    atomic_bool done;
-} job_thread_arg;
-
-static void job_thread_main(void *p)
-{
-    job_thread_arg *arg = p;
-    di_job_run(arg->job);
-    atomic_store(&arg->done, true);
-}
-
 /* Coreutils lines: the image's digests under its own name (pi.img for pi.img.xz), then
  * those of the compressed file as stored, so either checks with sha256sum -c. */
 static void print_hashes(const di_result *r, const char *name, bool decoded)
@@ -311,33 +298,27 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
     }
     progress_view view;
     progress_view_init(&view, args->progress, di_stderr_is_terminal(), stderr);
-    job_thread_arg arg = {.job = job};
-    atomic_init(&arg.done, false);
     di_on_interrupt(on_interrupt);
-    di_thread *thread = di_thread_start(job_thread_main, &arg);
-    if (!thread) {
+    if (!di_job_start(job, NULL, NULL)) {
         di_job_free(job);
         fprintf(stderr, "diskimager: could not start the worker thread\n");
         return CLI_EXIT_FAILURE;
     }
     bool cancel_sent = false;
-    while (!atomic_load(&arg.done)) {
-        /* Short naps, so the command ends when the job does, not up to a poll later; timed
-         * by the clock, since a nap can last longer than asked (15.6 ms on Windows). Once
-         * the cancel is sent the naps go on: the job takes a moment to stop. */
-        uint64_t poll_start = di_now_ns();
-        while (!atomic_load(&arg.done) && !(interrupted && !cancel_sent) &&
-               di_now_ns() - poll_start < (uint64_t)POLL_INTERVAL_MS * 1000000u)
-            di_sleep_ms(DONE_CHECK_MS);
+    uint64_t shown_at = di_now_ns();
+    /* The wait ends as the job does; between waits, a Ctrl-C is passed on and, ten times
+     * a second, the progress shown (also while a cancelled job stops). */
+    while (!di_job_wait(job, INTERRUPT_CHECK_MS)) {
         if (interrupted && !cancel_sent) {
             di_job_cancel(job);
             cancel_sent = true;
         }
+        if (di_now_ns() - shown_at < (uint64_t)POLL_INTERVAL_MS * 1000000u) continue;
+        shown_at = di_now_ns();
         di_progress p;
         di_job_progress(job, &p);
         progress_view_update(&view, &p, false);
     }
-    di_thread_join(thread);
     di_progress p;
     di_job_progress(job, &p);
     const di_result *r = di_job_result(job);

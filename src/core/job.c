@@ -75,6 +75,7 @@ di_job *di_job_new(const di_job_spec *spec)
 void di_job_free(di_job *job)
 {
     if (!job) return;
+    job_thread_free(job);
     free(job->source_path);
     free(job->target_path);
     free(job->zip_member);

@@ -8,11 +8,17 @@
 #include <stdint.h>
 
 #include "diskimager/job.h"
+#include "diskimager/threads.h"
 #include "diskimager/partitions.h"
 #include "pipeline.h"
 #include "progress_state.h"
 #include "retry.h"
 #include "size_plan.h"
+
+/* A started job's thread and how its end is told (job_thread.c). */
+typedef struct job_thread job_thread;
+/* di_job_free's part: a job still running is cancelled and waited for. */
+void job_thread_free(di_job *job);
 
 struct di_job {
     di_job_spec spec;
@@ -27,6 +33,7 @@ struct di_job {
     di_progress_state progress;
     di_retry retry;            /* for every device the job opens */
     di_result result;
+    job_thread *thread;        /* set by di_job_start (job_thread.c) */
 };
 
 

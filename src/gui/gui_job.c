@@ -1,29 +1,24 @@
 #include "gui_job.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "app_messages.h"
 
-static void worker_main(void *arg)
+/* On the job's thread once its result is final: the dialog learns of it by message. */
+static void post_done(void *arg)
 {
     gui_job *gj = arg;
-    di_job_run(gj->job);
     PostMessageW(gj->notify, WM_APP_JOB_DONE, 0, (LPARAM)gj);
 }
 
-gui_job *gui_job_start(const di_job_spec *spec, HWND notify, const char *device_label)
+gui_job *gui_job_start(const di_job_spec *spec, HWND notify)
 {
     gui_job *gj = calloc(1, sizeof *gj);
     if (!gj) return NULL;
     gj->job = di_job_new(spec);
     gj->notify = notify;
     gj->kind = spec->kind;
-    snprintf(gj->image_path, sizeof gj->image_path, "%s",
-             spec->kind == DI_JOB_READ ? spec->target_path : spec->source_path);
-    snprintf(gj->device_label, sizeof gj->device_label, "%s", device_label);
-    if (gj->job) gj->thread = di_thread_start(worker_main, gj);
-    if (!gj->thread) {
+    if (!gj->job || !di_job_start(gj->job, post_done, gj)) {
         di_job_free(gj->job);
         free(gj);
         return NULL;
@@ -34,7 +29,7 @@ gui_job *gui_job_start(const di_job_spec *spec, HWND notify, const char *device_
 void gui_job_finish(gui_job *gj)
 {
     if (!gj) return;
-    di_thread_join(gj->thread);
+    di_job_wait(gj->job, DI_JOB_WAIT_FOREVER);
     di_job_free(gj->job);
     free(gj);
 }

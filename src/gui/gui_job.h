@@ -6,19 +6,15 @@
 #include <windows.h>
 
 #include "diskimager/job.h"
-#include "diskimager/threads.h"
 
 typedef struct gui_job {
     di_job *job;
-    di_thread *thread;
     HWND notify;
     di_job_kind kind;
-    char image_path[DI_PATH_MAX];
-    char device_label[256];
 } gui_job;
 
-/* Starts the job; NULL (nothing started) when out of memory or threads. */
-gui_job *gui_job_start(const di_job_spec *spec, HWND notify, const char *device_label);
+/* Starts the job (di_job_start); NULL (nothing started) when out of memory or threads. */
+gui_job *gui_job_start(const di_job_spec *spec, HWND notify);
 /* After WM_APP_JOB_DONE: joins the worker and frees everything. */
 void gui_job_finish(gui_job *gj);
 

@@ -263,7 +263,7 @@ static void start_job(di_job_kind kind, const char *image, const di_drive_info *
     SetDlgItemTextW(state.hwnd, IDC_MATCH, L"");
     state.match = MATCH_NONE;
     spec.expected = state.expected;
-    state.job = gui_job_start(&spec, state.hwnd, drive->label[0] ? drive->label : drive->path);
+    state.job = gui_job_start(&spec, state.hwnd);
     if (!state.job) {
         message(MB_OK | MB_ICONERROR, "Could not start the job: out of memory or threads.");
         return;

@@ -1,23 +1,10 @@
 #include "job_runner.h"
 
-#include <stdatomic.h>
 #include <string.h>
 
 #include "check.h"
 #include "diskimager/threads.h"
 #include "fault_device.h"
-
-typedef struct worker {
-    di_job *job;
-    atomic_bool done;
-} worker;
-
-static void worker_main(void *p)
-{
-    worker *w = p;
-    di_job_run(w->job);
-    atomic_store(&w->done, true);
-}
 
 static void nothing(void *p)
 {
@@ -46,11 +33,8 @@ static di_status run(const di_job_spec *spec, unsigned cancel_after_slowed, job_
     fault_plan *plan = spec->wrap == fault_wrap ? spec->wrap_ctx : NULL;
     if (plan) plan->job = job;
     uint64_t cancelled_at = 0;
-    worker w = {.job = job};
-    atomic_init(&w.done, false);
-    di_thread *t = di_thread_start(worker_main, &w);
-    CHECK(t != NULL);
-    while (!atomic_load(&w.done)) {
+    CHECK(di_job_start(job, NULL, NULL));
+    while (!di_job_wait(job, 2)) {
         di_progress p;
         di_job_progress(job, &p);
         if (p.bytes_done > out->max_progress) out->max_progress = p.bytes_done;
@@ -60,10 +44,8 @@ static di_status run(const di_job_spec *spec, unsigned cancel_after_slowed, job_
             cancelled_at = di_now_ns();
             di_job_cancel(job);
         }
-        di_sleep_ms(2);
     }
     if (cancelled_at) out->cancel_to_end_ns = di_now_ns() - cancelled_at;
-    di_thread_join(t);
     out->result = *di_job_result(job);
     di_error_format(&out->result.error, out->message, sizeof out->message);
     di_job_free(job);

@@ -70,7 +70,16 @@ void di_mutex_unlock(di_mutex *m) { pthread_mutex_unlock(&m->m); }
 di_cond *di_cond_new(void)
 {
     di_cond *c = calloc(1, sizeof *c);
-    if (c && pthread_cond_init(&c->c, NULL) != 0) {
+    if (!c) return NULL;
+    /* Timed waits by the monotonic clock: a change of the wall clock does not stretch them. */
+    pthread_condattr_t attr;
+    bool made = pthread_condattr_init(&attr) == 0;
+    if (made) {
+        made = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+               pthread_cond_init(&c->c, &attr) == 0;
+        pthread_condattr_destroy(&attr);
+    }
+    if (!made) {
         free(c);
         return NULL;
     }
@@ -86,6 +95,19 @@ void di_cond_free(di_cond *c)
 
 void di_cond_wait(di_cond *c, di_mutex *m) { pthread_cond_wait(&c->c, &m->m); }
 void di_cond_broadcast(di_cond *c) { pthread_cond_broadcast(&c->c); }
+
+bool di_cond_wait_ms(di_cond *c, di_mutex *m, unsigned ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += (time_t)(ms / 1000);
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    return pthread_cond_timedwait(&c->c, &m->m, &until) == 0;
+}
 
 uint64_t di_now_ns(void)
 {

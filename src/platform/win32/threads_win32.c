@@ -74,6 +74,12 @@ void di_cond_wait(di_cond *c, di_mutex *m)
 
 void di_cond_broadcast(di_cond *c) { WakeAllConditionVariable(&c->cv); }
 
+bool di_cond_wait_ms(di_cond *c, di_mutex *m, unsigned ms)
+{
+    /* INFINITE is all ones: a wait that long is one a hair shorter. */
+    return SleepConditionVariableSRW(&c->cv, &m->lock, ms == INFINITE ? ms - 1 : ms, 0) != 0;
+}
+
 uint64_t di_now_ns(void)
 {
     static LARGE_INTEGER frequency;
