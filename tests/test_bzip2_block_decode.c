@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bz2_compress.h"
 #include "check.h"
 #include "core/codec/bzip2_block_decode.h"
 #include "core/codec/bzip2_blocks.h"
@@ -75,16 +76,6 @@ static unsigned char *make_data(data_kind kind, size_t len, uint64_t seed)
     return d;
 }
 
-static unsigned char *compress(const unsigned char *plain, size_t len, int level, size_t *out_len)
-{
-    unsigned cap = (unsigned)(len + len / 50 + 1024);
-    unsigned char *out = malloc(cap);
-    int rc = BZ2_bzBuffToBuffCompress((char *)out, &cap, (char *)plain, (unsigned)len, level, 0, 0);
-    CHECK(rc == BZ_OK);
-    *out_len = cap;
-    return out;
-}
-
 /* ---- blocks ---- */
 
 typedef struct block_span {
@@ -141,7 +132,7 @@ static void check_stream(const unsigned char *plain, size_t len, int level, size
                          unsigned *groups_seen)
 {
     size_t comp_len;
-    unsigned char *comp = compress(plain, len, level, &comp_len);
+    unsigned char *comp = bz2_compress(plain, len, level, &comp_len);
     block_span spans[64];
     size_t blocks = find_blocks(comp, comp_len, spans, 64);
     bz2_block_decoder *d = bz2_block_decoder_new();
@@ -210,7 +201,7 @@ static void test_block_in_ring(void)
 {
     size_t len = 200 * KiB, comp_len;
     unsigned char *plain = make_data(DATA_TEXT, len, 7);
-    unsigned char *comp = compress(plain, len, 9, &comp_len);
+    unsigned char *comp = bz2_compress(plain, len, 9, &comp_len);
     block_span span;
     CHECK_U64(find_blocks(comp, comp_len, &span, 1), 1);
     size_t ring_size = comp_len + 100, shift = ring_size - comp_len / 2;
@@ -241,7 +232,7 @@ static void test_flipped_bit_detected(void)
 {
     size_t len = 30 * KiB, comp_len;
     unsigned char *plain = make_data(DATA_TEXT, len, 99);
-    unsigned char *comp = compress(plain, len, 9, &comp_len);
+    unsigned char *comp = bz2_compress(plain, len, 9, &comp_len);
     block_span span;
     CHECK_U64(find_blocks(comp, comp_len, &span, 1), 1);
     bz2_block_decoder *d = bz2_block_decoder_new();
@@ -289,7 +280,7 @@ static void test_cut_block_needs_more(void)
 {
     size_t len = 100 * KiB, comp_len;
     unsigned char *plain = make_data(DATA_SKEWED, len, 3);
-    unsigned char *comp = compress(plain, len, 9, &comp_len);
+    unsigned char *comp = bz2_compress(plain, len, 9, &comp_len);
     block_span span;
     CHECK_U64(find_blocks(comp, comp_len, &span, 1), 1);
     bz2_block_decoder *d = bz2_block_decoder_new();
@@ -335,7 +326,7 @@ static void test_randomised_and_oversized(void)
 {
     size_t len = 300 * KiB, comp_len;
     unsigned char *plain = make_data(DATA_RANDOM, len, 11);
-    unsigned char *comp = compress(plain, len, 9, &comp_len);
+    unsigned char *comp = bz2_compress(plain, len, 9, &comp_len);
     block_span span;
     CHECK_U64(find_blocks(comp, comp_len, &span, 1), 1);
     bz2_block_decoder *d = bz2_block_decoder_new();

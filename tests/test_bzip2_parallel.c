@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bz2_compress.h"
 #include "check.h"
 #include "core/codec/bzip2_blocks.h"
 #include "core/codec/bzip2_parallel.h"
@@ -49,17 +50,6 @@ static unsigned char *make_data(data_kind kind, size_t len, uint64_t seed)
         }
     }
     return d;
-}
-
-/* libbz2's own compressor at level 1..9 (what the bzip2 tool writes). */
-static unsigned char *compress(const unsigned char *plain, size_t len, int level, size_t *out_len)
-{
-    unsigned cap = (unsigned)(len + len / 50 + 1024);
-    unsigned char *out = malloc(cap);
-    int rc = BZ2_bzBuffToBuffCompress((char *)out, &cap, (char *)plain, (unsigned)len, level, 0, 0);
-    CHECK(rc == BZ_OK);
-    *out_len = cap;
-    return out;
 }
 
 /* count bytes of zeros, compressed by streaming (too many to hold). */
@@ -269,7 +259,7 @@ static void test_round_trips_levels_and_kinds(void)
                 if (sizes[s] > 1000000 && levels[l] != 1 && kinds[k] == DATA_RANDOM) continue;
                 unsigned char *plain = make_data(kinds[k], sizes[s], 100 + k * 10 + l);
                 size_t packed_len;
-                unsigned char *packed = compress(plain, sizes[s], levels[l], &packed_len);
+                unsigned char *packed = bz2_compress(plain, sizes[s], levels[l], &packed_len);
                 char what[64];
                 snprintf(what, sizeof what, "kind %zu level %d size %zu", k, levels[l], sizes[s]);
                 check_same_as_serial(what, packed, packed_len, sizes[s] + 16, 2, 1 << 20,
@@ -311,11 +301,11 @@ static void test_streams_and_trailing_bytes(void)
     size_t file_len = 0;
     for (size_t i = 0; i + 1 < sizeof cuts / sizeof cuts[0]; i++) {
         size_t n;
-        unsigned char *s = compress(plain + cuts[i], cuts[i + 1] - cuts[i], levels[i], &n);
+        unsigned char *s = bz2_compress(plain + cuts[i], cuts[i + 1] - cuts[i], levels[i], &n);
         file = concat(file, &file_len, s, n);
         free(s);
         if (i == 1) { /* an empty stream in between */
-            s = compress(plain, 0, 9, &n);
+            s = bz2_compress(plain, 0, 9, &n);
             file = concat(file, &file_len, s, n);
             free(s);
         }
@@ -432,7 +422,7 @@ static void test_chance_magic_inside_a_block(void)
             size_t plain_len = 450000;   /* several blocks, each with the chance magic */
             unsigned char *plain = chance_magic_data(magics[m], plain_len, 40 + m);
             size_t packed_len;
-            unsigned char *packed = compress(plain, plain_len, level, &packed_len);
+            unsigned char *packed = bz2_compress(plain, plain_len, level, &packed_len);
             /* The magic really is there, inside the first block, not at a boundary. */
             bz2_scanner sc;
             bz2_scanner_init(&sc);
@@ -467,7 +457,7 @@ static void test_damaged_files(void)
 {
     size_t plain_len = 1200000, packed_len;
     unsigned char *plain = make_data(DATA_TEXT, plain_len, 77);
-    unsigned char *packed = compress(plain, plain_len, 1, &packed_len);
+    unsigned char *packed = bz2_compress(plain, plain_len, 1, &packed_len);
     unsigned char *out = malloc(plain_len + 16);
 
     /* A damaged byte in the middle (20 places): corrupt, on every path. */
@@ -529,7 +519,7 @@ static void test_blocks_out_of_order(void)
 {
     size_t plain_len = 250000, packed_len;
     unsigned char *plain = make_data(DATA_TEXT, plain_len, 91);
-    unsigned char *packed = compress(plain, plain_len, 1, &packed_len);
+    unsigned char *packed = bz2_compress(plain, plain_len, 1, &packed_len);
     bz2_scanner sc;
     bz2_scanner_init(&sc);
     uint64_t marks[8];
@@ -565,7 +555,7 @@ static void test_one_byte_buffers(void)
 {
     size_t plain_len = 260000, packed_len;   /* three blocks at level 1 */
     unsigned char *plain = make_data(DATA_TEXT, plain_len, 12);
-    unsigned char *packed = compress(plain, plain_len, 1, &packed_len);
+    unsigned char *packed = bz2_compress(plain, plain_len, 1, &packed_len);
     unsigned char *two = dup_bytes(packed, packed_len);
     size_t two_len = packed_len;
     two = concat(two, &two_len, packed, packed_len);   /* and a second stream */
@@ -590,7 +580,7 @@ static void test_free_while_decoding(void)
     size_t zeros_len, text_len, plain_len = 3000000;
     unsigned char *zeros = compress_zeros(100 * MiB, 9, &zeros_len);
     unsigned char *plain = make_data(DATA_MIXED, plain_len, 8);
-    unsigned char *text = compress(plain, plain_len, 1, &text_len);
+    unsigned char *text = bz2_compress(plain, plain_len, 1, &text_len);
     unsigned char *out = malloc(MiB);
     int threads_before = di_process_thread_count();
     const size_t stops[] = {0, 1, 1000, 300000, 3 * MiB, 50 * MiB};

@@ -256,6 +256,37 @@ static void publish(parallel_decoder *pd, bz_job *job, out_piece *p, size_t out)
     di_cond_broadcast(pd->wake_reader);
 }
 
+/* Publishes the out bytes the job just wrote into *p, then finds room for its next
+ * ones (*dst, *room). False when the job was dropped (*end JOB_END_DROPPED) or no
+ * memory is left (*end JOB_END_FAILED, the job's failure set). Called without the lock. */
+static bool next_room(parallel_decoder *pd, bz_job *job, out_piece **p, size_t out,
+                      unsigned char **dst, size_t *room, job_end *end)
+{
+    di_mutex_lock(pd->lock);
+    publish(pd, job, *p, out);
+    const char *failure;
+    *p = room_for_output(pd, job, &failure);
+    *room = *p ? PIECE_SIZE - (*p)->len : 0;
+    *dst = *p ? (*p)->data + (*p)->len : NULL;
+    di_mutex_unlock(pd->lock);
+    if (*p) return true;
+    if (failure) {
+        job->data_error = false;
+        job->failure = failure;
+    }
+    *end = failure ? JOB_END_FAILED : JOB_END_DROPPED;
+    return false;
+}
+
+/* The last bytes a job wrote, once it stops writing. Called without the lock. */
+static void publish_last(parallel_decoder *pd, bz_job *job, out_piece *p, size_t out)
+{
+    if (out == 0) return;
+    di_mutex_lock(pd->lock);
+    publish(pd, job, p, out);
+    di_mutex_unlock(pd->lock);
+}
+
 /* The job's piece through our own decoder: parsed whole first (a piece ending inside a
  * block needs more bits and has written nothing: stalled, for a merge), then written
  * out into the job's pieces with the CRC checked at the end. False when the block is
@@ -290,25 +321,13 @@ static bool decode_job_own(worker *w, bz_job *job, job_end *end)
         job->failure = CORRUPT;
         return true;
     }
-    size_t out = 0;
+    size_t out = 0, room;
     out_piece *p = NULL;
+    unsigned char *dst;
     for (;;) {
-        di_mutex_lock(pd->lock);
-        publish(pd, job, p, out);
+        bool more = next_room(pd, job, &p, out, &dst, &room, end);
         out = 0;
-        const char *failure;
-        p = room_for_output(pd, job, &failure);
-        size_t room = p ? PIECE_SIZE - p->len : 0;
-        unsigned char *dst = p ? p->data + p->len : NULL;
-        di_mutex_unlock(pd->lock);
-        if (!p) {
-            if (failure) {
-                job->data_error = false;
-                job->failure = failure;
-            }
-            *end = failure ? JOB_END_FAILED : JOB_END_DROPPED;
-            return true;
-        }
+        if (!more) return true;
         st = bz2_block_output(w->block, dst, room < OUT_STEP ? room : OUT_STEP, &out);
         if (st == BZ2_BLOCK_MORE_OUTPUT) continue;
         if (st == BZ2_BLOCK_OK)
@@ -317,11 +336,7 @@ static bool decode_job_own(worker *w, bz_job *job, job_end *end)
             job->failure = CORRUPT;   /* the block's CRC does not match its bytes */
         break;
     }
-    if (out > 0) {
-        di_mutex_lock(pd->lock);
-        publish(pd, job, p, out);
-        di_mutex_unlock(pd->lock);
-    }
+    publish_last(pd, job, p, out);
     return true;
 }
 
@@ -370,26 +385,14 @@ static job_end decode_job_libbz2(worker *w, bz_job *job)
 
     job_end end = JOB_END_FAILED;
     bool produced = false;
-    size_t out = 0;
+    size_t out = 0, room;
     out_piece *p = NULL;
+    unsigned char *dst;
     for (;;) {
-        di_mutex_lock(pd->lock);
-        publish(pd, job, p, out);
         produced = produced || out > 0;
+        bool more = next_room(pd, job, &p, out, &dst, &room, &end);
         out = 0;
-        const char *failure;
-        p = room_for_output(pd, job, &failure);
-        size_t room = p ? PIECE_SIZE - p->len : 0;
-        unsigned char *dst = p ? p->data + p->len : NULL;
-        di_mutex_unlock(pd->lock);
-        if (!p) {
-            if (failure) {
-                job->data_error = false;
-                job->failure = failure;
-            }
-            end = failure ? JOB_END_FAILED : JOB_END_DROPPED;
-            break;
-        }
+        if (!more) break;
         unsigned want = (unsigned)(room < OUT_STEP ? room : OUT_STEP);
         bz.next_out = (char *)dst;
         bz.avail_out = want;
@@ -426,11 +429,7 @@ static job_end decode_job_libbz2(worker *w, bz_job *job)
         }
         break;
     }
-    if (out > 0) {
-        di_mutex_lock(pd->lock);
-        publish(pd, job, p, out);
-        di_mutex_unlock(pd->lock);
-    }
+    publish_last(pd, job, p, out);
     BZ2_bzDecompressEnd(&bz);
     return end;
 }
