@@ -12,7 +12,9 @@ static void nothing(void *p)
 }
 
 /* Some runtimes (ThreadSanitizer's) start a thread of their own with the process's
- * first thread: one thread started and joined first keeps it out of the count. */
+ * first thread: one thread started and joined first keeps it out of the count. That
+ * joined thread can still be counted for a moment (see run): the count is taken once
+ * two looks 10 ms apart agree. */
 static void settle_runtime_threads(void)
 {
     static bool done;
@@ -20,6 +22,11 @@ static void settle_runtime_threads(void)
     done = true;
     di_thread *t = di_thread_start(nothing, NULL);
     if (t) di_thread_join(t);
+    for (int waited = 0; waited < 1000; waited += 10) {
+        int count = di_process_thread_count();
+        di_sleep_ms(10);
+        if (di_process_thread_count() == count) break;
+    }
 }
 
 static di_status run(const di_job_spec *spec, unsigned cancel_after_slowed, job_outcome *out)
