@@ -18,7 +18,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/di-bmap.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 source "$tests_dir/lib/harness.sh"
-run() { "${di[@]}" "$@" </dev/null >out.txt 2>err.txt; code=$?; tr -d '\r' <out.txt >out; tr -d '\r' <err.txt >err; }
 # The same bytes of two files at a byte offset.
 same_at() { cmp -s -i "$2:$2" -n "$3" "$1" "$4"; }
 

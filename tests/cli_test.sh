@@ -13,7 +13,6 @@ cd "$work" || exit 1
 source "$tests_dir/lib/harness.sh"
 
 # Runs the CLI with no terminal on stdin; keeps stdout, stderr and the exit code.
-run() { "${di[@]}" "$@" </dev/null >out.txt 2>err.txt; code=$?; tr -d '\r' <out.txt >out; tr -d '\r' <err.txt >err; }
 
 head -c 5000007 /dev/urandom >image.img
 head -c 777 /dev/urandom >small.img

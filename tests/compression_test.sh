@@ -17,7 +17,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/di-compress.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 source "$tests_dir/lib/harness.sh"
-run() { "${di[@]}" "$@" </dev/null >out.txt 2>err.txt; code=$?; tr -d '\r' <out.txt >out; tr -d '\r' <err.txt >err; }
 md5() { md5sum <"$1" | cut -d' ' -f1; }
 # The first N bytes of a device as an md5.
 head_md5() { head -c "$2" "$1" | md5sum | cut -d' ' -f1; }

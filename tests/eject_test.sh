@@ -8,7 +8,7 @@
 # where loop devices cannot be used. Args: DISKIMAGER
 set -u
 tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-di=$1
+di=("$1")
 skip() { echo "SKIP: $1"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "loop devices need root"
 command -v losetup >/dev/null || skip "losetup is not installed"
@@ -24,7 +24,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$work" || exit 1
 source "$tests_dir/lib/harness.sh"
-run() { "$di" "$@" </dev/null >out 2>err; code=$?; }
 attach() { # FILE [losetup options] -> sets $dev (no subshell: loops+= must stick)
   local file=$1; shift
   dev=$(losetup -f --show "$@" "$file") || return 1

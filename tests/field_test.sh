@@ -16,7 +16,7 @@
 set -u
 tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 support=$tests_dir/support
-di=$1
+di=("$1")
 case $di in /*) ;; *) di=$PWD/$di ;; esac # the test runs in its own folder
 py=/usr/bin/python3 # Debian's: python3-fusepy is installed for it, not for a pyenv python
 skip() { echo "SKIP: $1"; exit 77; }
@@ -55,7 +55,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # Runs the CLI (never longer than 2 minutes): sets $code and $elapsed (ms).
 run() {
   local t0; t0=$(now_ms)
-  timeout -s KILL 120 "$di" "$@" </dev/null >out 2>err; code=$?
+  DI_TEST_RUN_TIMEOUT=120 run_cli "$@"
   elapsed=$(($(now_ms) - t0))
 }
 show_err() { sed 's/^/    | /' err | grep -v '"phase"' | tail -n 6; }

@@ -6,7 +6,7 @@
 # where loop devices cannot be used. Every device attached is detached.
 set -u
 tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-di=$1
+di=("$1")
 skip() { echo "SKIP: $1"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "loop devices need root"
 command -v losetup >/dev/null || skip "losetup is not installed"
@@ -28,7 +28,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$work" || exit 1
 source "$tests_dir/lib/harness.sh"
-run() { "$di" "$@" </dev/null >out 2>err; code=$?; }
 # The byte offset of "write failed on PATH at byte N" in err (empty if there is none).
 failed_at() { sed -nE "s#.*write failed on $1 at byte ([0-9]+) .*#\1#p" err | head -n 1; }
 within() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -lt "$3" ]; } # N LO HI: LO <= N < HI

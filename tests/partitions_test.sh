@@ -12,7 +12,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/di-parts.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 source "$tests_dir/lib/harness.sh"
-run() { "${di[@]}" "$@" </dev/null >out.txt 2>err.txt; code=$?; tr -d '\r' <out.txt >out; tr -d '\r' <err.txt >err; }
 fill() { head -c "$2" /dev/urandom | dd of="$1" bs=512 seek="$3" conv=notrunc status=none; }
 
 # MBR: a FAT partition, an extended one holding two logical partitions.

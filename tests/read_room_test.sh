@@ -13,11 +13,11 @@ tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mode=$1
 if [ "$mode" = windows ]; then
   wine_run=$2 exe=$3
-  di() { "$wine_run" "$exe" "$@"; }
+  di=("$wine_run" "$exe")
   quick=30000 # ms: Wine's start-up is in it
 else
   bin=$2
-  di() { "$bin" "$@"; }
+  di=("$bin")
   quick=5000
 fi
 skip() { echo "SKIP: $1"; exit 77; }
@@ -38,8 +38,7 @@ MiB=$((1024 * 1024))
 run() {
   local t0 t1
   t0=$(date +%s%N)
-  di "$@" </dev/null >out 2>err
-  code=$?
+  run_cli "$@"
   t1=$(date +%s%N)
   ms=$(((t1 - t0) / 1000000))
 }

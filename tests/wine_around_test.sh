@@ -12,7 +12,7 @@ wine_run=$1 exe=$2 build=$3
 export WINEPREFIX=$build/wineprefix-around WINEDEBUG=-all
 work=$(mktemp -d "${TMPDIR:-/tmp}/di-wine-around.XXXXXX")
 source "$tests_dir/lib/harness.sh"
-run() { "$wine_run" "$exe" "$@" </dev/null >out.txt 2>err.txt; code=$?; tr -d '\r' <out.txt >out; tr -d '\r' <err.txt >err; }
+di=("$wine_run" "$exe")
 cleanup() {
   rm -f "$WINEPREFIX"/dosdevices/[rstu]:*
   wineserver -k 2>/dev/null

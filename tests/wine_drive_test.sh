@@ -9,7 +9,7 @@ export WINEPREFIX=$build/wineprefix WINEDEBUG=-all
 work=$(mktemp -d "${TMPDIR:-/tmp}/di-wine-drive.XXXXXX")
 drive=$work/drive.img
 source "$tests_dir/lib/harness.sh"
-run() { "$wine_run" "$exe" "$@" </dev/null >out.txt 2>err.txt; code=$?; tr -d '\r' <out.txt >out; tr -d '\r' <err.txt >err; }
+di=("$wine_run" "$exe")
 
 cleanup() {
   rm -f "$WINEPREFIX/dosdevices/t:" "$WINEPREFIX/dosdevices/t::"

@@ -260,6 +260,9 @@ int wmain(int argc, wchar_t **wargv)
         argv[i] = malloc((size_t)n);
         WideCharToMultiByte(CP_UTF8, 0, wargv[i], -1, argv[i], n, NULL, NULL);
     }
+    /* Tells the test that Wine started the driver (its steps print only what they read). */
+    printf("driver: started\n");
+    fflush(stdout);
     for (int i = 1; i < argc; i++) {
         const char *step = argv[i];
         if (strcmp(step, "wait-window") == 0) {

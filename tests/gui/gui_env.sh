@@ -9,8 +9,24 @@ mkdir -p "$shots"
 work=$(mktemp -d "${TMPDIR:-/tmp}/di-gui.XXXXXX")
 source "$tests_dir/../lib/harness.sh"
 # Runs driver steps; their output (one "name: value" a line) is kept in $out.
-# drv is the driver's exit code (1 when a step failed), not tr's.
-drive_gui() { out=$(set -o pipefail; "$src/cmake/wine-run" "$driver" "$@" 2>/dev/null | tr -d '\r'); drv=$?; echo "$out" | sed 's/^/    /'; return $drv; }
+# drv is the driver's exit code (1 when a step failed), not tr's. The driver's first
+# line says it started: a driver that Wine did not start at all (seen once under a
+# loaded CI machine: no output, no step taken) is started again, once; any failure
+# shows its exit code and stderr.
+drive_gui() {
+  local attempt
+  for attempt in 1 2; do
+    out=$(set -o pipefail; "$src/cmake/wine-run" "$driver" "$@" 2>"$work/driver.err" | tr -d '\r')
+    drv=$?
+    grep -qx "driver: started" <<<"$out" && break
+    echo "    the driver did not start (exit $drv, try $attempt): $(tail -n 3 "$work/driver.err" | tr '\n' ' ')"
+    sleep 1
+  done
+  out=$(grep -vx "driver: started" <<<"$out")
+  echo "$out" | sed 's/^/    /'
+  [ "$drv" -eq 0 ] || { echo "    driver exit $drv"; tail -n 5 "$work/driver.err" | sed 's/^/    | /'; }
+  return $drv
+}
 has() { grep -qF -- "$1" <<<"$out"; }
 md5() { md5sum <"$1" | cut -d' ' -f1; }
 winpath() { wine winepath -w "$1" 2>/dev/null | tr -d '\r'; }
