@@ -18,7 +18,8 @@ static void accepts_the_documented_forms(void)
     char e[256];
     CHECK(PARSE(&a, e, "write", "pi.img", "/dev/sdb", "--hash", "md5", "--hash=sha256",
                 "--verify", "--yes", "--buffer-size", "8M", "--buffers=6", "--progress=json"));
-    CHECK_U64(a.command, CLI_WRITE);
+    CHECK_U64(a.command, CLI_JOB);
+    CHECK_U64(a.kind, DI_JOB_WRITE);
     CHECK_STR(a.first, "pi.img");
     CHECK_STR(a.second, "/dev/sdb");
     CHECK_U64(a.hash_mask, DI_HASH_BIT(DI_HASH_MD5) | DI_HASH_BIT(DI_HASH_SHA256));
@@ -28,7 +29,8 @@ static void accepts_the_documented_forms(void)
     CHECK_U64(a.progress, CLI_PROGRESS_JSON);
 
     CHECK(PARSE(&a, e, "read", "/dev/sdb", "out.img", "--size", "1GB", "--keep-partial"));
-    CHECK_U64(a.command, CLI_READ);
+    CHECK_U64(a.command, CLI_JOB);
+    CHECK_U64(a.kind, DI_JOB_READ);
     CHECK_U64(a.size, 1000000000ull);
     CHECK(a.keep_partial);
 

@@ -26,6 +26,7 @@ typedef struct di_drive_info {
     bool busy_mounts;           /* mounts holds file systems the OS will not let go of
                                    (Linux: unmount first); Windows dismounts its volumes */
     bool exists;
+    bool is_folder;             /* a folder, not a file (its size is then 0) */
 } di_drive_info;
 
 /* Lists drives: removable ones, or every disk with all. Caller frees *drives. A reader

@@ -18,7 +18,8 @@ typedef enum di_job_kind {
     DI_JOB_WRITE = 0,
     DI_JOB_READ,
     DI_JOB_VERIFY,
-    DI_JOB_HASH
+    DI_JOB_HASH,
+    DI_JOB_KIND_COUNT   /* not a kind: how many there are (src/core/job_kinds.c) */
 } di_job_kind;
 
 typedef enum di_phase {
@@ -33,6 +34,7 @@ typedef enum di_phase {
 } di_phase;
 
 const char *di_phase_name(di_phase phase); /* "writing", "verifying", ... */
+/* The kind's stable name ("write", ...; "unknown" for no kind): JSON, logs, errors. */
 const char *di_job_kind_name(di_job_kind kind);
 
 /* Which end of a job a device plays; passed to the test wrapper. */
@@ -80,6 +82,8 @@ typedef struct di_job_spec {
     bool move_gpt_backup;     /* WRITE: after verifying, move a GPT image's backup to the
                                  device's end (a device larger than the image) */
     uint64_t read_size;       /* READ, HASH: bytes to read from the start, 0 for all */
+    const char *size_of_image;/* HASH (instead of read_size): as many bytes as this image
+                                 holds (its member zip_member), to prove the drive holds it */
     bool keep_partial;        /* READ: keep the output of a failed or cancelled job */
     bool allocated_only;      /* READ: up to the end of the last partition (MBR, GPT) */
     size_t buffer_size;       /* 0: DI_DEFAULT_BUFFER_SIZE; rounded up to the sector */

@@ -63,6 +63,28 @@ const char *di_fault_advice(di_fault fault);
 #define DI_PATH_MAX 1024
 #define DI_TEXT_MAX 512
 
+/* Why, as data: each front end words a reason in its own language (di_error_format in
+ * English for the CLI, the dialog from its string table), filling in the error's typed
+ * fields the reason names. DI_REASON_NONE: an error still worded by its detail. */
+typedef enum di_reason {
+    DI_REASON_NONE = 0,
+    DI_REASON_NO_IMAGE,          /* no image path was given */
+    DI_REASON_IMAGE_MISSING,     /* path: the image does not exist */
+    DI_REASON_IMAGE_IS_FOLDER,   /* path */
+    DI_REASON_IMAGE_EMPTY,       /* path: 0 bytes, nothing to write or compare */
+    DI_REASON_NO_DRIVE,          /* no device was chosen */
+    DI_REASON_SYSTEM_DISK,       /* path: holds the running system, never written */
+    DI_REASON_FIXED_DISK,        /* path, sizes[0] its size, value its bus ("" unknown):
+                                    not removable, and the user did not insist */
+    DI_REASON_BAD_EXPECTED,      /* value: the typed text, not a hex digest */
+    DI_REASON_IMAGE_SIZE_UNKNOWN,/* path: a compressed image that does not record the
+                                    size of the image inside */
+    DI_REASON_IMAGE_TOO_BIG_TO_HASH, /* path the image, path2 the drive, sizes[0] the
+                                    image's size, sizes[1] the drive's */
+    DI_REASON_MOVE_GPT_NEEDS_VERIFY, /* the backup GPT moves only after a verified write */
+    DI_REASON_COUNT
+} di_reason;
+
 typedef struct di_error {
     di_status status;
     char operation[32];     /* "open", "read", "write", "flush", "verify", ... */
@@ -73,6 +95,10 @@ typedef struct di_error {
     char os_text[DI_TEXT_MAX];
     char detail[DI_TEXT_MAX]; /* what the engine knows beyond the OS text */
     di_fault fault;         /* the OS error's kind (di_os_fault), UNKNOWN if none */
+    di_reason reason;       /* why, as data; the fields below are the reason's */
+    char path2[DI_PATH_MAX];/* a second file or device: the drive an image is for */
+    uint64_t sizes[2];
+    char value[DI_TEXT_MAX];/* a value the user gave, a bus name */
 } di_error;
 
 void di_error_clear(di_error *error);
@@ -98,11 +124,17 @@ di_status di_error_set_os(di_error *error, di_status status, di_io_op op, const 
 #endif
     ;
 
+/* Records a refusal by its reason about path (may be ""): the reason's other fields are
+ * the caller's to fill in. Returns status. */
+di_status di_error_refuse(di_error *error, di_status status, di_reason reason,
+                          const char *operation, const char *path);
+
 /* Adds the byte offset to an error already set. */
 void di_error_at(di_error *error, uint64_t offset);
 
-/* The one formatter: "write failed on /dev/sdb at byte 4194304 (4.19 MB): Input/output
- * error [os error 5]; detail". Always NUL-terminates. Returns out. */
+/* The one English formatter (the CLI's, the tests', the log's): "write failed on
+ * /dev/sdb at byte 4194304 (4.19 MB): Input/output error [os error 5]; detail", or the
+ * reason's sentence with its data. Always NUL-terminates. Returns out. */
 char *di_error_format(const di_error *error, char *out, size_t out_size);
 
 #endif

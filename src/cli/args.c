@@ -40,13 +40,27 @@ const char cli_usage_text[] =
 static const struct {
     const char *name;
     cli_command command;
+    di_job_kind kind;   /* CLI_JOB */
     int positionals;
 } commands[] = {
-    {"list", CLI_LIST, 0},     {"write", CLI_WRITE, 2}, {"read", CLI_READ, 2},
-    {"verify", CLI_VERIFY, 2}, {"hash", CLI_HASH, 1},   {"help", CLI_HELP, 0},
-    {"--help", CLI_HELP, 0},   {"-h", CLI_HELP, 0},     {"--version", CLI_VERSION, 0},
-    {"version", CLI_VERSION, 0},
+    {"list", CLI_LIST, 0, 0},
+    {"write", CLI_JOB, DI_JOB_WRITE, 2},
+    {"read", CLI_JOB, DI_JOB_READ, 2},
+    {"verify", CLI_JOB, DI_JOB_VERIFY, 2},
+    {"hash", CLI_JOB, DI_JOB_HASH, 1},
+    {"help", CLI_HELP, 0, 0},
+    {"--help", CLI_HELP, 0, 0},
+    {"-h", CLI_HELP, 0, 0},
+    {"--version", CLI_VERSION, 0, 0},
+    {"version", CLI_VERSION, 0, 0},
 };
+
+const char *cli_command_for_kind(di_job_kind kind)
+{
+    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
+        if (commands[c].command == CLI_JOB && commands[c].kind == kind) return commands[c].name;
+    return NULL;
+}
 
 static bool fail(char *error, size_t size, const char *fmt, const char *arg)
 {
@@ -70,19 +84,34 @@ static bool is_option(const char *arg, const char *name)
     return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
-static bool option_allowed(cli_command cmd, const char *name)
+#define KIND(k) (1u << (k))
+
+/* The job kinds an option applies to (0: list's own). */
+static const struct {
+    const char *name;
+    unsigned kinds;
+} option_kinds[] = {
+    {"--all", 0},
+    {"--verify", KIND(DI_JOB_WRITE)},
+    {"--yes", KIND(DI_JOB_WRITE)},
+    {"--force", KIND(DI_JOB_WRITE)},
+    {"--move-gpt-backup", KIND(DI_JOB_WRITE)},
+    {"--eject", KIND(DI_JOB_WRITE)},
+    {"--size", KIND(DI_JOB_READ) | KIND(DI_JOB_HASH)},
+    {"--member", KIND(DI_JOB_WRITE) | KIND(DI_JOB_VERIFY)},
+    {"--bmap", KIND(DI_JOB_WRITE) | KIND(DI_JOB_VERIFY)},
+    {"--no-bmap", KIND(DI_JOB_WRITE) | KIND(DI_JOB_VERIFY)},
+    {"--keep-partial", KIND(DI_JOB_READ)},
+    {"--allocated-only", KIND(DI_JOB_READ)},
+};
+
+static bool option_allowed(const cli_args *args, const char *name)
 {
-    if (!strcmp(name, "--all")) return cmd == CLI_LIST;
-    if (!strcmp(name, "--hash")) return cmd >= CLI_WRITE;
-    if (!strcmp(name, "--verify") || !strcmp(name, "--yes") || !strcmp(name, "--force") ||
-        !strcmp(name, "--move-gpt-backup") || !strcmp(name, "--eject"))
-        return cmd == CLI_WRITE;
-    if (!strcmp(name, "--size")) return cmd == CLI_READ || cmd == CLI_HASH;
-    if (!strcmp(name, "--member") || !strcmp(name, "--bmap") || !strcmp(name, "--no-bmap"))
-        return cmd == CLI_WRITE || cmd == CLI_VERIFY;
-    if (!strcmp(name, "--keep-partial") || !strcmp(name, "--allocated-only"))
-        return cmd == CLI_READ;
-    return cmd >= CLI_WRITE; /* the common options */
+    if (!strcmp(name, "--all")) return args->command == CLI_LIST;
+    if (args->command != CLI_JOB) return false;
+    for (size_t o = 0; o < sizeof option_kinds / sizeof option_kinds[0]; o++)
+        if (!strcmp(name, option_kinds[o].name)) return (option_kinds[o].kinds & KIND(args->kind)) != 0;
+    return true; /* the common options: --hash, --expect, --progress, --buffer-size, ... */
 }
 
 bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t error_size)
@@ -95,6 +124,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
         if (strcmp(argv[1], commands[c].name) == 0) {
             args->command = commands[c].command;
+            args->kind = commands[c].kind;
             positionals_wanted = commands[c].positionals;
         }
     }
@@ -125,7 +155,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (is_option(arg, known[k])) name = known[k];
         if (!name) return fail(error, error_size, "unknown option '%s'", arg);
-        if (!option_allowed(args->command, name))
+        if (!option_allowed(args, name))
             return fail(error, error_size, "option '%s' does not apply to this command", name);
 
         if (!strcmp(name, "--all")) args->all = true;

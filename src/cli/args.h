@@ -6,14 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diskimager/job.h"
+
 typedef enum cli_command {
     CLI_HELP = 0,
     CLI_VERSION,
     CLI_LIST,
-    CLI_WRITE,
-    CLI_READ,
-    CLI_VERIFY,
-    CLI_HASH
+    CLI_JOB          /* write, read, verify, hash: cli_args.kind says which */
 } cli_command;
 
 typedef enum cli_progress_mode {
@@ -25,6 +24,7 @@ typedef enum cli_progress_mode {
 
 typedef struct cli_args {
     cli_command command;
+    di_job_kind kind;        /* CLI_JOB */
     const char *first;       /* IMAGE (write, verify), DEVICE (read), PATH (hash) */
     const char *second;      /* DEVICE (write, verify), IMAGE (read) */
     unsigned hash_mask;
@@ -50,5 +50,9 @@ typedef struct cli_args {
 bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t error_size);
 
 extern const char cli_usage_text[];
+
+/* The command that runs a job kind ("write", ...), NULL if none does: every kind needs
+ * one (test_job_kinds). */
+const char *cli_command_for_kind(di_job_kind kind);
 
 #endif

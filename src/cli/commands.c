@@ -6,13 +6,12 @@
 #include <string.h>
 
 #include "args.h"
-#include "diskimager/bmap.h"
 #include "diskimager/checksum.h"
-#include "diskimager/companions.h"
 #include "diskimager/compression.h"
 #include "diskimager/drives.h"
 #include "diskimager/job.h"
 #include "diskimager/partitions.h"
+#include "diskimager/request.h"
 #include "diskimager/system.h"
 #include "diskimager/threads.h"
 #include "diskimager/units.h"
@@ -88,51 +87,25 @@ static bool read_answer(char *answer, size_t size)
     return true;
 }
 
-/* Returns CLI_EXIT_OK to go ahead. */
-static int confirm_write(const cli_args *args, di_drive_info *shown)
+/* Asks before a WRITE overwrites the drive (or a file) the plan describes; returns
+ * CLI_EXIT_OK to go ahead. The refusals were the plan's. */
+static int confirm_write(const cli_args *args, const di_drive_info *info)
 {
-    di_drive_info info;
-    memset(shown, 0, sizeof *shown);
-    di_error error;
-    di_error_clear(&error);
-    char text[2048], size[32], target[DI_PATH_MAX];
-    if (di_drive_describe(args->second, &info, &error) != DI_OK) {
-        fprintf(stderr, "diskimager: %s\n", di_error_format(&error, text, sizeof text));
-        return CLI_EXIT_FAILURE;
-    }
-    if (di_resolve_symlink(args->second, target, sizeof target))
-        fprintf(stderr, "diskimager: note: %s is a symbolic link to %s; writing %s\n",
-                args->second, target, target);
-    /* The job checks that the drive it opens is still this one. */
-    if (info.is_block_device) *shown = info;
-    if (info.system) {
-        fprintf(stderr, "diskimager: refusing to write to %s: it holds the running system; "
-                        "it is never written, --force or not\n", args->second);
-        return CLI_EXIT_FAILURE;
-    }
-
+    char size[32];
     /* Writing a new or empty file loses nothing; anything else is asked about. */
-    if (!info.is_block_device && (!info.exists || info.size == 0)) return CLI_EXIT_OK;
-    if (info.is_block_device && !info.removable && !args->force) {
-        fprintf(stderr,
-                "diskimager: refusing to write to %s: it is not a removable drive (%s%s%s, %s); "
-                "pass --force if you really mean this disk\n",
-                args->second, info.bus[0] ? "bus " : "", info.bus,
-                info.bus[0] ? "" : "fixed disk", di_format_size(info.size, size, sizeof size));
-        return CLI_EXIT_FAILURE;
-    }
+    if (!info->is_block_device && (!info->exists || info->size == 0)) return CLI_EXIT_OK;
     if (args->yes) return CLI_EXIT_OK;
 
     char what[1024];
-    if (info.is_block_device)
+    if (info->is_block_device)
         snprintf(what, sizeof what, "%s (%s%s%s, %s%s%s%s%s)", args->second,
-                 info.model[0] ? info.model : "unknown model",
-                 info.serial[0] ? ", serial number " : "", info.serial,
-                 di_format_size(info.size, size, sizeof size), info.bus[0] ? ", " : "", info.bus,
-                 info.mounts[0] ? ", mounted at " : "", info.mounts);
+                 info->model[0] ? info->model : "unknown model",
+                 info->serial[0] ? ", serial number " : "", info->serial,
+                 di_format_size(info->size, size, sizeof size), info->bus[0] ? ", " : "",
+                 info->bus, info->mounts[0] ? ", mounted at " : "", info->mounts);
     else
         snprintf(what, sizeof what, "the file %s (%s)", args->second,
-                 di_format_size(info.size, size, sizeof size));
+                 di_format_size(info->size, size, sizeof size));
     if (!di_stdin_is_terminal()) {
         fprintf(stderr,
                 "diskimager: refusing to overwrite %s without confirmation: there is no "
@@ -148,22 +121,6 @@ static int confirm_write(const cli_args *args, di_drive_info *shown)
         return CLI_EXIT_FAILURE;
     }
     return CLI_EXIT_OK;
-}
-
-/* The digest the image should have: --expect, else a checksum file beside the image. */
-static void find_expectation(const cli_args *args, const char *image, di_expected_hash *out)
-{
-    if (args->expect) {
-        di_expected_from_hex(args->expect, out);
-        return;
-    }
-    /* hash PATH hashes the file as it is: only sums published beside it apply, not
-     * those inside it. */
-    bool found = args->command == CLI_HASH ? image && di_checksum_find_sidecar(image, out)
-                                           : image && di_checksum_find_for_image(image, args->member, out);
-    if (found)
-        fprintf(stderr, "diskimager: checking the %s digest given in %s\n",
-                di_hash_name(out->alg), out->source);
 }
 
 static int report_expectation(const di_result *r, const di_expected_hash *expected)
@@ -208,11 +165,11 @@ static void print_hashes(const di_result *r, const char *name, bool decoded)
 static void print_notes(const cli_args *args, const di_result *r)
 {
     char a[32], b[32];
-    if (r->image_format != DI_FORMAT_RAW && args->command != CLI_HASH) {
+    if (r->image_format != DI_FORMAT_RAW && args->kind != DI_JOB_HASH) {
         char layers[160];
         di_format_layers_name(r->layer_formats, r->layer_count, layers, sizeof layers);
         fprintf(stderr, "diskimager: image %s %s%s%s%s: %s\n",
-                args->command == CLI_READ ? "compressed with" : "decoded from",
+                args->kind == DI_JOB_READ ? "compressed with" : "decoded from",
                 layers[0] ? layers : di_format_name((di_format)r->image_format),
                 r->zip_member[0] ? " (" : "", r->zip_member, r->zip_member[0] ? ")" : "",
                 di_format_size(r->image_bytes, b, sizeof b));
@@ -242,14 +199,14 @@ static void print_notes(const cli_args *args, const di_result *r)
                         "is not taken with a bmap\n",
                 di_format_size(r->mapped_bytes, a, sizeof a),
                 di_format_size(r->image_bytes, b, sizeof b),
-                args->command == CLI_WRITE ? "written, each range's checksum checked"
+                args->kind == DI_JOB_WRITE ? "written, each range's checksum checked"
                                            : "compared");
     if (r->bmap_signature_unchecked)
         fprintf(stderr, "diskimager: note: the bmap is PGP-signed; its signature was not checked (gpg --verify checks it)\n");
-    if (r->verified && args->command == CLI_WRITE && r->bmap_used)
+    if (r->verified && args->kind == DI_JOB_WRITE && r->bmap_used)
         fprintf(stderr, "diskimager: verified: the mapped blocks on %s match the image\n",
                 args->second);
-    else if (r->verified && args->command == CLI_WRITE)
+    else if (r->verified && args->kind == DI_JOB_WRITE)
         fprintf(stderr, "diskimager: verified: %s holds the image's %s\n", args->second,
                 di_format_size(r->image_bytes - r->truncated_bytes, b, sizeof b));
     if (r->ejected) {
@@ -353,71 +310,85 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
     return code;
 }
 
-static int cmd_job(const cli_args *args)
+/* What the command line asks, as a request: the policy is the request layer's. */
+static void request_from_args(const cli_args *args, di_request *r)
 {
-    di_job_spec spec = {
+    *r = (di_request){
+        .kind = args->kind,
         .hash_mask = args->hash_mask,
+        .member = args->member,
+        .expected = args->expect,
+        .bmap = args->bmap,
+        .no_bmap = args->no_bmap,
         .verify_after_write = args->verify,
-        .read_size = args->size,
-        .keep_partial = args->keep_partial,
-        .allocated_only = args->allocated_only,
         .move_gpt_backup = args->move_gpt_backup,
         .eject = args->eject,
+        .keep_partial = args->keep_partial,
+        .allocated_only = args->allocated_only,
+        .read_size = args->size,
         .buffer_size = (size_t)args->buffer_size,
         .buffer_count = args->buffers,
-        .zip_member = args->member,
+        .fixed_disk_confirmed = args->force,
     };
-    const char *hash_name = args->first;
-    di_drive_info shown; /* the drive the confirmation named: the job checks it again */
-    switch (args->command) {
-    case CLI_WRITE: {
-        int go = confirm_write(args, &shown);
-        if (go != CLI_EXIT_OK) return go;
-        spec.expect_size = shown.size;
-        spec.expect_model = shown.model[0] ? shown.model : NULL;
-        spec.expect_serial = shown.serial[0] ? shown.serial : NULL;
-        spec.kind = DI_JOB_WRITE;
-        spec.source_path = args->first;
-        spec.target_path = args->second;
-        break;
+    if (args->kind == DI_JOB_READ) {
+        r->drive = args->first;
+        r->image = args->second;
+    } else if (args->kind == DI_JOB_HASH) {
+        r->drive = args->first;
+    } else {
+        r->image = args->first;
+        r->drive = args->second;
     }
-    case CLI_READ: {
-        char target[DI_PATH_MAX];
-        if (di_resolve_symlink(args->second, target, sizeof target))
-            fprintf(stderr, "diskimager: note: %s is a symbolic link to %s; writing %s\n",
-                    args->second, target, target);
-        spec.kind = DI_JOB_READ;
-        spec.source_path = args->first;
-        spec.target_path = args->second;
-        hash_name = args->second;
-        break;
+}
+
+static int refused(const di_error *refusal)
+{
+    char text[2048];
+    fprintf(stderr, "diskimager: %s%s\n", di_error_format(refusal, text, sizeof text),
+            refusal->reason == DI_REASON_FIXED_DISK ? "; pass --force if you really mean this disk"
+                                                    : "");
+    return CLI_EXIT_FAILURE;
+}
+
+/* What the plan found with the image, said before the job starts. */
+static void print_plan_notes(const cli_args *args, const di_plan *plan)
+{
+    if (plan->bmap_found)
+        fprintf(stderr, "diskimager: using the block map %s%s%s (--no-bmap to %s everything)\n",
+                plan->bmap.path, plan->bmap.member[0] ? ":" : "", plan->bmap.member,
+                args->kind == DI_JOB_WRITE ? "write" : "compare");
+    if (plan->expected_found)
+        fprintf(stderr, "diskimager: checking the %s digest given in %s\n",
+                di_hash_name(plan->spec.expected.alg), plan->spec.expected.source);
+}
+
+static int cmd_job(const cli_args *args)
+{
+    di_request request;
+    request_from_args(args, &request);
+    char target[DI_PATH_MAX];
+    /* What is written: the device, or READ's image. */
+    if ((args->kind == DI_JOB_WRITE || args->kind == DI_JOB_READ) &&
+        di_resolve_symlink(args->second, target, sizeof target))
+        fprintf(stderr, "diskimager: note: %s is a symbolic link to %s; writing %s\n",
+                args->second, target, target);
+    di_plan *plan = malloc(sizeof *plan);
+    if (!plan) {
+        fprintf(stderr, "diskimager: out of memory\n");
+        return CLI_EXIT_FAILURE;
     }
-    case CLI_VERIFY:
-        spec.kind = DI_JOB_VERIFY;
-        spec.source_path = args->first;
-        spec.target_path = args->second;
-        break;
-    default:
-        spec.kind = DI_JOB_HASH;
-        spec.source_path = args->first;
-        if (!spec.hash_mask) spec.hash_mask = DI_HASH_BIT(DI_HASH_MD5);
-        break;
+    int code;
+    if (di_request_plan(&request, plan) != DI_OK) {
+        code = refused(&plan->refusal);
+    } else if (args->kind == DI_JOB_WRITE &&
+               (code = confirm_write(args, &plan->drive)) != CLI_EXIT_OK) {
+        /* not confirmed: said */
+    } else {
+        print_plan_notes(args, plan);
+        code = run_job(args, &plan->spec, args->kind == DI_JOB_READ ? args->second : args->first);
     }
-    di_bmap_location bmap;
-    if (spec.kind == DI_JOB_WRITE || spec.kind == DI_JOB_VERIFY) {
-        if (args->bmap) {
-            spec.bmap_path = args->bmap;
-        } else if (!args->no_bmap && di_bmap_find_for_image(args->first, args->member, &bmap)) {
-            spec.bmap_path = bmap.path;
-            spec.bmap_member = bmap.member[0] ? bmap.member : NULL;
-            fprintf(stderr, "diskimager: using the block map %s%s%s (--no-bmap to %s everything)\n",
-                    bmap.path, bmap.member[0] ? ":" : "", bmap.member,
-                    spec.kind == DI_JOB_WRITE ? "write" : "compare");
-        }
-    }
-    /* READ's image is made by the job: only a typed --expect applies to it. */
-    if (args->expect || spec.kind != DI_JOB_READ) find_expectation(args, args->first, &spec.expected);
-    return run_job(args, &spec, hash_name);
+    free(plan);
+    return code;
 }
 
 int cli_main(int argc, char **argv)
@@ -434,7 +405,8 @@ int cli_main(int argc, char **argv)
         return CLI_EXIT_OK;
     case CLI_LIST:
         return cmd_list(&args);
-    default:
+    case CLI_JOB:
         return cmd_job(&args);
     }
+    return CLI_EXIT_USAGE;
 }

@@ -1,5 +1,6 @@
 /* The job API: create, run, cancel, poll, and the dispatch to the job kinds, which
- * live in job_write.c and job_read.c, built from the steps in job_steps.c. */
+ * job_kinds.c lists (their runs live in job_write.c, job_read.c, ...), built from the
+ * steps in job_steps.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,17 +18,6 @@ const char *di_phase_name(di_phase phase)
     case DI_PHASE_HASHING: return "hashing";
     case DI_PHASE_FLUSHING: return "flushing";
     case DI_PHASE_DONE: return "done";
-    }
-    return "unknown";
-}
-
-const char *di_job_kind_name(di_job_kind kind)
-{
-    switch (kind) {
-    case DI_JOB_WRITE: return "write";
-    case DI_JOB_READ: return "read";
-    case DI_JOB_VERIFY: return "verify";
-    case DI_JOB_HASH: return "hash";
     }
     return "unknown";
 }
@@ -51,11 +41,13 @@ di_job *di_job_new(const di_job_spec *spec)
     job->zip_member = dup_or_null(spec->zip_member);
     job->bmap_path = dup_or_null(spec->bmap_path);
     job->bmap_member = dup_or_null(spec->bmap_member);
+    job->size_of_image = dup_or_null(spec->size_of_image);
     job->expect_model = dup_or_null(spec->expect_model);
     job->expect_serial = dup_or_null(spec->expect_serial);
     if ((spec->source_path && !job->source_path) || (spec->target_path && !job->target_path) ||
         (spec->zip_member && !job->zip_member) || (spec->bmap_path && !job->bmap_path) ||
         (spec->bmap_member && !job->bmap_member) ||
+        (spec->size_of_image && !job->size_of_image) ||
         (spec->expect_model && !job->expect_model) ||
         (spec->expect_serial && !job->expect_serial)) {
         di_job_free(job);
@@ -66,6 +58,7 @@ di_job *di_job_new(const di_job_spec *spec)
     job->spec.zip_member = job->zip_member;
     job->spec.bmap_path = job->bmap_path;
     job->spec.bmap_member = job->bmap_member;
+    job->spec.size_of_image = job->size_of_image;
     job->spec.expect_model = job->expect_model;
     job->spec.expect_serial = job->expect_serial;
     atomic_init(&job->cancel, false);
@@ -81,6 +74,7 @@ void di_job_free(di_job *job)
     free(job->zip_member);
     free(job->bmap_path);
     free(job->bmap_member);
+    free(job->size_of_image);
     free(job->expect_model);
     free(job->expect_serial);
     free(job);
@@ -103,7 +97,13 @@ void di_job_progress(const di_job *job, di_progress *out)
 
 static bool spec_is_valid(const di_job_spec *spec, di_error *error)
 {
-    bool needs_target = spec->kind != DI_JOB_HASH;
+    const job_kind_def *kind = job_kind_def_of(spec->kind);
+    if (!kind) {
+        di_error_set(error, DI_ERR_USAGE, "start job", "", 0, "unknown job kind %d",
+                     (int)spec->kind);
+        return false;
+    }
+    bool needs_target = kind->needs_target;
     if (!spec->source_path || !spec->source_path[0] ||
         (needs_target && (!spec->target_path || !spec->target_path[0]))) {
         di_error_set(error, DI_ERR_USAGE, di_job_kind_name(spec->kind), "", 0,
@@ -115,14 +115,9 @@ static bool spec_is_valid(const di_job_spec *spec, di_error *error)
                      "the backup GPT is moved only after a write has been verified");
         return false;
     }
-    if (spec->bmap_path && spec->kind != DI_JOB_WRITE && spec->kind != DI_JOB_VERIFY) {
+    if (spec->bmap_path && !kind->takes_bmap) {
         di_error_set(error, DI_ERR_USAGE, di_job_kind_name(spec->kind), spec->bmap_path, 0,
                      "a bmap applies to write and verify only");
-        return false;
-    }
-    if (spec->kind > DI_JOB_HASH) {
-        di_error_set(error, DI_ERR_USAGE, "start job", "", 0, "unknown job kind %d",
-                     (int)spec->kind);
         return false;
     }
     return true;
@@ -148,12 +143,7 @@ di_status di_job_run(di_job *job)
     if (!spec_is_valid(&job->spec, &error)) {
         job_fail(&run, &error);
     } else {
-        switch (job->spec.kind) {
-        case DI_JOB_WRITE: job->spec.bmap_path ? job_write_mapped(&run) : job_write(&run); break;
-        case DI_JOB_READ: job_read(&run); break;
-        case DI_JOB_VERIFY: job->spec.bmap_path ? job_verify_mapped(&run) : job_verify(&run); break;
-        case DI_JOB_HASH: job_hash(&run); break;
-        }
+        job_kind_def_of(job->spec.kind)->run(&run);
     }
 
     job_free_hashers(&run);

@@ -27,6 +27,7 @@ struct di_job {
     char *zip_member;
     char *bmap_path;
     char *bmap_member;
+    char *size_of_image;
     char *expect_model;
     char *expect_serial;
     atomic_bool cancel;
@@ -142,5 +143,16 @@ di_status job_write(job_run *run);
 di_status job_verify(job_run *run);
 di_status job_read(job_run *run);
 di_status job_hash(job_run *run);
+
+/* One job kind (job_kinds.c): its stable name, what it needs, and the function that
+ * runs it. */
+typedef struct job_kind_def {
+    const char *name;
+    di_status (*run)(job_run *run);
+    bool needs_target;  /* a second path: the device (WRITE, VERIFY) or the image (READ) */
+    bool takes_bmap;
+} job_kind_def;
+/* NULL for a value that is no kind. */
+const job_kind_def *job_kind_def_of(di_job_kind kind);
 
 #endif

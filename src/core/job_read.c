@@ -91,12 +91,33 @@ out:
     return result->status;
 }
 
+/* HASH's size_of_image: as many bytes as that image holds, looked up here, on the job's
+ * thread (for a compressed image without a recorded size it means decoding it all). */
+static di_status image_size_to_hash(job_run *run, uint64_t *length)
+{
+    const di_job_spec *spec = &run->job->spec;
+    di_error error;
+    if (!di_image_size_of_file(spec->size_of_image, spec->zip_member, length)) {
+        di_error_refuse(&error, DI_ERR_USAGE, DI_REASON_IMAGE_SIZE_UNKNOWN, "hash",
+                        spec->size_of_image);
+        return job_fail(run, &error);
+    }
+    if (*length <= run->source->size) return DI_OK;
+    di_error_refuse(&error, DI_ERR_TOO_SMALL, DI_REASON_IMAGE_TOO_BIG_TO_HASH, "hash",
+                    spec->size_of_image);
+    snprintf(error.path2, sizeof error.path2, "%s", run->source->path);
+    error.sizes[0] = *length;
+    error.sizes[1] = run->source->size;
+    return job_fail(run, &error);
+}
+
 di_status job_hash(job_run *run)
 {
     const di_job_spec *spec = &run->job->spec;
     uint64_t length;
     if (job_open(run, spec->source_path, DI_OPEN_READ, DI_ROLE_SOURCE, &run->source) ||
-        length_to_read(run, &length) || job_start_hashers(run))
+        (spec->size_of_image ? image_size_to_hash(run, &length) : length_to_read(run, &length)) ||
+        job_start_hashers(run))
         return run->result->status;
     run->result->image_bytes = length;
     if (job_pass(run, DI_PHASE_HASHING, run->source, 0, length, NULL, PL_TARGET_NONE, false))

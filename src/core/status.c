@@ -1,4 +1,4 @@
-/* Status names and the one error formatter every front end uses. */
+/* Status names, and errors recorded with their context. */
 #include "diskimager/status.h"
 
 #include <stdarg.h>
@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "diskimager/system.h"
-#include "diskimager/units.h"
 
 const char *di_status_name(di_status status)
 {
@@ -91,6 +90,18 @@ di_status di_error_set_os(di_error *error, di_status status, di_io_op op, const 
     return status;
 }
 
+di_status di_error_refuse(di_error *error, di_status status, di_reason reason,
+                          const char *operation, const char *path)
+{
+    if (!error) return status;
+    di_error_clear(error);
+    error->status = status;
+    error->reason = reason;
+    copy_text(error->operation, sizeof error->operation, operation);
+    copy_text(error->path, sizeof error->path, path);
+    return status;
+}
+
 void di_error_at(di_error *error, uint64_t offset)
 {
     error->has_offset = true;
@@ -111,35 +122,4 @@ const char *di_fault_advice(di_fault fault)
     case DI_FAULT_ACCESS_DENIED: return di_os_access_denied_advice();
     default: return "";
     }
-}
-
-char *di_error_format(const di_error *error, char *out, size_t out_size)
-{
-    size_t used = 0;
-    if (out_size == 0) return out;
-    out[0] = '\0';
-#define APPEND(...)                                                              \
-    do {                                                                         \
-        if (used < out_size) {                                                   \
-            int n_ = snprintf(out + used, out_size - used, __VA_ARGS__);         \
-            if (n_ > 0) used += (size_t)n_;                                      \
-        }                                                                        \
-    } while (0)
-
-    if (error->operation[0]) APPEND("%s failed", error->operation);
-    else APPEND("%s", di_status_name(error->status));
-    if (error->path[0]) APPEND(" on %s", error->path);
-    if (error->has_offset) {
-        char human[32];
-        APPEND(" at byte %llu (%s)", (unsigned long long)error->offset,
-               di_format_size(error->offset, human, sizeof human));
-    }
-    if (error->detail[0]) APPEND(": %s", error->detail);
-    if (error->os_code != 0)
-        APPEND("%s%s [os error %d]", error->detail[0] ? "; " : ": ", error->os_text,
-               error->os_code);
-    const char *advice = di_fault_advice(error->fault);
-    if (advice[0]) APPEND("; %s", advice);
-#undef APPEND
-    return out;
 }

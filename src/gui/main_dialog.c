@@ -11,10 +11,7 @@
 #include <string.h>
 
 #include "app_messages.h"
-#include "diskimager/bmap.h"
-#include "diskimager/checksum.h"
-#include "diskimager/companions.h"
-#include "diskimager/compression.h"
+#include "diskimager/request.h"
 #include "diskimager/units.h"
 #include "drive_combo.h"
 #include "file_dialog.h"
@@ -22,6 +19,7 @@
 #include "gui_job.h"
 #include "platform/win32/utf16.h"
 #include "resource.h"
+#include "result_text.h"
 #include "settings.h"
 #include "status_text.h"
 #include "taskbar.h"
@@ -36,12 +34,12 @@
 static const di_hash_alg hash_choices[] = {DI_HASH_MD5, DI_HASH_SHA1, DI_HASH_SHA256};
 static const wchar_t *const hash_labels[] = {L"MD5", L"SHA-1", L"SHA-256"};
 
-typedef enum match_state { MATCH_NONE = 0, MATCH_OK, MATCH_BAD } match_state;
-
 typedef struct dialog_state {
     HWND hwnd;
-    match_state match;       /* colours the match line: green or red */
-    di_expected_hash expected; /* what the running job checks against */
+    result_match match;      /* colours the match line: green or red */
+    char typed_expected[512];/* the Expected hash box, as the request reads it */
+    di_plan plan;            /* of the running job: what it checks against, its bmap */
+    result_view view;        /* how the last job ended */
     char last_image[DI_PATH_MAX];     /* of the running job, to offer a retry */
     char last_drive[DI_PATH_MAX];
     gui_settings settings;
@@ -50,8 +48,7 @@ typedef struct dialog_state {
     bool close_when_done;
     bool drives_changed_during_job;
     UINT autoplay_message;   /* "QueryCancelAutoPlay" */
-    char zip_member[256];    /* of the image about to be written or verified */
-    di_bmap_location bmap;   /* the block map beside it or in its archive; path "" if none */
+    char zip_member[DI_MEMBER_MAX]; /* the archive's file the user chose */
 } dialog_state;
 
 static dialog_state state;
@@ -132,63 +129,21 @@ static void set_busy(bool busy)
     DragAcceptFiles(state.hwnd, !busy);
 }
 
-/* ---- inputs ---- */
+/* ---- requests ---- */
 
-typedef enum image_use { IMAGE_TO_READ_FROM, IMAGE_TO_CREATE } image_use;
-
-typedef struct path_facts {
-    bool exists;
-    bool is_folder;
-    uint64_t size;
-} path_facts;
-
-static path_facts facts_of(const char *path)
+static void show_refusal(const di_error *refusal)
 {
-    path_facts facts = {0};
-    wchar_t *wide = path[0] ? di_utf8_to_utf16(path) : NULL;
-    WIN32_FILE_ATTRIBUTE_DATA data;
-    if (wide && GetFileAttributesExW(wide, GetFileExInfoStandard, &data)) {
-        facts.exists = true;
-        facts.is_folder = (data.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
-        facts.size = ((uint64_t)data.nFileSizeHigh << 32) | data.nFileSizeLow;
-    }
-    free(wide);
-    return facts;
+    char text[2048];
+    message(MB_OK | MB_ICONWARNING, "%s", result_error_text(refusal, text, sizeof text));
 }
 
-/* Checks the image path; says what is wrong, naming the file, and returns false. */
-static bool check_image(const char *path, image_use use)
+/* An image path that names a file (not a folder, not nothing). */
+static bool is_file(const char *path)
 {
-    if (!path[0]) {
-        message(MB_OK | MB_ICONWARNING, "Please choose an image file first: type its path, "
-                                        "use Browse, or drop the file on this window.");
-        return false;
-    }
-    path_facts facts = facts_of(path);
-    if (facts.is_folder) {
-        message(MB_OK | MB_ICONWARNING, "%s is a folder, not an image file.", path);
-        return false;
-    }
-    if (use == IMAGE_TO_CREATE) return true;
-    if (!facts.exists) {
-        message(MB_OK | MB_ICONWARNING, "The image file %s does not exist.", path);
-        return false;
-    }
-    if (facts.size == 0) {
-        message(MB_OK | MB_ICONWARNING, "The image file %s is empty: there is nothing to %s.",
-                path, "write or verify");
-        return false;
-    }
-    return true;
-}
-
-static const di_drive_info *check_device(void)
-{
-    const di_drive_info *drive = drive_combo_selected(item(IDC_DEVICE_COMBO), &state.drives);
-    if (!drive)
-        message(MB_OK | MB_ICONWARNING, "Please choose a device: insert an SD card or USB drive "
-                                        "and pick it in the Device box.");
-    return drive;
+    di_drive_info facts;
+    di_error ignored;
+    return path[0] && di_drive_describe(path, &facts, &ignored) == DI_OK && facts.exists &&
+           !facts.is_folder;
 }
 
 static void remember_folder(const char *image_path)
@@ -203,72 +158,58 @@ static void remember_folder(const char *image_path)
     free(wide);
 }
 
-/* The digest to check: the one typed in the Expected hash box, else one published
- * beside the image (pi.img.sha256, SHA256SUMS, ...). False when the typed one is not
- * a digest. */
-static bool find_expectation(const char *image, bool image_exists)
+/* What the dialog's inputs ask for kind: the request layer decides the rest. Points into
+ * state (the typed digest, the chosen member) and at the drive chosen in the list. */
+static void request_from_inputs(di_job_kind kind, const char *image, di_request *r)
 {
-    char typed[512];
-    get_text_utf8(IDC_EXPECTED_EDIT, typed, sizeof typed);
-    memset(&state.expected, 0, sizeof state.expected);
-    if (typed[0]) {
-        if (di_expected_from_hex(typed, &state.expected)) return true;
-        message(MB_OK | MB_ICONWARNING, "The expected hash \"%s\" is not an MD5, SHA-1, SHA-256 or "
-                                        "SHA-512 digest (32, 40, 64 or 128 hex digits).", typed);
-        return false;
-    }
-    if (image_exists) di_checksum_find_for_image(image, state.zip_member, &state.expected);
-    return true;
+    const di_drive_info *drive = drive_combo_selected(item(IDC_DEVICE_COMBO), &state.drives);
+    get_text_utf8(IDC_EXPECTED_EDIT, state.typed_expected, sizeof state.typed_expected);
+    bool verify = kind == DI_JOB_WRITE && checked(IDC_VERIFY_AFTER);
+    *r = (di_request){
+        .kind = kind,
+        .image = image,
+        .drive = drive ? drive->path : NULL,
+        .chosen = drive,
+        .member = state.zip_member[0] ? state.zip_member : NULL,
+        .hash_mask = hash_mask(),
+        .expected = state.typed_expected,
+        .verify_after_write = verify,
+        /* The box is disabled without verify, but may still be ticked. */
+        .move_gpt_backup = verify && checked(IDC_MOVE_GPT),
+        .eject = kind == DI_JOB_WRITE && checked(IDC_EJECT),
+        .allocated_only = kind == DI_JOB_READ && checked(IDC_ALLOCATED_ONLY),
+    };
+}
+
+/* The file of an archive, asked for when there are several: before the plan, since a
+ * checksum in the archive names it. False when the user cancelled the choice. */
+static bool choose_member(const char *image)
+{
+    state.zip_member[0] = '\0';
+    return member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member);
 }
 
 /* ---- starting jobs ---- */
 
-static void start_job(di_job_kind kind, const char *image, const di_drive_info *drive,
-                      bool whole_drive, uint64_t hash_drive_bytes)
+static void start_job(const di_request *request)
 {
-    snprintf(state.last_image, sizeof state.last_image, "%s", image);
-    snprintf(state.last_drive, sizeof state.last_drive, "%s", drive->path);
-    di_job_spec spec = {.kind = kind, .hash_mask = hash_mask()};
-    if (kind == DI_JOB_READ) {
-        spec.source_path = drive->path;
-        spec.target_path = image;
-        spec.allocated_only = checked(IDC_ALLOCATED_ONLY) && !whole_drive;
-    } else if (kind == DI_JOB_HASH) {
-        /* The drive's first image-size bytes prove it holds the image; with no image,
-         * the whole drive is hashed, to identify it. */
-        spec.source_path = drive->path;
-        spec.read_size = hash_drive_bytes;
-        if (!spec.hash_mask) spec.hash_mask = DI_HASH_BIT(DI_HASH_MD5);
-    } else {
-        spec.source_path = image;
-        spec.target_path = drive->path;
-        spec.zip_member = state.zip_member[0] ? state.zip_member : NULL;
-        if (kind == DI_JOB_WRITE) {
-            /* Stops if another card was put in since the list was made. */
-            spec.expect_size = drive->size;
-            spec.expect_model = drive->model[0] ? drive->model : NULL;
-            spec.expect_serial = drive->serial[0] ? drive->serial : NULL;
-        }
-        /* A bmap beside the image: only the mapped blocks are written and compared. */
-        memset(&state.bmap, 0, sizeof state.bmap);
-        if (di_bmap_find_for_image(image, state.zip_member, &state.bmap)) {
-            spec.bmap_path = state.bmap.path;
-            spec.bmap_member = state.bmap.member[0] ? state.bmap.member : NULL;
-        }
-        spec.verify_after_write = kind == DI_JOB_WRITE && checked(IDC_VERIFY_AFTER);
-        spec.move_gpt_backup = spec.verify_after_write && checked(IDC_MOVE_GPT);
-        spec.eject = kind == DI_JOB_WRITE && checked(IDC_EJECT);
+    if (di_request_plan(request, &state.plan) != DI_OK) {
+        show_refusal(&state.plan.refusal);
+        return;
     }
+    const di_job_spec *spec = &state.plan.spec;
+    if (request->image != state.last_image)
+        snprintf(state.last_image, sizeof state.last_image, "%s", request->image ? request->image : "");
+    snprintf(state.last_drive, sizeof state.last_drive, "%s", request->drive);
     SetDlgItemTextW(state.hwnd, IDC_HASH_EDIT, L"");
     SetDlgItemTextW(state.hwnd, IDC_MATCH, L"");
-    state.match = MATCH_NONE;
-    spec.expected = state.expected;
-    state.job = gui_job_start(&spec, state.hwnd);
+    state.match = RESULT_MATCH_NONE;
+    state.job = gui_job_start(spec, state.hwnd);
     if (!state.job) {
         message(MB_OK | MB_ICONERROR, "Could not start the job: out of memory or threads.");
         return;
     }
-    remember_folder(image);
+    if (request->image && request->image[0]) remember_folder(request->image);
     SendMessageW(item(IDC_PROGRESS), PBM_SETPOS, 0, 0);
     set_status("Starting\xE2\x80\xA6");
     set_busy(true);
@@ -278,32 +219,39 @@ static void start_job(di_job_kind kind, const char *image, const di_drive_info *
 static void on_write(void)
 {
     char image[DI_PATH_MAX], size[32];
+    di_request request;
+    di_drive_info drive;
+    di_error refusal;
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    /* The file of an archive first: a checksum in the archive names it. */
-    if (!check_image(image, IMAGE_TO_READ_FROM) ||
-        !member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member) ||
-        !find_expectation(image, true))
+    state.zip_member[0] = '\0';
+    request_from_inputs(DI_JOB_WRITE, image, &request);
+    /* A fixed disk is written only when the user says so twice: asked below. */
+    if (di_request_check(&request, &drive, &refusal) != DI_OK &&
+        refusal.reason != DI_REASON_FIXED_DISK) {
+        show_refusal(&refusal);
         return;
-    const di_drive_info *drive = check_device();
-    if (!drive) return;
+    }
+    if (!choose_member(image)) return;
     if (message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2,
                 "Writing to %s will destroy everything on it (%s%s%s).\n\n"
                 "Write %s to this device?",
-                drive->label[0] ? drive->label : drive->path,
-                drive->model[0] ? drive->model : "unknown model",
-                drive->mounts[0] ? ", " : "", drive->mounts, image) != IDYES) {
+                drive.label[0] ? drive.label : drive.path,
+                drive.model[0] ? drive.model : "unknown model",
+                drive.mounts[0] ? ", " : "", drive.mounts, image) != IDYES) {
         set_status("Nothing was written.");
         return;
     }
-    if (!drive->removable &&
+    if (!drive.removable &&
         message(MB_YESNO | MB_ICONSTOP | MB_DEFBUTTON2,
                 "%s is a FIXED disk (%s), not a removable drive.\n\nAre you absolutely sure "
                 "you want to overwrite it?",
-                drive->path, di_format_size(drive->size, size, sizeof size)) != IDYES) {
+                drive.path, di_format_size(drive.size, size, sizeof size)) != IDYES) {
         set_status("Nothing was written.");
         return;
     }
-    start_job(DI_JOB_WRITE, image, drive, false, 0);
+    request.fixed_disk_confirmed = !drive.removable;
+    request.member = state.zip_member[0] ? state.zip_member : NULL;
+    start_job(&request);
 }
 
 static void on_read(void)
@@ -320,57 +268,58 @@ static void on_read(void)
         di_utf16_to_utf8(path, image, sizeof image);
         overwrite_confirmed = true;
     }
-    if (!check_image(image, IMAGE_TO_CREATE) || !find_expectation(image, false)) return;
-    const di_drive_info *drive = check_device();
-    if (!drive) return;
-    if (facts_of(image).exists && !overwrite_confirmed && message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2,
-                          "%s already exists.\n\nReplace it with an image of %s?", image,
-                          drive->label[0] ? drive->label : drive->path) != IDYES) {
+    di_request request;
+    di_error refusal;
+    state.zip_member[0] = '\0';
+    request_from_inputs(DI_JOB_READ, image, &request);
+    if (di_request_check(&request, NULL, &refusal) != DI_OK) {
+        show_refusal(&refusal);
+        return;
+    }
+    const char *drive = request.chosen->label[0] ? request.chosen->label : request.chosen->path;
+    if (is_file(image) && !overwrite_confirmed &&
+        message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2,
+                "%s already exists.\n\nReplace it with an image of %s?", image, drive) != IDYES) {
         set_status("Nothing was read: %s was left as it was.", image);
         return;
     }
-    start_job(DI_JOB_READ, image, drive, false, 0);
+    start_job(&request);
 }
 
 static void on_verify(void)
 {
     char image[DI_PATH_MAX];
+    di_request request;
+    di_error refusal;
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    /* The file of an archive first: a checksum in the archive names it. */
-    if (!check_image(image, IMAGE_TO_READ_FROM) ||
-        !member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member) ||
-        !find_expectation(image, true))
+    state.zip_member[0] = '\0';
+    request_from_inputs(DI_JOB_VERIFY, image, &request);
+    if (di_request_check(&request, NULL, &refusal) != DI_OK) {
+        show_refusal(&refusal);
         return;
-    const di_drive_info *drive = check_device();
-    if (drive) start_job(DI_JOB_VERIFY, image, drive, false, 0);
+    }
+    if (!choose_member(image)) return;
+    request.member = state.zip_member[0] ? state.zip_member : NULL;
+    start_job(&request);
 }
 
+/* The drive's first image-size bytes, when an image is named (the job finds its size);
+ * the whole drive otherwise. */
 static void on_hash_drive(void)
 {
     char image[DI_PATH_MAX];
+    di_request request;
+    di_error refusal;
     get_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    path_facts facts = facts_of(image);
-    bool image_exists = facts.exists && !facts.is_folder;
-    uint64_t bytes = 0;
-    /* A compressed image: the size of the image inside, where the file records it. */
-    if (image_exists &&
-        !member_dialog_choose(state.hwnd, image, state.zip_member, sizeof state.zip_member))
-        return; /* the user cancelled the choice of a zip's file */
-    if (!find_expectation(image, image_exists)) return;
-    if (image_exists && !di_image_size_of_file(image, state.zip_member, &bytes)) {
-        message(MB_OK | MB_ICONWARNING, "%s does not record the size of the image inside it, "
-                "so the drive's first image-size bytes cannot be told. Write or Verify Only "
-                "compares the drive with it instead.", image);
+    state.zip_member[0] = '\0';
+    request_from_inputs(DI_JOB_HASH, image, &request);
+    if (di_request_check(&request, NULL, &refusal) != DI_OK) {
+        show_refusal(&refusal);
         return;
     }
-    const di_drive_info *drive = check_device();
-    if (!drive) return;
-    if (bytes > drive->size) {
-        message(MB_OK | MB_ICONWARNING, "The image %s is larger than %s: the drive cannot hold it.",
-                image, drive->label[0] ? drive->label : drive->path);
-        return;
-    }
-    start_job(DI_JOB_HASH, image, drive, false, bytes);
+    if (is_file(image) && !choose_member(image)) return;
+    request.member = state.zip_member[0] ? state.zip_member : NULL;
+    start_job(&request);
 }
 
 static void on_browse(void)
@@ -431,164 +380,27 @@ static void on_timer(void)
     taskbar_progress(state.hwnd, p.bytes_done, p.bytes_total);
 }
 
-static const char *hash_of(const di_result *r, char *alg_out, size_t size)
-{
-    for (unsigned i = 0; i < DI_HASH_COUNT; i++) {
-        if ((r->hash_mask & DI_HASH_BIT(i)) && r->hashes[i][0]) {
-            snprintf(alg_out, size, "%s", i == DI_HASH_MD5 ? "MD5" : i == DI_HASH_SHA1 ? "SHA-1"
-                                                               : i == DI_HASH_SHA256 ? "SHA-256"
-                                                                                     : "SHA-512");
-            return r->hashes[i];
-        }
-    }
-    return NULL;
-}
-
-/* A Read into a compressed file was looked at first: it may not fit (its size is not
- * known beforehand). Said whether it then succeeded or failed for want of room. */
-static void append_room_warnings(const di_result *r, char *box, size_t size)
-{
-    char a[32], b[32];
-    size_t used = strlen(box);
-    if ((r->warnings & DI_WARN_OUTPUT_MAY_NOT_FIT) && used < size)
-        used += (size_t)snprintf(box + used, size - used,
-                                 "\n\nOnly %s were free for the image, less than the %s read: "
-                                 "a compressed image fits only if it is smaller.",
-                                 di_format_size(r->destination_free, a, sizeof a),
-                                 di_format_size(r->image_bytes, b, sizeof b));
-    if ((r->warnings & DI_WARN_FAT_FILE_LIMIT) && used < size)
-        snprintf(box + used, size - used,
-                 "\n\nThe image's folder is on a FAT file system, where a file cannot reach "
-                 "4 GiB: the %s read fits only if it compresses below that.",
-                 di_format_size(r->image_bytes, b, sizeof b));
-}
-
-/* What the drive did on the way: requests retried after transient errors, a reader that
- * refused unbuffered I/O. */
-static void append_drive_notes(const di_result *r, char *box, size_t size)
-{
-    size_t used = strlen(box);
-    if (r->retries && used < size)
-        used += (size_t)snprintf(box + used, size - used,
-                                 "\n\nThe drive was waited for: %u retr%s after errors that "
-                                 "passed (a drive waking up or being mounted).",
-                                 r->retries, r->retries == 1 ? "y" : "ies");
-    if ((r->warnings & DI_WARN_BUFFERED_IO) && used < size)
-        snprintf(box + used, size - used,
-                 "\n\nThe drive's reader refused unbuffered I/O: the rest of the job went "
-                 "through Windows' cache (written through and flushed).");
-}
-
-/* "Eject when done": the card was ejected, or it could not be (the write stands). */
-static void append_eject_note(const di_result *r, char *box, size_t size)
-{
-    char text[2048];
-    size_t used = strlen(box);
-    if (used >= size) return;
-    if (r->ejected)
-        snprintf(box + used, size - used, "\n\nThe card was ejected: it can be taken out.");
-    else if (r->warnings & DI_WARN_EJECT_FAILED)
-        snprintf(box + used, size - used,
-                 "\n\nThe card could not be ejected (it was written all the same): %s",
-                 di_error_format(&r->eject_error, text, sizeof text));
-}
-
 static void on_job_done(gui_job *gj)
 {
     KillTimer(state.hwnd, TIMER_PROGRESS);
     di_progress p;
     di_job_progress(gj->job, &p);
-    const di_result *r = di_job_result(gj->job);
-    char alg[16], text[2048], size[32], rate[32], box[TEXT_MAX] = "";
-    UINT box_flags = MB_OK | MB_ICONINFORMATION;
-    bool retry_whole = false;
-    const char *hash = hash_of(r, alg, sizeof alg);
-    static const char *const done_words[] = {"Write", "Read", "Verify", "Drive hash"};
-    const char *what = done_words[gj->kind];
-
-    if (r->status == DI_OK) {
+    const di_plan *plan = &state.plan;
+    result_view *view = &state.view;
+    result_render(gj->kind, di_job_result(gj->job), &plan->spec.expected,
+                  plan->bmap.member[0] ? plan->bmap.member : plan->bmap.path, p.average_rate, view);
+    if (di_job_result(gj->job)->status == DI_OK)
         SendMessageW(item(IDC_PROGRESS), PBM_SETPOS, DI_PROGRESS_RANGE, 0);
-        if (hash) {
-            wchar_t *wide = di_utf8_to_utf16(hash);
-            SetDlgItemTextW(state.hwnd, IDC_HASH_EDIT, wide ? wide : L"");
-            free(wide);
-        }
-        taskbar_clear(state.hwnd);
-        char match[1024] = "";
-        if (r->expected_checked) {
-            const char *from = state.expected.source[0] ? state.expected.source : "the expected hash";
-            const char *alg_name = di_hash_name(state.expected.alg);
-            state.match = r->expected_match ? MATCH_OK : MATCH_BAD;
-            if (r->expected_match) {
-                set_match_text("\xE2\x9C\x93 match");
-                snprintf(match, sizeof match, "\n\nThe %s%s matches %s.", alg_name,
-                         r->expected_matched_file ? " of the compressed file" : "", from);
-            } else {
-                set_match_text("\xE2\x9C\x97 MISMATCH");
-                snprintf(match, sizeof match,
-                         "\n\n%s MISMATCH with %s:\nexpected %s\ncomputed %s%s%s", alg_name,
-                         from, state.expected.hex, r->hashes[state.expected.alg],
-                         r->file_hashed ? " (image), " : "",
-                         r->file_hashed ? r->file_hashes[state.expected.alg] : "");
-                box_flags = MB_OK | MB_ICONWARNING;
-                taskbar_error(state.hwnd);
-            }
-        }
-        set_status("%s %s: %s at %s%s.", what,
-                   state.match == MATCH_BAD ? "finished, hash MISMATCH" : "successful",
-                   di_format_size(r->image_bytes, size, sizeof size),
-                   di_format_rate(p.average_rate, rate, sizeof rate),
-                   r->verified && gj->kind == DI_JOB_WRITE ? ", verified" : "");
-        char compressed[512] = "", mapped[DI_PATH_MAX + DI_MEMBER_MAX + 160] = "", bytes[32];
-        char layers[160];
-        di_format_layers_name(r->layer_formats, r->layer_count, layers, sizeof layers);
-        if (r->image_format != DI_FORMAT_RAW)
-            snprintf(compressed, sizeof compressed, "\nThe image was %s %s%s%s.",
-                     gj->kind == DI_JOB_READ ? "compressed with" : "decompressed from",
-                     layers[0] ? layers : di_format_name((di_format)r->image_format),
-                     r->zip_member[0] ? ": " : "", r->zip_member);
-        if (r->bmap_used)
-            snprintf(mapped, sizeof mapped, "\nOnly the %s of data mapped by %s %s.",
-                     di_format_size(r->mapped_bytes, bytes, sizeof bytes), state.bmap.member[0] ? state.bmap.member : state.bmap.path,
-                     gj->kind == DI_JOB_WRITE ? "were written, each range's checksum checked"
-                                              : "were compared");
-        if (r->bmap_used && r->bmap_signature_unchecked)
-            snprintf(mapped + strlen(mapped), sizeof mapped - strlen(mapped),
-                     "\nThe bmap is PGP-signed; its signature was not checked.");
-        snprintf(box, sizeof box, "%s %s.%s%s%s%s%s%s%s%s%s%s", what,
-                 state.match == MATCH_BAD ? "finished, but the image is not the one expected"
-                                          : "successful",
-                 compressed, mapped,
-                 r->verified && gj->kind == DI_JOB_WRITE ? "\nThe device was read back and matches the image." : "",
-                 r->truncated ? "\nThe image's zero tail beyond the device's end was not written." : "",
-                 r->gpt_backup_moved ? "\nThe backup GPT was moved to the end of the drive." : "",
-                 hash ? "\n\n" : "", hash ? alg : "", hash ? ": " : "", hash ? hash : "", match);
-    } else if (r->status == DI_ERR_PARTITIONS) {
-        /* Reading only the partitions needs a table we trust; the whole drive does not. */
-        taskbar_clear(state.hwnd);
-        set_status("Read stopped: the partition table cannot be trusted.");
-        snprintf(box, sizeof box, "%s\n\nRead the whole drive instead?",
-                 di_error_format(&r->error, text, sizeof text));
-        box_flags = MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2;
-        retry_whole = true;
-    } else if (r->status == DI_ERR_CANCELLED) {
-        taskbar_clear(state.hwnd);
-        set_status("Cancelled.%s", r->partial_removed ? " The incomplete image was deleted." : "");
-    } else {
-        taskbar_error(state.hwnd);
-        di_error_format(&r->error, text, sizeof text);
-        bool mounted = r->status == DI_ERR_MISMATCH && r->mismatch_from_mount;
-        set_status("%s failed%s.", what, mounted ? ": the card was mounted since it was written" : "");
-        snprintf(box, sizeof box, "%s failed.\n\n%s%s", what, text,
-                 r->partial_removed ? "\n\nThe incomplete image was deleted." : "");
-        box_flags = MB_OK | MB_ICONERROR;
+    if (view->hash[0]) {
+        wchar_t *wide = di_utf8_to_utf16(view->hash);
+        SetDlgItemTextW(state.hwnd, IDC_HASH_EDIT, wide ? wide : L"");
+        free(wide);
     }
-    if (gj->kind == DI_JOB_READ && box[0]) append_room_warnings(r, box, sizeof box);
-    if (box[0]) append_drive_notes(r, box, sizeof box);
-    if (gj->kind == DI_JOB_WRITE && r->status == DI_OK && box[0]) {
-        append_eject_note(r, box, sizeof box);
-        if (r->warnings & DI_WARN_EJECT_FAILED) box_flags = MB_OK | MB_ICONWARNING;
-    }
+    state.match = view->match;
+    if (view->match != RESULT_MATCH_NONE) set_match_text(view->match_text);
+    if (view->failed) taskbar_error(state.hwnd);
+    else taskbar_clear(state.hwnd);
+    set_status("%s", view->status);
     gui_job_finish(gj);
     state.job = NULL;
     /* The inputs come back before the result is shown, not after it is dismissed. */
@@ -601,15 +413,22 @@ static void on_job_done(gui_job *gj)
         PostMessageW(state.hwnd, WM_CLOSE, 0, 0);
         return;
     }
-    if (!box[0]) return;
-    int answer = message(box_flags, "%s", box);
-    if (retry_whole) {
-        const di_drive_info *drive = drive_combo_selected(item(IDC_DEVICE_COMBO), &state.drives);
-        if (answer == IDYES && drive && strcmp(drive->path, state.last_drive) == 0)
-            start_job(DI_JOB_READ, state.last_image, drive, true, 0);
-        else
-            set_status("Nothing was read.");
+    if (!view->box[0]) return;
+    static const UINT icons[] = {[RESULT_INFO] = MB_ICONINFORMATION,
+                                 [RESULT_WARNING] = MB_ICONWARNING,
+                                 [RESULT_ERROR] = MB_ICONERROR};
+    UINT flags = view->ask_read_whole_drive ? MB_YESNO | MB_DEFBUTTON2 : MB_OK;
+    int answer = message(flags | icons[view->icon], "%s", view->box);
+    if (!view->ask_read_whole_drive) return;
+    const di_drive_info *drive = drive_combo_selected(item(IDC_DEVICE_COMBO), &state.drives);
+    if (answer != IDYES || !drive || strcmp(drive->path, state.last_drive) != 0) {
+        set_status("Nothing was read.");
+        return;
     }
+    di_request request;
+    request_from_inputs(DI_JOB_READ, state.last_image, &request);
+    request.allocated_only = false;
+    start_job(&request);
 }
 
 /* ---- set-up and tear-down ---- */
@@ -711,9 +530,9 @@ INT_PTR CALLBACK main_dialog_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lpa
     case WM_DROPFILES: on_drop((HDROP)wparam); return TRUE;
     case WM_CLOSE: on_close(); return TRUE;
     case WM_CTLCOLORSTATIC:
-        if ((HWND)lparam == item(IDC_MATCH) && state.match != MATCH_NONE) {
+        if ((HWND)lparam == item(IDC_MATCH) && state.match != RESULT_MATCH_NONE) {
             HDC dc = (HDC)wparam;
-            SetTextColor(dc, state.match == MATCH_OK ? RGB(0, 128, 0) : RGB(200, 0, 0));
+            SetTextColor(dc, state.match == RESULT_MATCH_OK ? RGB(0, 128, 0) : RGB(200, 0, 0));
             SetBkMode(dc, TRANSPARENT);
             return (INT_PTR)GetSysColorBrush(COLOR_BTNFACE);
         }

@@ -168,6 +168,7 @@ di_status di_drive_describe(const char *path, di_drive_info *info, di_error *err
     info->exists = true;
     if (!S_ISBLK(st.st_mode)) {
         info->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+        info->is_folder = S_ISDIR(st.st_mode);
         return DI_OK;
     }
     /* /sys/dev/block/MAJ:MIN names the disk or the partition. */

@@ -414,7 +414,8 @@ di_status di_drive_describe(const char *path, di_drive_info *info, di_error *err
     WIN32_FILE_ATTRIBUTE_DATA data;
     if (GetFileAttributesExW(wpath, GetFileExInfoStandard, &data)) {
         info->exists = true;
-        info->size = ((uint64_t)data.nFileSizeHigh << 32) | data.nFileSizeLow;
+        info->is_folder = (data.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+        info->size = info->is_folder ? 0 : ((uint64_t)data.nFileSizeHigh << 32) | data.nFileSizeLow;
     }
     free(wpath);
     return DI_OK;

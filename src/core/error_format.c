@@ -1,0 +1,102 @@
+/* di_error_format: the one English renderer of errors, for the CLI, the tests and the
+ * log. The dialog words the same data from its own string table. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "diskimager/status.h"
+#include "diskimager/units.h"
+
+typedef struct text_out {
+    char *out;
+    size_t size, used;
+} text_out;
+
+#if defined(__MINGW32__)
+__attribute__((format(gnu_printf, 2, 3)))
+#elif defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void append(text_out *t, const char *fmt, ...)
+{
+    if (t->used >= t->size) return;
+    va_list args;
+    va_start(args, fmt);
+    int n = vsnprintf(t->out + t->used, t->size - t->used, fmt, args);
+    va_end(args);
+    if (n > 0) t->used += (size_t)n;
+}
+
+/* A reason's sentence with its data. Every reason has one: the switch has no default,
+ * so a new reason without a sentence does not build (-Wswitch, -Werror). */
+static void append_reason(text_out *t, const di_error *e)
+{
+    char a[32], b[32];
+    switch (e->reason) {
+    case DI_REASON_NONE: break;
+    case DI_REASON_COUNT: break;
+    case DI_REASON_NO_IMAGE: append(t, "no image file was given"); break;
+    case DI_REASON_IMAGE_MISSING:
+        append(t, "%s failed on %s: the image file does not exist", e->operation, e->path);
+        break;
+    case DI_REASON_IMAGE_IS_FOLDER:
+        append(t, "%s failed on %s: it is a folder, not an image file", e->operation, e->path);
+        break;
+    case DI_REASON_IMAGE_EMPTY:
+        append(t, "%s failed on %s: the image file is empty: there is nothing to write or "
+                  "compare", e->operation, e->path);
+        break;
+    case DI_REASON_NO_DRIVE: append(t, "no device was given"); break;
+    case DI_REASON_SYSTEM_DISK:
+        append(t, "refusing to write to %s: it holds the running system; it is never written",
+               e->path);
+        break;
+    case DI_REASON_FIXED_DISK:
+        append(t, "refusing to write to %s: it is not a removable drive (%s%s, %s)", e->path,
+               e->value[0] ? "bus " : "fixed disk", e->value,
+               di_format_size(e->sizes[0], a, sizeof a));
+        break;
+    case DI_REASON_BAD_EXPECTED:
+        append(t, "the expected hash \"%s\" is not an MD5, SHA-1, SHA-256 or SHA-512 digest "
+                  "(32, 40, 64 or 128 hex digits)", e->value);
+        break;
+    case DI_REASON_IMAGE_SIZE_UNKNOWN:
+        append(t, "%s does not record the size of the image inside it, so the drive's first "
+                  "image-size bytes cannot be told; verify compares the drive with it instead",
+               e->path);
+        break;
+    case DI_REASON_IMAGE_TOO_BIG_TO_HASH:
+        append(t, "the image %s (%s) is larger than %s (%s): the drive cannot hold it", e->path,
+               di_format_size(e->sizes[0], a, sizeof a), e->path2,
+               di_format_size(e->sizes[1], b, sizeof b));
+        break;
+    case DI_REASON_MOVE_GPT_NEEDS_VERIFY:
+        append(t, "the backup GPT is moved only after a write has been verified");
+        break;
+    }
+}
+
+char *di_error_format(const di_error *error, char *out, size_t out_size)
+{
+    if (out_size == 0) return out;
+    out[0] = '\0';
+    text_out t = {out, out_size, 0};
+    if (error->reason != DI_REASON_NONE) {
+        append_reason(&t, error);
+        return out;
+    }
+    if (error->operation[0]) append(&t, "%s failed", error->operation);
+    else append(&t, "%s", di_status_name(error->status));
+    if (error->path[0]) append(&t, " on %s", error->path);
+    if (error->has_offset) {
+        char human[32];
+        append(&t, " at byte %llu (%s)", (unsigned long long)error->offset,
+               di_format_size(error->offset, human, sizeof human));
+    }
+    if (error->detail[0]) append(&t, ": %s", error->detail);
+    if (error->os_code != 0)
+        append(&t, "%s%s [os error %d]", error->detail[0] ? "; " : ": ", error->os_text,
+               error->os_code);
+    const char *advice = di_fault_advice(error->fault);
+    if (advice[0]) append(&t, "; %s", advice);
+    return out;
+}

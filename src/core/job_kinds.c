@@ -1,0 +1,33 @@
+/* The job kinds: one entry each. Adding a kind is an entry here, its run function in a
+ * file of its own, and a text for it in every front end (test_job_kinds fails until
+ * the CLI and the dialog have one). */
+#include "job_internal.h"
+
+static di_status run_write(job_run *run)
+{
+    return run->job->spec.bmap_path ? job_write_mapped(run) : job_write(run);
+}
+
+static di_status run_verify(job_run *run)
+{
+    return run->job->spec.bmap_path ? job_verify_mapped(run) : job_verify(run);
+}
+
+static const job_kind_def kinds[DI_JOB_KIND_COUNT] = {
+    [DI_JOB_WRITE] = {"write", run_write, .needs_target = true, .takes_bmap = true},
+    [DI_JOB_READ] = {"read", job_read, .needs_target = true},
+    [DI_JOB_VERIFY] = {"verify", run_verify, .needs_target = true, .takes_bmap = true},
+    [DI_JOB_HASH] = {"hash", job_hash},
+};
+
+const job_kind_def *job_kind_def_of(di_job_kind kind)
+{
+    if ((unsigned)kind >= DI_JOB_KIND_COUNT || !kinds[kind].run) return NULL;
+    return &kinds[kind];
+}
+
+const char *di_job_kind_name(di_job_kind kind)
+{
+    const job_kind_def *def = job_kind_def_of(kind);
+    return def ? def->name : "unknown";
+}

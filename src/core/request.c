@@ -1,0 +1,181 @@
+/* The request layer: every policy that turns what the user asked into a job, once, for
+ * the dialog and the CLI alike (include/diskimager/request.h). */
+#include "diskimager/request.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool given(const char *s)
+{
+    return s && s[0];
+}
+
+static bool takes_image_file(di_job_kind kind)
+{
+    return kind == DI_JOB_WRITE || kind == DI_JOB_VERIFY;
+}
+
+/* WRITE and VERIFY read an image that must be a file with something in it; READ makes
+ * one, which must not be a folder. */
+static di_status check_image(const di_request *r, di_error *error)
+{
+    if (r->kind == DI_JOB_HASH) return DI_OK; /* optional: see request.h */
+    if (!given(r->image))
+        return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_NO_IMAGE, "open", "");
+    di_drive_info facts;
+    di_error ignored;
+    if (di_drive_describe(r->image, &facts, &ignored) != DI_OK) return DI_OK; /* the job says */
+    if (facts.is_folder)
+        return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_IMAGE_IS_FOLDER, "open", r->image);
+    if (!takes_image_file(r->kind) || facts.is_block_device) return DI_OK;
+    if (!facts.exists)
+        return di_error_refuse(error, DI_ERR_OPEN, DI_REASON_IMAGE_MISSING, "open", r->image);
+    if (facts.size == 0)
+        return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_IMAGE_EMPTY, "open", r->image);
+    return DI_OK;
+}
+
+/* A WRITE's target: never the system disk; a fixed disk only when the user insisted. */
+static di_status check_target(const di_request *r, di_drive_info *drive, di_error *error)
+{
+    if (r->chosen) {
+        *drive = *r->chosen;
+    } else if (di_drive_describe(r->drive, drive, error) != DI_OK) {
+        return error->status;
+    }
+    if (drive->system)
+        return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_SYSTEM_DISK, "write", r->drive);
+    if (drive->is_block_device && !drive->removable && !r->fixed_disk_confirmed) {
+        di_error_refuse(error, DI_ERR_USAGE, DI_REASON_FIXED_DISK, "write", r->drive);
+        error->sizes[0] = drive->size;
+        snprintf(error->value, sizeof error->value, "%s", drive->bus);
+        return DI_ERR_USAGE;
+    }
+    return DI_OK;
+}
+
+di_status di_request_check(const di_request *r, di_drive_info *drive, di_error *error)
+{
+    di_drive_info scratch;
+    if (!drive) drive = &scratch;
+    memset(drive, 0, sizeof *drive);
+    di_error_clear(error);
+    if ((unsigned)r->kind >= DI_JOB_KIND_COUNT) {
+        return di_error_set(error, DI_ERR_USAGE, "start job", "", 0, "unknown job kind %d",
+                            (int)r->kind);
+    }
+    if (given(r->expected)) {
+        di_expected_hash check;
+        if (!di_expected_from_hex(r->expected, &check)) {
+            di_error_refuse(error, DI_ERR_USAGE, DI_REASON_BAD_EXPECTED, "check", "");
+            snprintf(error->value, sizeof error->value, "%s", r->expected);
+            return DI_ERR_USAGE;
+        }
+    }
+    if (r->move_gpt_backup && (r->kind != DI_JOB_WRITE || !r->verify_after_write))
+        return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_MOVE_GPT_NEEDS_VERIFY, "write", "");
+    if (check_image(r, error) != DI_OK) return error->status;
+    if (!given(r->drive))
+        return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_NO_DRIVE, "open", "");
+    if (r->kind == DI_JOB_WRITE) return check_target(r, drive, error);
+    return DI_OK;
+}
+
+/* HASH's image is optional: one that is no file means the whole drive is hashed. */
+static bool hash_image_given(const di_request *r)
+{
+    if (!given(r->image)) return false;
+    di_drive_info facts;
+    di_error ignored;
+    return di_drive_describe(r->image, &facts, &ignored) == DI_OK && facts.exists &&
+           !facts.is_folder;
+}
+
+/* The digest to check: the one typed, else one published with the image. READ's image
+ * is made by the job: only a typed one applies. HASH of a path alone: only sums
+ * published beside it, not those inside it. */
+static void find_expected(const di_request *r, bool hash_image, di_plan *plan)
+{
+    di_expected_hash *out = &plan->spec.expected;
+    if (given(r->expected)) {
+        di_expected_from_hex(r->expected, out);
+        return;
+    }
+    if (r->kind == DI_JOB_READ) return;
+    if (r->kind == DI_JOB_HASH && !hash_image)
+        plan->expected_found = di_checksum_find_sidecar(r->drive, out);
+    else
+        plan->expected_found = di_checksum_find_for_image(r->image, plan->spec.zip_member, out);
+}
+
+/* A bmap named, none wanted, or one found with the image: only the mapped blocks. */
+static void find_bmap(const di_request *r, di_plan *plan)
+{
+    if (!takes_image_file(r->kind) || r->no_bmap) return;
+    if (given(r->bmap)) {
+        snprintf(plan->bmap.path, sizeof plan->bmap.path, "%s", r->bmap);
+    } else if (di_bmap_find_for_image(r->image, plan->spec.zip_member, &plan->bmap)) {
+        plan->bmap_found = true;
+    } else {
+        return;
+    }
+    plan->spec.bmap_path = plan->bmap.path;
+    plan->spec.bmap_member = plan->bmap.member[0] ? plan->bmap.member : NULL;
+}
+
+static void fill_spec(const di_request *r, bool hash_image, di_plan *plan)
+{
+    di_job_spec *spec = &plan->spec;
+    spec->kind = r->kind;
+    spec->hash_mask = r->hash_mask;
+    spec->buffer_size = r->buffer_size;
+    spec->buffer_count = r->buffer_count;
+    spec->zip_member = plan->member[0] ? plan->member : NULL;
+    switch (r->kind) {
+    case DI_JOB_READ:
+        spec->source_path = plan->device;
+        spec->target_path = plan->image;
+        spec->read_size = r->read_size;
+        spec->keep_partial = r->keep_partial;
+        spec->allocated_only = r->allocated_only;
+        break;
+    case DI_JOB_HASH:
+        spec->source_path = plan->device;
+        /* The drive's first image-size bytes prove it holds the image; without one, all
+         * of it is hashed, to identify it. */
+        if (hash_image) spec->size_of_image = plan->image;
+        else spec->read_size = r->read_size;
+        if (!spec->hash_mask) spec->hash_mask = DI_HASH_BIT(DI_HASH_MD5);
+        break;
+    case DI_JOB_WRITE:
+        spec->verify_after_write = r->verify_after_write;
+        spec->move_gpt_backup = r->move_gpt_backup;
+        spec->eject = r->eject;
+        /* The job stops if another card was put in since the user chose this one. */
+        if (plan->drive.is_block_device) {
+            spec->expect_size = plan->drive.size;
+            spec->expect_model = plan->drive.model[0] ? plan->drive.model : NULL;
+            spec->expect_serial = plan->drive.serial[0] ? plan->drive.serial : NULL;
+        }
+        /* fall through */
+    case DI_JOB_VERIFY:
+        spec->source_path = plan->image;
+        spec->target_path = plan->device;
+        break;
+    case DI_JOB_KIND_COUNT: break;
+    }
+}
+
+di_status di_request_plan(const di_request *r, di_plan *plan)
+{
+    memset(plan, 0, sizeof *plan);
+    if (di_request_check(r, &plan->drive, &plan->refusal) != DI_OK) return plan->refusal.status;
+    bool hash_image = r->kind == DI_JOB_HASH && hash_image_given(r);
+    snprintf(plan->image, sizeof plan->image, "%s", given(r->image) ? r->image : "");
+    snprintf(plan->device, sizeof plan->device, "%s", r->drive);
+    snprintf(plan->member, sizeof plan->member, "%s", given(r->member) ? r->member : "");
+    fill_spec(r, hash_image, plan);
+    find_bmap(r, plan);
+    find_expected(r, hash_image, plan);
+    return DI_OK;
+}
