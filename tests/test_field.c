@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "diskimager/log.h"
 #include "diskimager/job.h"
 #include "diskimager/threads.h"
 #include "fault_device.h"
@@ -277,6 +278,71 @@ static void a_reader_refusing_unbuffered_io_is_written_buffered(void)
     CHECK(out.result.warnings & DI_WARN_BUFFERED_IO);
 }
 
+/* Two faults on one device: the second plan wraps what the first one wrapped. */
+typedef struct two_faults {
+    fault_plan *first, *second;
+} two_faults;
+
+static di_device *wrap_twice(di_device *inner, di_role role, void *ctx)
+{
+    two_faults *both = ctx;
+    di_device *once = fault_wrap(inner, role, both->first);
+    return once ? fault_wrap(once, role, both->second) : NULL;
+}
+
+/* The log of a Write whose drive woke up slowly (a retry) and whose reader refused
+ * unbuffered I/O (the fallback): both are in it, between the request and the result. */
+static void the_log_shows_a_write_with_a_retry_and_a_fallback(void)
+{
+    files f;
+    prepare(&f);
+    fault_plan transient = {.role = DI_ROLE_TARGET, .on_write = true, .kind = FAULT_TRANSIENT,
+                            .at_offset = MiB, .times = 1, .as_block_sector = 512};
+    fault_plan unbuffered = {.role = DI_ROLE_TARGET, .on_write = true, .kind = FAULT_UNBUFFERED,
+                             .at_offset = MIDDLE};
+    two_faults both = {&transient, &unbuffered};
+    di_job_spec spec = write_spec(&f, NULL, 3000);
+    spec.wrap = wrap_twice;
+    spec.wrap_ctx = &both;
+    spec.verify_after_write = true;
+    di_log *log = di_log_new(0);
+    CHECK(log != NULL);
+    spec.log = log;
+    job_outcome out;
+    CHECK_U64(run_job(&spec, &out), DI_OK);
+    CHECK_U64(out.result.retries, 1);
+    CHECK(out.result.warnings & DI_WARN_BUFFERED_IO);
+    CHECK(device_holds_image(&f));
+    char all[16384] = "", line[DI_LOG_TEXT_MAX + 64];
+    size_t used = 0;
+    unsigned records = 0;
+    di_log_record record;
+    while (di_log_next(log, &record) && used < sizeof all) {
+        records++;
+        used += (size_t)snprintf(all + used, sizeof all - used, "%s\n",
+                                 di_log_format(&record, line, sizeof line));
+    }
+    fputs(all, stderr); /* the log, as a user would paste it */
+    CHECK(records >= 6);
+    CHECK_CONTAINS(all, "INFO  write ");
+    CHECK_CONTAINS(all, "; md5; verify");
+    CHECK_CONTAINS(all, "WARN  retry 1 of this request in ");
+    CHECK_CONTAINS(all, "WARN  fallback: ");
+    CHECK_CONTAINS(all, "refused unbuffered I/O");
+    CHECK_CONTAINS(all, "INFO  writing: ");
+    CHECK_CONTAINS(all, "INFO  verifying: ");
+    CHECK_CONTAINS(all, "md5 of the image: ");
+    CHECK_CONTAINS(all, out.result.hashes[DI_HASH_MD5]);
+    CHECK_CONTAINS(all, "write succeeded: ");
+    /* In order: the request first, the retry before the fallback, the result last. */
+    const char *request = strstr(all, "write "), *retry = strstr(all, "retry 1"),
+               *fallback = strstr(all, "fallback:"), *end = strstr(all, "write succeeded");
+    CHECK(request && retry && fallback && end && request < retry && retry < fallback &&
+          fallback < end);
+    CHECK(!di_log_next(log, &record));
+    di_log_free(log);
+}
+
 /* Refusals that need no exclusive access are made before the target is opened for
  * writing: the fault wrapper sees the target's read-only look (DI_ROLE_PROBE) and never
  * the target itself (DI_ROLE_TARGET). */
@@ -378,6 +444,8 @@ static const test_case tests[] = {
     {"a_media_error_is_never_retried", a_media_error_is_never_retried},
     {"a_reader_refusing_unbuffered_io_is_written_buffered",
      a_reader_refusing_unbuffered_io_is_written_buffered},
+    {"the_log_shows_a_write_with_a_retry_and_a_fallback",
+     the_log_shows_a_write_with_a_retry_and_a_fallback},
     {"refusals_come_before_the_target_is_opened_for_writing",
      refusals_come_before_the_target_is_opened_for_writing},
     {"os_errors_are_classified", os_errors_are_classified},

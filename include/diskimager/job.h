@@ -12,6 +12,7 @@
 #include "diskimager/compression.h"
 #include "diskimager/device.h"
 #include "diskimager/hash.h"
+#include "diskimager/log.h"
 #include "diskimager/status.h"
 
 typedef enum di_job_kind {
@@ -109,6 +110,8 @@ typedef struct di_job_spec {
      * with backoff before the job fails; 0: DI_DEFAULT_RETRY_MS. Cancel works meanwhile. */
     unsigned retry_budget_ms;
     bool eject;               /* WRITE: eject the medium once done (a failure only warns) */
+    di_log *log;              /* records what the job does and why (NULL: none); the front
+                                 end drains it (include/diskimager/log.h) */
     di_device_wrap_fn wrap;   /* tests: wraps every device the job opens */
     void *wrap_ctx;
 } di_job_spec;

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 /* The OS's text for an error code (errno or GetLastError()), without a trailing
  * newline; a fallback when the OS has none. */
@@ -14,6 +16,12 @@ bool di_resolve_symlink(const char *path, char *out, size_t out_size);
 
 /* Processors this process may run on (at least 1): the compressors' thread count. */
 unsigned di_cpu_count(void);
+
+/* fopen for a UTF-8 path (Windows: _wfopen). NULL with errno set on failure. */
+FILE *di_fopen(const char *path, const char *mode);
+
+/* The wall clock: milliseconds since 1970-01-01 UTC (log timestamps). */
+uint64_t di_utc_ms(void);
 
 bool di_stdin_is_terminal(void);
 bool di_stderr_is_terminal(void);

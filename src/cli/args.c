@@ -20,6 +20,8 @@ const char cli_usage_text[] =
     "                   [--bmap FILE | --no-bmap]\n"
     "  diskimager hash  PATH [--hash ALG]... [--size N] [--expect HEX]\n"
     "common options: --buffer-size N --buffers N --progress=auto|plain|json|none\n"
+    "  --log FILE (appends the job's log: what it did and why, UTC times) -v (the log on\n"
+    "  stderr too)\n"
     "ALG: md5, sha1, sha256, sha512 (repeat --hash for several)\n"
     "sizes: 4096, 4M (MiB), 4MB (10^6), 1.5G ...\n"
     "IMAGE may be compressed or archived (gzip, xz, zstd, bzip2, zip, tar, one inside\n"
@@ -150,7 +152,8 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
                                             "--buffer-size", "--buffers", "--progress",
                                             "--expect", "--allocated-only",
                                             "--move-gpt-backup", "--member", "--bmap",
-                                            "--no-bmap", "--eject"};
+                                            "--no-bmap", "--eject", "--log", "--verbose",
+                                            "-v"};
         const char *name = NULL;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (is_option(arg, known[k])) name = known[k];
@@ -167,6 +170,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
         else if (!strcmp(name, "--move-gpt-backup")) args->move_gpt_backup = true;
         else if (!strcmp(name, "--no-bmap")) args->no_bmap = true;
         else if (!strcmp(name, "--eject")) args->eject = true;
+        else if (!strcmp(name, "--verbose") || !strcmp(name, "-v")) args->verbose = true;
         else {
             const char *value = option_value(arg, name, argc, argv, &i);
             if (!value || !value[0]) return fail(error, error_size, "option '%s' needs a value", name);
@@ -182,6 +186,8 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
                     return fail(error, error_size,
                                 "invalid --expect '%s' (32, 40, 64 or 128 hex digits)", value);
                 args->expect = value;
+            } else if (!strcmp(name, "--log")) {
+                args->log_file = value;
             } else if (!strcmp(name, "--member")) {
                 args->member = value;
             } else if (!strcmp(name, "--bmap")) {

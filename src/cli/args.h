@@ -44,6 +44,8 @@ typedef struct cli_args {
     uint64_t buffer_size;    /* 0: default */
     unsigned buffers;        /* 0: default */
     cli_progress_mode progress;
+    const char *log_file;    /* --log FILE: the job's log records appended there */
+    bool verbose;            /* -v, --verbose: the log records on stderr too */
 } cli_args;
 
 /* Returns true when the arguments make sense; otherwise writes why into error. */

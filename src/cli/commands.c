@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "diskimager/compression.h"
 #include "diskimager/drives.h"
 #include "diskimager/job.h"
+#include "diskimager/log.h"
 #include "diskimager/partitions.h"
 #include "diskimager/request.h"
 #include "diskimager/system.h"
@@ -246,7 +248,33 @@ static int exit_code_for(di_status status)
     }
 }
 
-static int run_job(const cli_args *args, const di_job_spec *spec, const char *hash_name)
+/* The log's records so far: appended to --log FILE, and with -v printed on stderr
+ * (after the progress line, which then starts again). */
+typedef struct log_outputs {
+    di_log *log;
+    FILE *file;
+    bool to_stderr;
+} log_outputs;
+
+static void drain_log(log_outputs *out, progress_view *view)
+{
+    di_log_record record;
+    char line[DI_LOG_TEXT_MAX + 64];
+    while (di_log_next(out->log, &record)) {
+        di_log_format(&record, line, sizeof line);
+        if (out->file) fprintf(out->file, "%s\n", line);
+        if (!out->to_stderr) continue;
+        if (view->line_open) {
+            fputc('\n', stderr);
+            view->line_open = false;
+        }
+        fprintf(stderr, "%s\n", line);
+    }
+    if (out->file) fflush(out->file);
+}
+
+static int run_job(const cli_args *args, const di_job_spec *spec, const char *hash_name,
+                   log_outputs *log)
 {
     di_job *job = di_job_new(spec);
     if (!job) {
@@ -274,8 +302,10 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
         shown_at = di_now_ns();
         di_progress p;
         di_job_progress(job, &p);
+        drain_log(log, &view);
         progress_view_update(&view, &p, false);
     }
+    drain_log(log, &view);
     di_progress p;
     di_job_progress(job, &p);
     const di_result *r = di_job_result(job);
@@ -377,16 +407,35 @@ static int cmd_job(const cli_args *args)
         fprintf(stderr, "diskimager: out of memory\n");
         return CLI_EXIT_FAILURE;
     }
+    log_outputs log = {.to_stderr = args->verbose};
+    if (args->log_file || args->verbose) log.log = di_log_new(0);
+    if (args->log_file && !(log.file = di_fopen(args->log_file, "a"))) {
+        char text[DI_TEXT_MAX];
+        fprintf(stderr, "diskimager: cannot open the log file %s: %s\n", args->log_file,
+                di_os_error_text(errno, text, sizeof text));
+        di_log_free(log.log);
+        free(plan);
+        return CLI_EXIT_FAILURE;
+    }
     int code;
     if (di_request_plan(&request, plan) != DI_OK) {
+        char text[2048];
+        di_log_emit(log.log, DI_LOG_ERROR, "%s refused: %s", di_job_kind_name(args->kind),
+                    di_error_format(&plan->refusal, text, sizeof text));
+        if (log.file) drain_log(&log, &(progress_view){0});
+        else while (di_log_next(log.log, &(di_log_record){0})) {} /* -v: refused() says it */
         code = refused(&plan->refusal);
     } else if (args->kind == DI_JOB_WRITE &&
                (code = confirm_write(args, &plan->drive)) != CLI_EXIT_OK) {
         /* not confirmed: said */
     } else {
         print_plan_notes(args, plan);
-        code = run_job(args, &plan->spec, args->kind == DI_JOB_READ ? args->second : args->first);
+        plan->spec.log = log.log;
+        code = run_job(args, &plan->spec, args->kind == DI_JOB_READ ? args->second : args->first,
+                       &log);
     }
+    if (log.file) fclose(log.file);
+    di_log_free(log.log);
     free(plan);
     return code;
 }

@@ -1,6 +1,7 @@
 /* The job API: create, run, cancel, poll, and the dispatch to the job kinds, which
  * job_kinds.c lists (their runs live in job_write.c, job_read.c, ...), built from the
  * steps in job_steps.c. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,66 @@ static bool spec_is_valid(const di_job_spec *spec, di_error *error)
     return true;
 }
 
+/* What was asked, in one record: the first line of a job in the log. */
+static void log_request(const di_job_spec *spec)
+{
+    if (!spec->log) return;
+    char options[4 * DI_PATH_MAX] = "";
+    size_t used = 0;
+#define OPTION(...)                                                                      \
+    do {                                                                                 \
+        if (used < sizeof options)                                                       \
+            used += (size_t)snprintf(options + used, sizeof options - used, __VA_ARGS__); \
+    } while (0)
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++)
+        if (spec->hash_mask & DI_HASH_BIT(i)) OPTION("; %s", di_hash_name((di_hash_alg)i));
+    if (spec->zip_member) OPTION("; member %s", spec->zip_member);
+    if (spec->verify_after_write) OPTION("; verify");
+    if (spec->move_gpt_backup) OPTION("; move the backup GPT");
+    if (spec->allocated_only) OPTION("; allocated part only");
+    if (spec->read_size) OPTION("; first %llu bytes", (unsigned long long)spec->read_size);
+    if (spec->size_of_image) OPTION("; as many bytes as %s holds", spec->size_of_image);
+    if (spec->eject) OPTION("; eject");
+    if (spec->bmap_path)
+        OPTION("; bmap %s%s%s", spec->bmap_path, spec->bmap_member ? ":" : "",
+               spec->bmap_member ? spec->bmap_member : "");
+    if (spec->expected.present)
+        OPTION("; expected %s %s%s%s", di_hash_name(spec->expected.alg), spec->expected.hex,
+               spec->expected.source[0] ? " from " : " (typed)", spec->expected.source);
+#undef OPTION
+    di_log_emit(spec->log, DI_LOG_INFO, "%s %s%s%s%s", di_job_kind_name(spec->kind),
+                spec->source_path ? spec->source_path : "", spec->target_path ? " to " : "",
+                spec->target_path ? spec->target_path : "", options);
+}
+
+/* How it ended, with the error's data or the digests: the last line of a job. */
+static void log_result(const di_job_spec *spec, const di_result *r)
+{
+    if (!spec->log) return;
+    char text[2048];
+    if (r->status != DI_OK) {
+        di_log_emit(spec->log, r->status == DI_ERR_CANCELLED ? DI_LOG_WARN : DI_LOG_ERROR,
+                    "%s failed (%s): %s", di_job_kind_name(spec->kind), di_status_name(r->status),
+                    di_error_format(&r->error, text, sizeof text));
+        return;
+    }
+    for (unsigned i = 0; i < DI_HASH_COUNT; i++)
+        if (r->hashes[i][0])
+            di_log_emit(spec->log, DI_LOG_INFO, "%s of the image: %s", di_hash_name((di_hash_alg)i),
+                        r->hashes[i]);
+    if (r->expected_checked)
+        di_log_emit(spec->log, r->expected_match ? DI_LOG_INFO : DI_LOG_WARN, "expected %s %s: %s",
+                    di_hash_name(spec->expected.alg), spec->expected.hex,
+                    r->expected_match ? "matches" : "MISMATCH");
+    if (r->warnings & DI_WARN_EJECT_FAILED)
+        di_log_emit(spec->log, DI_LOG_WARN, "eject failed: %s",
+                    di_error_format(&r->eject_error, text, sizeof text));
+    di_log_emit(spec->log, DI_LOG_INFO, "%s succeeded: %llu bytes of image, %llu bytes on the device%s%s",
+                di_job_kind_name(spec->kind), (unsigned long long)r->image_bytes,
+                (unsigned long long)r->device_bytes, r->verified ? ", verified" : "",
+                r->retries ? ", after retries" : "");
+}
+
 di_status di_job_run(di_job *job)
 {
     di_result *result = &job->result;
@@ -134,6 +195,9 @@ di_status di_job_run(di_job *job)
                                                      : DI_DEFAULT_RETRY_MS;
     job->retry.cancel = &job->cancel;
     job->retry.progress = &job->progress;
+    job->retry.log = job->spec.log;
+    job->progress.log = job->spec.log;
+    log_request(&job->spec);
     atomic_init(&job->retry.buffered_fallback, false);
     di_progress_begin_phase(&job->progress, DI_PHASE_PREPARING, 0);
     di_keep_awake(true); /* no sleep mid-job; on this thread, the one running the job */
@@ -182,6 +246,7 @@ di_status di_job_run(di_job *job)
     if (atomic_load(&job->retry.buffered_fallback)) result->warnings |= DI_WARN_BUFFERED_IO;
     di_keep_awake(false);
     di_progress_set_phase(&job->progress, DI_PHASE_DONE);
+    log_result(&job->spec, result);
     return result->status;
 }
 

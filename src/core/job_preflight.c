@@ -80,6 +80,15 @@ di_status job_preflight_write(job_run *run, di_device *shape, di_size_plan *plan
     /* What the system says of the drive (system disk, mounts, model); when it cannot
      * tell (a path its enumeration does not know), the look below still decides. */
     if (di_drive_describe(path, &info, &error) != DI_OK) memset(&info, 0, sizeof info);
+    if (info.is_block_device)
+        di_log_emit(spec->log, DI_LOG_INFO,
+                    "drive %s: model \"%s\", serial \"%s\", %llu bytes, %u-byte sectors, bus "
+                    "%s, %s%s%s%s%s",
+                    path, info.model, info.serial, (unsigned long long)info.size,
+                    (unsigned)info.sector_size, info.bus[0] ? info.bus : "unknown",
+                    info.removable ? "removable" : "fixed", info.read_only ? ", read-only" : "",
+                    info.system ? ", holds the system" : "", info.mounts[0] ? ", mounted at " : "",
+                    info.mounts);
 
     memset(shape, 0, sizeof *shape);
     snprintf(shape->path, sizeof shape->path, "%s", path);

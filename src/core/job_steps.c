@@ -41,6 +41,11 @@ di_status job_try_open(job_run *run, const char *path, di_open_mode mode, di_rol
     }
     dev->retry = &run->job->retry;
     *out = dev;
+    static const char *const roles[] = {"source", "target", "read-back", "probe", "eject"};
+    di_log_emit(spec->log, DI_LOG_DEBUG, "opened %s as the %s: %s, %llu bytes, %u-byte sectors%s",
+                path, (unsigned)role < 5 ? roles[role] : "device",
+                dev->kind == DI_DEVICE_BLOCK ? "a drive" : "a file", (unsigned long long)dev->size,
+                (unsigned)dev->sector_size, dev->read_only ? ", read-only" : "");
     return DI_OK;
 }
 

@@ -3,6 +3,8 @@
  * does now, e.g. when an SD card's write cache fills up. */
 #include "progress_state.h"
 
+#include "diskimager/units.h"
+
 #include <string.h>
 
 #include "diskimager/threads.h"
@@ -10,13 +12,33 @@
 /* Samples closer together than this would make the rate jitter. */
 #define MIN_SAMPLE_SPACING_NS 100000000ull
 
+void di_progress_log_phase_end(di_progress_state *state)
+{
+    di_phase phase = (di_phase)atomic_load(&state->phase);
+    if (!state->log || phase == DI_PHASE_IDLE || phase == DI_PHASE_PREPARING ||
+        phase == DI_PHASE_DONE)
+        return;
+    uint64_t now = di_now_ns(), done = atomic_load(&state->bytes_done);
+    uint64_t bytes = done - state->log_start_bytes;
+    double seconds = (double)(now - state->log_start_ns) / 1e9;
+    state->log_start_ns = now;
+    state->log_start_bytes = done;
+    char size[32], rate[32];
+    di_log_emit(state->log, DI_LOG_INFO, "%s: %llu bytes (%s) in %.2f s, %s", di_phase_name(phase),
+                (unsigned long long)bytes, di_format_size(bytes, size, sizeof size), seconds,
+                di_format_rate(seconds > 0 ? (double)bytes / seconds : 0, rate, sizeof rate));
+}
+
 void di_progress_begin_phase(di_progress_state *state, di_phase phase, uint64_t total)
 {
+    di_progress_log_phase_end(state);
     uint64_t now = di_now_ns();
     atomic_store(&state->bytes_done, 0);
     atomic_store(&state->bytes_total, total);
     atomic_store(&state->rate_bps, 0);
     atomic_store(&state->phase_start_ns, now);
+    state->log_start_ns = now;
+    state->log_start_bytes = 0;
     for (unsigned i = 0; i < DI_RATE_SAMPLES; i++) {
         state->sample_ns[i] = now;
         state->sample_bytes[i] = 0;
@@ -27,6 +49,7 @@ void di_progress_begin_phase(di_progress_state *state, di_phase phase, uint64_t 
 
 void di_progress_set_phase(di_progress_state *state, di_phase phase)
 {
+    di_progress_log_phase_end(state);
     atomic_store(&state->phase, (int)phase);
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "diskimager/job.h"
+#include "diskimager/log.h"
 
 #define DI_RATE_SAMPLES 8
 
@@ -30,10 +31,15 @@ typedef struct di_progress_state {
     _Atomic int retry_os_code;
     _Atomic uint64_t retry_offset;
     _Atomic unsigned retry_wait_ms;
+    di_log *log;                   /* each phase's end is recorded here (NULL: not) */
+    uint64_t log_start_ns;         /* where the phase being logged began (a flush goes on */
+    uint64_t log_start_bytes;      /* with the write's counters); the job's thread only */
 } di_progress_state;
 
 void di_progress_begin_phase(di_progress_state *state, di_phase phase, uint64_t total);
 void di_progress_set_phase(di_progress_state *state, di_phase phase);
+/* Records the phase now ending in state->log: its bytes, time and rate. */
+void di_progress_log_phase_end(di_progress_state *state);
 /* Called with the pipeline's lock held, so one caller at a time. */
 void di_progress_add(di_progress_state *state, uint64_t bytes);
 /* A request failed with a transient error and waits wait_ms to be tried again. */

@@ -2,6 +2,7 @@
  * the dialog and the CLI alike (include/diskimager/request.h). */
 #include "diskimager/request.h"
 
+#include "diskimager/device.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,26 @@ static bool given(const char *s)
 static bool takes_image_file(di_job_kind kind)
 {
     return kind == DI_JOB_WRITE || kind == DI_JOB_VERIFY;
+}
+
+/* An image the system does not see. The platform may know why (Windows: a network
+ * drive mapped in the user's own session, unseen by an elevated program): its open
+ * error then says so; otherwise the image is missing. */
+static di_status missing_image(const char *image, di_error *error)
+{
+    di_open_options options = {.mode = DI_OPEN_READ};
+    di_device *dev = NULL;
+    di_error opened;
+    di_error_clear(&opened);
+    if (di_device_open(image, &options, &dev, &opened) == DI_OK) {
+        di_device_close(dev); /* there after all: the job reads it */
+        return DI_OK;
+    }
+    if (opened.detail[0]) {
+        *error = opened;
+        return error->status;
+    }
+    return di_error_refuse(error, DI_ERR_OPEN, DI_REASON_IMAGE_MISSING, "open", image);
 }
 
 /* WRITE and VERIFY read an image that must be a file with something in it; READ makes
@@ -28,8 +49,7 @@ static di_status check_image(const di_request *r, di_error *error)
     if (facts.is_folder)
         return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_IMAGE_IS_FOLDER, "open", r->image);
     if (!takes_image_file(r->kind) || facts.is_block_device) return DI_OK;
-    if (!facts.exists)
-        return di_error_refuse(error, DI_ERR_OPEN, DI_REASON_IMAGE_MISSING, "open", r->image);
+    if (!facts.exists) return missing_image(r->image, error);
     if (facts.size == 0)
         return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_IMAGE_EMPTY, "open", r->image);
     return DI_OK;

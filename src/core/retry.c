@@ -41,6 +41,12 @@ bool di_retry_after(di_retry *policy, di_retry_state *state, di_io_op op, uint64
     if (delay == 0) return false;
     if (policy->progress)
         di_progress_retry_begin(policy->progress, op, error->os_code, offset, delay);
+    if (policy->log) {
+        char text[2048];
+        di_log_emit(policy->log, DI_LOG_WARN, "retry %u of this request in %u ms (at byte %llu), after: %s",
+                    state->attempts + 1, delay, (unsigned long long)offset,
+                    di_error_format(error, text, sizeof text));
+    }
     bool stop = false;
     for (unsigned waited = 0; waited < delay && !(stop = cancelled(policy));) {
         unsigned step = delay - waited < CANCEL_POLL_MS ? delay - waited : CANCEL_POLL_MS;
@@ -72,6 +78,13 @@ bool di_fall_back_buffered(di_device *dev, bool *done_before, const di_error *er
     di_error ignored;
     di_error_clear(&ignored);
     if (dev->ops->fall_back_buffered(dev, &ignored) != DI_OK) return false;
-    if (dev->retry) atomic_store(&dev->retry->buffered_fallback, true);
+    if (dev->retry) {
+        atomic_store(&dev->retry->buffered_fallback, true);
+        char text[2048];
+        di_log_emit(dev->retry->log, DI_LOG_WARN,
+                    "fallback: %s refused unbuffered I/O (%s); going on through the system's "
+                    "cache, written through and flushed",
+                    dev->path, di_error_format(error, text, sizeof text));
+    }
     return true;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "diskimager/device.h"
+#include "diskimager/log.h"
 #include "diskimager/status.h"
 #include "progress_state.h"
 
@@ -20,6 +21,7 @@ struct di_retry {
     /* A reader refused unbuffered requests and a device went buffered (the result says
      * so). */
     atomic_bool buffered_fallback;
+    di_log *log;                   /* each retry and fallback is recorded (NULL: not) */
 };
 
 /* One request's retries so far. */

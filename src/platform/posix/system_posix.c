@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <limits.h>
 
@@ -45,6 +46,18 @@ bool di_resolve_symlink(const char *path, char *out, size_t out_size)
     if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode) || !realpath(path, resolved)) return false;
     snprintf(out, out_size, "%s", resolved);
     return true;
+}
+
+FILE *di_fopen(const char *path, const char *mode)
+{
+    return fopen(path, mode);
+}
+
+uint64_t di_utc_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 bool di_stdin_is_terminal(void) { return isatty(STDIN_FILENO) == 1; }

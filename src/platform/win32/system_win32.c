@@ -3,6 +3,7 @@
 #include "diskimager/system.h"
 
 #include <malloc.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <windows.h>
 
@@ -59,6 +60,24 @@ static bool is_console(DWORD which)
 {
     DWORD mode;
     return GetConsoleMode(GetStdHandle(which), &mode) != 0;
+}
+
+FILE *di_fopen(const char *path, const char *mode)
+{
+    wchar_t *wide_path = di_utf8_to_utf16(path), *wide_mode = di_utf8_to_utf16(mode);
+    FILE *f = wide_path && wide_mode ? _wfopen(wide_path, wide_mode) : NULL;
+    free(wide_path);
+    free(wide_mode);
+    return f;
+}
+
+uint64_t di_utc_ms(void)
+{
+    /* FILETIME: 100 ns ticks since 1601-01-01 UTC. */
+    FILETIME ft;
+    GetSystemTimeAsFileTime(&ft);
+    uint64_t ticks = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+    return ticks / 10000u - 11644473600000ull;
 }
 
 bool di_stdin_is_terminal(void) { return is_console(STD_INPUT_HANDLE); }

@@ -1,0 +1,152 @@
+/* The dialog's end of a job, rendered natively: what the status line, the message box,
+ * the Hash value box and the match line say for each way a job ends. */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "gui/result_text.h"
+
+static result_view view;
+
+static void ok_result(di_result *r, uint64_t bytes)
+{
+    memset(r, 0, sizeof *r);
+    r->status = DI_OK;
+    r->image_bytes = bytes;
+    r->hash_mask = DI_HASH_BIT(DI_HASH_MD5);
+    snprintf(r->hashes[DI_HASH_MD5], DI_HASH_HEX_MAX, "5805725c694d6b94aeb006f593947ad8");
+}
+
+static void a_verified_write_with_its_md5(void)
+{
+    di_result r;
+    ok_result(&r, 210000000);
+    r.verified = true;
+    di_expected_hash none = {0};
+    result_render(DI_JOB_WRITE, &r, &none, NULL, 419e6, &view);
+    CHECK_STR(view.status, "Write successful: 210 MB at 419.0 MB/s, verified.");
+    CHECK_STR(view.box, "Write successful.\nThe device was read back and matches the image.\n\n"
+                        "MD5: 5805725c694d6b94aeb006f593947ad8");
+    CHECK_STR(view.hash_alg, "MD5");
+    CHECK_STR(view.hash, "5805725c694d6b94aeb006f593947ad8");
+    CHECK_U64(view.match, RESULT_MATCH_NONE);
+    CHECK_U64(view.icon, RESULT_INFO);
+    CHECK(!view.failed);
+}
+
+static void a_published_digest_matches_or_not(void)
+{
+    di_result r;
+    ok_result(&r, 1000);
+    r.expected_checked = true;
+    r.expected_match = true;
+    di_expected_hash from_file = {.present = true, .alg = DI_HASH_SHA256};
+    snprintf(from_file.source, sizeof from_file.source, "Z:\\pi.img.sha256");
+    result_render(DI_JOB_VERIFY, &r, &from_file, NULL, 0, &view);
+    CHECK_CONTAINS(view.box, "The sha256 matches Z:\\pi.img.sha256.");
+    CHECK_U64(view.match, RESULT_MATCH_OK);
+    CHECK_CONTAINS(view.match_text, "match");
+
+    r.expected_match = false;
+    di_expected_hash typed = {.present = true, .alg = DI_HASH_MD5};
+    snprintf(typed.hex, sizeof typed.hex, "0123456789abcdef0123456789abcdef");
+    result_render(DI_JOB_VERIFY, &r, &typed, NULL, 0, &view);
+    CHECK_CONTAINS(view.box, "Verify finished, but the image is not the one expected.");
+    CHECK_CONTAINS(view.box, "md5 MISMATCH with the expected hash:\nexpected "
+                             "0123456789abcdef0123456789abcdef\ncomputed "
+                             "5805725c694d6b94aeb006f593947ad8");
+    CHECK_CONTAINS(view.status, "Verify finished, hash MISMATCH");
+    CHECK_U64(view.match, RESULT_MATCH_BAD);
+    CHECK_U64(view.icon, RESULT_WARNING);
+    CHECK(view.failed);
+}
+
+static void compressed_mapped_and_ejected(void)
+{
+    di_result r;
+    ok_result(&r, 5000000);
+    r.image_format = DI_FORMAT_ZIP;
+    snprintf(r.zip_member, sizeof r.zip_member, "card.img");
+    r.bmap_used = true;
+    r.mapped_bytes = 102400;
+    r.bmap_signature_unchecked = true;
+    r.ejected = true;
+    di_expected_hash none = {0};
+    result_render(DI_JOB_WRITE, &r, &none, "Z:\\sparse.bmap", 0, &view);
+    CHECK_CONTAINS(view.box, "The image was decompressed from zip: card.img.");
+    CHECK_CONTAINS(view.box, "Only the 102 kB of data mapped by Z:\\sparse.bmap were written, "
+                             "each range's checksum checked.");
+    CHECK_CONTAINS(view.box, "its signature was not checked");
+    CHECK_CONTAINS(view.box, "The card was ejected");
+
+    r.ejected = false;
+    r.warnings = DI_WARN_EJECT_FAILED;
+    di_error_set(&r.eject_error, DI_ERR_BUSY, "eject", "\\\\.\\T:", 0, "in use");
+    result_render(DI_JOB_WRITE, &r, &none, "x", 0, &view);
+    CHECK_CONTAINS(view.box, "could not be ejected (it was written all the same): eject failed");
+    CHECK_U64(view.icon, RESULT_WARNING);
+    CHECK(!view.failed);
+}
+
+static void failures_cancels_and_the_whole_drive_question(void)
+{
+    di_result r = {.status = DI_ERR_MISMATCH};
+    di_error_set(&r.error, DI_ERR_MISMATCH, "verify", "\\\\.\\T:", 0, "the device differs");
+    di_error_at(&r.error, 123456789);
+    di_expected_hash none = {0};
+    result_render(DI_JOB_VERIFY, &r, &none, NULL, 0, &view);
+    CHECK_CONTAINS(view.box, "Verify failed.\n\nverify failed on \\\\.\\T: at byte 123456789");
+    CHECK_STR(view.status, "Verify failed.");
+    CHECK_U64(view.icon, RESULT_ERROR);
+    CHECK(view.failed);
+    CHECK_STR(view.hash, "");
+
+    r.mismatch_from_mount = true;
+    result_render(DI_JOB_VERIFY, &r, &none, NULL, 0, &view);
+    CHECK_STR(view.status, "Verify failed: the card was mounted since it was written.");
+
+    di_result cancelled = {.status = DI_ERR_CANCELLED, .partial_removed = true};
+    result_render(DI_JOB_READ, &cancelled, &none, NULL, 0, &view);
+    CHECK_STR(view.status, "Cancelled. The incomplete image was deleted.");
+    CHECK_STR(view.box, "");
+
+    di_result table = {.status = DI_ERR_PARTITIONS};
+    di_error_set(&table.error, DI_ERR_PARTITIONS, "read partition table", "\\\\.\\T:", 0,
+                 "there is no partition table");
+    result_render(DI_JOB_READ, &table, &none, NULL, 0, &view);
+    CHECK(view.ask_read_whole_drive);
+    CHECK_CONTAINS(view.box, "Read the whole drive instead?");
+
+    /* Hash Drive's refusals come from the job, in the dialog's words. */
+    di_result big = {.status = DI_ERR_TOO_SMALL};
+    di_error_refuse(&big.error, DI_ERR_TOO_SMALL, DI_REASON_IMAGE_TOO_BIG_TO_HASH, "hash", "Z:\\big.img");
+    snprintf(big.error.path2, sizeof big.error.path2, "\\\\.\\T:");
+    big.error.sizes[0] = 314572800;
+    big.error.sizes[1] = 268435456;
+    result_render(DI_JOB_HASH, &big, &none, NULL, 0, &view);
+    CHECK_STR(view.box, "Drive hash failed.\n\nThe image Z:\\big.img (315 MB) is larger than "
+                        "\\\\.\\T: (268 MB): the drive cannot hold it.");
+}
+
+static void a_read_that_may_not_fit_and_a_waited_for_drive(void)
+{
+    di_result r;
+    ok_result(&r, 8000000000ull);
+    r.warnings = DI_WARN_OUTPUT_MAY_NOT_FIT | DI_WARN_FAT_FILE_LIMIT;
+    r.destination_free = 2000000000ull;
+    r.retries = 3;
+    di_expected_hash none = {0};
+    result_render(DI_JOB_READ, &r, &none, NULL, 0, &view);
+    CHECK_CONTAINS(view.box, "Only 2.00 GB were free for the image, less than the 8.00 GB read");
+    CHECK_CONTAINS(view.box, "FAT file system");
+    CHECK_CONTAINS(view.box, "3 retries after errors that passed");
+}
+
+static const test_case tests[] = {
+    {"a_verified_write_with_its_md5", a_verified_write_with_its_md5},
+    {"a_published_digest_matches_or_not", a_published_digest_matches_or_not},
+    {"compressed_mapped_and_ejected", compressed_mapped_and_ejected},
+    {"failures_cancels_and_the_whole_drive_question", failures_cancels_and_the_whole_drive_question},
+    {"a_read_that_may_not_fit_and_a_waited_for_drive", a_read_that_may_not_fit_and_a_waited_for_drive},
+};
+TEST_MAIN(tests)
