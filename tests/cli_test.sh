@@ -152,4 +152,25 @@ if [ "$mode" = linux ]; then
   fi
 fi
 
+# ---- the log: --log FILE appends the job's records, -v shows them on stderr ----
+rm -f job.log
+head -c 3000000 /dev/urandom >logged-image.img
+run write logged-image.img logged.img --yes --verify --hash sha256 --log job.log --progress=none
+check "--log: the write succeeds (exit 0)" test "$code" -eq 0
+check "--log: the request is the first record, with a UTC time" \
+  grep -qE '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z INFO  write logged-image.img to logged.img; sha256; verify$' <(head -n 1 job.log | tr -d "\r")
+check "--log: each phase with its rate" grep -qE 'INFO  verifying: [0-9]+ bytes .* in [0-9.]+ s, ' job.log
+check "--log: the digest" grep -q "INFO  sha256 of the image: $(sha256sum <logged-image.img | cut -d' ' -f1)" job.log
+check "--log: how it ended, last" grep -q 'INFO  write succeeded: ' <(tail -n 1 job.log)
+check "--log alone prints no record on stderr" bash -c "! grep -q 'INFO ' err"
+lines=$(wc -l <job.log)
+run verify logged-image.img logged.img -v --progress=none
+check "-v: the records on stderr" grep -q 'INFO  verify succeeded' err
+check "-v without --log: the file is left alone" test "$(wc -l <job.log)" -eq "$lines"
+run write missing.img logged.img --yes --log job.log
+check "--log: a refusal is recorded" grep -q 'ERROR write refused: open failed on missing.img' job.log
+run write logged-image.img logged.img --yes --log no-such-dir/job.log
+check "--log into a folder that does not exist: exit 1" test "$code" -eq 1
+check "... naming the log file" grep -q 'cannot open the log file no-such-dir/job.log' err
+
 finish

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "gui/log_text.h"
 #include "gui/result_text.h"
 
 static result_view view;
@@ -142,7 +143,34 @@ static void a_read_that_may_not_fit_and_a_waited_for_drive(void)
     CHECK_CONTAINS(view.box, "3 retries after errors that passed");
 }
 
+/* The Log window keeps the newest whole lines; the file rotates past its bound. */
+static log_text shown_log;
+
+static void the_log_window_keeps_the_newest_whole_lines(void)
+{
+    log_text_clear(&shown_log);
+    log_text_add(&shown_log, "first");
+    log_text_add(&shown_log, "second");
+    CHECK_STR(shown_log.text, "first\r\nsecond\r\n");
+    char line[1000];
+    unsigned added = 0;
+    for (; added < 2 * LOG_TEXT_MAX / sizeof line; added++) {
+        snprintf(line, sizeof line, "line %06u %0900d", added, 0);
+        log_text_add(&shown_log, line);
+        CHECK(shown_log.used < LOG_TEXT_MAX);
+        CHECK_U64(strlen(shown_log.text), shown_log.used);
+    }
+    CHECK(strstr(shown_log.text, "first") == NULL);
+    CHECK(strncmp(shown_log.text, "line ", 5) == 0); /* starts with a whole line */
+    CHECK_CONTAINS(shown_log.text, line);            /* the newest is there */
+    CHECK(shown_log.used > LOG_TEXT_MAX - 2 * sizeof line);
+    CHECK(!log_file_must_rotate(0, LOG_FILE_MAX + 10)); /* an empty file takes anything */
+    CHECK(!log_file_must_rotate(LOG_FILE_MAX - 100, 100));
+    CHECK(log_file_must_rotate(LOG_FILE_MAX - 100, 101));
+}
+
 static const test_case tests[] = {
+    {"the_log_window_keeps_the_newest_whole_lines", the_log_window_keeps_the_newest_whole_lines},
     {"a_verified_write_with_its_md5", a_verified_write_with_its_md5},
     {"a_published_digest_matches_or_not", a_published_digest_matches_or_not},
     {"compressed_mapped_and_ejected", compressed_mapped_and_ejected},

@@ -17,6 +17,7 @@
 #include "file_dialog.h"
 #include "member_dialog.h"
 #include "gui_job.h"
+#include "log_window.h"
 #include "platform/win32/utf16.h"
 #include "resource.h"
 #include "result_text.h"
@@ -134,6 +135,9 @@ static void set_busy(bool busy)
 static void show_refusal(const di_error *refusal)
 {
     char text[2048];
+    di_log_emit(log_window_queue(), DI_LOG_ERROR, "refused: %s",
+                di_error_format(refusal, text, sizeof text));
+    log_window_drain();
     message(MB_OK | MB_ICONWARNING, "%s", result_error_text(refusal, text, sizeof text));
 }
 
@@ -204,6 +208,7 @@ static void start_job(const di_request *request)
     SetDlgItemTextW(state.hwnd, IDC_HASH_EDIT, L"");
     SetDlgItemTextW(state.hwnd, IDC_MATCH, L"");
     state.match = RESULT_MATCH_NONE;
+    state.plan.spec.log = log_window_queue();
     state.job = gui_job_start(spec, state.hwnd);
     if (!state.job) {
         message(MB_OK | MB_ICONERROR, "Could not start the job: out of memory or threads.");
@@ -371,6 +376,7 @@ static void set_match_text(const char *text)
 static void on_timer(void)
 {
     if (!state.job) return;
+    log_window_drain();
     di_progress p;
     di_job_progress(state.job->job, &p);
     char line[256];
@@ -383,6 +389,7 @@ static void on_timer(void)
 static void on_job_done(gui_job *gj)
 {
     KillTimer(state.hwnd, TIMER_PROGRESS);
+    log_window_drain();
     di_progress p;
     di_job_progress(gj->job, &p);
     const di_plan *plan = &state.plan;
@@ -484,6 +491,7 @@ static void on_close(void)
     state.settings.eject_when_done = checked(IDC_EJECT);
     settings_save(&state.settings);
     drive_list_free(&state.drives);
+    log_window_close();
     taskbar_release();
     EndDialog(state.hwnd, 0);
 }
@@ -498,6 +506,7 @@ static void on_command(int id, int code)
     case IDC_BROWSE: on_browse(); break;
     case IDC_CANCEL_JOB: on_cancel(); break;
     case IDC_COPY: copy_hash(); break;
+    case IDC_SHOW_LOG: log_window_show(state.hwnd); break;
     case IDC_EXIT:
     case IDCANCEL: on_close(); break; /* IDCANCEL: Esc and the title bar's close box */
     case IDC_HASH_CHECK: EnableWindow(item(IDC_HASH_ALG), checked(IDC_HASH_CHECK)); break;

@@ -6,6 +6,7 @@
 #define IDI_APP 101
 #define IDD_MAIN 102
 #define IDD_PICK_MEMBER 103
+#define IDD_LOG 104
 
 #define IDC_IMAGE_LABEL 1001
 #define IDC_IMAGE_EDIT 1002
@@ -35,5 +36,10 @@
 #define IDC_MEMBER_LABEL 1026
 #define IDC_MEMBER_LIST 1027
 #define IDC_EJECT 1028
+#define IDC_SHOW_LOG 1029
+#define IDC_LOG_TEXT 1030
+#define IDC_LOG_COPY 1031
+#define IDC_LOG_SAVE 1032
+#define IDC_LOG_CLEAR 1033
 
 #endif

@@ -164,6 +164,32 @@ static void pick(const char *prefix)
     for (int t = 0; t < 10000 && IsWindow(box); t += STEP_MS) Sleep(STEP_MS);
 }
 
+/* The Log window's text, a "log: " line for each of its lines. */
+static HWND log_window(void)
+{
+    HWND found = NULL;
+    for (int t = 0; t < TIMEOUT_MS && !(found = FindWindowW(L"#32770", L"Log - Win32 Disk Imager"));
+         t += STEP_MS)
+        Sleep(STEP_MS);
+    if (!found) fail("the Log window did not appear", NULL);
+    return found;
+}
+
+static void print_log(void)
+{
+    HWND edit = GetDlgItem(log_window(), 1030 /* IDC_LOG_TEXT */);
+    static wchar_t text[300 * 1024];
+    text_of(edit, text, (int)(sizeof text / sizeof text[0]));
+    for (wchar_t *line = text, *next; line && *line; line = next) {
+        next = wcsstr(line, L"\r\n");
+        if (next) {
+            *next = L'\0';
+            next += 2;
+        }
+        print_line("log", line);
+    }
+}
+
 static void wait_idle(void)
 {
     /* Write is disabled while a job runs, but not yet for a moment after a click or a
@@ -314,6 +340,12 @@ int wmain(int argc, wchar_t **wargv)
             printf("checked %s: %d\n", argv[i],
                    SendMessageW(c, BM_GETCHECK, 0, 0) == BST_CHECKED ? 1 : 0);
             fflush(stdout);
+        } else if (strcmp(step, "log-text") == 0) {
+            print_log();
+        } else if (strcmp(step, "log-close") == 0) {
+            HWND w = log_window();
+            PostMessageW(w, WM_COMMAND, MAKEWPARAM(IDCANCEL, BN_CLICKED), 0);
+            for (int t = 0; t < 10000 && IsWindow(w); t += STEP_MS) Sleep(STEP_MS);
         } else if (strcmp(step, "controls") == 0) {
             print_controls();
         } else if (strcmp(step, "threads") == 0) {

@@ -49,6 +49,19 @@ pad_end=$(( (200 * 1024 * 1024 + 7 + 511) / 512 * 512 ))
 check "the last sector is zero padded" test "$(head -c "$pad_end" "$drive" | tail -c $((pad_end - 200 * 1024 * 1024 - 7)) | tr -d '\0' | wc -c)" -eq 0
 shot gui-finished
 
+# The Log window: the write's records, and the same in %LOCALAPPDATA%\diskimager.
+drive_gui click Log log-text
+log_out=$out
+sleep 0.5; shot gui-log
+drive_gui log-close
+out=$log_out
+check "the Log window shows the write's request" has "INFO  write Z:"
+check "... its digest" has "INFO  md5 of the image: $(md5 "$image")"
+check "... and how it ended, with UTC times" grep -qE '^log: 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z INFO  write succeeded' <<<"$out"
+log_file=$(find "$WINEPREFIX/drive_c/users" -path '*diskimager/diskimager.log' 2>/dev/null | head -1)
+check "the log file is kept in the user's local app data" test -n "$log_file"
+check "it holds the write's records" grep -q "INFO  write succeeded" "${log_file:-/nonexistent}"
+
 # Hash Drive: the drive's first image-size bytes hash to the image's digest.
 drive_gui click "Hash Drive" wait-idle answer OK get "Hash value"
 check "Hash Drive hashes the drive's first image-size bytes" has "Hash value: $(md5 "$image")"
