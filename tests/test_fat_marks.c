@@ -11,6 +11,7 @@
 #include "core/fat_mount_marks.h"
 #include "core/pipeline.h"
 #include "diskimager/job.h"
+#include "diskimager/crc32.h"
 #include "diskimager/partitions.h"
 #include "job_runner.h"
 #include "test_files.h"

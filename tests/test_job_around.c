@@ -9,6 +9,7 @@
 #include "check.h"
 #include "diskimager/hash.h"
 #include "diskimager/job.h"
+#include "diskimager/crc32.h"
 #include "diskimager/partitions.h"
 #include "diskimager/system.h"
 #include "job_runner.h"

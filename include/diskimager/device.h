@@ -79,12 +79,10 @@ struct di_device {
 
 typedef struct di_open_options {
     di_open_mode mode;
-    /* The sector size a regular file pretends to have (0: 512). Lets tests and
-     * file-backed drives behave like a 4Kn disk. */
-    uint32_t file_sector_size;
-    /* Open a block device even when one of its partitions is mounted. */
-    bool allow_mounted;
 } di_open_options;
+
+/* The sector size a regular file is given (its I/O needs no alignment). */
+#define DI_FILE_SECTOR_SIZE 512u
 
 /* Opens a file or device by UTF-8 path, chosen by what the path is. Platform code. */
 di_status di_device_open(const char *path, const di_open_options *options,
@@ -123,8 +121,9 @@ void di_device_init_stream(di_device *dev, const di_device_ops *ops, const di_de
 /* Deletes a file (a partial READ output). Platform code. */
 bool di_remove_file(const char *path, di_error *error);
 
-/* The alignment an output file's unbuffered writes keep to unless its file system asks
- * for more: 4096 covers every sector size a disk under it has. */
+/* The largest sector size a disk has (4Kn): the alignment of every buffer handed to
+ * unbuffered I/O (di_aligned_alloc), and the one an output file's unbuffered writes keep
+ * to unless its file system asks for more. */
 #define DI_DIRECT_ALIGNMENT 4096u
 
 /* Whether a request may go around the cache: its buffer, length and offset are all

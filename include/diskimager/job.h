@@ -90,8 +90,6 @@ typedef struct di_job_spec {
     size_t buffer_size;       /* 0: DI_DEFAULT_BUFFER_SIZE; rounded up to the sector */
     unsigned buffer_count;    /* 0: DI_DEFAULT_BUFFER_COUNT */
     unsigned io_threads;      /* target I/O in flight; 0: the device's own choice */
-    uint32_t file_sector_size;/* see di_open_options; 0: 512 */
-    bool allow_mounted;       /* open a device whose partitions are mounted */
     di_expected_hash expected;/* compare the image's digest with this (adds its algorithm);
                                  for a compressed image, the file's digest too */
     const char *zip_member;   /* WRITE, VERIFY of a zip: the member (NULL: the only one) */

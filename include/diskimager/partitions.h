@@ -51,6 +51,4 @@ di_status di_partition_table_parse(di_table_read_fn read, void *ctx, uint64_t di
 void di_gpt_make_backup(const di_partition_table *table, uint8_t *primary_header,
                         const uint8_t *entries, uint8_t *backup_header);
 
-uint32_t di_crc32(const void *data, size_t len);
-
 #endif

@@ -82,8 +82,70 @@ typedef enum di_reason {
     DI_REASON_IMAGE_TOO_BIG_TO_HASH, /* path the image, path2 the drive, sizes[0] the
                                     image's size, sizes[1] the drive's */
     DI_REASON_MOVE_GPT_NEEDS_VERIFY, /* the backup GPT moves only after a verified write */
+    /* The reasons above are refusals, each worded whole. Those below say why an operation
+     * failed, inside the frame "read zip failed on PATH at byte N: ...": each is a sentence
+     * with {0}, {1}, ... filled from the error's arguments (di_error_why). Their English is
+     * in include/diskimager/reasons/, their other languages in src/gui/lang/reasons/. */
+#define DI_REASON(name, english) DI_REASON_##name,
+#include "diskimager/reasons/core.def"
+#include "diskimager/reasons/codec.def"
+#include "diskimager/reasons/platform.def"
+#undef DI_REASON
     DI_REASON_COUNT
 } di_reason;
+
+/* True for a reason worded inside the failure frame, false for a refusal or NONE. */
+bool di_reason_has_frame(di_reason reason);
+
+/* The operation an error names (the verb of "read zip failed on ..."). */
+typedef enum di_op {
+    DI_OP_NONE = 0,
+#define DI_OP(name, english) DI_OP_##name,
+#include "diskimager/operations.def"
+#undef DI_OP
+    DI_OP_COUNT
+} di_op;
+
+/* The operation's English name ("read zip"); "" for DI_OP_NONE. */
+const char *di_op_name(di_op op);
+
+/* One argument of a reason's sentence, made with di_text, di_number, di_size or di_hex32:
+ * a size is worded by each front end ("268.44 MB", "268,44 MB"), a number is digits. */
+typedef enum di_arg_kind {
+    DI_ARG_TEXT = 1,
+    DI_ARG_NUMBER,
+    DI_ARG_SIZE,
+    DI_ARG_HEX32
+} di_arg_kind;
+
+typedef struct di_arg {
+    di_arg_kind kind;
+    uint64_t n;
+    const char *text;
+} di_arg;
+
+static inline di_arg di_text(const char *text)
+{
+    return (di_arg){DI_ARG_TEXT, 0, text ? text : ""};
+}
+static inline di_arg di_number(uint64_t n)
+{
+    return (di_arg){DI_ARG_NUMBER, n, NULL};
+}
+static inline di_arg di_size(uint64_t bytes)
+{
+    return (di_arg){DI_ARG_SIZE, bytes, NULL};
+}
+static inline di_arg di_hex32(uint32_t n)
+{
+    return (di_arg){DI_ARG_HEX32, n, NULL};
+}
+
+/* di_error_why(..., DI_ARGS(di_text(name), di_size(n))) or (..., DI_NO_ARGS). */
+#define DI_ARGS(...) \
+    (const di_arg[]){__VA_ARGS__}, sizeof((const di_arg[]){__VA_ARGS__}) / sizeof(di_arg)
+#define DI_NO_ARGS NULL, 0
+#define DI_ERROR_ARGS_MAX 6
 
 typedef struct di_error {
     di_status status;
@@ -99,6 +161,14 @@ typedef struct di_error {
     char path2[DI_PATH_MAX];/* a second file or device: the drive an image is for */
     uint64_t sizes[2];
     char value[DI_TEXT_MAX];/* a value the user gave, a bus name */
+    di_op op;               /* the operation, as data (operation holds its English) */
+    unsigned arg_count;     /* the reason's arguments: texts live in arg_text */
+    struct {
+        unsigned char kind;
+        unsigned short text_at;
+        uint64_t n;
+    } args[DI_ERROR_ARGS_MAX];
+    char arg_text[DI_TEXT_MAX];
 } di_error;
 
 void di_error_clear(di_error *error);
@@ -123,6 +193,27 @@ di_status di_error_set_os(di_error *error, di_status status, di_io_op op, const 
     __attribute__((format(printf, 7, 8)))
 #endif
     ;
+
+/* Records a failure of op on path (may be "") because of reason (DI_REASON_NONE: the
+ * frame alone), with the reason's arguments. detail gets the English sentence, so every
+ * reader of an error keeps working; the dialog words it from the data. */
+di_status di_error_why(di_error *error, di_status status, di_op op, const char *path,
+                       di_reason reason, const di_arg *args, size_t arg_count);
+
+/* di_error_why for an OS error met by io: the OS text is looked up and the fault set. */
+di_status di_error_why_os(di_error *error, di_status status, di_io_op io, di_op op,
+                          const char *path, int os_code, di_reason reason, const di_arg *args,
+                          size_t arg_count);
+
+/* A reason's English sentence with {0}, {1}, ... (NULL for a refusal or NONE). */
+const char *di_reason_english(di_reason reason);
+
+/* template with {n} replaced by the error's argument n: texts as they are, numbers in
+ * digits, sizes by size_text (di_format_size for English), a missing argument as "?".
+ * Always NUL-terminates; returns out. */
+typedef char *(*di_size_text_fn)(uint64_t bytes, char *out, size_t out_size);
+char *di_error_fill(const char *template_text, const di_error *error, di_size_text_fn size_text,
+                    char *out, size_t out_size);
 
 /* Records a refusal by its reason about path (may be ""): the reason's other fields are
  * the caller's to fill in. Returns status. */

@@ -36,10 +36,8 @@ di_status di_device_read_full(di_device *dev, void *buf, size_t len, uint64_t of
     if (done) *done = total;
     if (st != DI_OK) return st;
     if (total < len) {
-        di_error_set(error, DI_ERR_READ, "read", dev->path, 0,
-                     "ended early: %llu of %llu bytes read from byte %llu",
-                     (unsigned long long)total, (unsigned long long)len,
-                     (unsigned long long)offset);
+        di_error_why(error, DI_ERR_READ, DI_OP_READ, dev->path, DI_REASON_ENDED_EARLY,
+                     DI_ARGS(di_number(total), di_number(len), di_number(offset)));
         di_error_at(error, offset + total);
         return DI_ERR_READ;
     }
@@ -68,8 +66,8 @@ di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
         if (st != DI_OK) return error->status;
         if (put == 0) {
             /* The device accepted nothing: it has ended (or shrank) here. */
-            di_error_set(error, DI_ERR_NO_SPACE, "write", dev->path, 0,
-                         "no space left: the device took no more data");
+            di_error_why(error, DI_ERR_NO_SPACE, DI_OP_WRITE, dev->path, DI_REASON_DEVICE_FULL,
+                         DI_NO_ARGS);
             di_error_at(error, offset + total);
             return DI_ERR_NO_SPACE;
         }

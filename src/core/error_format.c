@@ -26,8 +26,8 @@ static void append(text_out *t, const char *fmt, ...)
     if (n > 0) t->used += (size_t)n;
 }
 
-/* A reason's sentence with its data. Every reason has one: the switch has no default,
- * so a new reason without a sentence does not build (-Wswitch, -Werror). */
+/* A refusal's sentence with its data. The reasons past the refusals have their sentence
+ * in include/diskimager/reasons/ (tests/test_lang.c checks each has one). */
 static void append_reason(text_out *t, const di_error *e)
 {
     char a[32], b[32];
@@ -72,7 +72,71 @@ static void append_reason(text_out *t, const di_error *e)
     case DI_REASON_MOVE_GPT_NEEDS_VERIFY:
         append(t, "the backup GPT is moved only after a write has been verified");
         break;
+    default: break; /* the reasons worded inside the frame (di_reason_has_frame) */
     }
+}
+
+static const char *const reason_english[DI_REASON_COUNT] = {
+#define DI_REASON(name, english) [DI_REASON_##name] = english,
+#include "diskimager/reasons/core.def"
+#include "diskimager/reasons/codec.def"
+#include "diskimager/reasons/platform.def"
+#undef DI_REASON
+};
+
+static const char *const op_english[DI_OP_COUNT] = {
+    [DI_OP_NONE] = "",
+#define DI_OP(name, english) [DI_OP_##name] = english,
+#include "diskimager/operations.def"
+#undef DI_OP
+};
+
+bool di_reason_has_frame(di_reason reason)
+{
+    return reason > DI_REASON_MOVE_GPT_NEEDS_VERIFY && reason < DI_REASON_COUNT;
+}
+
+const char *di_reason_english(di_reason reason)
+{
+    return di_reason_has_frame(reason) ? reason_english[reason] : NULL;
+}
+
+const char *di_op_name(di_op op)
+{
+    return (unsigned)op < DI_OP_COUNT ? op_english[op] : "";
+}
+
+/* One argument, worded. */
+static void append_arg(text_out *t, const di_error *e, unsigned n, di_size_text_fn size_text)
+{
+    if (n >= e->arg_count) {
+        append(t, "?");
+        return;
+    }
+    char size[48];
+    switch ((di_arg_kind)e->args[n].kind) {
+    case DI_ARG_TEXT: append(t, "%s", e->arg_text + e->args[n].text_at); break;
+    case DI_ARG_NUMBER: append(t, "%llu", (unsigned long long)e->args[n].n); break;
+    case DI_ARG_SIZE: append(t, "%s", size_text(e->args[n].n, size, sizeof size)); break;
+    case DI_ARG_HEX32: append(t, "0x%08x", (unsigned)e->args[n].n); break;
+    }
+}
+
+char *di_error_fill(const char *template_text, const di_error *e, di_size_text_fn size_text,
+                    char *out, size_t out_size)
+{
+    if (out_size == 0) return out;
+    out[0] = '\0';
+    text_out t = {out, out_size, 0};
+    for (const char *p = template_text; *p; p++) {
+        if (p[0] == '{' && p[1] >= '0' && p[1] <= '9' && p[2] == '}') {
+            append_arg(&t, e, (unsigned)(p[1] - '0'), size_text);
+            p += 2;
+        } else {
+            append(&t, "%c", *p);
+        }
+    }
+    return out;
 }
 
 char *di_error_format(const di_error *error, char *out, size_t out_size)
@@ -80,7 +144,7 @@ char *di_error_format(const di_error *error, char *out, size_t out_size)
     if (out_size == 0) return out;
     out[0] = '\0';
     text_out t = {out, out_size, 0};
-    if (error->reason != DI_REASON_NONE) {
+    if (error->reason != DI_REASON_NONE && !di_reason_has_frame(error->reason)) {
         append_reason(&t, error);
         return out;
     }

@@ -195,7 +195,9 @@ static di_status write_ranges(job_run *run, mapped_job *mj, range_checker *rc)
     }
     size_t head_data = (size_t)(head < image_size ? head : image_size); /* of the image */
     pl_range *rest = malloc((mj->range_count ? mj->range_count : 1) * sizeof *rest);
-    unsigned char *image_head = head ? di_aligned_alloc(4096, (size_t)(head + 4095) / 4096 * 4096) : NULL;
+    size_t head_room =
+        (size_t)(head + DI_DIRECT_ALIGNMENT - 1) / DI_DIRECT_ALIGNMENT * DI_DIRECT_ALIGNMENT;
+    unsigned char *image_head = head ? di_aligned_alloc(DI_DIRECT_ALIGNMENT, head_room) : NULL;
     di_error error;
     di_error_clear(&error);
     di_status st = DI_OK;

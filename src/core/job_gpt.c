@@ -28,9 +28,9 @@ static di_status make_gpt_sectors(job_run *run, const di_partition_table *t, di_
     uint32_t ss = t->sector_size;
     size_t table_bytes = (size_t)t->gpt_entry_count * t->gpt_entry_size;
     g->table_span = (table_bytes + ss - 1) / ss * ss;
-    g->entries = di_aligned_alloc(4096, g->table_span);
-    g->primary = di_aligned_alloc(4096, ss);
-    g->backup = di_aligned_alloc(4096, ss);
+    g->entries = di_aligned_alloc(DI_DIRECT_ALIGNMENT, g->table_span);
+    g->primary = di_aligned_alloc(DI_DIRECT_ALIGNMENT, ss);
+    g->backup = di_aligned_alloc(DI_DIRECT_ALIGNMENT, ss);
     di_error error;
     di_error_clear(&error);
     if (!g->entries || !g->primary || !g->backup) {

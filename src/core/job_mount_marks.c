@@ -17,12 +17,12 @@ static di_status read_image(void *ctx, uint64_t offset, void *buf, size_t len,
     job_run *run = ctx;
     di_device *image = run->source;
     if (atomic_load(&run->job->cancel))
-        return di_error_set(error, DI_ERR_CANCELLED, "read", image->path, 0,
-                            "cancelled by the user");
+        return di_error_why(error, DI_ERR_CANCELLED, DI_OP_READ, image->path, DI_REASON_CANCELLED,
+                            DI_NO_ARGS);
     uint64_t sector = image->sector_size ? image->sector_size : 512;
     uint64_t start = offset / sector * sector, end = offset + len;
     size_t io = (size_t)((end - start + sector - 1) / sector * sector);
-    unsigned char *bounce = di_aligned_alloc(4096, io);
+    unsigned char *bounce = di_aligned_alloc(DI_DIRECT_ALIGNMENT, io);
     if (!bounce) return di_error_set(error, DI_ERR_NO_MEMORY, "read", image->path, 0, NULL);
     size_t got = 0;
     di_status st = di_device_read_upto(image, bounce, io, start, &got, error);

@@ -61,7 +61,7 @@ static di_status check_drive_state(job_run *run, const di_device *shape, const d
     /* The look itself saw no medium (a separate probe may have met a reader waking up). */
     if (shape->size == 0)
         return refuse(run, DI_ERR_OPEN, DI_FAULT_NO_MEDIUM, path, "the drive has no medium (0 bytes)");
-    if (info->busy_mounts && info->mounts[0] && !run->job->spec.allow_mounted) {
+    if (info->busy_mounts && info->mounts[0]) {
         char detail[DI_TEXT_MAX];
         snprintf(detail, sizeof detail, "the device is mounted at %.400s; unmount it first",
                  info->mounts);
@@ -93,7 +93,7 @@ di_status job_preflight_write(job_run *run, di_device *shape, di_size_plan *plan
     memset(shape, 0, sizeof *shape);
     snprintf(shape->path, sizeof shape->path, "%s", path);
     shape->kind = DI_DEVICE_FILE;
-    shape->sector_size = spec->file_sector_size ? spec->file_sector_size : 512;
+    shape->sector_size = DI_FILE_SECTOR_SIZE;
     /* Read-only: no lock, no dismount, nothing another program notices. A path the
      * system did not describe is looked at too (a device path it does not enumerate);
      * if that fails it is a file still to be made. */

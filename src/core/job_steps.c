@@ -21,11 +21,7 @@ di_status job_try_open(job_run *run, const char *path, di_open_mode mode, di_rol
                        bool retry, di_device **out, di_error *error)
 {
     const di_job_spec *spec = &run->job->spec;
-    di_open_options options = {
-        .mode = mode,
-        .file_sector_size = spec->file_sector_size,
-        .allow_mounted = spec->allow_mounted,
-    };
+    di_open_options options = {.mode = mode};
     di_device *dev = NULL;
     di_retry_state state = {0};
     di_retry *policy = retry ? &run->job->retry : NULL;
@@ -186,12 +182,28 @@ di_status job_pass_ranges(job_run *run, di_phase phase, di_device *source,
     return run_pass(run, phase, &cfg, last->offset + last->length);
 }
 
+/* The phase as the operation an error names ("writing", "verifying", ...). */
+static di_op phase_op(di_phase phase)
+{
+    switch (phase) {
+    case DI_PHASE_PREPARING: return DI_OP_PREPARING;
+    case DI_PHASE_WRITING: return DI_OP_WRITING;
+    case DI_PHASE_READING: return DI_OP_READING;
+    case DI_PHASE_VERIFYING: return DI_OP_VERIFYING;
+    case DI_PHASE_HASHING: return DI_OP_HASHING;
+    case DI_PHASE_FLUSHING: return DI_OP_FLUSHING;
+    case DI_PHASE_IDLE:
+    case DI_PHASE_DONE: break;
+    }
+    return DI_OP_NONE;
+}
+
 di_status job_check_cancel(job_run *run, di_phase phase, const char *path, uint64_t offset)
 {
     if (!atomic_load(&run->job->cancel)) return DI_OK;
     /* A job that says "done" after Cancel was pressed would be a surprise. */
     di_error error;
-    di_error_set(&error, DI_ERR_CANCELLED, di_phase_name(phase), path, 0, "cancelled by the user");
+    di_error_why(&error, DI_ERR_CANCELLED, phase_op(phase), path, DI_REASON_CANCELLED, DI_NO_ARGS);
     di_error_at(&error, offset);
     return job_fail(run, &error);
 }
@@ -203,7 +215,7 @@ static di_status check_zero_tail(job_run *run, di_device *image, uint64_t offset
 {
     const di_job_spec *spec = &run->job->spec;
     size_t chunk = job_chunk_size(spec, image->sector_size);
-    unsigned char *buf = di_aligned_alloc(4096, chunk);
+    unsigned char *buf = di_aligned_alloc(DI_DIRECT_ALIGNMENT, chunk);
     di_error error;
     di_error_clear(&error);
     *all_zero = true;
@@ -218,8 +230,8 @@ static di_status check_zero_tail(job_run *run, di_device *image, uint64_t offset
     bool until_end = image->size_unknown; /* a stream: its end is the image's */
     while (pos < end && *all_zero) {
         if (atomic_load(&run->job->cancel)) {
-            di_error_set(&error, DI_ERR_CANCELLED, "read", image->path, 0,
-                         "cancelled by the user");
+            di_error_why(&error, DI_ERR_CANCELLED, DI_OP_READ, image->path, DI_REASON_CANCELLED,
+                         DI_NO_ARGS);
             di_error_at(&error, pos);
             st = job_fail(run, &error);
             break;
@@ -339,7 +351,7 @@ di_status job_erase_head(job_run *run, size_t head)
     di_device *target = run->target;
     di_error error;
     di_error_clear(&error);
-    unsigned char *zeros = di_aligned_alloc(4096, head);
+    unsigned char *zeros = di_aligned_alloc(DI_DIRECT_ALIGNMENT, head);
     if (!zeros) {
         di_error_set(&error, DI_ERR_NO_MEMORY, "write", target->path, 0, NULL);
         return job_fail(run, &error);

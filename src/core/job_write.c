@@ -32,7 +32,7 @@ static di_status write_in_safe_order(job_run *run, di_size_plan *plan)
     di_error_clear(&error);
     di_status st = DI_OK;
     size_t head_len = 0;
-    unsigned char *image_head = di_aligned_alloc(4096, head);
+    unsigned char *image_head = di_aligned_alloc(DI_DIRECT_ALIGNMENT, head);
     if (!image_head) {
         di_error_set(&error, DI_ERR_NO_MEMORY, "write", target->path, 0, NULL);
         st = job_fail(run, &error);

@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diskimager/crc32.h"
 #include "diskimager/device.h"
 
 #define MAX_EBR_CHAIN 128
 #define GPT_MAX_ENTRIES 1024
 #define GPT_HEADER_SIZE 92
+/* The largest partition entry accepted (128 bytes in practice; the spec allows 128 << n). */
+#define GPT_MAX_ENTRY_SIZE 4096u
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -31,24 +34,6 @@ static void put32(uint8_t *p, uint32_t v)
 static void put64(uint8_t *p, uint64_t v)
 {
     for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-uint32_t di_crc32(const void *data, size_t len)
-{
-    static uint32_t table[256];
-    static int ready;
-    if (!ready) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        ready = 1;
-    }
-    uint32_t crc = 0xFFFFFFFFu;
-    const uint8_t *p = data;
-    for (size_t i = 0; i < len; i++) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-    return crc ^ 0xFFFFFFFFu;
 }
 
 #if defined(__MINGW32__)
@@ -148,14 +133,15 @@ static di_status parse_gpt(di_table_read_fn read, void *ctx, uint8_t *buf, uint6
     if (my_lba != 1 || first_usable > last_usable || last_usable >= disk_sectors)
         return problem(error, "the GPT header's sector numbers do not fit a disk of %llu sectors",
                        (unsigned long long)disk_sectors);
-    if (count == 0 || count > GPT_MAX_ENTRIES || size < 128 || size > 4096 || (size & (size - 1)))
+    if (count == 0 || count > GPT_MAX_ENTRIES || size < 128 || size > GPT_MAX_ENTRY_SIZE ||
+        (size & (size - 1)))
         return problem(error, "the GPT entry table (%u entries of %u bytes) is invalid", (unsigned)count, (unsigned)size);
     uint64_t table_bytes = (uint64_t)count * size;
     uint64_t table_sectors = (table_bytes + ss - 1) / ss;
     if (entries_lba < 2 || entries_lba + table_sectors > disk_sectors)
         return problem(error, "the GPT entry table (sector %llu) lies outside the disk",
                        (unsigned long long)entries_lba);
-    uint8_t *entries = di_aligned_alloc(4096, (size_t)(table_sectors * ss));
+    uint8_t *entries = di_aligned_alloc(DI_DIRECT_ALIGNMENT, (size_t)(table_sectors * ss));
     if (!entries) return di_error_set(error, DI_ERR_NO_MEMORY, "read partition table", "", 0, NULL);
     di_status st = read(ctx, entries_lba * ss, entries, (size_t)(table_sectors * ss), error);
     if (st == DI_OK && di_crc32(entries, (size_t)table_bytes) != entries_crc)
@@ -190,7 +176,7 @@ di_status di_partition_table_parse(di_table_read_fn read, void *ctx, uint64_t di
         return problem(error, "unsupported sector size %u", (unsigned)sector_size);
     uint64_t disk_sectors = disk_size / sector_size;
     if (disk_sectors < 2) return problem(error, "the disk is too small for a partition table");
-    uint8_t *buf = di_aligned_alloc(4096, sector_size);
+    uint8_t *buf = di_aligned_alloc(DI_DIRECT_ALIGNMENT, sector_size);
     if (!buf) return di_error_set(error, DI_ERR_NO_MEMORY, "read partition table", "", 0, NULL);
     di_status st = read(ctx, 0, buf, sector_size, error);
     if (st != DI_OK) goto out;

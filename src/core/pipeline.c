@@ -12,8 +12,6 @@
 
 #include "diskimager/threads.h"
 
-#define BUFFER_ALIGNMENT 4096u
-
 typedef struct slot {
     unsigned char *data;   /* what the reader read from the source */
     unsigned char *aux;    /* COMPARE: what the I/O thread read from the target */
@@ -86,11 +84,10 @@ static void fail(pipeline *pl, const di_error *error)
     di_mutex_unlock(pl->lock);
 }
 
-static void fail_cancelled(pipeline *pl, const char *operation, const char *path,
-                           uint64_t offset)
+static void fail_cancelled(pipeline *pl, di_op op, const char *path, uint64_t offset)
 {
     di_error error;
-    di_error_set(&error, DI_ERR_CANCELLED, operation, path, 0, "cancelled by the user");
+    di_error_why(&error, DI_ERR_CANCELLED, op, path, DI_REASON_CANCELLED, DI_NO_ARGS);
     di_error_at(&error, offset);
     fail(pl, &error);
 }
@@ -179,7 +176,7 @@ static void reader_main(void *arg)
         size_t len;
         next_chunk(pl, seq, &offset, &len);
         if (cancelled(pl)) {
-            fail_cancelled(pl, "read", cfg->source->path, offset);
+            fail_cancelled(pl, DI_OP_READ, cfg->source->path, offset);
             return;
         }
         di_error error;
@@ -287,7 +284,7 @@ static bool process_target_chunk(pipeline *pl, slot *s)
     di_error_clear(&error);
 
     if (cancelled(pl)) {
-        fail_cancelled(pl, cfg->mode == PL_TARGET_WRITE ? "write" : "verify", target->path,
+        fail_cancelled(pl, cfg->mode == PL_TARGET_WRITE ? DI_OP_WRITE : DI_OP_VERIFY, target->path,
                        s->offset);
         return false;
     }
@@ -439,10 +436,10 @@ static bool alloc_slots(pipeline *pl)
     pl->slots = calloc(cfg->chunk_count, sizeof *pl->slots);
     if (!pl->slots) return false;
     for (unsigned i = 0; i < cfg->chunk_count; i++) {
-        pl->slots[i].data = di_aligned_alloc(BUFFER_ALIGNMENT, cfg->chunk_size);
+        pl->slots[i].data = di_aligned_alloc(DI_DIRECT_ALIGNMENT, cfg->chunk_size);
         if (!pl->slots[i].data) return false;
         if (cfg->mode == PL_TARGET_COMPARE) {
-            pl->slots[i].aux = di_aligned_alloc(BUFFER_ALIGNMENT, cfg->chunk_size);
+            pl->slots[i].aux = di_aligned_alloc(DI_DIRECT_ALIGNMENT, cfg->chunk_size);
             if (!pl->slots[i].aux) return false;
         }
     }

@@ -57,10 +57,12 @@ bool di_retry_after(di_retry *policy, di_retry_state *state, di_io_op op, uint64
     if (stop || cancelled(policy)) {
         char operation[sizeof error->operation];
         char path[sizeof error->path];
+        di_op was = error->op;
         snprintf(operation, sizeof operation, "%s", error->operation);
         snprintf(path, sizeof path, "%s", error->path);
-        di_error_set(error, DI_ERR_CANCELLED, operation, path, 0,
-                     "cancelled by the user while waiting to retry");
+        di_error_why(error, DI_ERR_CANCELLED, was, path, DI_REASON_CANCELLED_WAITING, DI_NO_ARGS);
+        /* An operation not yet named as data keeps its English. */
+        snprintf(error->operation, sizeof error->operation, "%s", operation);
         if (op != DI_IO_OPEN && op != DI_IO_LOCK) di_error_at(error, offset);
         return false;
     }

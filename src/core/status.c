@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "diskimager/system.h"
+#include "diskimager/units.h"
 
 const char *di_status_name(di_status status)
 {
@@ -87,6 +88,53 @@ di_status di_error_set_os(di_error *error, di_status status, di_io_op op, const 
     error_vset(error, status, operation, path, os_code, detail, args);
     va_end(args);
     error->fault = di_os_fault(os_code, op);
+    return status;
+}
+
+/* Keeps the arguments as data and the English sentence in detail. */
+static void set_reason(di_error *error, di_reason reason, const di_arg *args, size_t count)
+{
+    error->reason = reason;
+    size_t text_used = 0;
+    for (size_t i = 0; i < count && i < DI_ERROR_ARGS_MAX; i++) {
+        error->args[i].kind = (unsigned char)args[i].kind;
+        error->args[i].n = args[i].n;
+        error->args[i].text_at = (unsigned short)text_used;
+        if (args[i].kind == DI_ARG_TEXT) {
+            /* Texts are cut where the buffer ends, still NUL-terminated. */
+            int n = snprintf(error->arg_text + text_used, sizeof error->arg_text - text_used, "%s",
+                             args[i].text);
+            text_used += (size_t)n + 1;
+            if (text_used >= sizeof error->arg_text) text_used = sizeof error->arg_text - 1;
+        }
+        error->arg_count = (unsigned)i + 1;
+    }
+    const char *english = di_reason_english(reason);
+    if (english) di_error_fill(english, error, di_format_size, error->detail, sizeof error->detail);
+}
+
+di_status di_error_why(di_error *error, di_status status, di_op op, const char *path,
+                       di_reason reason, const di_arg *args, size_t arg_count)
+{
+    if (!error) return status;
+    di_error_clear(error);
+    error->status = status;
+    error->op = op;
+    copy_text(error->operation, sizeof error->operation, di_op_name(op));
+    copy_text(error->path, sizeof error->path, path);
+    set_reason(error, reason, args, arg_count);
+    return status;
+}
+
+di_status di_error_why_os(di_error *error, di_status status, di_io_op io, di_op op,
+                          const char *path, int os_code, di_reason reason, const di_arg *args,
+                          size_t arg_count)
+{
+    if (!error) return status;
+    di_error_why(error, status, op, path, reason, args, arg_count);
+    error->os_code = os_code;
+    if (os_code != 0) di_os_error_text(os_code, error->os_text, sizeof error->os_text);
+    error->fault = di_os_fault(os_code, io);
     return status;
 }
 

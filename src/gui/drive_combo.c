@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drive_text.h"
 #include "platform/win32/utf16.h"
 
 void drive_list_free(drive_list *list)
@@ -29,8 +30,8 @@ void drive_combo_refresh(HWND combo, drive_list *list, bool show_all)
         /* A reader with no card: nothing to write, so not offered (the CLI's list shows
          * it as "no card"). */
         if (list->drives[i].no_medium) continue;
-        wchar_t *label = di_utf8_to_utf16(list->drives[i].label[0] ? list->drives[i].label
-                                                                   : list->drives[i].path);
+        char text[DI_PATH_MAX + 256];
+        wchar_t *label = di_utf8_to_utf16(drive_text(&list->drives[i], text, sizeof text));
         LRESULT at = SendMessageW(combo, CB_ADDSTRING, 0, (LPARAM)(label ? label : L"?"));
         free(label);
         SendMessageW(combo, CB_SETITEMDATA, (WPARAM)at, (LPARAM)i);

@@ -4,20 +4,16 @@
 #include <shobjidl.h>
 #include <wchar.h>
 
-/* Write and Verify take compressed images as they are. */
-static const COMDLG_FILTERSPEC open_filters[] = {
-    {L"Disk images (*.img, *.iso, *.bin, *.xz, *.gz, *.zst, *.bz2, *.zip)",
-     L"*.img;*.iso;*.bin;*.xz;*.gz;*.zst;*.bz2;*.zip"},
-    {L"All files (*.*)", L"*.*"},
-};
+#include "tr_wide.h"
 
-/* Read saves plain or compressed, as the chosen type says; the suffix makes it so. */
-static const COMDLG_FILTERSPEC save_filters[] = {
-    {L"Disk image (*.img)", L"*.img"},
-    {L"Disk image, xz-compressed (*.img.xz)", L"*.img.xz"},
-    {L"Disk image, zstd-compressed (*.img.zst)", L"*.img.zst"},
-    {L"Disk image, gzip-compressed (*.img.gz)", L"*.img.gz"},
-};
+/* Write and Verify take compressed images as they are; Read saves plain or compressed,
+ * as the chosen type says (the suffix makes it so). Named in the dialog's language. */
+static const wchar_t *const open_patterns[] = {L"*.img;*.iso;*.bin;*.xz;*.gz;*.zst;*.bz2;*.zip",
+                                               L"*.*"};
+static const text_id open_names[] = {T_FILTER_IMAGES, T_FILTER_ALL};
+static const wchar_t *const save_patterns[] = {L"*.img", L"*.img.xz", L"*.img.zst", L"*.img.gz"};
+static const text_id save_names[] = {T_FILTER_IMG, T_FILTER_IMG_XZ, T_FILTER_IMG_ZST,
+                                     T_FILTER_IMG_GZ};
 static const wchar_t *const save_suffixes[] = {L".img", L".img.xz", L".img.zst", L".img.gz"};
 
 static bool ends_with(const wchar_t *s, const wchar_t *suffix)
@@ -53,12 +49,14 @@ bool file_dialog_choose(HWND owner, bool for_saving, const wchar_t *start_folder
     options |= FOS_FORCEFILESYSTEM | FOS_NOCHANGEDIR;
     options |= for_saving ? FOS_OVERWRITEPROMPT : FOS_FILEMUSTEXIST;
     IFileDialog_SetOptions(dialog, options);
-    if (for_saving) {
-        IFileDialog_SetFileTypes(dialog, sizeof save_filters / sizeof save_filters[0], save_filters);
-        IFileDialog_SetDefaultExtension(dialog, L"img");
-    } else {
-        IFileDialog_SetFileTypes(dialog, sizeof open_filters / sizeof open_filters[0], open_filters);
+    COMDLG_FILTERSPEC filters[4];
+    UINT count = for_saving ? 4 : 2;
+    for (UINT i = 0; i < count; i++) {
+        filters[i].pszName = tr_w(for_saving ? save_names[i] : open_names[i]);
+        filters[i].pszSpec = for_saving ? save_patterns[i] : open_patterns[i];
     }
+    IFileDialog_SetFileTypes(dialog, count, filters);
+    if (for_saving) IFileDialog_SetDefaultExtension(dialog, L"img");
     if (start_folder && start_folder[0]) {
         IShellItem *folder = NULL;
         if (SUCCEEDED(SHCreateItemFromParsingName(start_folder, NULL, &IID_IShellItem, (void **)&folder))) {

@@ -11,6 +11,7 @@
 #include "log_text.h"
 #include "platform/win32/utf16.h"
 #include "resource.h"
+#include "tr_wide.h"
 
 static di_log *queue;
 static log_text shown;
@@ -98,9 +99,19 @@ void log_window_drain(void)
 
 static void save_as(void)
 {
-    wchar_t path[MAX_PATH] = L"diskimager.log";
+    wchar_t path[MAX_PATH] = L"diskimager.log", filter[1024];
+    /* name\0pattern\0name\0pattern\0\0 */
+    const wchar_t *parts[] = {tr_w(T_FILTER_LOG), L"*.log;*.txt", tr_w(T_FILTER_ALL), L"*.*"};
+    size_t used = 0;
+    for (size_t i = 0; i < 4; i++) {
+        size_t n = wcslen(parts[i]);
+        if (used + n + 2 >= sizeof filter / sizeof filter[0]) break;
+        memcpy(filter + used, parts[i], (n + 1) * sizeof(wchar_t));
+        used += n + 1;
+    }
+    filter[used] = L'\0';
     OPENFILENAMEW ofn = {.lStructSize = sizeof ofn, .hwndOwner = window,
-                         .lpstrFilter = L"Log files (*.log, *.txt)\0*.log;*.txt\0All files\0*.*\0",
+                         .lpstrFilter = filter,
                          .lpstrFile = path, .nMaxFile = MAX_PATH, .lpstrDefExt = L"log",
                          .Flags = OFN_OVERWRITEPROMPT | OFN_PATHMUSTEXIST};
     if (!GetSaveFileNameW(&ofn)) return;
@@ -109,14 +120,20 @@ static void save_as(void)
     BOOL ok = f != INVALID_HANDLE_VALUE && WriteFile(f, shown.text, (DWORD)shown.used, &written, NULL) &&
               written == shown.used;
     if (f != INVALID_HANDLE_VALUE) CloseHandle(f);
-    if (!ok) MessageBoxW(window, L"The log could not be saved there.", L"Log", MB_OK | MB_ICONWARNING);
+    if (!ok) MessageBoxW(window, tr_w(T_LOG_NOT_SAVED), tr_w(T_LOG), MB_OK | MB_ICONWARNING);
 }
 
 static INT_PTR CALLBACK log_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM lparam)
 {
     (void)lparam;
     switch (msg) {
-    case WM_INITDIALOG: return TRUE;
+    case WM_INITDIALOG:
+        SetWindowTextW(dlg, tr_w(T_LOG_CAPTION));
+        tr_set_item(dlg, IDC_LOG_COPY, T_LOG_COPY_ALL);
+        tr_set_item(dlg, IDC_LOG_SAVE, T_LOG_SAVE_AS);
+        tr_set_item(dlg, IDC_LOG_CLEAR, T_LOG_CLEAR);
+        tr_set_item(dlg, IDCANCEL, T_CLOSE);
+        return TRUE;
     case WM_COMMAND:
         switch (LOWORD(wparam)) {
         case IDC_LOG_COPY: {

@@ -7,6 +7,7 @@
 #include "diskimager/units.h"
 #include "platform/win32/utf16.h"
 #include "resource.h"
+#include "tr_wide.h"
 
 #define MEMBERS_MAX 256
 
@@ -32,11 +33,15 @@ static INT_PTR CALLBACK pick_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM lpar
     case WM_INITDIALOG: {
         list = (member_list *)lparam;
         SetWindowLongPtrW(dlg, DWLP_USER, (LONG_PTR)list);
+        SetWindowTextW(dlg, tr_w(T_PICK_CAPTION));
+        tr_set_item(dlg, IDC_MEMBER_LABEL, T_PICK_LABEL);
+        tr_set_item(dlg, IDOK, T_OK);
+        tr_set_item(dlg, IDCANCEL, T_CANCEL);
         HWND box = GetDlgItem(dlg, IDC_MEMBER_LIST);
         for (unsigned i = 0; i < list->count; i++) {
             char line[320], size[32];
             snprintf(line, sizeof line, "%s  (%s)", list->names[i],
-                     di_format_size(list->sizes[i], size, sizeof size));
+                     tr_size(list->sizes[i], size, sizeof size));
             wchar_t *wide = di_utf8_to_utf16(line);
             SendMessageW(box, LB_ADDSTRING, 0, (LPARAM)(wide ? wide : L"?"));
             free(wide);

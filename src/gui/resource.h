@@ -41,5 +41,6 @@
 #define IDC_LOG_COPY 1031
 #define IDC_LOG_SAVE 1032
 #define IDC_LOG_CLEAR 1033
+#define IDC_LANGUAGE 1034
 
 #endif

@@ -10,12 +10,11 @@
 
 #include "diskimager/checksum.h"
 #include "diskimager/job.h"
+#include "error_text.h"
 
 /* "Write", "Read", "Verify", "Drive hash"; NULL for a value that is no kind. */
 const char *result_kind_word(di_job_kind kind);
 
-/* An error in the dialog's words: a refusal's own sentence, else di_error_format. */
-char *result_error_text(const di_error *error, char *out, size_t out_size);
 
 typedef enum result_icon { RESULT_INFO = 0, RESULT_WARNING, RESULT_ERROR } result_icon;
 typedef enum result_match { RESULT_MATCH_NONE = 0, RESULT_MATCH_OK, RESULT_MATCH_BAD } result_match;

@@ -3,6 +3,8 @@
 
 #include <windows.h>
 
+#include "hash_choices.h"
+
 #define SETTINGS_KEY L"Software\\diskimager\\Win32DiskImager"
 
 static DWORD read_dword(HKEY key, const wchar_t *name, DWORD fallback)
@@ -26,9 +28,13 @@ void settings_load(gui_settings *s)
         s->last_folder[0] = L'\0';
     s->hash_enabled = read_dword(key, L"HashEnabled", 1) != 0;
     s->hash_algorithm = (int)read_dword(key, L"HashAlgorithm", 0);
-    if (s->hash_algorithm < 0 || s->hash_algorithm > 2) s->hash_algorithm = 0;
+    s->hash_algorithm = hash_choice_index(s->hash_algorithm);
     s->verify_after_write = read_dword(key, L"VerifyAfterWrite", 1) != 0;
     s->eject_when_done = read_dword(key, L"EjectWhenDone", 0) != 0;
+    wchar_t language[8];
+    size = sizeof language;
+    if (RegGetValueW(key, NULL, L"Language", RRF_RT_REG_SZ, NULL, language, &size) == ERROR_SUCCESS)
+        WideCharToMultiByte(CP_UTF8, 0, language, -1, s->language, sizeof s->language, NULL, NULL);
     RegCloseKey(key);
 }
 
@@ -48,5 +54,9 @@ void settings_save(const gui_settings *s)
     RegSetValueExW(key, L"VerifyAfterWrite", 0, REG_DWORD, (const BYTE *)&v, sizeof v);
     v = s->eject_when_done;
     RegSetValueExW(key, L"EjectWhenDone", 0, REG_DWORD, (const BYTE *)&v, sizeof v);
+    wchar_t language[8];
+    MultiByteToWideChar(CP_UTF8, 0, s->language, -1, language, 8);
+    RegSetValueExW(key, L"Language", 0, REG_SZ, (const BYTE *)language,
+                   (DWORD)((wcslen(language) + 1) * sizeof(wchar_t)));
     RegCloseKey(key);
 }

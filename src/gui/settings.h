@@ -1,4 +1,5 @@
-/* What the dialog remembers per user: the last image folder and the hash choice. */
+/* What the dialog remembers per user: the last image folder, the hash choice, the
+ * options and the language. */
 #ifndef DISKIMAGER_GUI_SETTINGS_H
 #define DISKIMAGER_GUI_SETTINGS_H
 
@@ -11,6 +12,7 @@ typedef struct gui_settings {
     int hash_algorithm;   /* index in the hash combo: 0 MD5, 1 SHA-1, 2 SHA-256 */
     bool verify_after_write;
     bool eject_when_done;  /* off by default: a card left in stays usable */
+    char language[8];      /* the language chosen in the dialog ("de"); "": Windows' own */
 } gui_settings;
 
 void settings_load(gui_settings *s);

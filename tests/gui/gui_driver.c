@@ -69,8 +69,10 @@ static BOOL CALLBACK find_dialog(HWND hwnd, LPARAM lparam)
     wchar_t title[256], cls[64];
     GetWindowTextW(hwnd, title, 256);
     GetClassNameW(hwnd, cls, 64);
+    /* Visible: the title is set in WM_INITDIALOG, before the dialog is shown, and until
+     * then no control is visible either. */
     if (wcsncmp(title, L"Win32 Disk Imager ", 18) == 0 && wcscmp(cls, L"#32770") == 0 &&
-        GetDlgItem(hwnd, 1016 /* Write */)) {
+        GetDlgItem(hwnd, 1016 /* Write */) && IsWindowVisible(hwnd)) {
         *(HWND *)lparam = hwnd;
         return FALSE;
     }
@@ -190,6 +192,59 @@ static void print_log(void)
     }
 }
 
+/* Every label, button and check box whose text is wider than the room the control gives
+ * it, measured with GetTextExtentPoint32W on the control's own font: "overflow: ..."
+ * lines, then "fit: N controls, M too narrow". */
+static void check_fit(void)
+{
+    int checked = 0, over = 0;
+    for (HWND c = GetWindow(dialog, GW_CHILD); c; c = GetWindow(c, GW_HWNDNEXT)) {
+        wchar_t cls[64], text[512];
+        GetClassNameW(c, cls, 64);
+        bool button = _wcsicmp(cls, L"Button") == 0, label = _wcsicmp(cls, L"Static") == 0;
+        int id = GetDlgCtrlID(c);
+        /* The status and match lines hold what a job says, not a fixed text. */
+        if (!IsWindowVisible(c) || (!button && !label) || id == 1014 || id == 1022) continue;
+        text_of(c, text, 512);
+        if (!text[0]) continue;
+        HDC dc = GetDC(c);
+        HGDIOBJ old = SelectObject(dc, (HFONT)SendMessageW(c, WM_GETFONT, 0, 0));
+        SIZE size = {0};
+        GetTextExtentPoint32W(dc, text, (int)wcslen(text), &size);
+        int dpi = GetDeviceCaps(dc, LOGPIXELSX);
+        SelectObject(dc, old);
+        ReleaseDC(c, dc);
+        RECT rc;
+        GetClientRect(c, &rc);
+        int room = rc.right - rc.left;
+        LONG type = GetWindowLongW(c, GWL_STYLE) & BS_TYPEMASK;
+        if (button && (type == BS_AUTOCHECKBOX || type == BS_CHECKBOX))
+            room -= MulDiv(13 + 4, dpi, 96); /* the box and its gap */
+        else if (button)
+            room -= MulDiv(6, dpi, 96);      /* the push button's edges */
+        checked++;
+        if (size.cx > room) {
+            over++;
+            char utf8[1024];
+            WideCharToMultiByte(CP_UTF8, 0, text, -1, utf8, sizeof utf8, NULL, NULL);
+            printf("overflow: %s: %ld px in %d px\n", utf8, (long)size.cx, room);
+        }
+    }
+    printf("fit: %d controls, %d too narrow\n", checked, over);
+    fflush(stdout);
+}
+
+/* Picks a language in the dialog's language box, as a user would. */
+static void choose_language(const char *name)
+{
+    HWND combo = GetDlgItem(dialog, 1034 /* IDC_LANGUAGE */);
+    LRESULT at = SendMessageW(combo, CB_FINDSTRING, (WPARAM)-1, (LPARAM)widen(name));
+    if (at == CB_ERR) fail("no language called", widen(name));
+    SendMessageW(combo, CB_SETCURSEL, (WPARAM)at, 0);
+    SendMessageW(dialog, WM_COMMAND, MAKEWPARAM(1034, CBN_SELCHANGE), (LPARAM)combo);
+    Sleep(200);
+}
+
 static void wait_idle(void)
 {
     /* Write is disabled while a job runs, but not yet for a moment after a click or a
@@ -253,7 +308,9 @@ static void print_controls(void)
             continue;
         text_of(c, text, 256);
         if (wcscmp(cls, L"Edit") == 0 || wcscmp(cls, L"ComboBox") == 0) swprintf(text, 256, L"#%d", GetDlgCtrlID(c));
-        used += (size_t)snprintf(line + used, sizeof line - used, "%s%ls=%d", used ? " " : "", text,
+        char utf8[1024]; /* %ls would go through the C locale: not for accents or CJK */
+        WideCharToMultiByte(CP_UTF8, 0, text, -1, utf8, sizeof utf8, NULL, NULL);
+        used += (size_t)snprintf(line + used, sizeof line - used, "%s%s=%d", used ? " " : "", utf8,
                                  IsWindowEnabled(c) ? 1 : 0);
         if (used >= sizeof line) break;
     }
@@ -340,6 +397,10 @@ int wmain(int argc, wchar_t **wargv)
             printf("checked %s: %d\n", argv[i],
                    SendMessageW(c, BM_GETCHECK, 0, 0) == BST_CHECKED ? 1 : 0);
             fflush(stdout);
+        } else if (strcmp(step, "fit") == 0) {
+            check_fit();
+        } else if (strcmp(step, "choose-language") == 0 && i + 1 < argc) {
+            choose_language(argv[++i]);
         } else if (strcmp(step, "log-text") == 0) {
             print_log();
         } else if (strcmp(step, "log-close") == 0) {

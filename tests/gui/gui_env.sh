@@ -4,6 +4,7 @@
 tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export WINEPREFIX=$build/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml=
 source "$src/scripts/lib/wine-drive.sh"
+source "$src/scripts/lib/wine-fonts.sh"
 shots=$build/screenshots
 mkdir -p "$shots"
 work=$(mktemp -d "${TMPDIR:-/tmp}/di-gui.XXXXXX")
@@ -45,6 +46,9 @@ cleanup() {
 trap cleanup EXIT
 
 "$src/cmake/wine-run" "$driver" >/dev/null 2>&1 || true # no steps: makes the prefix, on first use
+wine_link_cjk_font "$WINEPREFIX" # Chinese texts and folder names as characters, not boxes
+# The dialog speaks English in these tests (gui_lang_test.sh tries the others).
+wine reg add 'HKCU\Software\diskimager\Win32DiskImager' /v Language /d en /f >/dev/null 2>&1
 # A virtual desktop gives windows title bars in the screenshots; driver and dialog share it.
 wine reg add 'HKCU\Software\Wine\Explorer' /v Desktop /d Default /f >/dev/null 2>&1
 wine reg add 'HKCU\Software\Wine\Explorer\Desktops' /v Default /d 1024x768 /f >/dev/null 2>&1

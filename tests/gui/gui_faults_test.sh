@@ -47,6 +47,14 @@ check "the dialog opens with its inputs enabled" grep -q 'Write=1' <<<"$idle_con
 positions=(100 $((3 * chunk + 100)) $((5 * chunk + 100)))
 position_names=(first middle last)
 
+# The dialog's English for an operation the core names in English ("read" -> "Reading"),
+# from the two tables (include/diskimager/operations.def, src/gui/lang/operations.def).
+dialog_op() {
+  local name
+  name=$(sed -n "s/^DI_OP(\([A-Z_]*\), \"$1\")\$/\1/p" "$src/include/diskimager/operations.def")
+  sed -n "s/^DI_OP_TR($name, \"\([^\"]*\)\".*/\1/p" "$src/src/gui/lang/operations.def"
+}
+
 run_cell() {
   local name=$1 button=$2 verify=$3 role=$4 op=$5 kind=$6 expect=$7 box=${8:-$image_win}
   local p at where
@@ -84,7 +92,8 @@ run_cell() {
         check "$where: says it was cancelled" grep -qi 'cancelled' <<<"$message $status" ;;
       *)
         local operation=${expect%% *} file=${expect#* } offset
-        check "$where: the message names the operation and $file" grep -qF "$operation failed on $file" <<<"$message"
+        check "$where: the message names the operation and $file" \
+          grep -qF -e "$operation failed on $file" -e "$(dialog_op "$operation") failed on $file" <<<"$message"
         offset=$(grep -o 'at byte [0-9]*' <<<"$message" | head -1 | grep -o '[0-9]*$')
         # The failing request covers the faulty byte (a Write's chunks start after the
         # first MiB, which is written last).

@@ -76,7 +76,7 @@ struct bz2_block_decoder {
 
 /* ---- CRC: bzip2's CRC-32 (0x04c11db7, MSB first), eight bytes per step ---- */
 
-static void crc_init_tables(uint32_t t[8][256])
+static void bz2_crc_init_tables(uint32_t t[8][256])
 {
     for (uint32_t i = 0; i < 256; i++) {
         uint32_t c = i << 24;
@@ -99,7 +99,7 @@ static uint64_t load_be64(const unsigned char *p)
     return (uint64_t)load_be32(p) << 32 | load_be32(p + 4);
 }
 
-static uint32_t crc_update(const uint32_t t[8][256], uint32_t crc, const unsigned char *p,
+static uint32_t bz2_crc_update(const uint32_t t[8][256], uint32_t crc, const unsigned char *p,
                            size_t n)
 {
     for (; n >= 8; n -= 8, p += 8) {
@@ -122,7 +122,7 @@ bz2_block_decoder *bz2_block_decoder_new(void)
         bz2_block_decoder_free(d);
         return NULL;
     }
-    crc_init_tables(d->crc_table);
+    bz2_crc_init_tables(d->crc_table);
     return d;
 }
 
@@ -527,7 +527,7 @@ bz2_block_status bz2_block_output(bz2_block_decoder *d, unsigned char *out, size
     if (!d->done) {
         unsigned char *end = walk(d, out, out + room);
         *written = (size_t)(end - out);
-        d->crc = crc_update((const uint32_t(*)[256])d->crc_table, d->crc, out, *written);
+        d->crc = bz2_crc_update((const uint32_t(*)[256])d->crc_table, d->crc, out, *written);
         d->done = !d->left && !d->pending;
         if (!d->done) return BZ2_BLOCK_MORE_OUTPUT;
     }

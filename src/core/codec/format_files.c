@@ -30,7 +30,7 @@ static di_device *open_file(const char *path, di_error *error)
 di_status di_format_of_device(di_device *dev, di_format *format, di_error *error)
 {
     *format = DI_FORMAT_RAW;
-    unsigned char *head = di_aligned_alloc(4096, MAGIC_BYTES);
+    unsigned char *head = di_aligned_alloc(DI_DIRECT_ALIGNMENT, MAGIC_BYTES);
     if (!head) return di_error_set(error, DI_ERR_NO_MEMORY, "open", dev->path, 0, NULL);
     size_t want = MAGIC_BYTES;
     if (dev->kind == DI_DEVICE_FILE && !dev->size_unknown && dev->size < want)

@@ -42,9 +42,9 @@ static di_status refuse(di_device *dev, const image_layers *layers, di_format fo
 static di_status check_dmg_trailer(di_device *file, const image_layers *layers, di_error *error)
 {
     if (file->kind != DI_DEVICE_FILE || file->sequential || file->size < 512) return DI_OK;
-    uint64_t start = (file->size - 512) / 4096 * 4096;
+    uint64_t start = (file->size - 512) / DI_DIRECT_ALIGNMENT * DI_DIRECT_ALIGNMENT;
     size_t len = (size_t)(file->size - start), got = 0;
-    unsigned char *tail = di_aligned_alloc(4096, 8192);
+    unsigned char *tail = di_aligned_alloc(DI_DIRECT_ALIGNMENT, 2 * DI_DIRECT_ALIGNMENT);
     if (!tail) return di_error_set(error, DI_ERR_NO_MEMORY, "open image", file->path, 0, NULL);
     /* A tail that cannot be read is no DMG's: the copy meets the error where it is. */
     di_error ignored;

@@ -29,12 +29,12 @@ di_status stored_digest_upto(stored_digest *d, di_device *file, uint64_t end, at
                              di_error *error)
 {
     if (!d->hashing || d->upto >= end) return DI_OK;
-    unsigned char *piece = di_aligned_alloc(4096, PIECE);
+    unsigned char *piece = di_aligned_alloc(DI_DIRECT_ALIGNMENT, PIECE);
     if (!piece) return di_error_set(error, DI_ERR_NO_MEMORY, "hash", file->path, 0, NULL);
     di_status st = DI_OK;
     while (st == DI_OK && d->upto < end) {
         if (cancel && atomic_load(cancel)) {
-            st = di_error_set(error, DI_ERR_CANCELLED, "hash", file->path, 0, "cancelled by the user");
+            st = di_error_why(error, DI_ERR_CANCELLED, DI_OP_HASH, file->path, DI_REASON_CANCELLED, DI_NO_ARGS);
             di_error_at(error, d->upto);
             break;
         }

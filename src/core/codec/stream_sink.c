@@ -44,8 +44,8 @@ static di_status feed(stream_sink *sk, const unsigned char *bytes, size_t len, b
 {
     for (;;) {
         if (sk->cancel && atomic_load(sk->cancel)) {
-            di_error_set(error, DI_ERR_CANCELLED, "compress", sk->base.path, 0,
-                         "cancelled by the user");
+            di_error_why(error, DI_ERR_CANCELLED, DI_OP_COMPRESS, sk->base.path, DI_REASON_CANCELLED,
+                         DI_NO_ARGS);
             di_error_at(error, sk->position);
             return DI_ERR_CANCELLED;
         }

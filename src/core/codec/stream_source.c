@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "decoder.h"
+#include "diskimager/crc32.h"
 #include "diskimager/system.h"
 #include "stored_digest.h"
 #include "stream_size.h"
@@ -73,7 +73,7 @@ static di_status start(stream_source *ss, di_error *error)
     ss->in_pos = ss->in_len = 0;
     ss->next_read = ss->data_start;
     ss->produced = 0;
-    ss->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    ss->crc = 0;
     ss->ended = false;
     return DI_OK;
 }
@@ -192,7 +192,7 @@ static di_status decode_into(stream_source *ss, unsigned char *out, size_t len, 
         uint64_t failed_at = compressed_position(ss) + io.in_used;
         ss->in_pos += io.in_used;
         if (ss->format == DI_FORMAT_ZIP)
-            ss->crc = (uint32_t)crc32(ss->crc, out + *made, (uInt)io.out_made);
+            ss->crc = di_crc32_update(ss->crc, out + *made, io.out_made);
         *made += io.out_made;
         ss->produced += io.out_made;
         if (r == CODEC_FAILED) return data_error(ss, error, failed_at, message);
@@ -218,7 +218,8 @@ static bool stop_requested(const stream_source *ss)
 
 static di_status cancelled(const stream_source *ss, uint64_t offset, di_error *error)
 {
-    di_error_set(error, DI_ERR_CANCELLED, "decompress", ss->file->path, 0, "cancelled by the user");
+    di_error_why(error, DI_ERR_CANCELLED, DI_OP_DECOMPRESS, ss->file->path, DI_REASON_CANCELLED,
+                 DI_NO_ARGS);
     di_error_at(error, offset);
     return DI_ERR_CANCELLED;
 }

@@ -166,7 +166,7 @@ static di_status walk(di_device *file, atomic_bool *cancel, entry_fn each, void 
                       di_error *error)
 {
     const char *path = file->path;
-    unsigned char *block = di_aligned_alloc(4096, TAR_BLOCK);
+    unsigned char *block = di_aligned_alloc(DI_DIRECT_ALIGNMENT, TAR_BLOCK);
     if (!block) return di_error_set(error, DI_ERR_NO_MEMORY, "read tar", path, 0, NULL);
     char next_name[TAR_NAME_MAX] = "";
     uint64_t next_size = 0;
@@ -175,7 +175,7 @@ static di_status walk(di_device *file, atomic_bool *cancel, entry_fn each, void 
     di_status st = DI_OK;
     for (;;) {
         if (cancel && atomic_load(cancel)) {
-            st = di_error_set(error, DI_ERR_CANCELLED, "read tar", path, 0, "cancelled by the user");
+            st = di_error_why(error, DI_ERR_CANCELLED, DI_OP_READ_TAR, path, DI_REASON_CANCELLED, DI_NO_ARGS);
             di_error_at(error, pos);
             break;
         }

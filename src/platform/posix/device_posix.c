@@ -281,7 +281,7 @@ static di_status open_block(posix_device *pd, const char *path, const struct sta
     if (opt->mode == DI_OPEN_CREATE)
         return di_error_set(error, DI_ERR_USAGE, "open", path, 0,
                             "is a block device; an image is read into a file");
-    if (opt->mode == DI_OPEN_WRITE && !opt->allow_mounted) {
+    if (opt->mode == DI_OPEN_WRITE) {
         char mounts[DI_TEXT_MAX];
         if (di_mounts_of_disk("/proc/self/mountinfo", "/sys", major(st->st_rdev),
                               minor(st->st_rdev), mounts, sizeof mounts) > 0)
@@ -387,7 +387,7 @@ static di_status open_file(posix_device *pd, const char *path, const di_open_opt
     }
     pd->base.kind = DI_DEVICE_FILE;
     pd->base.size = (uint64_t)st.st_size;
-    pd->base.sector_size = opt->file_sector_size ? opt->file_sector_size : 512;
+    pd->base.sector_size = DI_FILE_SECTOR_SIZE;
     pd->base.parallel_io = 1;
     if (opt->mode != DI_OPEN_READ) {
         pd->base.flush_every = FILE_FLUSH_BYTES;

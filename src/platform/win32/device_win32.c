@@ -15,6 +15,7 @@
 #include <windows.h>
 #include <winioctl.h>
 
+#include "drive_path.h"
 #include "network_path.h"
 #include "utf16.h"
 #include "win_disks.h"
@@ -394,8 +395,7 @@ static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open
         return di_error_set(error, DI_ERR_USAGE, "open", path, 0,
                             "is a device; an image is read into a file");
     unsigned disk_number;
-    bool physical = sscanf(path, "\\\\.\\PhysicalDrive%u", &disk_number) == 1 ||
-                    sscanf(path, "\\\\.\\PHYSICALDRIVE%u", &disk_number) == 1;
+    bool physical = di_physical_drive_number(path, &disk_number);
     if (opt->mode == DI_OPEN_WRITE) {
         if (!physical && is_windows_volume(path))
             return di_error_set(error, DI_ERR_BUSY, "open", path, 0,
@@ -507,7 +507,7 @@ static di_status open_file(win_device *wd, const wchar_t *wpath, const di_open_o
     }
     wd->base.kind = DI_DEVICE_FILE;
     wd->base.size = (uint64_t)size.QuadPart;
-    wd->base.sector_size = opt->file_sector_size ? opt->file_sector_size : 512;
+    wd->base.sector_size = DI_FILE_SECTOR_SIZE;
     wd->base.parallel_io = 1;
     if (opt->mode != DI_OPEN_READ) {
         wd->base.flush_every = FILE_FLUSH_BYTES;
@@ -565,8 +565,7 @@ static di_status win_eject(di_device *dev, di_error *error)
     CloseHandle(wd->handle);
     wd->handle = h;
     unsigned number;
-    bool physical = sscanf(path, "\\\\.\\PhysicalDrive%u", &number) == 1 ||
-                    sscanf(path, "\\\\.\\PHYSICALDRIVE%u", &number) == 1;
+    bool physical = di_physical_drive_number(path, &number);
     DWORD err = 0, got = 0;
     di_status st = DI_OK;
     if (physical)

@@ -13,6 +13,7 @@
 #include <winioctl.h>
 
 #include "disk_facts.h"
+#include "drive_path.h"
 #include "diskimager/units.h"
 #include "drive_probe.h"
 #include "utf16.h"
@@ -377,8 +378,7 @@ di_status di_drive_describe(const char *path, di_drive_info *info, di_error *err
     memset(info, 0, sizeof *info);
     snprintf(info->path, sizeof info->path, "%s", path);
     unsigned number;
-    if (sscanf(path, "\\\\.\\PhysicalDrive%u", &number) == 1 ||
-        sscanf(path, "\\\\.\\PHYSICALDRIVE%u", &number) == 1) {
+    if (di_physical_drive_number(path, &number)) {
         di_disk_facts *disks = calloc(MAX_DISKS, sizeof *disks);
         di_volume_facts *volumes = calloc(MAX_VOLUMES, sizeof *volumes);
         int vc = 0, dc = disks && volumes ? di_win_enumerate(disks, MAX_DISKS, volumes, MAX_VOLUMES, &vc) : 0;
@@ -445,9 +445,7 @@ bool di_file_is_on_device(const char *file_path, const char *device_path)
     if (sscanf(device_path, "\\\\.\\%c:", &target_letter) == 1 && device_path[5] == ':' &&
         device_path[6] == '\0')
         return (char)toupper((unsigned char)target_letter) == letter;
-    if (sscanf(device_path, "\\\\.\\PhysicalDrive%u", &disk_number) != 1 &&
-        sscanf(device_path, "\\\\.\\PHYSICALDRIVE%u", &disk_number) != 1)
-        return false;
+    if (!di_physical_drive_number(device_path, &disk_number)) return false;
     di_disk_facts *disks = calloc(MAX_DISKS, sizeof *disks);
     di_volume_facts *volumes = calloc(MAX_VOLUMES, sizeof *volumes);
     int volume_count = 0;
