@@ -17,7 +17,6 @@ typedef struct di_drive_info {
     char mounts[DI_TEXT_MAX];   /* mount points or drive letters, comma separated */
     uint64_t size;
     uint32_t sector_size;
-    char label[256];            /* one line for a drive list, UTF-8 */
     bool removable;             /* removable media or a USB/SD/MMC bus */
     bool system;                /* holds the running system: never written */
     bool is_block_device;       /* false for a regular file */
@@ -30,7 +29,8 @@ typedef struct di_drive_info {
 } di_drive_info;
 
 /* Lists drives: removable ones, or every disk with all. Caller frees *drives. A reader
- * with no card is listed with no_medium set (its label says "no card"): never a target. */
+ * with no card is listed with no_medium set: never a target. Each front end names a
+ * drive from these facts in its own words. */
 di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_error *error);
 
 /* A drive the list leaves out, and why ("a network drive", "a subst drive for the

@@ -52,8 +52,6 @@ typedef enum di_io_op {
 
 /* Platform code: the kind of an errno (POSIX) or GetLastError() code (Windows). */
 di_fault di_os_fault(int os_code, di_io_op op);
-/* Platform code: what access denied on a drive usually means there. */
-const char *di_os_access_denied_advice(void);
 /* Short, stable name of a fault kind ("transient", "media error", ...). */
 const char *di_fault_name(di_fault fault);
 /* What to do about it ("the card is write-protected: slide ..."), "" when nothing to say;
@@ -93,6 +91,9 @@ typedef enum di_reason {
 #undef DI_REASON
     DI_REASON_COUNT
 } di_reason;
+
+/* Platform code: what access denied on a drive usually means there. */
+di_reason di_os_access_denied_reason(void);
 
 /* True for a reason worded inside the failure frame, false for a refusal or NONE. */
 bool di_reason_has_frame(di_reason reason);
@@ -204,6 +205,11 @@ di_status di_error_why(di_error *error, di_status status, di_op op, const char *
 di_status di_error_why_os(di_error *error, di_status status, di_io_op io, di_op op,
                           const char *path, int os_code, di_reason reason, const di_arg *args,
                           size_t arg_count);
+
+/* di_error_why with the OS code and its text, the fault left for the caller to classify
+ * (a device that knows more about the error than its code, e.g. a Linux block device). */
+di_status di_error_why_code(di_error *error, di_status status, di_op op, const char *path,
+                            int os_code, di_reason reason, const di_arg *args, size_t arg_count);
 
 /* A reason's English sentence with {0}, {1}, ... (NULL for a refusal or NONE). */
 const char *di_reason_english(di_reason reason);

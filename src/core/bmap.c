@@ -47,7 +47,8 @@ static di_status bad(cursor *c, const char *fmt, const char *arg)
     }
     char what[256];
     snprintf(what, sizeof what, fmt, arg ? arg : "");
-    di_error_set(c->error, DI_ERR_USAGE, "read bmap", c->path, 0, "line %d: %s", line, what);
+    di_error_why(c->error, DI_ERR_USAGE, DI_OP_READ_BMAP, c->path, DI_REASON_BMAP_LINE,
+                 DI_ARGS(di_number((uint64_t)line), di_text(what)));
     di_error_at(c->error, offset);
     return DI_ERR_USAGE;
 }
@@ -536,7 +537,8 @@ static di_status unwrap_clearsigned(const char *text, size_t len, const char *pa
     char *signed_text = malloc(len + 1);
     size_t n = 0, escape_count = 0, escape_cap = 0;
     size_t *marks = NULL;
-    if (!signed_text) return di_error_set(error, DI_ERR_NO_MEMORY, "read bmap", path, 0, NULL);
+    if (!signed_text) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_BMAP, path,
+                                          DI_REASON_NONE, DI_NO_ARGS);
     di_status st = DI_OK;
     bool signature = false;
     while (next_line(p, end, &l)) {
@@ -558,7 +560,8 @@ static di_status unwrap_clearsigned(const char *text, size_t len, const char *pa
                 size_t grown = escape_cap ? escape_cap * 2 : 16;
                 size_t *m = realloc(marks, grown * sizeof *m);
                 if (!m) {
-                    st = di_error_set(error, DI_ERR_NO_MEMORY, "read bmap", path, 0, NULL);
+                    st = di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_BMAP, path,
+                                      DI_REASON_NONE, DI_NO_ARGS);
                     goto fail;
                 }
                 marks = m;
@@ -654,14 +657,15 @@ di_status di_bmap_load(const char *path, di_bmap *out, di_error *error)
     if (st != DI_OK) return st;
     if (dev->kind != DI_DEVICE_FILE || dev->size > DI_BMAP_FILE_MAX) {
         di_device_close(dev);
-        return di_error_set(error, DI_ERR_USAGE, "read bmap", path, 0,
-                            "not a bmap file (a device, or larger than 16 MiB)");
+        return di_error_why(error, DI_ERR_USAGE, DI_OP_READ_BMAP, path,
+                            DI_REASON_NOT_A_BMAP_FILE, DI_NO_ARGS);
     }
     size_t len = (size_t)dev->size;
     char *text = malloc(len + 1);
     if (!text) {
         di_device_close(dev);
-        return di_error_set(error, DI_ERR_NO_MEMORY, "read bmap", path, 0, NULL);
+        return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_BMAP, path,
+                            DI_REASON_NONE, DI_NO_ARGS);
     }
     st = di_device_read_full(dev, text, len, 0, NULL, error);
     di_device_close(dev);

@@ -167,12 +167,13 @@ static di_status read_member(const char *path, const char *member, char **text, 
     if (layers.count == 0 || !di_format_is_archive(layers.formats[0]) || dev->size_unknown ||
         dev->size > MEMBER_TEXT_MAX) {
         di_device_close(dev);
-        return di_error_set(error, DI_ERR_USAGE, "read", path, 0,
-                            "%s is not a small file inside an archive", member);
+        return di_error_why(error, DI_ERR_USAGE, DI_OP_READ, path, DI_REASON_NOT_A_SMALL_MEMBER,
+                            DI_ARGS(di_text(member)));
     }
     *len = (size_t)dev->size;
     *text = malloc(*len + 1);
-    if (!*text) st = di_error_set(error, DI_ERR_NO_MEMORY, "read", path, 0, NULL);
+    if (!*text) st = di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ, path,
+                                  DI_REASON_NONE, DI_NO_ARGS);
     else st = di_device_read_full(dev, *text, *len, 0, NULL, error);
     /* Read to its end, so a zip member's CRC is checked. */
     if (st == DI_OK) st = di_device_read_to_end(dev, error);

@@ -6,33 +6,30 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "diskimager/units.h"
-
-#define CHANGED "the drive changed since it was chosen: "
-#define NOTHING_WRITTEN "; nothing was written, choose it again"
 
 bool di_drive_changed(const di_drive_expect *expect, uint64_t size_now,
-                      const di_drive_info *now, char *reason, size_t reason_size)
+                      const di_drive_info *now, const char *path, di_error *error)
 {
-    if (reason_size) reason[0] = '\0';
+    di_error_clear(error);
     if (expect->size && size_now != expect->size) {
-        char was[32], is[32];
-        snprintf(reason, reason_size,
-                 CHANGED "it had %s, it now has %s (another card or stick?)" NOTHING_WRITTEN,
-                 di_format_size(expect->size, was, sizeof was),
-                 di_format_size(size_now, is, sizeof is));
+        di_error_why(error, DI_ERR_BUSY, DI_OP_WRITE, path, DI_REASON_DRIVE_CHANGED_SIZE,
+                     DI_ARGS(di_size(expect->size), di_size(size_now)));
         return true;
     }
     if (!now) return false;
     if (expect->model && expect->model[0] && strcmp(now->model, expect->model) != 0) {
-        snprintf(reason, reason_size, CHANGED "it was a %s, it is now a %s" NOTHING_WRITTEN,
-                 expect->model, now->model[0] ? now->model : "drive of unknown model");
+        if (now->model[0])
+            di_error_why(error, DI_ERR_BUSY, DI_OP_WRITE, path, DI_REASON_DRIVE_CHANGED_MODEL,
+                         DI_ARGS(di_text(expect->model), di_text(now->model)));
+        else
+            di_error_why(error, DI_ERR_BUSY, DI_OP_WRITE, path,
+                         DI_REASON_DRIVE_CHANGED_TO_UNKNOWN_MODEL, DI_ARGS(di_text(expect->model)));
         return true;
     }
     if (expect->serial && expect->serial[0] && now->serial[0] &&
         strcmp(now->serial, expect->serial) != 0) {
-        snprintf(reason, reason_size, CHANGED "serial number %s, now %s" NOTHING_WRITTEN,
-                 expect->serial, now->serial);
+        di_error_why(error, DI_ERR_BUSY, DI_OP_WRITE, path, DI_REASON_DRIVE_CHANGED_SERIAL,
+                     DI_ARGS(di_text(expect->serial), di_text(now->serial)));
         return true;
     }
     return false;

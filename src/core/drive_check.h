@@ -16,13 +16,13 @@ typedef struct di_drive_expect {
     const char *serial;  /* NULL or "": not checked */
 } di_drive_expect;
 
-/* True when the drive is another one; reason then says how, ready to follow the
- * device's path in an error ("the drive changed since it was chosen: ...; nothing was
- * written, choose it again"). size_now is the opened device's size; now is what
+/* True when the drive is another one; error then says how, as a failed write of path
+ * ("the drive changed since it was chosen: ...; nothing was written, choose it again"),
+ * and is cleared otherwise. size_now is the opened device's size; now is what
  * di_drive_describe says of it, NULL when it could not tell (model and serial are then
  * not checked). A model missing now counts as a change; a serial number missing now
  * does not: many drives report none, or report it on one route and not another. */
 bool di_drive_changed(const di_drive_expect *expect, uint64_t size_now,
-                      const di_drive_info *now, char *reason, size_t reason_size);
+                      const di_drive_info *now, const char *path, di_error *error);
 
 #endif

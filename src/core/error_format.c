@@ -139,6 +139,22 @@ char *di_error_fill(const char *template_text, const di_error *e, di_size_text_f
     return out;
 }
 
+const char *di_fault_advice(di_fault fault)
+{
+    switch (fault) {
+    case DI_FAULT_WRITE_PROTECTED:
+        return "the card is write-protected: slide the lock switch on its side up, towards "
+               "the contacts, and insert the card again";
+    case DI_FAULT_NO_MEDIUM: return "there is no card in the reader: insert one";
+    case DI_FAULT_MEDIA:
+        return "the drive reported a media error: the card may be failing (a bad card is "
+               "never retried)";
+    case DI_FAULT_GONE: return "the drive was removed or disconnected";
+    case DI_FAULT_ACCESS_DENIED: return di_reason_english(di_os_access_denied_reason());
+    default: return "";
+    }
+}
+
 char *di_error_format(const di_error *error, char *out, size_t out_size)
 {
     if (out_size == 0) return out;

@@ -172,7 +172,8 @@ static di_status limited_read(void *ctx, uint64_t offset, void *buf, size_t len,
 {
     limited_reader *lr = ctx;
     if (offset > lr->limit || len > lr->limit - offset)
-        return di_error_set(error, DI_ERR_READ, "read", "", 0, "beyond what is looked at");
+        return di_error_why(error, DI_ERR_READ, DI_OP_READ, "",
+                            DI_REASON_BEYOND_LOOKED_AT, DI_NO_ARGS);
     return lr->read(lr->ctx, offset, buf, len, error);
 }
 

@@ -96,29 +96,42 @@ void di_job_progress(const di_job *job, di_progress *out)
     di_progress_read(&job->progress, out);
 }
 
+/* The kind as the operation an error names ("write failed ..."). */
+static di_op kind_op(di_job_kind kind)
+{
+    switch (kind) {
+    case DI_JOB_WRITE: return DI_OP_WRITE;
+    case DI_JOB_READ: return DI_OP_READ;
+    case DI_JOB_VERIFY: return DI_OP_VERIFY;
+    case DI_JOB_HASH: return DI_OP_HASH;
+    case DI_JOB_KIND_COUNT: break;
+    }
+    return DI_OP_START_JOB;
+}
+
 static bool spec_is_valid(const di_job_spec *spec, di_error *error)
 {
     const job_kind_def *kind = job_kind_def_of(spec->kind);
     if (!kind) {
-        di_error_set(error, DI_ERR_USAGE, "start job", "", 0, "unknown job kind %d",
-                     (int)spec->kind);
+        di_error_why(error, DI_ERR_USAGE, DI_OP_START_JOB, "", DI_REASON_UNKNOWN_JOB_KIND,
+                     DI_ARGS(di_number((uint64_t)spec->kind)));
         return false;
     }
     bool needs_target = kind->needs_target;
     if (!spec->source_path || !spec->source_path[0] ||
         (needs_target && (!spec->target_path || !spec->target_path[0]))) {
-        di_error_set(error, DI_ERR_USAGE, di_job_kind_name(spec->kind), "", 0,
-                     "a source and a target path are needed");
+        di_error_why(error, DI_ERR_USAGE, kind_op(spec->kind), "",
+                     DI_REASON_PATHS_NEEDED, DI_NO_ARGS);
         return false;
     }
     if (spec->move_gpt_backup && (spec->kind != DI_JOB_WRITE || !spec->verify_after_write)) {
-        di_error_set(error, DI_ERR_USAGE, di_job_kind_name(spec->kind), "", 0,
-                     "the backup GPT is moved only after a write has been verified");
+        di_error_why(error, DI_ERR_USAGE, kind_op(spec->kind), "", DI_REASON_GPT_MOVE_NEEDS_VERIFY,
+                     DI_NO_ARGS);
         return false;
     }
     if (spec->bmap_path && !kind->takes_bmap) {
-        di_error_set(error, DI_ERR_USAGE, di_job_kind_name(spec->kind), spec->bmap_path, 0,
-                     "a bmap applies to write and verify only");
+        di_error_why(error, DI_ERR_USAGE, kind_op(spec->kind), spec->bmap_path,
+                     DI_REASON_BMAP_WRITE_VERIFY_ONLY, DI_NO_ARGS);
         return false;
     }
     return true;

@@ -48,14 +48,16 @@ static bool checker_feed(void *ctx, uint64_t offset, const unsigned char *data, 
             continue;
         }
         if (from != (rc->hasher ? rc->fed_to : r->offset)) {
-            di_error_set(error, DI_ERR_INTERNAL, "check bmap", rc->path, 0,
-                         "bytes of a range came out of order");
+            di_error_why(error, DI_ERR_INTERNAL, DI_OP_CHECK_BMAP, rc->path,
+                         DI_REASON_BMAP_RANGE_ORDER,
+                         DI_NO_ARGS);
             di_error_at(error, from);
             return false;
         }
         if (!rc->hasher) rc->hasher = di_hasher_new(mj->bmap.checksum_alg);
         if (!rc->hasher) {
-            di_error_set(error, DI_ERR_INTERNAL, "check bmap", rc->path, 0, "no digest");
+            di_error_why(error, DI_ERR_INTERNAL, DI_OP_CHECK_BMAP, rc->path,
+                         DI_REASON_NO_DIGEST, DI_NO_ARGS);
             return false;
         }
         uint64_t to = end < r_end ? end : r_end;
@@ -70,11 +72,10 @@ static bool checker_feed(void *ctx, uint64_t offset, const unsigned char *data, 
         di_bmap_digest_from_hex(hex, mj->bmap.checksum_alg, got);
         const di_bmap_range *br = &mj->bmap.ranges[rc->index];
         if (memcmp(got, br->digest, di_bmap_digest_size(mj->bmap.checksum_alg)) != 0) {
-            di_error_set(error, DI_ERR_MISMATCH, "check bmap", rc->path, 0,
-                         "blocks %llu-%llu of the image differ from the bmap's %s: the image "
-                         "or its bmap is damaged, or they do not belong together",
-                         (unsigned long long)br->first, (unsigned long long)br->last,
-                         di_hash_name(mj->bmap.checksum_alg));
+            di_error_why(error, DI_ERR_MISMATCH, DI_OP_CHECK_BMAP, rc->path,
+                         DI_REASON_BMAP_BLOCKS_DIFFER,
+                         DI_ARGS(di_number(br->first), di_number(br->last),
+                                 di_text(di_hash_name(mj->bmap.checksum_alg))));
             di_error_at(error, r->offset);
             return false;
         }
@@ -107,30 +108,29 @@ static di_status mapped_open(job_run *run, const di_device *device, mapped_job *
      * before anything is written, naming the first such range. */
     for (size_t i = 0; i < b->range_count; i++) {
         if (!b->ranges[i].digest_malformed) continue;
-        di_error_set(&error, DI_ERR_USAGE, "read bmap", spec->bmap_path, 0,
-                     "the bmap's checksum of blocks %llu-%llu is not a %s digest (not "
-                     "hexadecimal): the bmap is damaged",
-                     (unsigned long long)b->ranges[i].first, (unsigned long long)b->ranges[i].last,
-                     di_hash_name(b->checksum_alg));
+        di_error_why(&error, DI_ERR_USAGE, DI_OP_READ_BMAP, spec->bmap_path,
+                     DI_REASON_BMAP_DIGEST_NOT_HEX,
+                     DI_ARGS(di_number(b->ranges[i].first), di_number(b->ranges[i].last),
+                             di_text(di_hash_name(b->checksum_alg))));
         return job_fail(run, &error);
     }
     if (!image->size_unknown && image->size != b->image_size) {
-        di_error_set(&error, DI_ERR_USAGE, "read bmap", spec->bmap_path, 0,
-                     "it describes an image of %llu bytes, but %s has %llu: they do not "
-                     "belong together", (unsigned long long)b->image_size, image->path,
-                     (unsigned long long)image->size);
+        di_error_why(&error, DI_ERR_USAGE, DI_OP_READ_BMAP, spec->bmap_path,
+                     DI_REASON_BMAP_SIZE_DIFFERS,
+                     DI_ARGS(di_number(b->image_size), di_text(image->path), di_number(image->size)));
         return job_fail(run, &error);
     }
     if (device->kind == DI_DEVICE_BLOCK && b->block_size % device->sector_size != 0) {
-        di_error_set(&error, DI_ERR_USAGE, "read bmap", spec->bmap_path, 0,
-                     "its %u-byte blocks are smaller than the %u-byte sectors of %s; write "
-                     "without the bmap", (unsigned)b->block_size, (unsigned)device->sector_size,
-                     device->path);
+        di_error_why(&error, DI_ERR_USAGE, DI_OP_READ_BMAP, spec->bmap_path,
+                     DI_REASON_BMAP_BLOCKS_TOO_SMALL,
+                     DI_ARGS(di_number(b->block_size), di_number(device->sector_size),
+                             di_text(device->path)));
         return job_fail(run, &error);
     }
     mj->ranges = malloc((b->range_count ? b->range_count : 1) * sizeof *mj->ranges);
     if (!mj->ranges) {
-        di_error_set(&error, DI_ERR_NO_MEMORY, "read bmap", spec->bmap_path, 0, NULL);
+        di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_READ_BMAP, spec->bmap_path,
+                     DI_REASON_NONE, DI_NO_ARGS);
         return job_fail(run, &error);
     }
     for (size_t i = 0; i < b->range_count; i++) {
@@ -145,11 +145,10 @@ static di_status mapped_open(job_run *run, const di_device *device, mapped_job *
     uint64_t capacity = device->kind == DI_DEVICE_FILE && spec->kind == DI_JOB_WRITE
                             ? UINT64_MAX : device->size;
     if (mj->data_end > capacity) {
-        char a[32], c[32];
-        di_error_set(&error, DI_ERR_TOO_SMALL, "check size", device->path, 0,
-                     "the image's data reaches byte %llu (%s), the device has %llu bytes (%s)",
-                     (unsigned long long)mj->data_end, di_format_size(mj->data_end, a, sizeof a),
-                     (unsigned long long)device->size, di_format_size(device->size, c, sizeof c));
+        di_error_why(&error, DI_ERR_TOO_SMALL, DI_OP_CHECK_SIZE, device->path,
+                     DI_REASON_DATA_BEYOND_DEVICE,
+                     DI_ARGS(di_number(mj->data_end), di_size(mj->data_end), di_number(device->size),
+                             di_size(device->size)));
         return job_fail(run, &error);
     }
     run->result->bmap_used = true;
@@ -202,7 +201,8 @@ static di_status write_ranges(job_run *run, mapped_job *mj, range_checker *rc)
     di_error_clear(&error);
     di_status st = DI_OK;
     if (!rest || (head && !image_head)) {
-        di_error_set(&error, DI_ERR_NO_MEMORY, "write", target->path, 0, NULL);
+        di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_WRITE, target->path,
+                     DI_REASON_NONE, DI_NO_ARGS);
         st = job_fail(run, &error);
         goto out;
     }

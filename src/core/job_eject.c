@@ -25,11 +25,12 @@ void job_eject(job_run *run)
         return;
     }
     if (dev->kind != DI_DEVICE_BLOCK)
-        di_error_set(&error, DI_ERR_USAGE, "eject", spec->target_path, 0,
-                     "it is a file, not a drive: there is nothing to eject");
+        di_error_why(&error, DI_ERR_USAGE, DI_OP_EJECT, spec->target_path, DI_REASON_EJECT_A_FILE,
+                     DI_NO_ARGS);
     else if (!dev->ops->eject)
-        di_error_set(&error, DI_ERR_INTERNAL, "eject", spec->target_path, 0,
-                     "this system offers no way to eject it");
+        di_error_why(&error, DI_ERR_INTERNAL, DI_OP_EJECT, spec->target_path,
+                     DI_REASON_EJECT_UNSUPPORTED,
+                     DI_NO_ARGS);
     else {
         /* Windows mounts the new partitions right after the write, and Explorer or an
          * indexer holds them for a moment: the lock is retried as any transient error. */

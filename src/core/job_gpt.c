@@ -34,7 +34,8 @@ static di_status make_gpt_sectors(job_run *run, const di_partition_table *t, di_
     di_error error;
     di_error_clear(&error);
     if (!g->entries || !g->primary || !g->backup) {
-        di_error_set(&error, DI_ERR_NO_MEMORY, "write backup GPT", to->path, 0, NULL);
+        di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_WRITE_BACKUP_GPT, to->path,
+                     DI_REASON_NONE, DI_NO_ARGS);
         return job_fail(run, &error);
     }
     memset(g->entries, 0, g->table_span);
@@ -99,7 +100,8 @@ di_status job_move_gpt_backup(job_run *run)
     di_error_clear(&error);
     di_status st = DI_OK;
     if (!t) {
-        di_error_set(&error, DI_ERR_NO_MEMORY, "move backup GPT", spec->target_path, 0, NULL);
+        di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_MOVE_BACKUP_GPT, spec->target_path,
+                     DI_REASON_NONE, DI_NO_ARGS);
         st = job_fail(run, &error);
         goto out;
     }
@@ -107,8 +109,9 @@ di_status job_move_gpt_backup(job_run *run)
                                  run->source->sector_size, t, &error) != DI_OK ||
         t->kind != DI_TABLE_GPT) {
         if (error.status == DI_OK)
-            di_error_set(&error, DI_ERR_PARTITIONS, "move backup GPT", "", 0,
-                         "the image has an MBR, not a GPT");
+            di_error_why(&error, DI_ERR_PARTITIONS, DI_OP_MOVE_BACKUP_GPT, "",
+                         DI_REASON_IMAGE_HAS_MBR,
+                         DI_NO_ARGS);
         if (!error.path[0]) snprintf(error.path, sizeof error.path, "%s", spec->source_path);
         st = job_fail(run, &error);
         goto out;

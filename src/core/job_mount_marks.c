@@ -23,12 +23,13 @@ static di_status read_image(void *ctx, uint64_t offset, void *buf, size_t len,
     uint64_t start = offset / sector * sector, end = offset + len;
     size_t io = (size_t)((end - start + sector - 1) / sector * sector);
     unsigned char *bounce = di_aligned_alloc(DI_DIRECT_ALIGNMENT, io);
-    if (!bounce) return di_error_set(error, DI_ERR_NO_MEMORY, "read", image->path, 0, NULL);
+    if (!bounce) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ, image->path,
+                                     DI_REASON_NONE, DI_NO_ARGS);
     size_t got = 0;
     di_status st = di_device_read_upto(image, bounce, io, start, &got, error);
     if (st == DI_OK && got < end - start)
-        st = di_error_set(error, DI_ERR_READ, "read", image->path, 0,
-                          "the image ends before byte %llu", (unsigned long long)end);
+        st = di_error_why(error, DI_ERR_READ, DI_OP_READ, image->path, DI_REASON_IMAGE_ENDS_BEFORE,
+                          DI_ARGS(di_number(end)));
     if (st == DI_OK) memcpy(buf, bounce + (offset - start), len);
     di_aligned_free(bounce);
     return st;

@@ -12,10 +12,10 @@
 #include "job_internal.h"
 
 static di_status refuse(job_run *run, di_status status, di_fault fault, const char *path,
-                        const char *detail)
+                        di_reason reason, const di_arg *args, size_t arg_count)
 {
     di_error error;
-    di_error_set(&error, status, "write", path, 0, "%s", detail);
+    di_error_why(&error, status, DI_OP_WRITE, path, reason, args, arg_count);
     error.fault = fault;
     return job_fail(run, &error);
 }
@@ -26,13 +26,11 @@ di_status job_check_apart(job_run *run, const char *file, const di_device *devic
     if (device->kind != DI_DEVICE_BLOCK || !di_file_is_on_device(file, device->path)) return DI_OK;
     di_error error;
     if (file_is_image)
-        di_error_set(&error, DI_ERR_USAGE, "write", device->path, 0,
-                     "the image %s is stored on this drive: writing the drive would destroy "
-                     "the image half way; copy it to another drive first", file);
+        di_error_why(&error, DI_ERR_USAGE, DI_OP_WRITE, device->path, DI_REASON_IMAGE_ON_TARGET,
+                     DI_ARGS(di_text(file)));
     else
-        di_error_set(&error, DI_ERR_USAGE, "read", device->path, 0,
-                     "the image %s would be made on the drive being read; choose a folder on "
-                     "another drive", file);
+        di_error_why(&error, DI_ERR_USAGE, DI_OP_READ, device->path, DI_REASON_IMAGE_ON_SOURCE,
+                     DI_ARGS(di_text(file)));
     return job_fail(run, &error);
 }
 
@@ -41,32 +39,29 @@ static di_status check_same_drive(job_run *run, const di_device *shape, const di
     const di_job_spec *spec = &run->job->spec;
     di_drive_expect expect = {
         .size = spec->expect_size, .model = spec->expect_model, .serial = spec->expect_serial};
-    char reason[DI_TEXT_MAX];
-    if (!di_drive_changed(&expect, shape->size, info->is_block_device ? info : NULL, reason,
-                          sizeof reason))
+    di_error error;
+    if (!di_drive_changed(&expect, shape->size, info->is_block_device ? info : NULL, shape->path,
+                          &error))
         return DI_OK;
-    return refuse(run, DI_ERR_BUSY, DI_FAULT_UNKNOWN, shape->path, reason);
+    return job_fail(run, &error);
 }
 
 static di_status check_drive_state(job_run *run, const di_device *shape, const di_drive_info *info)
 {
     const char *path = shape->path;
     if (info->system)
-        return refuse(run, DI_ERR_BUSY, DI_FAULT_UNKNOWN, path,
-                      "this is the system disk (it holds the running system, its boot volume "
-                      "or a page or swap file); it is never written");
+        return refuse(run, DI_ERR_BUSY, DI_FAULT_UNKNOWN, path, DI_REASON_SYSTEM_DISK_NEVER_WRITTEN,
+                      DI_NO_ARGS);
     if (info->read_only || shape->read_only)
         return refuse(run, DI_ERR_WRITE, DI_FAULT_WRITE_PROTECTED, path,
-                      "the drive is write-protected");
+                      DI_REASON_DRIVE_WRITE_PROTECTED, DI_NO_ARGS);
     /* The look itself saw no medium (a separate probe may have met a reader waking up). */
     if (shape->size == 0)
-        return refuse(run, DI_ERR_OPEN, DI_FAULT_NO_MEDIUM, path, "the drive has no medium (0 bytes)");
-    if (info->busy_mounts && info->mounts[0]) {
-        char detail[DI_TEXT_MAX];
-        snprintf(detail, sizeof detail, "the device is mounted at %.400s; unmount it first",
-                 info->mounts);
-        return refuse(run, DI_ERR_BUSY, DI_FAULT_UNKNOWN, path, detail);
-    }
+        return refuse(run, DI_ERR_OPEN, DI_FAULT_NO_MEDIUM, path, DI_REASON_DRIVE_NO_MEDIUM,
+                      DI_NO_ARGS);
+    if (info->busy_mounts && info->mounts[0])
+        return refuse(run, DI_ERR_BUSY, DI_FAULT_UNKNOWN, path, DI_REASON_DEVICE_MOUNTED,
+                      DI_ARGS(di_text(info->mounts)));
     return DI_OK;
 }
 
@@ -128,11 +123,8 @@ di_status job_check_as_probed(job_run *run, const di_device *shape)
         (opened->kind == DI_DEVICE_FILE || opened->size == shape->size) &&
         strcmp(opened->target_path, shape->target_path) == 0)
         return DI_OK;
-    char reason[DI_TEXT_MAX];
-    snprintf(reason, sizeof reason,
-             "the drive changed while the write was being prepared (%llu bytes in %u-byte "
-             "sectors, now %llu in %u-byte sectors); nothing was written, choose it again",
-             (unsigned long long)shape->size, (unsigned)shape->sector_size,
-             (unsigned long long)opened->size, (unsigned)opened->sector_size);
-    return refuse(run, DI_ERR_BUSY, DI_FAULT_UNKNOWN, opened->path, reason);
+    return refuse(run, DI_ERR_BUSY, DI_FAULT_UNKNOWN, opened->path,
+                  DI_REASON_DRIVE_CHANGED_WHILE_PREPARING,
+                  DI_ARGS(di_number(shape->size), di_number(shape->sector_size),
+                          di_number(opened->size), di_number(opened->sector_size)));
 }

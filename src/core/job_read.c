@@ -12,13 +12,11 @@ static di_status length_to_read(job_run *run, uint64_t *length)
     uint64_t want = run->job->spec.read_size;
     *length = want ? want : run->source->size;
     if (want <= run->source->size) return DI_OK;
-    char a[32], b[32];
     di_error error;
-    di_error_set(&error, DI_ERR_TOO_SMALL, "read", run->source->path, 0,
-                 "asked for %llu bytes (%s), the device has %llu bytes (%s)",
-                 (unsigned long long)want, di_format_size(want, a, sizeof a),
-                 (unsigned long long)run->source->size,
-                 di_format_size(run->source->size, b, sizeof b));
+    di_error_why(&error, DI_ERR_TOO_SMALL, DI_OP_READ, run->source->path,
+                 DI_REASON_ASKED_BEYOND_DEVICE,
+                     DI_ARGS(di_number(want), di_size(want), di_number(run->source->size),
+                             di_size(run->source->size)));
     return job_fail(run, &error);
 }
 
@@ -49,7 +47,8 @@ di_status job_read(job_run *run)
         table = malloc(sizeof *table);
         if (!table) {
             di_error error;
-            di_error_set(&error, DI_ERR_NO_MEMORY, "read partition table", spec->source_path, 0, NULL);
+            di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_READ_PARTITION_TABLE, spec->source_path,
+                         DI_REASON_NONE, DI_NO_ARGS);
             job_fail(run, &error);
             goto out;
         }

@@ -31,7 +31,8 @@ di_status job_try_open(job_run *run, const char *path, di_open_mode mode, di_rol
         di_device *wrapped = spec->wrap(dev, role, spec->wrap_ctx);
         if (!wrapped) {
             di_device_close(dev);
-            return di_error_set(error, DI_ERR_NO_MEMORY, "open", path, 0, "wrapping the device");
+            return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_OPEN, path,
+                                DI_REASON_WRAP_DEVICE, DI_NO_ARGS);
         }
         dev = wrapped;
     }
@@ -77,9 +78,8 @@ di_status job_start_hashers(job_run *run)
         run->hashers[i] = di_hasher_new((di_hash_alg)i);
         if (!run->hashers[i]) {
             di_error error;
-            di_error_set(&error, DI_ERR_INTERNAL, "hash", run->job->spec.source_path, 0,
-                         "%s is not available in the digest library",
-                         di_hash_name((di_hash_alg)i));
+            di_error_why(&error, DI_ERR_INTERNAL, DI_OP_HASH, run->job->spec.source_path,
+                         DI_REASON_DIGEST_UNAVAILABLE, DI_ARGS(di_text(di_hash_name((di_hash_alg)i))));
             return job_fail(run, &error);
         }
     }
@@ -220,7 +220,7 @@ static di_status check_zero_tail(job_run *run, di_device *image, uint64_t offset
     di_error_clear(&error);
     *all_zero = true;
     if (!buf) {
-        di_error_set(&error, DI_ERR_NO_MEMORY, "read", image->path, 0, NULL);
+        di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_READ, image->path, DI_REASON_NONE, DI_NO_ARGS);
         return job_fail(run, &error);
     }
     di_status st = DI_OK;
@@ -293,15 +293,11 @@ di_status job_plan_image(job_run *run, const di_device *device, di_size_plan *pl
     di_status st = check_zero_tail(run, image, plan->tail_offset, plan->tail_length, &all_zero);
     if (st != DI_OK) return st;
     if (!all_zero) {
-        char image_size[32], device_size[32];
         di_error error;
-        di_error_set(&error, DI_ERR_TOO_SMALL, "check size", device->path, 0,
-                     "the image %s is %llu bytes (%s), the device only %llu bytes (%s), and "
-                     "the image holds data beyond the device's end",
-                     image->path, (unsigned long long)image->size,
-                     di_format_size(image->size, image_size, sizeof image_size),
-                     (unsigned long long)device->size,
-                     di_format_size(device->size, device_size, sizeof device_size));
+        di_error_why(&error, DI_ERR_TOO_SMALL, DI_OP_CHECK_SIZE, device->path,
+                     DI_REASON_IMAGE_LARGER_WITH_DATA,
+                     DI_ARGS(di_text(image->path), di_number(image->size), di_size(image->size),
+                             di_number(device->size), di_size(device->size)));
         return job_fail(run, &error);
     }
     run->result->truncated = true;
@@ -318,12 +314,10 @@ di_status job_settle_stream(job_run *run, di_size_plan *plan)
         di_status st = check_zero_tail(run, image, capacity, UINT64_MAX, &all_zero);
         if (st != DI_OK) return st;
         if (!all_zero) {
-            char device_size[32];
             di_error error;
-            di_error_set(&error, DI_ERR_TOO_SMALL, "check size", device->path, 0,
-                         "the image %s holds data beyond the device's end (%llu bytes, %s)",
-                         image->path, (unsigned long long)capacity,
-                         di_format_size(capacity, device_size, sizeof device_size));
+            di_error_why(&error, DI_ERR_TOO_SMALL, DI_OP_CHECK_SIZE, device->path,
+                         DI_REASON_STREAM_DATA_BEYOND_DEVICE,
+                         DI_ARGS(di_text(image->path), di_number(capacity), di_size(capacity)));
             return job_fail(run, &error);
         }
     }
@@ -353,7 +347,8 @@ di_status job_erase_head(job_run *run, size_t head)
     di_error_clear(&error);
     unsigned char *zeros = di_aligned_alloc(DI_DIRECT_ALIGNMENT, head);
     if (!zeros) {
-        di_error_set(&error, DI_ERR_NO_MEMORY, "write", target->path, 0, NULL);
+        di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_WRITE, target->path,
+                     DI_REASON_NONE, DI_NO_ARGS);
         return job_fail(run, &error);
     }
     memset(zeros, 0, head);

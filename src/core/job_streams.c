@@ -85,16 +85,17 @@ di_status job_finish_stream(job_run *run, uint64_t image_size, const char *what_
     di_error_clear(&error);
     di_status st = DI_OK;
     if (!buf) {
-        di_error_set(&error, DI_ERR_NO_MEMORY, "decompress", source->path, 0, NULL);
+        di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_DECOMPRESS, source->path,
+                     DI_REASON_NONE, DI_NO_ARGS);
         return job_fail(run, &error);
     }
     size_t got = 0;
     if (source->ops->read_at(source, buf, PIECE, image_size, &got, &error) != DI_OK) {
         st = job_fail(run, &error);
     } else if (got > 0) {
-        di_error_set(&error, DI_ERR_READ, "decompress", source->path, 0,
-                     "the image holds more than the %llu bytes %s", (unsigned long long)image_size,
-                     what_says_so);
+        di_error_why(&error, DI_ERR_READ, DI_OP_DECOMPRESS, source->path,
+                     DI_REASON_IMAGE_HOLDS_MORE,
+                     DI_ARGS(di_number(image_size), di_text(what_says_so)));
         di_error_at(&error, image_size);
         st = job_fail(run, &error);
     }

@@ -49,8 +49,8 @@ bool di_job_start(di_job *job, di_job_ended_fn on_ended, void *ctx)
     if (!t || !t->thread) {
         if (t) free_parts(t);
         job->thread = NULL;
-        di_error_set(&job->result.error, DI_ERR_NO_MEMORY, "start job", "", 0,
-                     "no thread could be started for it");
+        di_error_why(&job->result.error, DI_ERR_NO_MEMORY, DI_OP_START_JOB, "", DI_REASON_NO_THREAD,
+                     DI_NO_ARGS);
         job->result.status = DI_ERR_NO_MEMORY;
         return false;
     }

@@ -34,7 +34,8 @@ static di_status write_in_safe_order(job_run *run, di_size_plan *plan)
     size_t head_len = 0;
     unsigned char *image_head = di_aligned_alloc(DI_DIRECT_ALIGNMENT, head);
     if (!image_head) {
-        di_error_set(&error, DI_ERR_NO_MEMORY, "write", target->path, 0, NULL);
+        di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_WRITE, target->path,
+                     DI_REASON_NONE, DI_NO_ARGS);
         st = job_fail(run, &error);
         goto out;
     }

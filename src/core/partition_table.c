@@ -48,7 +48,9 @@ static di_status problem(di_error *error, const char *fmt, ...)
     va_start(args, fmt);
     vsnprintf(text, sizeof text, fmt, args);
     va_end(args);
-    return di_error_set(error, DI_ERR_PARTITIONS, "read partition table", "", 0, "%s", text);
+    return di_error_why(error, DI_ERR_PARTITIONS, DI_OP_READ_PARTITION_TABLE, "",
+                        DI_REASON_PARTITION_TABLE,
+                        DI_ARGS(di_text(text)));
 }
 
 static di_status add_partition(di_partition_table *t, uint64_t first, uint64_t count,
@@ -142,7 +144,8 @@ static di_status parse_gpt(di_table_read_fn read, void *ctx, uint8_t *buf, uint6
         return problem(error, "the GPT entry table (sector %llu) lies outside the disk",
                        (unsigned long long)entries_lba);
     uint8_t *entries = di_aligned_alloc(DI_DIRECT_ALIGNMENT, (size_t)(table_sectors * ss));
-    if (!entries) return di_error_set(error, DI_ERR_NO_MEMORY, "read partition table", "", 0, NULL);
+    if (!entries) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_PARTITION_TABLE, "",
+                                      DI_REASON_NONE, DI_NO_ARGS);
     di_status st = read(ctx, entries_lba * ss, entries, (size_t)(table_sectors * ss), error);
     if (st == DI_OK && di_crc32(entries, (size_t)table_bytes) != entries_crc)
         st = problem(error, "the GPT entry table's CRC does not match (stored 0x%08x)",
@@ -177,7 +180,8 @@ di_status di_partition_table_parse(di_table_read_fn read, void *ctx, uint64_t di
     uint64_t disk_sectors = disk_size / sector_size;
     if (disk_sectors < 2) return problem(error, "the disk is too small for a partition table");
     uint8_t *buf = di_aligned_alloc(DI_DIRECT_ALIGNMENT, sector_size);
-    if (!buf) return di_error_set(error, DI_ERR_NO_MEMORY, "read partition table", "", 0, NULL);
+    if (!buf) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_PARTITION_TABLE, "",
+                                  DI_REASON_NONE, DI_NO_ARGS);
     di_status st = read(ctx, 0, buf, sector_size, error);
     if (st != DI_OK) goto out;
     if (buf[510] != 0x55 || buf[511] != 0xAA) {

@@ -408,8 +408,8 @@ static void hasher_main(void *arg)
         di_mutex_lock(pl->lock);
         if (!ok) {
             di_error error;
-            di_error_set(&error, DI_ERR_INTERNAL, "hash", cfg->source->path, 0,
-                         "the digest library failed");
+            di_error_why(&error, DI_ERR_INTERNAL, DI_OP_HASH, cfg->source->path,
+                         DI_REASON_DIGEST_LIBRARY_FAILED, DI_NO_ARGS);
             di_error_at(&error, s->offset);
             fail_locked(pl, &error);
             di_mutex_unlock(pl->lock);
@@ -480,8 +480,8 @@ di_status pl_run(const pl_config *cfg, pl_outcome *out)
     pl.lock = di_mutex_new();
     pl.changed = di_cond_new();
     if (!pl.lock || !pl.changed || !alloc_slots(&pl)) {
-        di_error_set(&out->error, DI_ERR_NO_MEMORY, "allocate buffers", cfg->source->path, 0,
-                     "%u buffers of %zu bytes", cfg->chunk_count, cfg->chunk_size);
+        di_error_why(&out->error, DI_ERR_NO_MEMORY, DI_OP_ALLOCATE_BUFFERS, cfg->source->path,
+                     DI_REASON_BUFFERS, DI_ARGS(di_number(cfg->chunk_count), di_number(cfg->chunk_size)));
         out->status = DI_ERR_NO_MEMORY;
         goto out;
     }
@@ -503,7 +503,8 @@ di_status pl_run(const pl_config *cfg, pl_outcome *out)
     }
     if (thread_count != wanted) {
         di_error error;
-        di_error_set(&error, DI_ERR_NO_MEMORY, "start threads", cfg->source->path, 0, NULL);
+        di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_START_THREADS, cfg->source->path,
+                     DI_REASON_NONE, DI_NO_ARGS);
         fail(&pl, &error);
     }
     for (unsigned i = 0; i < thread_count; i++) di_thread_join(threads[i]);
@@ -519,14 +520,11 @@ di_status pl_run(const pl_config *cfg, pl_outcome *out)
     if (out->status == DI_OK && out->mismatch) {
         out->status = DI_ERR_MISMATCH;
         if (out->mismatch_tolerated)
-            di_error_set(&out->error, DI_ERR_MISMATCH, "verify", cfg->target->path, 0,
-                         "the device differs from the image %s only in the FAT file system's "
-                         "dirty flags or free-cluster count, which the OS changes when it "
-                         "mounts the card: the card holds the image as written, but it was "
-                         "mounted since", cfg->source->path);
+            di_error_why(&out->error, DI_ERR_MISMATCH, DI_OP_VERIFY, cfg->target->path,
+                         DI_REASON_DIFFERS_ONLY_IN_MOUNT_MARKS, DI_ARGS(di_text(cfg->source->path)));
         else
-            di_error_set(&out->error, DI_ERR_MISMATCH, "verify", cfg->target->path, 0,
-                         "the device differs from the image %s", cfg->source->path);
+            di_error_why(&out->error, DI_ERR_MISMATCH, DI_OP_VERIFY, cfg->target->path,
+                         DI_REASON_DEVICE_DIFFERS, DI_ARGS(di_text(cfg->source->path)));
         di_error_at(&out->error, out->mismatch_offset);
     }
 

@@ -29,38 +29,24 @@ di_status read_room_check(const char *path, uint64_t image_bytes, bool compresse
         if (no_room) *warnings |= DI_WARN_OUTPUT_MAY_NOT_FIT;
         return DI_OK;
     }
-    char a[32], b[32], c[32];
+    char c[32];
     const char *fs = volume->fs_name[0] ? volume->fs_name : "this";
     if (too_large) {
         if (volume->max_file_bytes == DI_FAT_FILE_MAX)
-            return di_error_set(error, DI_ERR_NO_SPACE, "read", path, 0,
-                                "the image would be %llu bytes (%s), but its folder is on a %s "
-                                "file system, which cannot hold a file of 4 GiB or more: save "
-                                "it compressed (.img.xz or .img.zst) or in a folder on another "
-                                "drive",
-                                (unsigned long long)image_bytes,
-                                di_format_size(image_bytes, a, sizeof a), fs);
-        return di_error_set(error, DI_ERR_NO_SPACE, "read", path, 0,
-                            "the image would be %llu bytes (%s), but its folder is on a %s file "
-                            "system, which holds no file larger than %llu bytes (%s): save it "
-                            "compressed (.img.xz or .img.zst) or in a folder on another drive",
-                            (unsigned long long)image_bytes,
-                            di_format_size(image_bytes, a, sizeof a), fs,
-                            (unsigned long long)volume->max_file_bytes,
-                            di_format_size(volume->max_file_bytes, b, sizeof b));
+            return di_error_why(error, DI_ERR_NO_SPACE, DI_OP_READ, path, DI_REASON_FAT_4GIB,
+                                DI_ARGS(di_number(image_bytes), di_size(image_bytes), di_text(fs)));
+        return di_error_why(error, DI_ERR_NO_SPACE, DI_OP_READ, path, DI_REASON_FILE_SIZE_LIMIT,
+                            DI_ARGS(di_number(image_bytes), di_size(image_bytes), di_text(fs),
+                                    di_number(volume->max_file_bytes), di_size(volume->max_file_bytes)));
     }
     if (no_room) {
         char replaced[96] = "";
         if (volume->existing_bytes)
             snprintf(replaced, sizeof replaced, " (counting the %s of the file it replaces)",
                      di_format_size(volume->existing_bytes, c, sizeof c));
-        return di_error_set(error, DI_ERR_NO_SPACE, "read", path, 0,
-                            "the image needs %llu bytes (%s), but only %llu bytes (%s) are free "
-                            "there%s: free some space, choose another folder, or save it "
-                            "compressed (.img.xz or .img.zst)",
-                            (unsigned long long)image_bytes,
-                            di_format_size(image_bytes, a, sizeof a), (unsigned long long)room,
-                            di_format_size(room, b, sizeof b), replaced);
+        return di_error_why(error, DI_ERR_NO_SPACE, DI_OP_READ, path, DI_REASON_NO_ROOM,
+                            DI_ARGS(di_number(image_bytes), di_size(image_bytes), di_number(room),
+                                    di_size(room), di_text(replaced)));
     }
     return DI_OK;
 }

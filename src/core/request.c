@@ -81,8 +81,8 @@ di_status di_request_check(const di_request *r, di_drive_info *drive, di_error *
     memset(drive, 0, sizeof *drive);
     di_error_clear(error);
     if ((unsigned)r->kind >= DI_JOB_KIND_COUNT) {
-        return di_error_set(error, DI_ERR_USAGE, "start job", "", 0, "unknown job kind %d",
-                            (int)r->kind);
+        return di_error_why(error, DI_ERR_USAGE, DI_OP_START_JOB, "", DI_REASON_UNKNOWN_JOB_KIND,
+                            DI_ARGS(di_number((uint64_t)r->kind)));
     }
     if (given(r->expected)) {
         di_expected_hash check;

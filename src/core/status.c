@@ -126,6 +126,16 @@ di_status di_error_why(di_error *error, di_status status, di_op op, const char *
     return status;
 }
 
+di_status di_error_why_code(di_error *error, di_status status, di_op op, const char *path,
+                            int os_code, di_reason reason, const di_arg *args, size_t arg_count)
+{
+    if (!error) return status;
+    di_error_why(error, status, op, path, reason, args, arg_count);
+    error->os_code = os_code;
+    if (os_code != 0) di_os_error_text(os_code, error->os_text, sizeof error->os_text);
+    return status;
+}
+
 di_status di_error_why_os(di_error *error, di_status status, di_io_op io, di_op op,
                           const char *path, int os_code, di_reason reason, const di_arg *args,
                           size_t arg_count)
@@ -156,18 +166,3 @@ void di_error_at(di_error *error, uint64_t offset)
     error->offset = offset;
 }
 
-const char *di_fault_advice(di_fault fault)
-{
-    switch (fault) {
-    case DI_FAULT_WRITE_PROTECTED:
-        return "the card is write-protected: slide the lock switch on its side up, towards "
-               "the contacts, and insert the card again";
-    case DI_FAULT_NO_MEDIUM: return "there is no card in the reader: insert one";
-    case DI_FAULT_MEDIA:
-        return "the drive reported a media error: the card may be failing (a bad card is "
-               "never retried)";
-    case DI_FAULT_GONE: return "the drive was removed or disconnected";
-    case DI_FAULT_ACCESS_DENIED: return di_os_access_denied_advice();
-    default: return "";
-    }
-}

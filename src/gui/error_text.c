@@ -38,7 +38,7 @@ static const char *advice(di_fault fault)
     case DI_FAULT_NO_MEDIUM: return tr(T_ADVICE_NO_MEDIUM);
     case DI_FAULT_MEDIA: return tr(T_ADVICE_MEDIA);
     case DI_FAULT_GONE: return tr(T_ADVICE_GONE);
-    case DI_FAULT_ACCESS_DENIED: return tr(T_ADVICE_ACCESS_DENIED);
+    case DI_FAULT_ACCESS_DENIED: return lang_reason(lang_current(), di_os_access_denied_reason());
     case DI_FAULT_UNKNOWN:
     case DI_FAULT_TRANSIENT:
     case DI_FAULT_UNBUFFERED_REFUSED: break;
@@ -75,7 +75,7 @@ static char *framed(const di_error *e, char *out, size_t out_size)
     const char *said = advice(e->fault);
     if (said) {
         append(&t, "\n\n");
-        append(&t, said);
+        append_sentence(&t, said);
     }
     return out;
 }

@@ -53,7 +53,6 @@ typedef enum text_id {
     /* An error's frame around its operation and reason, and advice by its fault. */
     T_ERR_FAILED, T_ERR_FAILED_NO_PATH, T_ERR_AT, T_ERR_OS, T_SENTENCE_END,
     T_ADVICE_WRITE_PROTECTED, T_ADVICE_NO_MEDIUM, T_ADVICE_MEDIA, T_ADVICE_GONE,
-    T_ADVICE_ACCESS_DENIED,
     T_COUNT
 } text_id;
 

@@ -14,12 +14,14 @@
 #include "tr_wide.h"
 
 static di_log *queue;
-static log_text shown;
+/* On the heap: a static one would add its 256 KiB to the .exe (MinGW puts it in .data). */
+static log_text *shown;
 static HWND window;
 
 di_log *log_window_queue(void)
 {
     if (!queue) queue = di_log_new(0);
+    if (!shown) shown = calloc(1, sizeof *shown);
     return queue;
 }
 
@@ -61,7 +63,7 @@ static void append_to_file(const char *lines, size_t len)
 static void show_text(void)
 {
     if (!window) return;
-    wchar_t *wide = di_utf8_to_utf16(shown.text);
+    wchar_t *wide = di_utf8_to_utf16(shown ? shown->text : "");
     HWND edit = GetDlgItem(window, IDC_LOG_TEXT);
     SetWindowTextW(edit, wide ? wide : L"");
     free(wide);
@@ -78,7 +80,7 @@ void log_window_drain(void)
     size_t used = 0, size = 0;
     while (di_log_next(queue, &record)) {
         di_log_format(&record, line, sizeof line);
-        log_text_add(&shown, line);
+        if (shown) log_text_add(shown, line);
         size_t len = strlen(line);
         if (used + len + 2 > size) {
             size_t grown = (size ? size * 2 : 8192) + len + 2;
@@ -117,8 +119,9 @@ static void save_as(void)
     if (!GetSaveFileNameW(&ofn)) return;
     HANDLE f = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
     DWORD written = 0;
-    BOOL ok = f != INVALID_HANDLE_VALUE && WriteFile(f, shown.text, (DWORD)shown.used, &written, NULL) &&
-              written == shown.used;
+    BOOL ok = f != INVALID_HANDLE_VALUE && shown &&
+              WriteFile(f, shown->text, (DWORD)shown->used, &written, NULL) &&
+              written == shown->used;
     if (f != INVALID_HANDLE_VALUE) CloseHandle(f);
     if (!ok) MessageBoxW(window, tr_w(T_LOG_NOT_SAVED), tr_w(T_LOG), MB_OK | MB_ICONWARNING);
 }
@@ -144,7 +147,7 @@ static INT_PTR CALLBACK log_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM lpara
         }
         case IDC_LOG_SAVE: save_as(); return TRUE;
         case IDC_LOG_CLEAR:
-            log_text_clear(&shown);
+            if (shown) log_text_clear(shown);
             show_text();
             return TRUE;
         case IDCANCEL: log_window_close(); return TRUE;

@@ -19,7 +19,7 @@ static di_device *open_file(const char *path, di_error *error)
     if (di_device_open(path, &options, &dev, error) != DI_OK) return NULL;
     if (dev->kind != DI_DEVICE_FILE) {
         di_device_close(dev);
-        di_error_set(error, DI_ERR_USAGE, "open", path, 0, "is not a file");
+        di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN, path, DI_REASON_NOT_A_FILE, DI_NO_ARGS);
         return NULL;
     }
     return dev;
@@ -31,7 +31,8 @@ di_status di_format_of_device(di_device *dev, di_format *format, di_error *error
 {
     *format = DI_FORMAT_RAW;
     unsigned char *head = di_aligned_alloc(DI_DIRECT_ALIGNMENT, MAGIC_BYTES);
-    if (!head) return di_error_set(error, DI_ERR_NO_MEMORY, "open", dev->path, 0, NULL);
+    if (!head) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_OPEN, dev->path,
+                                   DI_REASON_NONE, DI_NO_ARGS);
     size_t want = MAGIC_BYTES;
     if (dev->kind == DI_DEVICE_FILE && !dev->size_unknown && dev->size < want)
         want = (size_t)dev->size;
@@ -118,7 +119,8 @@ di_status di_archive_list_candidates(const char *path, di_member_name_fn each, v
         st = tar_list_members(dev, collect, &c, &files, NULL, error);
     }
     if (st == DI_OK && c.out_of_memory)
-        st = di_error_set(error, DI_ERR_NO_MEMORY, "open archive", path, 0, NULL);
+        st = di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_OPEN_ARCHIVE, path,
+                          DI_REASON_NONE, DI_NO_ARGS);
     for (size_t i = 0; st == DI_OK && i < c.count; i++) {
         /* No file named like an image: every file is one the user may mean. */
         bool candidate = !c.files[i].litter && (c.pick.images ? c.files[i].image : true);

@@ -31,10 +31,11 @@ static di_status refuse(di_device *dev, const image_layers *layers, di_format fo
             used += (size_t)snprintf(where + used, sizeof where - used, "%s%s",
                                      di_format_name(layers->formats[i]), i ? " inside " : ")");
     }
-    return di_error_set(error, DI_ERR_USAGE, "open image", dev->path, 0,
-                        "%s%s is in the %s format, which diskimager cannot decode; %s",
-                        layers->member[0] ? layers->member : "the image", where,
-                        di_format_name(format), advice_for(format));
+    return di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN_IMAGE, dev->path,
+                        DI_REASON_FORMAT_CANNOT_DECODE,
+                        DI_ARGS(di_text(layers->member[0] ? layers->member : "the image"),
+                                di_text(where), di_text(di_format_name(format)),
+                                di_text(advice_for(format))));
 }
 
 /* A DMG says what it is in its last 512 bytes: looked at in a plain file only, where
@@ -45,7 +46,8 @@ static di_status check_dmg_trailer(di_device *file, const image_layers *layers, 
     uint64_t start = (file->size - 512) / DI_DIRECT_ALIGNMENT * DI_DIRECT_ALIGNMENT;
     size_t len = (size_t)(file->size - start), got = 0;
     unsigned char *tail = di_aligned_alloc(DI_DIRECT_ALIGNMENT, 2 * DI_DIRECT_ALIGNMENT);
-    if (!tail) return di_error_set(error, DI_ERR_NO_MEMORY, "open image", file->path, 0, NULL);
+    if (!tail) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_OPEN_IMAGE, file->path,
+                                   DI_REASON_NONE, DI_NO_ARGS);
     /* A tail that cannot be read is no DMG's: the copy meets the error where it is. */
     di_error ignored;
     di_status st = di_device_read_upto(file, tail, len, start, &got, &ignored);
@@ -54,10 +56,8 @@ static di_status check_dmg_trailer(di_device *file, const image_layers *layers, 
     if (st != DI_OK) return DI_OK;
     if (format == DI_FORMAT_DMG) return refuse(file, layers, format, error);
     if (di_name_ends_with(file->path, ".dmg"))
-        return di_error_set(error, DI_ERR_USAGE, "open image", file->path, 0,
-                            "the file is named .dmg but has no DMG trailer at its end: a "
-                            "damaged or incomplete download? (a DMG is not written either "
-                            "way: %s)", advice_for(DI_FORMAT_DMG));
+        return di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN_IMAGE, file->path,
+                            DI_REASON_DMG_WITHOUT_TRAILER, DI_ARGS(di_text(advice_for(DI_FORMAT_DMG))));
     return DI_OK;
 }
 
@@ -86,9 +86,9 @@ di_status image_layers_open(di_device *file, const image_open_options *options,
             break;
         }
         if (layers->count == DI_LAYERS_MAX) {
-            st = di_error_set(error, DI_ERR_USAGE, "open image", dev->path, 0,
-                              "the image is wrapped in more than %u layers of compression "
-                              "and archives", DI_LAYERS_MAX);
+            st = di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN_IMAGE, dev->path,
+                              DI_REASON_TOO_MANY_LAYERS,
+                              DI_ARGS(di_number(DI_LAYERS_MAX)));
             break;
         }
         layers->formats[layers->count++] = format;

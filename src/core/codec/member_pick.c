@@ -50,30 +50,26 @@ unsigned member_pick_offer(member_pick *p, const char *name)
 di_status member_pick_decide(const member_pick *p, const char *path, unsigned *slot,
                              di_error *error)
 {
-    const char *op = "open archive";
+    di_op op = DI_OP_OPEN_ARCHIVE;
     if (p->wanted) {
         *slot = PICK_WANTED;
         if (p->matches > 0) return DI_OK;
-        return di_error_set(error, DI_ERR_USAGE, op, path, 0,
-                            "the archive has no file called %s; it holds %s", p->wanted,
-                            p->files ? p->file_names : "no file");
+        return di_error_why(error, DI_ERR_USAGE, op, path, DI_REASON_ARCHIVE_HAS_NO_SUCH_FILE,
+                            DI_ARGS(di_text(p->wanted), di_text(p->files ? p->file_names : "no file")));
     }
     if (p->images == 1) {
         *slot = PICK_IMAGE;
         return DI_OK;
     }
     if (p->images > 1)
-        return di_error_set(error, DI_ERR_USAGE, op, path, 0,
-                            "the archive holds %u disk images (%s); name the one to write",
-                            p->images, p->image_names);
+        return di_error_why(error, DI_ERR_USAGE, op, path, DI_REASON_ARCHIVE_HOLDS_SEVERAL_IMAGES,
+                            DI_ARGS(di_number(p->images), di_text(p->image_names)));
     if (p->files == 1) {
         *slot = PICK_ONLY_FILE;
         return DI_OK;
     }
     if (p->files == 0)
-        return di_error_set(error, DI_ERR_USAGE, op, path, 0, "the archive holds no file");
-    return di_error_set(error, DI_ERR_USAGE, op, path, 0,
-                        "no file in the archive looks like a disk image (.img, .iso, .raw, "
-                        ".bin, .wic, ...); it holds %s; name the one to write",
-                        p->file_names);
+        return di_error_why(error, DI_ERR_USAGE, op, path, DI_REASON_ARCHIVE_EMPTY, DI_NO_ARGS);
+    return di_error_why(error, DI_ERR_USAGE, op, path, DI_REASON_ARCHIVE_NO_IMAGE_NAME,
+                        DI_ARGS(di_text(p->file_names)));
 }

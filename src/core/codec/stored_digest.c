@@ -30,11 +30,13 @@ di_status stored_digest_upto(stored_digest *d, di_device *file, uint64_t end, at
 {
     if (!d->hashing || d->upto >= end) return DI_OK;
     unsigned char *piece = di_aligned_alloc(DI_DIRECT_ALIGNMENT, PIECE);
-    if (!piece) return di_error_set(error, DI_ERR_NO_MEMORY, "hash", file->path, 0, NULL);
+    if (!piece) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_HASH, file->path,
+                                    DI_REASON_NONE, DI_NO_ARGS);
     di_status st = DI_OK;
     while (st == DI_OK && d->upto < end) {
         if (cancel && atomic_load(cancel)) {
-            st = di_error_why(error, DI_ERR_CANCELLED, DI_OP_HASH, file->path, DI_REASON_CANCELLED, DI_NO_ARGS);
+            st = di_error_why(error, DI_ERR_CANCELLED, DI_OP_HASH, file->path,
+                              DI_REASON_CANCELLED, DI_NO_ARGS);
             di_error_at(error, d->upto);
             break;
         }

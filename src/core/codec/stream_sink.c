@@ -44,7 +44,8 @@ static di_status feed(stream_sink *sk, const unsigned char *bytes, size_t len, b
 {
     for (;;) {
         if (sk->cancel && atomic_load(sk->cancel)) {
-            di_error_why(error, DI_ERR_CANCELLED, DI_OP_COMPRESS, sk->base.path, DI_REASON_CANCELLED,
+            di_error_why(error, DI_ERR_CANCELLED, DI_OP_COMPRESS, sk->base.path,
+                         DI_REASON_CANCELLED,
                          DI_NO_ARGS);
             di_error_at(error, sk->position);
             return DI_ERR_CANCELLED;
@@ -60,7 +61,9 @@ static di_status feed(stream_sink *sk, const unsigned char *bytes, size_t len, b
         sk->position += io.in_used;
         sk->out_len += io.out_made;
         if (r == CODEC_FAILED) {
-            di_error_set(error, DI_ERR_WRITE, "compress", sk->base.path, 0, "%s", message);
+            di_error_why(error, DI_ERR_WRITE, DI_OP_COMPRESS, sk->base.path,
+                         DI_REASON_CODEC_MESSAGE,
+                         DI_ARGS(di_text(message)));
             di_error_at(error, sk->position);
             return DI_ERR_WRITE;
         }
@@ -95,8 +98,8 @@ static di_status sink_write_at(di_device *dev, const void *buf, size_t len, uint
     static const unsigned char zeros[65536];
     *done = 0;
     if (sk->finished || offset < sk->position) {
-        di_error_set(error, DI_ERR_WRITE, "write", dev->path, 0,
-                     "a compressed image is written front to back, once");
+        di_error_why(error, DI_ERR_WRITE, DI_OP_WRITE, dev->path, DI_REASON_COMPRESSED_WRITTEN_ONCE,
+                     DI_NO_ARGS);
         di_error_at(error, offset);
         return DI_ERR_WRITE;
     }
@@ -115,8 +118,8 @@ static di_status sink_read_at(di_device *dev, void *buf, size_t len, uint64_t of
                               size_t *done, di_error *error)
 {
     (void)buf; (void)len; (void)done;
-    di_error_set(error, DI_ERR_USAGE, "read", dev->path, 0,
-                 "a compressed output cannot be read while it is written");
+    di_error_why(error, DI_ERR_USAGE, DI_OP_READ, dev->path, DI_REASON_COMPRESSED_OUTPUT_UNREADABLE,
+                 DI_NO_ARGS);
     di_error_at(error, offset);
     return DI_ERR_USAGE;
 }
@@ -153,8 +156,8 @@ di_status stream_sink_patch(di_device *dev, uint64_t offset, const void *bytes, 
 {
     stream_sink *sk = (stream_sink *)dev;
     if (dev->ops != &sink_ops || len > PATCH_MAX || offset < sk->position)
-        return di_error_set(error, DI_ERR_INTERNAL, "write", dev->path, 0,
-                            "cannot patch %zu bytes at %llu", len, (unsigned long long)offset);
+        return di_error_why(error, DI_ERR_INTERNAL, DI_OP_WRITE, dev->path, DI_REASON_CANNOT_PATCH,
+                            DI_ARGS(di_number(len), di_number(offset)));
     memcpy(sk->patch, bytes, len);
     sk->patch_offset = offset;
     sk->patch_len = len;
@@ -179,8 +182,9 @@ di_status stream_sink_open(di_device *file, di_format format, uint64_t size,
     if (sk) sk->out = malloc(OUTPUT_SIZE);
     if (sk && sk->out) sk->enc = new_encoder(format, size);
     if (!sk || !sk->out || !sk->enc) {
-        di_status st = di_error_set(error, DI_ERR_NO_MEMORY, "open", file->path, 0,
-                                    "the %s encoder could not start", di_format_name(format));
+        di_status st = di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_OPEN, file->path,
+                                    DI_REASON_ENCODER_FAILED,
+                                    DI_ARGS(di_text(di_format_name(format))));
         if (sk) free(sk->out);
         free(sk);
         di_device_close(file);

@@ -68,8 +68,9 @@ static di_status start(stream_source *ss, di_error *error)
     decoder_free(ss->dec);
     ss->dec = new_decoder(ss);
     if (!ss->dec)
-        return di_error_set(error, DI_ERR_NO_MEMORY, "decompress", ss->base.path, 0,
-                            "the %s decoder could not start", di_format_name(ss->format));
+        return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_DECOMPRESS, ss->base.path,
+                            DI_REASON_DECODER_FAILED,
+                            DI_ARGS(di_text(di_format_name(ss->format))));
     ss->in_pos = ss->in_len = 0;
     ss->next_read = ss->data_start;
     ss->produced = 0;
@@ -118,9 +119,9 @@ static di_status fill(stream_source *ss, di_error *error)
         ss->data_end = ss->file->size; /* the layer below has ended: so does the input */
     if (got == 0 && ss->next_read >= ss->data_end) return DI_OK;
     if (got == 0) {
-        di_error_set(error, DI_ERR_READ, "read", ss->base.path, 0,
-                     "the file ended before its compressed data did (was it cut short "
-                     "while being written?)");
+        di_error_why(error, DI_ERR_READ, DI_OP_READ, ss->base.path,
+                     DI_REASON_COMPRESSED_FILE_TRUNCATED,
+                     DI_NO_ARGS);
         di_error_at(error, ss->next_read);
         return DI_ERR_READ;
     }
@@ -133,9 +134,8 @@ static di_status fill(stream_source *ss, di_error *error)
 
 static di_status data_error(stream_source *ss, di_error *error, uint64_t at, const char *what)
 {
-    di_error_set(error, DI_ERR_READ, "decompress", ss->base.path, 0,
-                 "%s (%llu bytes of the image decoded before it)", what,
-                 (unsigned long long)ss->produced);
+    di_error_why(error, DI_ERR_READ, DI_OP_DECOMPRESS, ss->base.path, DI_REASON_DECODE_ERROR,
+                 DI_ARGS(di_text(what), di_number(ss->produced)));
     di_error_at(error, at);
     return DI_ERR_READ;
 }
@@ -261,7 +261,8 @@ static di_status stream_write_at(di_device *dev, const void *buf, size_t len, ui
                                  size_t *done, di_error *error)
 {
     (void)buf; (void)len; (void)done;
-    di_error_set(error, DI_ERR_USAGE, "write", dev->path, 0, "a compressed image is read only");
+    di_error_why(error, DI_ERR_USAGE, DI_OP_WRITE, dev->path,
+                 DI_REASON_COMPRESSED_READ_ONLY, DI_NO_ARGS);
     di_error_at(error, offset);
     return DI_ERR_USAGE;
 }
@@ -359,7 +360,8 @@ di_status stream_source_open(di_device *file, di_format format, const char *zip_
     *out = NULL;
     stream_source *ss = calloc(1, sizeof *ss);
     if (!ss) {
-        di_status st = di_error_set(error, DI_ERR_NO_MEMORY, "open", file->path, 0, NULL);
+        di_status st = di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_OPEN, file->path,
+                                    DI_REASON_NONE, DI_NO_ARGS);
         di_device_close(file);
         return st;
     }
@@ -372,7 +374,8 @@ di_status stream_source_open(di_device *file, di_format format, const char *zip_
     ss->scratch = malloc(SCRATCH_SIZE);
     di_status st = ss->in && ss->scratch
                        ? DI_OK
-                       : di_error_set(error, DI_ERR_NO_MEMORY, "open", file->path, 0, NULL);
+                       : di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_OPEN, file->path,
+                                      DI_REASON_NONE, DI_NO_ARGS);
     if (st == DI_OK) st = locate_data(ss, zip_member, error);
     if (st == DI_OK) st = start(ss, error);
     if (st != DI_OK) {

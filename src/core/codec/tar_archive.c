@@ -95,9 +95,10 @@ typedef struct tar_entry {
 
 typedef void (*entry_fn)(void *ctx, const tar_entry *entry);
 
-static di_status corrupt(di_error *error, const char *path, uint64_t offset, const char *what)
+static di_status corrupt(di_error *error, const char *path, uint64_t offset, di_reason reason)
 {
-    di_error_set(error, DI_ERR_READ, "read tar", path, 0, "not a valid tar archive: %s", what);
+    di_error_why(error, DI_ERR_READ, DI_OP_READ_TAR, path,
+                 reason, DI_NO_ARGS);
     di_error_at(error, offset);
     return DI_ERR_READ;
 }
@@ -107,9 +108,10 @@ static di_status read_small_data(di_device *file, uint64_t offset, uint64_t size
                                  di_error *error)
 {
     *out = NULL;
-    if (size > PAX_MAX) return corrupt(error, file->path, offset, "an extended header is too large");
+    if (size > PAX_MAX) return corrupt(error, file->path, offset, DI_REASON_TAR_EXTENDED_HEADER_TOO_LARGE);
     char *text = malloc((size_t)size + 1);
-    if (!text) return di_error_set(error, DI_ERR_NO_MEMORY, "read tar", file->path, 0, NULL);
+    if (!text) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_TAR, file->path,
+                                   DI_REASON_NONE, DI_NO_ARGS);
     di_status st = di_device_read_full(file, text, (size_t)size, offset, NULL, error);
     if (st != DI_OK) {
         free(text);
@@ -167,7 +169,8 @@ static di_status walk(di_device *file, atomic_bool *cancel, entry_fn each, void 
 {
     const char *path = file->path;
     unsigned char *block = di_aligned_alloc(DI_DIRECT_ALIGNMENT, TAR_BLOCK);
-    if (!block) return di_error_set(error, DI_ERR_NO_MEMORY, "read tar", path, 0, NULL);
+    if (!block) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_TAR, path,
+                                    DI_REASON_NONE, DI_NO_ARGS);
     char next_name[TAR_NAME_MAX] = "";
     uint64_t next_size = 0;
     bool has_next_size = false, next_sparse = false;
@@ -175,7 +178,8 @@ static di_status walk(di_device *file, atomic_bool *cancel, entry_fn each, void 
     di_status st = DI_OK;
     for (;;) {
         if (cancel && atomic_load(cancel)) {
-            st = di_error_why(error, DI_ERR_CANCELLED, DI_OP_READ_TAR, path, DI_REASON_CANCELLED, DI_NO_ARGS);
+            st = di_error_why(error, DI_ERR_CANCELLED, DI_OP_READ_TAR, path,
+                              DI_REASON_CANCELLED, DI_NO_ARGS);
             di_error_at(error, pos);
             break;
         }
@@ -185,30 +189,29 @@ static di_status walk(di_device *file, atomic_bool *cancel, entry_fn each, void 
             /* No end blocks (some writers leave them out) is fine; a stream that ended
              * before the last member's data did is a truncated archive. */
             if (!file->size_unknown && pos > file->size)
-                st = corrupt(error, path, file->size, "the last member runs past the end "
-                                                      "(truncated?)");
+                st = corrupt(error, path, file->size, DI_REASON_TAR_LAST_MEMBER_PAST_END);
             break;
         }
         if (got < TAR_BLOCK) {
-            st = corrupt(error, path, pos, "the file ends inside a header (truncated?)");
+            st = corrupt(error, path, pos, DI_REASON_TAR_ENDS_INSIDE_HEADER);
             break;
         }
         tar_header h;
         tar_parse_header(block, &h);
         if (h.kind == TAR_HEADER_END) break;
         if (h.kind == TAR_HEADER_BAD) {
-            st = corrupt(error, path, pos, "a header's checksum is wrong");
+            st = corrupt(error, path, pos, DI_REASON_TAR_BAD_CHECKSUM);
             break;
         }
         uint64_t data = pos + TAR_BLOCK;
         bool member = h.kind == TAR_HEADER_FILE || h.kind == TAR_HEADER_SPARSE;
         if (member && has_next_size) h.size = next_size; /* checked like any other size */
         if (h.size > (UINT64_MAX >> 2)) {
-            st = corrupt(error, path, pos, "a member's size is impossible");
+            st = corrupt(error, path, pos, DI_REASON_TAR_IMPOSSIBLE_SIZE);
             break;
         }
         if (!file->size_unknown && (data > file->size || h.size > file->size - data)) {
-            st = corrupt(error, path, pos, "a member runs past the end (truncated?)");
+            st = corrupt(error, path, pos, DI_REASON_TAR_MEMBER_PAST_END);
             break;
         }
         if (h.kind == TAR_HEADER_LONG_NAME || h.kind == TAR_HEADER_PAX) {
@@ -222,7 +225,7 @@ static di_status walk(di_device *file, atomic_bool *cancel, entry_fn each, void 
                                &has_next_size, &next_sparse);
             free(text);
             if (!ok) {
-                st = corrupt(error, path, pos, "a pax header's records are malformed");
+                st = corrupt(error, path, pos, DI_REASON_TAR_BAD_PAX);
                 break;
             }
         } else {
@@ -268,7 +271,8 @@ di_status tar_list_members(di_device *file, tar_name_fn each, void *ctx, unsigne
                            atomic_bool *cancel, di_error *error)
 {
     pick_walk *w = calloc(1, sizeof *w);
-    if (!w) return di_error_set(error, DI_ERR_NO_MEMORY, "read tar", file->path, 0, NULL);
+    if (!w) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_TAR, file->path,
+                                DI_REASON_NONE, DI_NO_ARGS);
     member_pick_init(&w->pick, NULL);
     w->each = each;
     w->each_ctx = ctx;
@@ -313,8 +317,9 @@ static di_status member_read_at(di_device *dev, void *buf, size_t len, uint64_t 
     if (st == DI_OK) st = di_device_read_upto(tm->file, buf, len, at, done, error);
     if (st == DI_OK && *done < len) {
         /* The archive ends inside the member: say so in the tar's terms. */
-        di_error_set(error, DI_ERR_READ, "read tar", tm->file->path, 0,
-                     "%s ends early: the archive is truncated", tm->entry.name);
+        di_error_why(error, DI_ERR_READ, DI_OP_READ_TAR, tm->file->path,
+                     DI_REASON_TAR_MEMBER_TRUNCATED,
+                     DI_ARGS(di_text(tm->entry.name)));
         di_error_at(error, at + *done);
         return DI_ERR_READ;
     }
@@ -327,7 +332,8 @@ static di_status member_write_at(di_device *dev, const void *buf, size_t len, ui
                                  size_t *done, di_error *error)
 {
     (void)buf; (void)len; (void)done;
-    di_error_set(error, DI_ERR_USAGE, "write", dev->path, 0, "an archive's member is read only");
+    di_error_why(error, DI_ERR_USAGE, DI_OP_WRITE, dev->path,
+                 DI_REASON_MEMBER_READ_ONLY, DI_NO_ARGS);
     di_error_at(error, offset);
     return DI_ERR_USAGE;
 }
@@ -381,16 +387,16 @@ di_status tar_member_open(di_device *file, const char *wanted, di_hasher **file_
     tar_member *tm = calloc(1, sizeof *tm);
     di_status st = DI_OK;
     unsigned slot = 0;
-    if (!w || !tm) st = di_error_set(error, DI_ERR_NO_MEMORY, "read tar", file->path, 0, NULL);
+    if (!w || !tm) st = di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_TAR, file->path,
+                                     DI_REASON_NONE, DI_NO_ARGS);
     if (st == DI_OK) {
         member_pick_init(&w->pick, wanted);
         st = walk(file, cancel, offer, w, error);
     }
     if (st == DI_OK) st = member_pick_decide(&w->pick, file->path, &slot, error);
     if (st == DI_OK && w->kept[member_pick_index(slot)].sparse)
-        st = di_error_set(error, DI_ERR_USAGE, "read tar", file->path, 0,
-                          "%s is stored as a GNU sparse file, which diskimager cannot "
-                          "unpack; extract it with tar first", w->kept[member_pick_index(slot)].name);
+        st = di_error_why(error, DI_ERR_USAGE, DI_OP_READ_TAR, file->path, DI_REASON_TAR_SPARSE,
+                          DI_ARGS(di_text(w->kept[member_pick_index(slot)].name)));
     if (st != DI_OK) {
         free(w);
         free(tm);

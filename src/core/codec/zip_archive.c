@@ -30,9 +30,10 @@ static uint64_t le64(const unsigned char *p)
     return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
-static di_status corrupt(di_error *error, const char *path, uint64_t offset, const char *what)
+static di_status corrupt(di_error *error, const char *path, uint64_t offset, di_reason reason)
 {
-    di_error_set(error, DI_ERR_READ, "read zip", path, 0, "not a valid zip archive: %s", what);
+    di_error_why(error, DI_ERR_READ, DI_OP_READ_ZIP, path,
+                 reason, DI_NO_ARGS);
     di_error_at(error, offset);
     return DI_ERR_READ;
 }
@@ -50,20 +51,20 @@ static di_status read_zip64_end(codec_read_fn read, void *ctx, const char *path,
                                 di_error *error)
 {
     unsigned char locator[20], record[56];
-    if (eocd_at < sizeof locator) return corrupt(error, path, eocd_at, "no zip64 locator");
+    if (eocd_at < sizeof locator) return corrupt(error, path, eocd_at, DI_REASON_ZIP_NO_ZIP64_LOCATOR);
     di_status st = read(ctx, eocd_at - sizeof locator, locator, sizeof locator, error);
     if (st != DI_OK) return st;
-    if (le32(locator) != 0x07064b50u) return corrupt(error, path, eocd_at - 20, "no zip64 locator");
+    if (le32(locator) != 0x07064b50u) return corrupt(error, path, eocd_at - 20, DI_REASON_ZIP_NO_ZIP64_LOCATOR);
     uint64_t record_at = le64(locator + 8);
     if (record_at > file_size || file_size - record_at < sizeof record)
-        return corrupt(error, path, eocd_at - 20, "zip64 end record out of the file");
+        return corrupt(error, path, eocd_at - 20, DI_REASON_ZIP_ZIP64_END_OUTSIDE);
     st = read(ctx, record_at, record, sizeof record, error);
     if (st != DI_OK) return st;
-    if (le32(record) != 0x06064b50u) return corrupt(error, path, record_at, "bad zip64 end record");
+    if (le32(record) != 0x06064b50u) return corrupt(error, path, record_at, DI_REASON_ZIP_BAD_ZIP64_END);
     cd->entries = le64(record + 32);
     uint64_t size = le64(record + 40);
     cd->offset = le64(record + 48);
-    if (size > CENTRAL_MAX) return corrupt(error, path, record_at, "central directory too large");
+    if (size > CENTRAL_MAX) return corrupt(error, path, record_at, DI_REASON_ZIP_DIRECTORY_TOO_LARGE);
     cd->size = (size_t)size;
     return DI_OK;
 }
@@ -74,9 +75,10 @@ static di_status load_central_directory(codec_read_fn read, void *ctx, const cha
 {
     memset(cd, 0, sizeof *cd);
     size_t tail_len = file_size < EOCD_SEARCH ? (size_t)file_size : EOCD_SEARCH;
-    if (tail_len < EOCD_SIZE) return corrupt(error, path, 0, "too short");
+    if (tail_len < EOCD_SIZE) return corrupt(error, path, 0, DI_REASON_ZIP_TOO_SHORT);
     unsigned char *tail = malloc(tail_len);
-    if (!tail) return di_error_set(error, DI_ERR_NO_MEMORY, "read zip", path, 0, NULL);
+    if (!tail) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_ZIP, path,
+                                   DI_REASON_NONE, DI_NO_ARGS);
     uint64_t tail_at = file_size - tail_len;
     di_status st = read(ctx, tail_at, tail, tail_len, error);
     if (st != DI_OK) {
@@ -93,8 +95,7 @@ static di_status load_central_directory(codec_read_fn read, void *ctx, const cha
     }
     if (!found) {
         free(tail);
-        return corrupt(error, path, tail_at, "no end of central directory record "
-                                             "(truncated?)");
+        return corrupt(error, path, tail_at, DI_REASON_ZIP_NO_END_RECORD);
     }
     const unsigned char *eocd = tail + at;
     uint64_t eocd_at = tail_at + at;
@@ -108,11 +109,12 @@ static di_status load_central_directory(codec_read_fn read, void *ctx, const cha
         st = read_zip64_end(read, ctx, path, file_size, eocd_at, cd, error);
         if (st != DI_OK) return st;
     }
-    if (cd->size > CENTRAL_MAX) return corrupt(error, path, eocd_at, "central directory too large");
+    if (cd->size > CENTRAL_MAX) return corrupt(error, path, eocd_at, DI_REASON_ZIP_DIRECTORY_TOO_LARGE);
     if (cd->offset > file_size || file_size - cd->offset < cd->size)
-        return corrupt(error, path, eocd_at, "central directory out of the file");
+        return corrupt(error, path, eocd_at, DI_REASON_ZIP_DIRECTORY_OUTSIDE);
     cd->bytes = malloc(cd->size ? cd->size : 1);
-    if (!cd->bytes) return di_error_set(error, DI_ERR_NO_MEMORY, "read zip", path, 0, NULL);
+    if (!cd->bytes) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_ZIP, path,
+                                        DI_REASON_NONE, DI_NO_ARGS);
     st = read(ctx, cd->offset, cd->bytes, cd->size, error);
     if (st != DI_OK) {
         free(cd->bytes);
@@ -129,10 +131,10 @@ static di_status parse_central_entry(const central_directory *cd, const char *pa
     const unsigned char *p = cd->bytes + *pos;
     uint64_t where = cd->offset + *pos;
     if (cd->size - *pos < CENTRAL_HEADER_SIZE || le32(p) != 0x02014b50u)
-        return corrupt(error, path, where, "bad central directory entry");
+        return corrupt(error, path, where, DI_REASON_ZIP_BAD_DIRECTORY_ENTRY);
     size_t name_len = le16(p + 28), extra_len = le16(p + 30), comment_len = le16(p + 32);
     size_t total = CENTRAL_HEADER_SIZE + name_len + extra_len + comment_len;
-    if (cd->size - *pos < total) return corrupt(error, path, where, "entry runs past the directory");
+    if (cd->size - *pos < total) return corrupt(error, path, where, DI_REASON_ZIP_ENTRY_PAST_DIRECTORY);
     memset(m, 0, sizeof *m);
     *encrypted = (le16(p + 8) & 1u) != 0;
     m->method = le16(p + 10);
@@ -143,7 +145,7 @@ static di_status parse_central_entry(const central_directory *cd, const char *pa
     size_t copy = name_len < ZIP_NAME_MAX - 1 ? name_len : ZIP_NAME_MAX - 1;
     memcpy(m->name, p + CENTRAL_HEADER_SIZE, copy);
     m->name[copy] = '\0';
-    if (memchr(m->name, '\0', copy)) return corrupt(error, path, where, "a name holds a NUL byte");
+    if (memchr(m->name, '\0', copy)) return corrupt(error, path, where, DI_REASON_ZIP_NAME_HOLDS_NUL);
     *is_file = name_len > 0 && p[CENTRAL_HEADER_SIZE + name_len - 1] != '/' &&
                strncmp(m->name, "__MACOSX/", 9) != 0;
 
@@ -151,14 +153,14 @@ static di_status parse_central_entry(const central_directory *cd, const char *pa
     const unsigned char *extra = p + CENTRAL_HEADER_SIZE + name_len;
     for (size_t e = 0; e + 4 <= extra_len;) {
         uint16_t id = le16(extra + e), len = le16(extra + e + 2);
-        if (e + 4 + len > extra_len) return corrupt(error, path, where, "bad extra field");
+        if (e + 4 + len > extra_len) return corrupt(error, path, where, DI_REASON_ZIP_BAD_EXTRA_FIELD);
         if (id == 0x0001) {
             const unsigned char *v = extra + e + 4;
             size_t left = len;
             uint64_t *fields[3] = {&m->size, &m->compressed_size, &m->header_offset};
             for (int f = 0; f < 3; f++) {
                 if (*fields[f] != 0xffffffffu) continue;
-                if (left < 8) return corrupt(error, path, where, "short zip64 field");
+                if (left < 8) return corrupt(error, path, where, DI_REASON_ZIP_SHORT_ZIP64_FIELD);
                 *fields[f] = le64(v);
                 v += 8;
                 left -= 8;
@@ -208,7 +210,8 @@ di_status zip_list_members(codec_read_fn read, void *ctx, const char *path, uint
                            zip_name_fn each, void *each_ctx, unsigned *count, di_error *error)
 {
     walk *w = calloc(1, sizeof *w);
-    if (!w) return di_error_set(error, DI_ERR_NO_MEMORY, "read zip", path, 0, NULL);
+    if (!w) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_ZIP, path,
+                                DI_REASON_NONE, DI_NO_ARGS);
     member_pick_init(&w->pick, NULL);
     w->each = each;
     w->each_ctx = each_ctx;
@@ -252,15 +255,14 @@ static di_status locate_data(codec_read_fn read, void *ctx, const char *path, ui
 {
     unsigned char local[LOCAL_HEADER_SIZE];
     if (m->header_offset > file_size || file_size - m->header_offset < sizeof local)
-        return corrupt(error, path, m->header_offset, "member header out of the file");
+        return corrupt(error, path, m->header_offset, DI_REASON_ZIP_MEMBER_HEADER_OUTSIDE);
     di_status st = read(ctx, m->header_offset, local, sizeof local, error);
     if (st != DI_OK) return st;
     if (le32(local) != 0x04034b50u)
-        return corrupt(error, path, m->header_offset, "bad local file header");
+        return corrupt(error, path, m->header_offset, DI_REASON_ZIP_BAD_LOCAL_HEADER);
     m->data_offset = m->header_offset + LOCAL_HEADER_SIZE + le16(local + 26) + le16(local + 28);
     if (m->data_offset > file_size || file_size - m->data_offset < m->compressed_size)
-        return corrupt(error, path, m->header_offset, "member data runs past the end "
-                                                      "(truncated?)");
+        return corrupt(error, path, m->header_offset, DI_REASON_ZIP_MEMBER_DATA_PAST_END);
     return DI_OK;
 }
 
@@ -268,7 +270,8 @@ di_status zip_find_member(codec_read_fn read, void *ctx, const char *path, uint6
                           const char *wanted, zip_member *out, di_error *error)
 {
     walk *w = calloc(1, sizeof *w);
-    if (!w) return di_error_set(error, DI_ERR_NO_MEMORY, "read zip", path, 0, NULL);
+    if (!w) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_ZIP, path,
+                                DI_REASON_NONE, DI_NO_ARGS);
     member_pick_init(&w->pick, wanted);
     unsigned slot = 0;
     di_status st = walk_members(read, ctx, path, file_size, w, error);
@@ -277,19 +280,18 @@ di_status zip_find_member(codec_read_fn read, void *ctx, const char *path, uint6
     if (st != DI_OK) {
         /* said */
     } else if (w->kept_encrypted[member_pick_index(slot)]) {
-        st = di_error_set(error, DI_ERR_USAGE, "read zip", path, 0,
-                          "%s is encrypted; extract it with its password first", chosen->name);
+        st = di_error_why(error, DI_ERR_USAGE, DI_OP_READ_ZIP, path, DI_REASON_ZIP_ENCRYPTED,
+                          DI_ARGS(di_text(chosen->name)));
     } else if (!zip_method_decodable(chosen->method)) {
         const char *name = zip_method_name(chosen->method);
-        char number[16];
-        snprintf(number, sizeof number, "%u", (unsigned)chosen->method);
-        st = di_error_set(error, DI_ERR_USAGE, "read zip", path, 0,
-                          "%s is compressed with %s%s%s (zip method %u), which diskimager "
-                          "cannot decode; extract it with 7-Zip or unzip first", chosen->name,
-                          name ? name : "an unknown method", name ? "" : " ", name ? "" : number,
-                          (unsigned)chosen->method);
+        char unknown[48];
+        snprintf(unknown, sizeof unknown, "an unknown method %u", (unsigned)chosen->method);
+        st = di_error_why(error, DI_ERR_USAGE, DI_OP_READ_ZIP, path,
+                          DI_REASON_ZIP_METHOD_UNSUPPORTED,
+                          DI_ARGS(di_text(chosen->name), di_text(name ? name : unknown),
+                                  di_number(chosen->method)));
     } else if (chosen->method == 0 && chosen->compressed_size != chosen->size) {
-        st = corrupt(error, path, chosen->header_offset, "a stored member's sizes differ");
+        st = corrupt(error, path, chosen->header_offset, DI_REASON_ZIP_STORED_SIZES_DIFFER);
     }
     if (st == DI_OK) {
         *out = *chosen;

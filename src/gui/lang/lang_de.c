@@ -124,5 +124,4 @@ const char *const lang_de[T_COUNT] = {
     [T_ADVICE_NO_MEDIUM] = "Im Kartenleser steckt keine Karte: Stecken Sie eine ein.",
     [T_ADVICE_MEDIA] = "Das Laufwerk meldet einen Medienfehler: Die Karte ist möglicherweise defekt (eine defekte Karte wird nie erneut versucht).",
     [T_ADVICE_GONE] = "Das Laufwerk wurde entfernt oder getrennt.",
-    [T_ADVICE_ACCESS_DENIED] = "Windows hat den Zugriff auf das Laufwerk verweigert: Der überwachte Ordnerzugriff der Windows-Sicherheit blockiert womöglich dieses Programm (erlauben Sie es unter Ransomware-Schutz), eine BitLocker-Richtlinie verbietet womöglich das Schreiben auf unverschlüsselte Wechseldatenträger, oder ein anderes Programm belegt den Datenträger.",
 };

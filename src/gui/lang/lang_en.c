@@ -124,5 +124,4 @@ const char *const lang_en[T_COUNT] = {
     [T_ADVICE_NO_MEDIUM] = "There is no card in the reader: insert one.",
     [T_ADVICE_MEDIA] = "The drive reported a media error: the card may be failing (a bad card is never retried).",
     [T_ADVICE_GONE] = "The drive was removed or disconnected.",
-    [T_ADVICE_ACCESS_DENIED] = "Windows denied access to the drive: Windows Security's Controlled folder access may block this program (allow it under Ransomware protection), a BitLocker policy may deny writing to removable drives that are not encrypted, or another program holds the disk.",
 };

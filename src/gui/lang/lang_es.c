@@ -124,5 +124,4 @@ const char *const lang_es[T_COUNT] = {
     [T_ADVICE_NO_MEDIUM] = "No hay ninguna tarjeta en el lector: inserte una.",
     [T_ADVICE_MEDIA] = "La unidad informó de un error del medio: puede que la tarjeta esté fallando (una tarjeta dañada nunca se reintenta).",
     [T_ADVICE_GONE] = "La unidad se quitó o se desconectó.",
-    [T_ADVICE_ACCESS_DENIED] = "Windows denegó el acceso a la unidad: puede que el acceso controlado a carpetas de Seguridad de Windows bloquee este programa (permítalo en Protección contra ransomware), que una directiva de BitLocker impida escribir en unidades extraíbles no cifradas o que otro programa tenga el disco en uso.",
 };

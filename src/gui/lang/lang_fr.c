@@ -124,5 +124,4 @@ const char *const lang_fr[T_COUNT] = {
     [T_ADVICE_NO_MEDIUM] = "Il n'y a pas de carte dans le lecteur : insérez-en une.",
     [T_ADVICE_MEDIA] = "Le lecteur a signalé une erreur de support : la carte est peut-être défaillante (une carte défectueuse n'est jamais réessayée).",
     [T_ADVICE_GONE] = "Le lecteur a été retiré ou déconnecté.",
-    [T_ADVICE_ACCESS_DENIED] = "Windows a refusé l'accès au lecteur : l'accès contrôlé aux dossiers de la Sécurité Windows bloque peut-être ce programme (autorisez-le sous Protection contre les ransomwares), une stratégie BitLocker interdit peut-être l'écriture sur les lecteurs amovibles non chiffrés, ou un autre programme utilise le disque.",
 };

@@ -124,5 +124,4 @@ const char *const lang_zh[T_COUNT] = {
     [T_ADVICE_NO_MEDIUM] = "读卡器中没有卡：请插入一张。",
     [T_ADVICE_MEDIA] = "驱动器报告介质错误：该卡可能已损坏（损坏的卡不会重试）。",
     [T_ADVICE_GONE] = "驱动器已被移除或断开。",
-    [T_ADVICE_ACCESS_DENIED] = "Windows 拒绝访问该驱动器：Windows 安全中心的“受控文件夹访问”可能阻止了本程序（请在“勒索软件防护”中允许它），BitLocker 策略可能禁止写入未加密的可移动驱动器，或者另一个程序正在使用该磁盘。",
 };

@@ -67,7 +67,8 @@ static di_status posix_read_at(di_device *dev, void *buf, size_t len, uint64_t o
     do n = pread(fd_of(dev), buf, len, (off_t)offset);
     while (n < 0 && errno == EINTR);
     if (n < 0) {
-        di_error_set(error, DI_ERR_READ, "read", dev->path, errno, NULL);
+        di_error_why_code(error, DI_ERR_READ, DI_OP_READ, dev->path, errno,
+                          DI_REASON_NONE, DI_NO_ARGS);
         classify(dev, error, DI_IO_READ);
         di_error_at(error, offset);
         return DI_ERR_READ;
@@ -103,7 +104,7 @@ static di_status posix_write_at(di_device *dev, const void *buf, size_t len, uin
     if (n < 0) {
         int err = errno;
         di_status st = err == ENOSPC || err == EFBIG ? DI_ERR_NO_SPACE : DI_ERR_WRITE;
-        di_error_set(error, st, "write", dev->path, err, NULL);
+        di_error_why_code(error, st, DI_OP_WRITE, dev->path, err, DI_REASON_NONE, DI_NO_ARGS);
         classify(dev, error, DI_IO_WRITE);
         di_error_at(error, offset);
         return st;
@@ -118,7 +119,7 @@ static di_status posix_flush(di_device *dev, di_error *error)
         int err = errno;
         /* fsync reports the write errors the page cache held back. */
         di_status st = err == ENOSPC ? DI_ERR_NO_SPACE : DI_ERR_FLUSH;
-        di_error_set(error, st, "flush", dev->path, err, NULL);
+        di_error_why_code(error, st, DI_OP_FLUSH, dev->path, err, DI_REASON_NONE, DI_NO_ARGS);
         classify(dev, error, DI_IO_FLUSH);
         return st;
     }
@@ -139,14 +140,16 @@ static void posix_after_write(di_device *dev)
 static di_status posix_set_size(di_device *dev, uint64_t size, di_error *error)
 {
     if (dev->kind != DI_DEVICE_FILE)
-        return di_error_set(error, DI_ERR_INTERNAL, "set size", dev->path, 0, "not a regular file");
+        return di_error_why(error, DI_ERR_INTERNAL, DI_OP_SET_SIZE, dev->path,
+                            DI_REASON_NOT_REGULAR_FILE, DI_NO_ARGS);
     int r;
     do r = ftruncate(fd_of(dev), (off_t)size);
     while (r != 0 && errno == EINTR);
     if (r != 0) {
         int err = errno;
-        return di_error_set(error, err == ENOSPC || err == EFBIG ? DI_ERR_NO_SPACE : DI_ERR_WRITE,
-                            "set size", dev->path, err, NULL);
+        di_status st = err == ENOSPC || err == EFBIG ? DI_ERR_NO_SPACE : DI_ERR_WRITE;
+        return di_error_why_code(error, st, DI_OP_SET_SIZE, dev->path, err, DI_REASON_NONE,
+                                 DI_NO_ARGS);
     }
     dev->size = size;
     return DI_OK;
@@ -158,8 +161,9 @@ static di_status posix_fall_back_buffered(di_device *dev, di_error *error)
 {
     int flags = fcntl(fd_of(dev), F_GETFL);
     if (flags < 0 || fcntl(fd_of(dev), F_SETFL, flags & ~O_DIRECT) != 0)
-        return di_error_set_os(error, DI_ERR_WRITE, DI_IO_WRITE, "turn off direct I/O", dev->path,
-                               errno, NULL);
+        return di_error_why_os(error, DI_ERR_WRITE, DI_IO_WRITE, DI_OP_TURN_OFF_DIRECT_IO,
+                               dev->path,
+                               errno, DI_REASON_NONE, DI_NO_ARGS);
     return DI_OK;
 }
 
@@ -211,12 +215,12 @@ static di_status posix_eject(di_device *dev, di_error *error)
     if (stat(dev->path, &st) == 0 && S_ISBLK(st.st_mode) &&
         di_mounts_of_disk("/proc/self/mountinfo", "/sys", major(st.st_rdev), minor(st.st_rdev),
                           mounts, sizeof mounts) > 0)
-        return di_error_set(error, DI_ERR_BUSY, "eject", dev->path, 0,
-                            "it was mounted again at %s once written; unmount it, then eject it",
-                            mounts);
+        return di_error_why(error, DI_ERR_BUSY, DI_OP_EJECT, dev->path, DI_REASON_MOUNTED_AGAIN,
+                            DI_ARGS(di_text(mounts)));
     int fd = open(dev->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) fd = open(dev->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return di_error_set(error, DI_ERR_OPEN, "eject", dev->path, errno, NULL);
+    if (fd < 0) return di_error_why_code(error, DI_ERR_OPEN, DI_OP_EJECT, dev->path, errno,
+                                         DI_REASON_NONE, DI_NO_ARGS);
     if (ioctl(fd, CDROMEJECT) == 0) {
         close(fd);
         return DI_OK;
@@ -224,9 +228,9 @@ static di_status posix_eject(di_device *dev, di_error *error)
     int cd_err = errno, version = 0;
     if (ioctl(fd, SG_GET_VERSION_NUM, &version) != 0 || version < 30000) {
         close(fd);
-        return di_error_set(error, DI_ERR_OPEN, "eject", dev->path, cd_err,
-                            "it is neither a CD drive nor a SCSI or USB drive: it has no "
-                            "medium to eject");
+        return di_error_why_code(error, DI_ERR_OPEN, DI_OP_EJECT, dev->path, cd_err,
+                                 DI_REASON_NOTHING_TO_EJECT,
+                                 DI_NO_ARGS);
     }
     unsigned char allow_removal[6] = {0x1e, 0, 0, 0, 0, 0}; /* PREVENT ALLOW: allow */
     unsigned char start[6] = {0x1b, 0, 0, 0, 0x01, 0};      /* START STOP UNIT: start */
@@ -241,12 +245,12 @@ static di_status posix_eject(di_device *dev, di_error *error)
     }
     close(fd);
     if (!ok)
-        return di_error_set(error, DI_ERR_OPEN, "eject", dev->path, err,
-                            err ? NULL : "the drive refused the eject command");
+        return di_error_why_code(error, DI_ERR_OPEN, DI_OP_EJECT, dev->path, err,
+                                 err ? DI_REASON_NONE : DI_REASON_EJECT_REFUSED, DI_NO_ARGS);
     return DI_OK;
 #else
-    return di_error_set(error, DI_ERR_OPEN, "eject", dev->path, 0,
-                        "ejecting is supported on Linux only");
+    return di_error_why(error, DI_ERR_OPEN, DI_OP_EJECT, dev->path,
+                        DI_REASON_EJECT_LINUX_ONLY, DI_NO_ARGS);
 #endif
 }
 
@@ -261,16 +265,13 @@ static const di_device_ops posix_ops = {
     .eject = posix_eject,
 };
 
-static const char *open_failure_advice(int err, di_open_mode mode)
+static di_reason open_failure_reason(int err, di_open_mode mode)
 {
     switch (err) {
-    case EBUSY:
-        return "the device is in use (mounted or opened exclusively by another program)";
+    case EBUSY: return DI_REASON_DEVICE_IN_USE;
     case EACCES:
-    case EPERM:
-        return mode == DI_OPEN_READ ? "reading a drive needs root or the disk group"
-                                    : "writing a drive needs root (run with sudo)";
-    default: return "";
+    case EPERM: return mode == DI_OPEN_READ ? DI_REASON_READ_NEEDS_ROOT : DI_REASON_WRITE_NEEDS_ROOT;
+    default: return DI_REASON_NONE;
     }
 }
 
@@ -279,22 +280,23 @@ static di_status open_block(posix_device *pd, const char *path, const struct sta
 {
 #ifdef __linux__
     if (opt->mode == DI_OPEN_CREATE)
-        return di_error_set(error, DI_ERR_USAGE, "open", path, 0,
-                            "is a block device; an image is read into a file");
+        return di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN, path,
+                            DI_REASON_BLOCK_DEVICE_IS_NO_IMAGE_FILE,
+                            DI_NO_ARGS);
     if (opt->mode == DI_OPEN_WRITE) {
         char mounts[DI_TEXT_MAX];
         if (di_mounts_of_disk("/proc/self/mountinfo", "/sys", major(st->st_rdev),
                               minor(st->st_rdev), mounts, sizeof mounts) > 0)
-            return di_error_set(error, DI_ERR_BUSY, "open", path, 0,
-                                "the device is mounted at %s; unmount it first", mounts);
+            return di_error_why(error, DI_ERR_BUSY, DI_OP_OPEN, path, DI_REASON_DEVICE_MOUNTED,
+                                DI_ARGS(di_text(mounts)));
     }
     int flags = O_CLOEXEC | O_DIRECT;
     flags |= opt->mode == DI_OPEN_WRITE ? O_WRONLY | O_EXCL : O_RDONLY;
     pd->fd = open(path, flags);
     if (pd->fd < 0) {
         int err = errno;
-        return di_error_set_os(error, err == EBUSY ? DI_ERR_BUSY : DI_ERR_OPEN, DI_IO_OPEN, "open",
-                               path, err, "%s", open_failure_advice(err, opt->mode));
+        return di_error_why_os(error, err == EBUSY ? DI_ERR_BUSY : DI_ERR_OPEN, DI_IO_OPEN, DI_OP_OPEN,
+                               path, err, open_failure_reason(err, opt->mode), DI_NO_ARGS);
     }
     uint64_t size = 0;
     int sector = 0;
@@ -302,7 +304,8 @@ static di_status open_block(posix_device *pd, const char *path, const struct sta
         sector <= 0) {
         int err = errno;
         close(pd->fd);
-        return di_error_set(error, DI_ERR_OPEN, "query size", path, err, NULL);
+        return di_error_why_code(error, DI_ERR_OPEN, DI_OP_QUERY_SIZE, path, err,
+                                 DI_REASON_NONE, DI_NO_ARGS);
     }
     int read_only = 0;
     pd->base.read_only = ioctl(pd->fd, BLKROGET, &read_only) == 0 && read_only != 0;
@@ -313,8 +316,8 @@ static di_status open_block(posix_device *pd, const char *path, const struct sta
     return DI_OK;
 #else
     (void)pd; (void)st; (void)opt;
-    return di_error_set(error, DI_ERR_OPEN, "open", path, 0,
-                        "block devices are supported on Linux only");
+    return di_error_why(error, DI_ERR_OPEN, DI_OP_OPEN, path,
+                        DI_REASON_BLOCK_DEVICES_LINUX_ONLY, DI_NO_ARGS);
 #endif
 }
 
@@ -375,15 +378,17 @@ static di_status open_file(posix_device *pd, const char *path, const di_open_opt
     pd->fd = open(path, flags, 0644);
     if (pd->fd < 0) {
         int err = errno;
-        return di_error_set(error, DI_ERR_OPEN, "open", path, err, NULL);
+        return di_error_why_code(error, DI_ERR_OPEN, DI_OP_OPEN, path, err,
+                                 DI_REASON_NONE, DI_NO_ARGS);
     }
     struct stat st = {0};
     if (fstat(pd->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         int err = errno;
         close(pd->fd);
-        return di_error_set(error, DI_ERR_OPEN, "open", path, S_ISDIR(st.st_mode) ? 0 : err,
-                            S_ISDIR(st.st_mode) ? "is a directory, not an image file"
-                                                : "is neither a regular file nor a block device");
+        return di_error_why_code(error, DI_ERR_OPEN, DI_OP_OPEN, path, S_ISDIR(st.st_mode) ? 0 : err,
+                                 S_ISDIR(st.st_mode) ? DI_REASON_DIRECTORY_NOT_IMAGE
+                                                     : DI_REASON_NOT_FILE_NOR_DEVICE,
+                                 DI_NO_ARGS);
     }
     pd->base.kind = DI_DEVICE_FILE;
     pd->base.size = (uint64_t)st.st_size;
@@ -402,21 +407,25 @@ di_status di_device_open(const char *path, const di_open_options *options, di_de
     di_open_options defaults = {0};
     const di_open_options *opt = options ? options : &defaults;
     *out = NULL;
-    if (!path || !path[0]) return di_error_set(error, DI_ERR_USAGE, "open", "", 0, "no path given");
+    if (!path || !path[0]) return di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN, "",
+                                               DI_REASON_NO_PATH, DI_NO_ARGS);
 
     struct stat st;
     bool exists = stat(path, &st) == 0;
     if (!exists && (errno != ENOENT || opt->mode == DI_OPEN_READ))
-        return di_error_set(error, DI_ERR_OPEN, "open", path, errno, NULL);
+        return di_error_why_code(error, DI_ERR_OPEN, DI_OP_OPEN, path, errno,
+                                 DI_REASON_NONE, DI_NO_ARGS);
     if (exists && S_ISDIR(st.st_mode))
-        return di_error_set(error, DI_ERR_OPEN, "open", path, 0,
-                            "is a directory, not an image file or a device");
+        return di_error_why(error, DI_ERR_OPEN, DI_OP_OPEN, path,
+                            DI_REASON_DIRECTORY_NOT_IMAGE_OR_DEVICE,
+                            DI_NO_ARGS);
     if (exists && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-        return di_error_set(error, DI_ERR_OPEN, "open", path, 0,
-                            "is neither a regular file nor a block device");
+        return di_error_why(error, DI_ERR_OPEN, DI_OP_OPEN, path,
+                            DI_REASON_NOT_FILE_NOR_DEVICE, DI_NO_ARGS);
 
     posix_device *pd = calloc(1, sizeof *pd);
-    if (!pd) return di_error_set(error, DI_ERR_NO_MEMORY, "open", path, 0, NULL);
+    if (!pd) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_OPEN, path,
+                                 DI_REASON_NONE, DI_NO_ARGS);
     pd->base.ops = &posix_ops;
     pd->direct_fd = -1;
     atomic_init(&pd->direct_refused, false);

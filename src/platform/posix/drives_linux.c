@@ -64,11 +64,6 @@ static void describe_sysfs_disk(const char *name, di_drive_info *info)
              model);
     di_sysfs_disk_serial("/sys", name, info->serial, sizeof info->serial);
 
-    char size[32];
-    snprintf(info->label, sizeof info->label, "%.64s \xC2\xB7 %.100s \xC2\xB7 %s", info->path,
-             info->model[0] ? info->model : "unknown model",
-             info->no_medium ? "no card" : di_format_size(info->size, size, sizeof size));
-
     unsigned maj, min;
     snprintf(path, sizeof path, "%s/dev", dir);
     if (read_line(path, text, sizeof text) && sscanf(text, "%u:%u", &maj, &min) == 2) {
@@ -106,7 +101,8 @@ di_status di_drive_list_skipped(bool all, di_drive_info **drives, size_t *count,
     size_t cap = 0, skip_cap = 0, skips = 0;
     di_drive_skip *skip_list = NULL;
     DIR *d = opendir("/sys/block");
-    if (!d) return di_error_set(error, DI_ERR_OPEN, "list drives", "/sys/block", errno, NULL);
+    if (!d) return di_error_why_code(error, DI_ERR_OPEN, DI_OP_LIST_DRIVES, "/sys/block", errno,
+                                     DI_REASON_NONE, DI_NO_ARGS);
     bool ok = true;
     struct dirent *entry;
     while (ok && (entry = readdir(d))) {
@@ -142,7 +138,8 @@ di_status di_drive_list_skipped(bool all, di_drive_info **drives, size_t *count,
         free(skip_list);
         *drives = NULL;
         *count = 0;
-        return di_error_set(error, DI_ERR_NO_MEMORY, "list drives", "/sys/block", 0, NULL);
+        return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_LIST_DRIVES, "/sys/block",
+                            DI_REASON_NONE, DI_NO_ARGS);
     }
     if (skipped) {
         *skipped = skip_list;
@@ -163,7 +160,8 @@ di_status di_drive_describe(const char *path, di_drive_info *info, di_error *err
     struct stat st;
     if (stat(path, &st) != 0) {
         if (errno == ENOENT) return DI_OK; /* exists stays false */
-        return di_error_set(error, DI_ERR_OPEN, "inspect", path, errno, NULL);
+        return di_error_why_code(error, DI_ERR_OPEN, DI_OP_INSPECT, path, errno,
+                                 DI_REASON_NONE, DI_NO_ARGS);
     }
     info->exists = true;
     if (!S_ISBLK(st.st_mode)) {

@@ -61,7 +61,7 @@ di_fault di_os_fault(int os_code, di_io_op op)
     }
 }
 
-const char *di_os_access_denied_advice(void)
+di_reason di_os_access_denied_reason(void)
 {
-    return "writing a drive needs root (run it with sudo)";
+    return DI_REASON_ACCESS_DENIED_NEEDS_ROOT;
 }

@@ -23,7 +23,7 @@ char *di_os_error_text(int code, char *out, size_t out_size)
 bool di_remove_file(const char *path, di_error *error)
 {
     if (unlink(path) == 0) return true;
-    di_error_set(error, DI_ERR_WRITE, "remove", path, errno, NULL);
+    di_error_why_code(error, DI_ERR_WRITE, DI_OP_REMOVE, path, errno, DI_REASON_NONE, DI_NO_ARGS);
     return false;
 }
 

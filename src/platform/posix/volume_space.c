@@ -77,8 +77,9 @@ di_status di_volume_space_of(const char *path, di_volume_space *out, di_error *e
     struct stat st;
     if (stat(path, &st) == 0) {
         if (!S_ISREG(st.st_mode))
-            return di_error_set(error, DI_ERR_USAGE, "inspect volume", path, 0,
-                                "is not a regular file");
+            return di_error_why(error, DI_ERR_USAGE, DI_OP_INSPECT_VOLUME, path,
+                                DI_REASON_IS_NOT_REGULAR_FILE,
+                            DI_NO_ARGS);
         /* Truncating it frees the blocks it holds, not its length (it may be sparse). */
         out->existing_bytes = (uint64_t)st.st_blocks * 512u;
         snprintf(where, sizeof where, "%s", path);
@@ -90,10 +91,12 @@ di_status di_volume_space_of(const char *path, di_volume_space *out, di_error *e
     }
     struct statfs fs;
     if (statfs(where, &fs) != 0)
-        return di_error_set(error, DI_ERR_OPEN, "inspect volume", where, errno, NULL);
+        return di_error_why_code(error, DI_ERR_OPEN, DI_OP_INSPECT_VOLUME, where, errno,
+                                 DI_REASON_NONE, DI_NO_ARGS);
     struct stat where_st;
     if (stat(where, &where_st) != 0)
-        return di_error_set(error, DI_ERR_OPEN, "inspect volume", where, errno, NULL);
+        return di_error_why_code(error, DI_ERR_OPEN, DI_OP_INSPECT_VOLUME, where, errno,
+                                 DI_REASON_NONE, DI_NO_ARGS);
     /* Root may also write the blocks ext4 reserves for it (f_bfree); everyone else gets
      * f_bavail. (ext4 also holds back a few clusters that root cannot use either: a
      * file that only just fits can still fail, as it did before we looked.) */

@@ -141,7 +141,8 @@ static di_status win_read_at(di_device *dev, void *buf, size_t len, uint64_t off
     if (!overlapped_io(handle_of(dev), false, buf, len, offset, &n)) {
         DWORD err = GetLastError();
         if (err == ERROR_HANDLE_EOF) return DI_OK; /* reading at or past the end */
-        di_error_set(error, DI_ERR_READ, "read", dev->path, (int)err, NULL);
+        di_error_why_code(error, DI_ERR_READ, DI_OP_READ, dev->path, (int)err,
+                          DI_REASON_NONE, DI_NO_ARGS);
         classify(dev, error, DI_IO_READ);
         di_error_at(error, offset);
         return DI_ERR_READ;
@@ -179,7 +180,7 @@ static di_status win_write_at(di_device *dev, const void *buf, size_t len, uint6
         DWORD err = GetLastError();
         di_status st = err == ERROR_DISK_FULL || err == ERROR_HANDLE_DISK_FULL
                            ? DI_ERR_NO_SPACE : DI_ERR_WRITE;
-        di_error_set(error, st, "write", dev->path, (int)err, NULL);
+        di_error_why_code(error, st, DI_OP_WRITE, dev->path, (int)err, DI_REASON_NONE, DI_NO_ARGS);
         classify(dev, error, DI_IO_WRITE);
         di_error_at(error, offset);
         return st;
@@ -191,7 +192,8 @@ static di_status win_write_at(di_device *dev, const void *buf, size_t len, uint6
 static di_status win_flush(di_device *dev, di_error *error)
 {
     if (!FlushFileBuffers(handle_of(dev))) {
-        di_error_set(error, DI_ERR_FLUSH, "flush", dev->path, (int)GetLastError(), NULL);
+        di_error_why_code(error, DI_ERR_FLUSH, DI_OP_FLUSH, dev->path, (int)GetLastError(),
+                          DI_REASON_NONE, DI_NO_ARGS);
         classify(dev, error, DI_IO_FLUSH);
         return DI_ERR_FLUSH;
     }
@@ -210,14 +212,16 @@ static void win_after_write(di_device *dev)
 static di_status win_set_size(di_device *dev, uint64_t size, di_error *error)
 {
     if (dev->kind != DI_DEVICE_FILE)
-        return di_error_set(error, DI_ERR_INTERNAL, "set size", dev->path, 0, "not a regular file");
+        return di_error_why(error, DI_ERR_INTERNAL, DI_OP_SET_SIZE, dev->path,
+                            DI_REASON_NOT_REGULAR_FILE, DI_NO_ARGS);
     LARGE_INTEGER at;
     at.QuadPart = (LONGLONG)size;
     if (!SetFilePointerEx(handle_of(dev), at, NULL, FILE_BEGIN) || !SetEndOfFile(handle_of(dev))) {
         DWORD err = GetLastError();
-        return di_error_set(error, err == ERROR_DISK_FULL || err == ERROR_HANDLE_DISK_FULL
-                                       ? DI_ERR_NO_SPACE : DI_ERR_WRITE,
-                            "set size", dev->path, (int)err, NULL);
+        di_status st = err == ERROR_DISK_FULL || err == ERROR_HANDLE_DISK_FULL ? DI_ERR_NO_SPACE
+                                                                               : DI_ERR_WRITE;
+        return di_error_why_code(error, st, DI_OP_SET_SIZE, dev->path, (int)err, DI_REASON_NONE,
+                                 DI_NO_ARGS);
     }
     dev->size = size;
     return DI_OK;
@@ -236,8 +240,9 @@ static BOOL CALLBACK switch_to_buffered(PINIT_ONCE once, void *param, void **con
                                   OPEN_EXISTING, FILE_FLAG_WRITE_THROUGH | FILE_FLAG_OVERLAPPED,
                                   NULL);
     if (buffered == INVALID_HANDLE_VALUE) {
-        wd->fall_back_status = di_error_set(&wd->fall_back_error, DI_ERR_WRITE, "open buffered",
-                                            wd->base.path, (int)GetLastError(), NULL);
+        wd->fall_back_status =
+            di_error_why_code(&wd->fall_back_error, DI_ERR_WRITE, DI_OP_OPEN_BUFFERED,
+                              wd->base.path, (int)GetLastError(), DI_REASON_NONE, DI_NO_ARGS);
         return TRUE;
     }
     DWORD ignored;
@@ -250,8 +255,9 @@ static BOOL CALLBACK switch_to_buffered(PINIT_ONCE once, void *param, void **con
             DWORD err = GetLastError();
             DeviceIoControl(wd->handle, FSCTL_LOCK_VOLUME, NULL, 0, NULL, 0, &ignored, NULL);
             CloseHandle(buffered);
-            wd->fall_back_status = di_error_set(&wd->fall_back_error, DI_ERR_BUSY, "lock volume",
-                                                wd->base.path, (int)err, NULL);
+            wd->fall_back_status =
+                di_error_why_code(&wd->fall_back_error, DI_ERR_BUSY, DI_OP_LOCK_VOLUME,
+                                  wd->base.path, (int)err, DI_REASON_NONE, DI_NO_ARGS);
             return TRUE;
         }
     }
@@ -318,9 +324,8 @@ static di_status lock_volume(win_device *wd, di_error *error)
 {
     DWORD err = 0;
     if (!lock_and_dismount(wd->handle, &err))
-        return di_error_set_os(error, DI_ERR_BUSY, DI_IO_LOCK, "lock volume", wd->base.path,
-                               (int)err, "close the programs and Explorer windows that use the "
-                               "drive");
+        return di_error_why_os(error, DI_ERR_BUSY, DI_IO_LOCK, DI_OP_LOCK_VOLUME, wd->base.path, (int)err,
+                               DI_REASON_CLOSE_PROGRAMS, DI_NO_ARGS);
     wd->locked = true;
     return DI_OK;
 }
@@ -334,16 +339,17 @@ static di_status lock_disk_volumes(win_device *wd, unsigned number, di_error *er
     di_volume_facts *volumes = calloc(MAX_VOLUMES, sizeof *volumes);
     di_status st = DI_OK;
     if (!disks || !volumes) {
-        st = di_error_set(error, DI_ERR_NO_MEMORY, "open", wd->base.path, 0, NULL);
+        st = di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_OPEN, wd->base.path,
+                          DI_REASON_NONE, DI_NO_ARGS);
         goto out;
     }
     int volume_count = 0;
     int disk_count = di_win_enumerate(disks, MAX_DISKS, volumes, MAX_VOLUMES, &volume_count);
     for (int d = 0; d < disk_count; d++) {
         if (disks[d].number == number && di_disk_offer_for(&disks[d]) == DI_OFFER_NEVER) {
-            st = di_error_set(error, DI_ERR_BUSY, "open", wd->base.path, 0,
-                              "this is the system disk (it holds Windows, the boot volume or a "
-                              "page file); it is never written");
+            st = di_error_why(error, DI_ERR_BUSY, DI_OP_OPEN, wd->base.path,
+                              DI_REASON_SYSTEM_DISK_WINDOWS,
+                            DI_NO_ARGS);
             goto out;
         }
     }
@@ -365,10 +371,8 @@ static di_status lock_disk_volumes(win_device *wd, unsigned number, di_error *er
         if (h == INVALID_HANDLE_VALUE || wd->volume_lock_count >= MAX_LOCKED_VOLUMES ||
             !lock_and_dismount(h, &err)) {
             if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
-            st = di_error_set_os(error, DI_ERR_BUSY, DI_IO_LOCK, "lock volume", volume_name,
-                                 (int)err, "the volume on %s is in use; close the programs and "
-                                 "Explorer windows that use it",
-                                 wd->base.path);
+            st = di_error_why_os(error, DI_ERR_BUSY, DI_IO_LOCK, DI_OP_LOCK_VOLUME, volume_name, (int)err,
+                               DI_REASON_VOLUME_IN_USE, DI_ARGS(di_text(wd->base.path)));
             unlock_volumes(wd);
             goto out;
         }
@@ -392,14 +396,14 @@ static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open
 {
     const char *path = wd->base.path;
     if (opt->mode == DI_OPEN_CREATE)
-        return di_error_set(error, DI_ERR_USAGE, "open", path, 0,
-                            "is a device; an image is read into a file");
+        return di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN, path,
+                            DI_REASON_DEVICE_IS_NO_IMAGE_FILE, DI_NO_ARGS);
     unsigned disk_number;
     bool physical = di_physical_drive_number(path, &disk_number);
     if (opt->mode == DI_OPEN_WRITE) {
         if (!physical && is_windows_volume(path))
-            return di_error_set(error, DI_ERR_BUSY, "open", path, 0,
-                                "this volume holds Windows; it is never written");
+            return di_error_why(error, DI_ERR_BUSY, DI_OP_OPEN, path,
+                                DI_REASON_VOLUME_HOLDS_WINDOWS, DI_NO_ARGS);
         if (physical) {
             di_status st = lock_disk_volumes(wd, disk_number, error);
             if (st != DI_OK) return st;
@@ -414,7 +418,8 @@ static di_status open_volume(win_device *wd, const wchar_t *wpath, const di_open
     if (wd->handle == INVALID_HANDLE_VALUE) {
         DWORD err = GetLastError();
         unlock_volumes(wd);
-        di_error_set_os(error, DI_ERR_OPEN, DI_IO_OPEN, "open", path, (int)err, NULL);
+        di_error_why_os(error, DI_ERR_OPEN, DI_IO_OPEN, DI_OP_OPEN, path, (int)err,
+                        DI_REASON_NONE, DI_NO_ARGS);
         unless_elevated(error);
         return DI_ERR_OPEN;
     }
@@ -484,8 +489,9 @@ static di_status open_file(win_device *wd, const wchar_t *wpath, const di_open_o
     const char *path = wd->base.path;
     DWORD attributes = GetFileAttributesW(wpath);
     if (attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY))
-        return di_error_set(error, DI_ERR_OPEN, "open", path, 0,
-                            "is a directory, not an image file or a device");
+        return di_error_why(error, DI_ERR_OPEN, DI_OP_OPEN, path,
+                            DI_REASON_DIRECTORY_NOT_IMAGE_OR_DEVICE,
+                            DI_NO_ARGS);
     DWORD access = opt->mode == DI_OPEN_READ ? GENERIC_READ : GENERIC_WRITE;
     DWORD disposition = opt->mode == DI_OPEN_READ    ? OPEN_EXISTING
                         : opt->mode == DI_OPEN_WRITE ? OPEN_ALWAYS
@@ -498,12 +504,14 @@ static di_status open_file(win_device *wd, const wchar_t *wpath, const di_open_o
                              FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED, NULL);
     if (wd->handle == INVALID_HANDLE_VALUE) /* a mapped drive unseen when elevated: say so */
         return di_win_note_unseen_drive(
-            di_error_set(error, DI_ERR_OPEN, "open", path, (int)GetLastError(), NULL), error);
+            di_error_why_code(error, DI_ERR_OPEN, DI_OP_OPEN, path, (int)GetLastError(),
+                              DI_REASON_NONE, DI_NO_ARGS), error);
     LARGE_INTEGER size;
     if (!GetFileSizeEx(wd->handle, &size)) {
         DWORD err = GetLastError();
         CloseHandle(wd->handle);
-        return di_error_set(error, DI_ERR_OPEN, "query size", path, (int)err, NULL);
+        return di_error_why_code(error, DI_ERR_OPEN, DI_OP_QUERY_SIZE, path, (int)err,
+                                 DI_REASON_NONE, DI_NO_ARGS);
     }
     wd->base.kind = DI_DEVICE_FILE;
     wd->base.size = (uint64_t)size.QuadPart;
@@ -522,13 +530,15 @@ di_status di_device_open(const char *path, const di_open_options *options, di_de
     di_open_options defaults = {0};
     const di_open_options *opt = options ? options : &defaults;
     *out = NULL;
-    if (!path || !path[0]) return di_error_set(error, DI_ERR_USAGE, "open", "", 0, "no path given");
+    if (!path || !path[0]) return di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN, "",
+                                               DI_REASON_NO_PATH, DI_NO_ARGS);
     wchar_t *wpath = di_utf8_to_utf16(path);
-    if (!wpath) return di_error_set(error, DI_ERR_OPEN, "open", path, 0, "the path is not valid UTF-8");
+    if (!wpath) return di_error_why(error, DI_ERR_OPEN, DI_OP_OPEN, path,
+                                    DI_REASON_PATH_NOT_UTF8, DI_NO_ARGS);
     win_device *wd = calloc(1, sizeof *wd);
     if (!wd) {
         free(wpath);
-        return di_error_set(error, DI_ERR_NO_MEMORY, "open", path, 0, NULL);
+        return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_OPEN, path, DI_REASON_NONE, DI_NO_ARGS);
     }
     wd->base.ops = &win_ops;
     atomic_init(&wd->direct_refused, false);
@@ -561,7 +571,8 @@ static di_status win_eject(di_device *dev, di_error *error)
                      : INVALID_HANDLE_VALUE;
     free(wpath);
     if (h == INVALID_HANDLE_VALUE)
-        return di_error_set(error, DI_ERR_OPEN, "eject", path, (int)GetLastError(), NULL);
+        return di_error_why_code(error, DI_ERR_OPEN, DI_OP_EJECT, path, (int)GetLastError(),
+                                 DI_REASON_NONE, DI_NO_ARGS);
     CloseHandle(wd->handle);
     wd->handle = h;
     unsigned number;
@@ -571,16 +582,16 @@ static di_status win_eject(di_device *dev, di_error *error)
     if (physical)
         st = lock_disk_volumes(wd, number, error);
     else if (!lock_and_dismount(h, &err))
-        st = di_error_set_os(error, DI_ERR_BUSY, DI_IO_LOCK, "eject", path, (int)err,
-                             "a program is using the drive; close it, then eject the drive");
+        st = di_error_why_os(error, DI_ERR_BUSY, DI_IO_LOCK, DI_OP_EJECT, path, (int)err,
+                                   DI_REASON_PROGRAM_USES_DRIVE, DI_NO_ARGS);
     if (st == DI_OK) {
         PREVENT_MEDIA_REMOVAL allow = {FALSE};
         /* Readers that never lock their medium refuse this: the eject still decides. */
         DeviceIoControl(h, IOCTL_STORAGE_MEDIA_REMOVAL, &allow, sizeof allow, NULL, 0, &got,
                         NULL);
         if (!DeviceIoControl(h, IOCTL_STORAGE_EJECT_MEDIA, NULL, 0, NULL, 0, &got, NULL))
-            st = di_error_set(error, DI_ERR_OPEN, "eject", path, (int)GetLastError(),
-                              "the drive refused to eject its medium");
+            st = di_error_why_code(error, DI_ERR_OPEN, DI_OP_EJECT, path, (int)GetLastError(),
+                             DI_REASON_DRIVE_REFUSED_EJECT, DI_NO_ARGS);
     }
     return st;
 }

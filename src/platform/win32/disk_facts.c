@@ -158,26 +158,3 @@ di_disk_offer di_disk_offer_for(const di_disk_facts *disk)
         return DI_OFFER_REMOVABLE;
     return DI_OFFER_FIXED;
 }
-
-char *di_disk_label(const di_disk_facts *disk, char *out, size_t out_size)
-{
-    char size[32], model[130], letters[DI_MAX_LETTERS * 4 + 1] = "";
-    const di_storage_info *s = &disk->storage;
-    snprintf(model, sizeof model, "%s%s%s", s->vendor, s->vendor[0] && s->product[0] ? " " : "",
-             s->product);
-    for (const char *l = disk->letters; *l; l++) {
-        size_t n = strlen(letters);
-        snprintf(letters + n, sizeof letters - n, "%s%c:", n ? ", " : "", *l);
-    }
-    /* U+00B7 MIDDLE DOT between the parts, in UTF-8. */
-    if (disk->no_medium) {
-        snprintf(out, out_size, "Disk %u \xC2\xB7 %s \xC2\xB7 no card", (unsigned)disk->number,
-                 model[0] ? model : "unknown model");
-        return out;
-    }
-    snprintf(out, out_size, "Disk %u \xC2\xB7 %s \xC2\xB7 %s \xC2\xB7 %s%s", (unsigned)disk->number,
-             model[0] ? model : "unknown model", di_format_size(disk->size, size, sizeof size),
-             letters[0] ? letters : "no letter",
-             di_disk_offer_for(disk) == DI_OFFER_FIXED ? " \xC2\xB7 fixed disk" : "");
-    return out;
-}

@@ -88,9 +88,4 @@ typedef enum di_disk_offer {
 
 di_disk_offer di_disk_offer_for(const di_disk_facts *disk);
 
-/* "Disk 3 · SanDisk Ultra · 31.9 GB · E:, F:" or "... · no letter"; fixed disks end
- * with " · fixed disk"; a reader with no card: "Disk 4 · Generic SD/MMC · no card".
- * UTF-8. */
-char *di_disk_label(const di_disk_facts *disk, char *out, size_t out_size);
-
 #endif

@@ -231,7 +231,6 @@ static void describe_disk(const di_disk_facts *disk, di_drive_info *info)
     info->no_medium = disk->no_medium;
     info->is_block_device = true;
     info->exists = true;
-    di_disk_label(disk, info->label, sizeof info->label);
 }
 
 /* What the drive list asks about a lettered drive, as far as drive_probe.c says it is
@@ -275,10 +274,6 @@ static void describe_letter(const di_letter_probe *p, bool no_medium, di_drive_i
     info->no_medium = no_medium;
     info->sector_size = 512;
     info->size = p->size;
-    char size[32];
-    snprintf(info->label, sizeof info->label, "%c: \xC2\xB7 %s drive \xC2\xB7 %s", p->letter,
-             info->removable ? "removable" : "fixed",
-             no_medium ? "no card" : di_format_size(info->size, size, sizeof size));
 }
 
 static bool letter_on_listed_disk(char letter, const di_disk_facts *disks, int count)
@@ -319,7 +314,8 @@ di_status di_drive_list_skipped(bool all, di_drive_info **drives, size_t *count,
         free(*drives);
         free(skip_list);
         *drives = NULL;
-        return di_error_set(error, DI_ERR_NO_MEMORY, "list drives", "", 0, NULL);
+        return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_LIST_DRIVES, "",
+                            DI_REASON_NONE, DI_NO_ARGS);
     }
     /* Probing an empty reader, a CD drive or a dead share must not bring up "There is no
      * disk in the drive" or "Windows cannot access" boxes. */
@@ -382,7 +378,8 @@ di_status di_drive_describe(const char *path, di_drive_info *info, di_error *err
         di_disk_facts *disks = calloc(MAX_DISKS, sizeof *disks);
         di_volume_facts *volumes = calloc(MAX_VOLUMES, sizeof *volumes);
         int vc = 0, dc = disks && volumes ? di_win_enumerate(disks, MAX_DISKS, volumes, MAX_VOLUMES, &vc) : 0;
-        di_status st = di_error_set(error, DI_ERR_OPEN, "inspect", path, 0, "no such disk");
+        di_status st = di_error_why(error, DI_ERR_OPEN, DI_OP_INSPECT, path,
+                                    DI_REASON_NO_SUCH_DISK, DI_NO_ARGS);
         for (int d = 0; d < dc; d++) {
             if (disks[d].number != number) continue;
             describe_disk(&disks[d], info);
@@ -402,7 +399,8 @@ di_status di_drive_describe(const char *path, di_drive_info *info, di_error *err
         probe_letter((char)towupper((unsigned char)path[4]), windows_letter(), true, &probe);
         if (mode_set) SetThreadErrorMode(old_mode, NULL);
         if (probe.drive_type == DRIVE_NO_ROOT_DIR || probe.drive_type == DRIVE_UNKNOWN)
-            return di_error_set(error, DI_ERR_OPEN, "inspect", path, 0, "no such drive");
+            return di_error_why(error, DI_ERR_OPEN, DI_OP_INSPECT, path,
+                                DI_REASON_NO_SUCH_DRIVE, DI_NO_ARGS);
         describe_letter(&probe, di_letter_verdict(&probe, true, NULL, 0) == DI_PROBE_NO_MEDIUM,
                         info);
         info->system = probe.holds_windows;
@@ -410,7 +408,8 @@ di_status di_drive_describe(const char *path, di_drive_info *info, di_error *err
         return DI_OK;
     }
     wchar_t *wpath = di_utf8_to_utf16(path);
-    if (!wpath) return di_error_set(error, DI_ERR_OPEN, "inspect", path, 0, "invalid UTF-8");
+    if (!wpath) return di_error_why(error, DI_ERR_OPEN, DI_OP_INSPECT, path,
+                                    DI_REASON_INVALID_UTF8, DI_NO_ARGS);
     WIN32_FILE_ATTRIBUTE_DATA data;
     if (GetFileAttributesExW(wpath, GetFileExInfoStandard, &data)) {
         info->exists = true;

@@ -71,11 +71,8 @@ di_fault di_os_fault(int os_code, di_io_op op)
     }
 }
 
-const char *di_os_access_denied_advice(void)
+di_reason di_os_access_denied_reason(void)
 {
     /* The error's own text sends people looking in the wrong place. */
-    return "Windows denied access to the drive: Windows Security's Controlled folder access "
-           "may block this program (allow it under Ransomware protection), a BitLocker policy "
-           "may deny writing to removable drives that are not encrypted, or another program "
-           "holds the disk";
+    return DI_REASON_ACCESS_DENIED_WINDOWS;
 }

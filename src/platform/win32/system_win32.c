@@ -32,7 +32,8 @@ bool di_remove_file(const char *path, di_error *error)
 {
     wchar_t *wpath = di_utf8_to_utf16(path);
     bool ok = wpath && DeleteFileW(wpath);
-    if (!ok) di_error_set(error, DI_ERR_WRITE, "remove", path, (int)GetLastError(), NULL);
+    if (!ok) di_error_why_code(error, DI_ERR_WRITE, DI_OP_REMOVE, path, (int)GetLastError(),
+                               DI_REASON_NONE, DI_NO_ARGS);
     free(wpath);
     return ok;
 }

@@ -26,7 +26,8 @@ di_status di_volume_space_of(const char *path, di_volume_space *out, di_error *e
     di_status st = DI_OK;
     wchar_t *wide = di_utf8_to_utf16(path), *full = NULL, *folder = NULL, *root = NULL;
     if (!wide) {
-        st = di_error_set(error, DI_ERR_USAGE, "inspect volume", path, 0, "not valid UTF-8");
+        st = di_error_why(error, DI_ERR_USAGE, DI_OP_INSPECT_VOLUME, path,
+                          DI_REASON_NOT_VALID_UTF8, DI_NO_ARGS);
         goto out;
     }
     DWORD n = GetFullPathNameW(wide, 0, NULL, NULL);
@@ -34,13 +35,15 @@ di_status di_volume_space_of(const char *path, di_volume_space *out, di_error *e
     folder = n ? malloc((n + 2) * sizeof *folder) : NULL;
     root = n ? malloc((n + 2) * sizeof *root) : NULL;
     if (!full || !folder || !root || !GetFullPathNameW(wide, n + 2, full, NULL)) {
-        st = di_error_set(error, DI_ERR_OPEN, "inspect volume", path, (int)GetLastError(), NULL);
+        st = di_error_why_code(error, DI_ERR_OPEN, DI_OP_INSPECT_VOLUME, path, (int)GetLastError(),
+                               DI_REASON_NONE, DI_NO_ARGS);
         goto out;
     }
     WIN32_FILE_ATTRIBUTE_DATA attributes;
     if (GetFileAttributesExW(full, GetFileExInfoStandard, &attributes)) {
         if (attributes.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
-            st = di_error_set(error, DI_ERR_USAGE, "inspect volume", path, 0, "is a folder");
+            st = di_error_why(error, DI_ERR_USAGE, DI_OP_INSPECT_VOLUME, path,
+                              DI_REASON_IS_A_FOLDER, DI_NO_ARGS);
             goto out;
         }
         /* What replacing it frees: its size on the disk (less for a compressed or sparse
@@ -63,7 +66,8 @@ di_status di_volume_space_of(const char *path, di_volume_space *out, di_error *e
     HANDLE dir = CreateFileW(folder, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE |
                              FILE_SHARE_DELETE, NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
     if (dir == INVALID_HANDLE_VALUE) {
-        st = di_error_set(error, DI_ERR_OPEN, "inspect volume", path, (int)GetLastError(), NULL);
+        st = di_error_why_code(error, DI_ERR_OPEN, DI_OP_INSPECT_VOLUME, path, (int)GetLastError(),
+                               DI_REASON_NONE, DI_NO_ARGS);
         goto out;
     }
     wchar_t fs_name[MAX_PATH + 1] = L"";
@@ -77,7 +81,8 @@ di_status di_volume_space_of(const char *path, di_volume_space *out, di_error *e
     }
     ULARGE_INTEGER available;
     if (!GetDiskFreeSpaceExW(folder, &available, NULL, NULL)) {
-        st = di_error_set(error, DI_ERR_OPEN, "inspect volume", path, (int)GetLastError(), NULL);
+        st = di_error_why_code(error, DI_ERR_OPEN, DI_OP_INSPECT_VOLUME, path, (int)GetLastError(),
+                               DI_REASON_NONE, DI_NO_ARGS);
         goto out;
     }
     out->free_bytes = available.QuadPart;
