@@ -34,7 +34,7 @@ drive_gui click Write answer Yes wait-progress 1 enabled "Eject when done" wait-
 check "Eject when done is disabled during the job" has "enabled Eject when done: 0"
 check "the write succeeds" has "Write successful."
 check "the message says the card could not be ejected" has "The card could not be ejected (it was written all the same)"
-check "and why" has "the drive refused to eject its medium"
+check "and why" has "The drive refused to eject its medium"
 check "the drive holds the image" cmp -n $((96 * 1024 * 1024 + 3)) "$work/card.img" "$drive"
 check "Eject when done is enabled again" has "enabled Eject when done: 1"
 drive_gui close

@@ -133,7 +133,7 @@ check "Move backup GPT is enabled with verify" has "enabled Move backup GPT to t
 before=$(md5 "$drive")
 truncate -s $((257 * 1024 * 1024)) "$drive"
 drive_gui click Write answer Yes wait-idle answer OK enabled "Write"
-check "a drive that changed since it was chosen is not written" has "the drive changed since it was chosen"
+check "a drive that changed since it was chosen is not written" has "The drive changed since it was chosen"
 check "the changed drive is untouched" test "$(head -c $((256 * 1024 * 1024)) "$drive" | md5sum | cut -d' ' -f1)" = "$before"
 truncate -s $((256 * 1024 * 1024)) "$drive"
 

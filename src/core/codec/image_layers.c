@@ -7,17 +7,35 @@
 #include "stream_source.h"
 #include "tar_archive.h"
 
-static const char *advice_for(di_format format)
+/* What to do about a format diskimager cannot decode, as the reason that says so of a
+ * member of an archive ({0} its name) or of the image itself. tool: the command that
+ * decompresses it, for the reasons that name one. */
+typedef struct refusal {
+    di_reason member, image;
+    const char *tool;
+} refusal;
+
+static refusal refusal_for(di_format format)
 {
     switch (format) {
-    case DI_FORMAT_DMG: return "convert it to a raw image first (dmg2img, or hdiutil convert -format UDTO)";
-    case DI_FORMAT_LZ4: return "decompress it first (lz4 -d)";
-    case DI_FORMAT_LZO: return "decompress it first (lzop -d)";
-    case DI_FORMAT_LZIP: return "decompress it first (lzip -d)";
-    case DI_FORMAT_COMPRESS: return "decompress it first (gzip -d reads .Z files)";
+    case DI_FORMAT_DMG:
+        return (refusal){DI_REASON_MEMBER_FORMAT_DMG, DI_REASON_IMAGE_FORMAT_DMG, NULL};
+    case DI_FORMAT_LZ4:
+        return (refusal){DI_REASON_MEMBER_FORMAT_DECOMPRESS, DI_REASON_IMAGE_FORMAT_DECOMPRESS,
+                         "lz4 -d"};
+    case DI_FORMAT_LZO:
+        return (refusal){DI_REASON_MEMBER_FORMAT_DECOMPRESS, DI_REASON_IMAGE_FORMAT_DECOMPRESS,
+                         "lzop -d"};
+    case DI_FORMAT_LZIP:
+        return (refusal){DI_REASON_MEMBER_FORMAT_DECOMPRESS, DI_REASON_IMAGE_FORMAT_DECOMPRESS,
+                         "lzip -d"};
+    case DI_FORMAT_COMPRESS:
+        return (refusal){DI_REASON_MEMBER_FORMAT_COMPRESS, DI_REASON_IMAGE_FORMAT_COMPRESS, NULL};
     case DI_FORMAT_7Z:
-    case DI_FORMAT_RAR: return "extract the image with 7-Zip first";
-    default: return "convert it to a raw image first (qemu-img convert -O raw)";
+    case DI_FORMAT_RAR:
+        return (refusal){DI_REASON_MEMBER_FORMAT_7ZIP, DI_REASON_IMAGE_FORMAT_7ZIP, NULL};
+    default:
+        return (refusal){DI_REASON_MEMBER_FORMAT_RAW, DI_REASON_IMAGE_FORMAT_RAW, NULL};
     }
 }
 
@@ -31,11 +49,19 @@ static di_status refuse(di_device *dev, const image_layers *layers, di_format fo
             used += (size_t)snprintf(where + used, sizeof where - used, "%s%s",
                                      di_format_name(layers->formats[i]), i ? " inside " : ")");
     }
-    return di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN_IMAGE, dev->path,
-                        DI_REASON_FORMAT_CANNOT_DECODE,
-                        DI_ARGS(di_text(layers->member[0] ? layers->member : "the image"),
-                                di_text(where), di_text(di_format_name(format)),
-                                di_text(advice_for(format))));
+    refusal r = refusal_for(format);
+    const char *name = di_format_name(format);
+    if (!layers->member[0])
+        return r.tool ? di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN_IMAGE, dev->path, r.image,
+                                     DI_ARGS(di_text(where), di_text(name), di_text(r.tool)))
+                      : di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN_IMAGE, dev->path, r.image,
+                                     DI_ARGS(di_text(where), di_text(name)));
+    return r.tool ? di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN_IMAGE, dev->path, r.member,
+                                 DI_ARGS(di_text(layers->member), di_text(where), di_text(name),
+                                         di_text(r.tool)))
+                  : di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN_IMAGE, dev->path, r.member,
+                                 DI_ARGS(di_text(layers->member), di_text(where),
+                                         di_text(name)));
 }
 
 /* A DMG says what it is in its last 512 bytes: looked at in a plain file only, where
@@ -57,7 +83,7 @@ static di_status check_dmg_trailer(di_device *file, const image_layers *layers, 
     if (format == DI_FORMAT_DMG) return refuse(file, layers, format, error);
     if (di_name_ends_with(file->path, ".dmg"))
         return di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN_IMAGE, file->path,
-                            DI_REASON_DMG_WITHOUT_TRAILER, DI_ARGS(di_text(advice_for(DI_FORMAT_DMG))));
+                            DI_REASON_DMG_WITHOUT_TRAILER, DI_NO_ARGS);
     return DI_OK;
 }
 
@@ -87,8 +113,7 @@ di_status image_layers_open(di_device *file, const image_open_options *options,
         }
         if (layers->count == DI_LAYERS_MAX) {
             st = di_error_why(error, DI_ERR_USAGE, DI_OP_OPEN_IMAGE, dev->path,
-                              DI_REASON_TOO_MANY_LAYERS,
-                              DI_ARGS(di_number(DI_LAYERS_MAX)));
+                              DI_REASON_TOO_MANY_LAYERS, DI_ARGS(di_number(DI_LAYERS_MAX)));
             break;
         }
         layers->formats[layers->count++] = format;

@@ -54,15 +54,19 @@ di_status member_pick_decide(const member_pick *p, const char *path, unsigned *s
     if (p->wanted) {
         *slot = PICK_WANTED;
         if (p->matches > 0) return DI_OK;
+        if (p->files == 0)
+            return di_error_why(error, DI_ERR_USAGE, op, path,
+                                DI_REASON_ARCHIVE_EMPTY_NO_SUCH_FILE, DI_ARGS(di_text(p->wanted)));
         return di_error_why(error, DI_ERR_USAGE, op, path, DI_REASON_ARCHIVE_HAS_NO_SUCH_FILE,
-                            DI_ARGS(di_text(p->wanted), di_text(p->files ? p->file_names : "no file")));
+                            DI_ARGS(di_text(p->wanted), di_text(p->file_names)));
     }
     if (p->images == 1) {
         *slot = PICK_IMAGE;
         return DI_OK;
     }
     if (p->images > 1)
-        return di_error_why(error, DI_ERR_USAGE, op, path, DI_REASON_ARCHIVE_HOLDS_SEVERAL_IMAGES,
+        return di_error_why(error, DI_ERR_USAGE, op, path,
+                            DI_REASON_ARCHIVE_HOLDS_SEVERAL_IMAGES,
                             DI_ARGS(di_number(p->images), di_text(p->image_names)));
     if (p->files == 1) {
         *slot = PICK_ONLY_FILE;

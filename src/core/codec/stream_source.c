@@ -132,10 +132,16 @@ static di_status fill(stream_source *ss, di_error *error)
     return DI_OK;
 }
 
-static di_status data_error(stream_source *ss, di_error *error, uint64_t at, const char *what)
+/* A decoding failure at byte at of the file: its reason's last argument is always the
+ * count of image bytes decoded before it, appended here to the reason's own. */
+static di_status data_error(stream_source *ss, di_error *error, uint64_t at, di_reason reason,
+                            const di_arg *args, size_t arg_count)
 {
-    di_error_why(error, DI_ERR_READ, DI_OP_DECOMPRESS, ss->base.path, DI_REASON_DECODE_ERROR,
-                 DI_ARGS(di_text(what), di_number(ss->produced)));
+    di_arg all[DI_ERROR_ARGS_MAX];
+    size_t n = 0;
+    for (; n < arg_count && n + 1 < DI_ERROR_ARGS_MAX; n++) all[n] = args[n];
+    all[n++] = di_number(ss->produced);
+    di_error_why(error, DI_ERR_READ, DI_OP_DECOMPRESS, ss->base.path, reason, all, n);
     di_error_at(error, at);
     return DI_ERR_READ;
 }
@@ -151,17 +157,17 @@ static di_status drain_below(stream_source *ss, di_error *error)
 static di_status finish(stream_source *ss, di_error *error)
 {
     ss->ended = true;
-    char what[DI_TEXT_MAX];
-    if (ss->size_recorded && ss->produced != ss->recorded_size) {
-        snprintf(what, sizeof what, "%s: the file records %llu bytes of image, its data "
-                 "holds %llu", di_format_name(ss->format),
-                 (unsigned long long)ss->recorded_size, (unsigned long long)ss->produced);
-        return data_error(ss, error, compressed_position(ss), what);
-    }
+    if (ss->size_recorded && ss->produced != ss->recorded_size)
+        return data_error(ss, error, compressed_position(ss), DI_REASON_DECODED_SIZE_DIFFERS,
+                          DI_ARGS(di_text(di_format_name(ss->format)),
+                                  di_number(ss->recorded_size), di_number(ss->produced)));
     if (ss->format == DI_FORMAT_ZIP && ss->crc != ss->member.crc32) {
-        snprintf(what, sizeof what, "zip: %.200s has CRC-32 %08x, the archive records %08x",
-                 ss->member.name, (unsigned)ss->crc, (unsigned)ss->member.crc32);
-        return data_error(ss, error, ss->member.header_offset, what);
+        char name[201], got[9], recorded[9];
+        snprintf(name, sizeof name, "%.200s", ss->member.name);
+        snprintf(got, sizeof got, "%08x", (unsigned)ss->crc);
+        snprintf(recorded, sizeof recorded, "%08x", (unsigned)ss->member.crc32);
+        return data_error(ss, error, ss->member.header_offset, DI_REASON_ZIP_CRC_DIFFERS,
+                          DI_ARGS(di_text(name), di_text(got), di_text(recorded)));
     }
     di_status st = hash_file_upto(ss, ss->file->size, error);
     if (st != DI_OK) return st;
@@ -195,15 +201,17 @@ static di_status decode_into(stream_source *ss, unsigned char *out, size_t len, 
             ss->crc = di_crc32_update(ss->crc, out + *made, io.out_made);
         *made += io.out_made;
         ss->produced += io.out_made;
-        if (r == CODEC_FAILED) return data_error(ss, error, failed_at, message);
+        if (r == CODEC_FAILED)
+            return data_error(ss, error, failed_at, DI_REASON_DECODE_ERROR,
+                              DI_ARGS(di_text(message)));
         if (r == CODEC_END) return finish(ss, error);
         if (io.in_used == 0 && io.out_made == 0) {
             if (input_ended)
                 return data_error(ss, error, ss->data_end,
-                                  "the compressed data ends early: the file is truncated");
+                                  DI_REASON_COMPRESSED_DATA_ENDS_EARLY, DI_NO_ARGS);
             if (ss->in_pos == 0 && ss->in_len == INPUT_SIZE)
                 return data_error(ss, error, compressed_position(ss),
-                                  "the decoder made no progress");
+                                  DI_REASON_DECODER_NO_PROGRESS, DI_NO_ARGS);
             di_status st = fill(ss, error);
             if (st != DI_OK) return st;
         }
@@ -252,7 +260,7 @@ static di_status stream_read_at(di_device *dev, void *buf, size_t len, uint64_t 
         if ((st = decode_into(ss, ss->scratch, SCRATCH_SIZE, &extra, error)) != DI_OK) return st;
         if (extra > 0)
             return data_error(ss, error, compressed_position(ss),
-                              "the data holds more than the file records");
+                              DI_REASON_DATA_BEYOND_RECORDED_SIZE, DI_NO_ARGS);
     }
     return DI_OK;
 }

@@ -97,8 +97,7 @@ typedef void (*entry_fn)(void *ctx, const tar_entry *entry);
 
 static di_status corrupt(di_error *error, const char *path, uint64_t offset, di_reason reason)
 {
-    di_error_why(error, DI_ERR_READ, DI_OP_READ_TAR, path,
-                 reason, DI_NO_ARGS);
+    di_error_why(error, DI_ERR_READ, DI_OP_READ_TAR, path, reason, DI_NO_ARGS);
     di_error_at(error, offset);
     return DI_ERR_READ;
 }
@@ -108,7 +107,8 @@ static di_status read_small_data(di_device *file, uint64_t offset, uint64_t size
                                  di_error *error)
 {
     *out = NULL;
-    if (size > PAX_MAX) return corrupt(error, file->path, offset, DI_REASON_TAR_EXTENDED_HEADER_TOO_LARGE);
+    if (size > PAX_MAX)
+        return corrupt(error, file->path, offset, DI_REASON_TAR_EXTENDED_HEADER_TOO_LARGE);
     char *text = malloc((size_t)size + 1);
     if (!text) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_TAR, file->path,
                                    DI_REASON_NONE, DI_NO_ARGS);

@@ -32,8 +32,7 @@ static uint64_t le64(const unsigned char *p)
 
 static di_status corrupt(di_error *error, const char *path, uint64_t offset, di_reason reason)
 {
-    di_error_why(error, DI_ERR_READ, DI_OP_READ_ZIP, path,
-                 reason, DI_NO_ARGS);
+    di_error_why(error, DI_ERR_READ, DI_OP_READ_ZIP, path, reason, DI_NO_ARGS);
     di_error_at(error, offset);
     return DI_ERR_READ;
 }
@@ -51,20 +50,24 @@ static di_status read_zip64_end(codec_read_fn read, void *ctx, const char *path,
                                 di_error *error)
 {
     unsigned char locator[20], record[56];
-    if (eocd_at < sizeof locator) return corrupt(error, path, eocd_at, DI_REASON_ZIP_NO_ZIP64_LOCATOR);
+    if (eocd_at < sizeof locator)
+        return corrupt(error, path, eocd_at, DI_REASON_ZIP_NO_ZIP64_LOCATOR);
     di_status st = read(ctx, eocd_at - sizeof locator, locator, sizeof locator, error);
     if (st != DI_OK) return st;
-    if (le32(locator) != 0x07064b50u) return corrupt(error, path, eocd_at - 20, DI_REASON_ZIP_NO_ZIP64_LOCATOR);
+    if (le32(locator) != 0x07064b50u)
+        return corrupt(error, path, eocd_at - 20, DI_REASON_ZIP_NO_ZIP64_LOCATOR);
     uint64_t record_at = le64(locator + 8);
     if (record_at > file_size || file_size - record_at < sizeof record)
         return corrupt(error, path, eocd_at - 20, DI_REASON_ZIP_ZIP64_END_OUTSIDE);
     st = read(ctx, record_at, record, sizeof record, error);
     if (st != DI_OK) return st;
-    if (le32(record) != 0x06064b50u) return corrupt(error, path, record_at, DI_REASON_ZIP_BAD_ZIP64_END);
+    if (le32(record) != 0x06064b50u)
+        return corrupt(error, path, record_at, DI_REASON_ZIP_BAD_ZIP64_END);
     cd->entries = le64(record + 32);
     uint64_t size = le64(record + 40);
     cd->offset = le64(record + 48);
-    if (size > CENTRAL_MAX) return corrupt(error, path, record_at, DI_REASON_ZIP_DIRECTORY_TOO_LARGE);
+    if (size > CENTRAL_MAX)
+        return corrupt(error, path, record_at, DI_REASON_ZIP_DIRECTORY_TOO_LARGE);
     cd->size = (size_t)size;
     return DI_OK;
 }
@@ -109,7 +112,8 @@ static di_status load_central_directory(codec_read_fn read, void *ctx, const cha
         st = read_zip64_end(read, ctx, path, file_size, eocd_at, cd, error);
         if (st != DI_OK) return st;
     }
-    if (cd->size > CENTRAL_MAX) return corrupt(error, path, eocd_at, DI_REASON_ZIP_DIRECTORY_TOO_LARGE);
+    if (cd->size > CENTRAL_MAX)
+        return corrupt(error, path, eocd_at, DI_REASON_ZIP_DIRECTORY_TOO_LARGE);
     if (cd->offset > file_size || file_size - cd->offset < cd->size)
         return corrupt(error, path, eocd_at, DI_REASON_ZIP_DIRECTORY_OUTSIDE);
     cd->bytes = malloc(cd->size ? cd->size : 1);
@@ -134,7 +138,8 @@ static di_status parse_central_entry(const central_directory *cd, const char *pa
         return corrupt(error, path, where, DI_REASON_ZIP_BAD_DIRECTORY_ENTRY);
     size_t name_len = le16(p + 28), extra_len = le16(p + 30), comment_len = le16(p + 32);
     size_t total = CENTRAL_HEADER_SIZE + name_len + extra_len + comment_len;
-    if (cd->size - *pos < total) return corrupt(error, path, where, DI_REASON_ZIP_ENTRY_PAST_DIRECTORY);
+    if (cd->size - *pos < total)
+        return corrupt(error, path, where, DI_REASON_ZIP_ENTRY_PAST_DIRECTORY);
     memset(m, 0, sizeof *m);
     *encrypted = (le16(p + 8) & 1u) != 0;
     m->method = le16(p + 10);
@@ -145,7 +150,8 @@ static di_status parse_central_entry(const central_directory *cd, const char *pa
     size_t copy = name_len < ZIP_NAME_MAX - 1 ? name_len : ZIP_NAME_MAX - 1;
     memcpy(m->name, p + CENTRAL_HEADER_SIZE, copy);
     m->name[copy] = '\0';
-    if (memchr(m->name, '\0', copy)) return corrupt(error, path, where, DI_REASON_ZIP_NAME_HOLDS_NUL);
+    if (memchr(m->name, '\0', copy))
+        return corrupt(error, path, where, DI_REASON_ZIP_NAME_HOLDS_NUL);
     *is_file = name_len > 0 && p[CENTRAL_HEADER_SIZE + name_len - 1] != '/' &&
                strncmp(m->name, "__MACOSX/", 9) != 0;
 
@@ -153,7 +159,8 @@ static di_status parse_central_entry(const central_directory *cd, const char *pa
     const unsigned char *extra = p + CENTRAL_HEADER_SIZE + name_len;
     for (size_t e = 0; e + 4 <= extra_len;) {
         uint16_t id = le16(extra + e), len = le16(extra + e + 2);
-        if (e + 4 + len > extra_len) return corrupt(error, path, where, DI_REASON_ZIP_BAD_EXTRA_FIELD);
+        if (e + 4 + len > extra_len)
+            return corrupt(error, path, where, DI_REASON_ZIP_BAD_EXTRA_FIELD);
         if (id == 0x0001) {
             const unsigned char *v = extra + e + 4;
             size_t left = len;
@@ -284,12 +291,16 @@ di_status zip_find_member(codec_read_fn read, void *ctx, const char *path, uint6
                           DI_ARGS(di_text(chosen->name)));
     } else if (!zip_method_decodable(chosen->method)) {
         const char *name = zip_method_name(chosen->method);
-        char unknown[48];
-        snprintf(unknown, sizeof unknown, "an unknown method %u", (unsigned)chosen->method);
-        st = di_error_why(error, DI_ERR_USAGE, DI_OP_READ_ZIP, path,
-                          DI_REASON_ZIP_METHOD_UNSUPPORTED,
-                          DI_ARGS(di_text(chosen->name), di_text(name ? name : unknown),
-                                  di_number(chosen->method)));
+        if (name)
+            st = di_error_why(error, DI_ERR_USAGE, DI_OP_READ_ZIP, path,
+                              DI_REASON_ZIP_METHOD_UNSUPPORTED,
+                              DI_ARGS(di_text(chosen->name), di_text(name),
+                                      di_number(chosen->method)));
+        else
+            st = di_error_why(error, DI_ERR_USAGE, DI_OP_READ_ZIP, path,
+                              DI_REASON_ZIP_METHOD_UNKNOWN,
+                              DI_ARGS(di_text(chosen->name), di_number(chosen->method),
+                                      di_number(chosen->method)));
     } else if (chosen->method == 0 && chosen->compressed_size != chosen->size) {
         st = corrupt(error, path, chosen->header_offset, DI_REASON_ZIP_STORED_SIZES_DIFFER);
     }
