@@ -14,10 +14,11 @@ static di_status run_verify(job_run *run)
 }
 
 static const job_kind_def kinds[DI_JOB_KIND_COUNT] = {
-    [DI_JOB_WRITE] = {"write", run_write, .needs_target = true, .takes_bmap = true},
-    [DI_JOB_READ] = {"read", job_read, .needs_target = true},
-    [DI_JOB_VERIFY] = {"verify", run_verify, .needs_target = true, .takes_bmap = true},
-    [DI_JOB_HASH] = {"hash", job_hash},
+    [DI_JOB_WRITE] = {.name = "write", .run = run_write, .needs_target = true, .takes_bmap = true},
+    [DI_JOB_READ] = {.name = "read", .run = job_read, .needs_target = true},
+    [DI_JOB_VERIFY] = {.name = "verify", .run = run_verify, .needs_target = true,
+                       .takes_bmap = true},
+    [DI_JOB_HASH] = {.name = "hash", .run = job_hash},
 };
 
 const job_kind_def *job_kind_def_of(di_job_kind kind)
