@@ -211,6 +211,10 @@ di_status di_error_why_os(di_error *error, di_status status, di_io_op io, di_op 
 di_status di_error_why_code(di_error *error, di_status status, di_op op, const char *path,
                             int os_code, di_reason reason, const di_arg *args, size_t arg_count);
 
+/* The same failure (status, operation, path, OS error, fault, offset) said by another
+ * reason: a layer that knows why better than the one that met the error. */
+void di_error_reword(di_error *error, di_reason reason, const di_arg *args, size_t arg_count);
+
 /* A reason's English sentence with {0}, {1}, ... (NULL for a refusal or NONE). */
 const char *di_reason_english(di_reason reason);
 

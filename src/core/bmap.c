@@ -33,7 +33,8 @@ typedef struct cursor {
     const text_origin *origin;   /* NULL: the text is the file */
 } cursor;
 
-static di_status bad(cursor *c, const char *fmt, const char *arg)
+/* The bmap's defect, a reason whose {0} is the line and whose {1}, {2}, ... are args. */
+static di_status bad(cursor *c, di_reason reason, const di_arg *args, size_t count)
 {
     int line = 1;
     for (const char *q = c->start; q < c->p && q < c->end; q++) line += *q == '\n';
@@ -45,10 +46,11 @@ static di_status bad(cursor *c, const char *fmt, const char *arg)
             escaped++;
         offset += c->origin->byte_base + 2 * escaped;
     }
-    char what[256];
-    snprintf(what, sizeof what, fmt, arg ? arg : "");
-    di_error_why(c->error, DI_ERR_USAGE, DI_OP_READ_BMAP, c->path, DI_REASON_BMAP_LINE,
-                 DI_ARGS(di_number((uint64_t)line), di_text(what)));
+    di_arg all[DI_ERROR_ARGS_MAX];
+    all[0] = di_number((uint64_t)line);
+    if (count > DI_ERROR_ARGS_MAX - 1) count = DI_ERROR_ARGS_MAX - 1;
+    for (size_t i = 0; i < count; i++) all[i + 1] = args[i];
+    di_error_why(c->error, DI_ERR_USAGE, DI_OP_READ_BMAP, c->path, reason, all, count + 1);
     di_error_at(c->error, offset);
     return DI_ERR_USAGE;
 }
@@ -76,7 +78,7 @@ static di_status skip_misc(cursor *c)
                 close = q;
                 break;
             }
-        if (!close) return bad(c, "a comment is never closed%s", NULL);
+        if (!close) return bad(c, DI_REASON_BMAP_COMMENT_UNCLOSED, DI_NO_ARGS);
         c->p = close + 3;
     }
 }
@@ -91,11 +93,11 @@ static di_status read_name(cursor *c, char name[NAME_MAX_LEN])
 {
     size_t n = 0;
     while (c->p < c->end && is_name_char(*c->p, n == 0)) {
-        if (n + 1 >= NAME_MAX_LEN) return bad(c, "a name is too long%s", NULL);
+        if (n + 1 >= NAME_MAX_LEN) return bad(c, DI_REASON_BMAP_NAME_TOO_LONG, DI_NO_ARGS);
         name[n++] = *c->p++;
     }
     name[n] = '\0';
-    return n ? DI_OK : bad(c, "a name was expected%s", NULL);
+    return n ? DI_OK : bad(c, DI_REASON_BMAP_NAME_EXPECTED, DI_NO_ARGS);
 }
 
 typedef struct attribute {
@@ -107,7 +109,7 @@ typedef struct attribute {
 static di_status open_tag(cursor *c, char name[NAME_MAX_LEN], attribute *attr)
 {
     memset(attr, 0, sizeof *attr);
-    if (!at(c, "<") || at(c, "</")) return bad(c, "an element was expected%s", NULL);
+    if (!at(c, "<") || at(c, "</")) return bad(c, DI_REASON_BMAP_ELEMENT_EXPECTED, DI_NO_ARGS);
     c->p++;
     di_status st = read_name(c, name);
     if (st != DI_OK) return st;
@@ -118,18 +120,18 @@ static di_status open_tag(cursor *c, char name[NAME_MAX_LEN], attribute *attr)
             c->p++;
             return DI_OK;
         }
-        if (c->p == before) return bad(c, "malformed tag <%s>", name);
-        if (attr->name[0]) return bad(c, "<%s> has more than one attribute", name);
+        if (c->p == before) return bad(c, DI_REASON_BMAP_MALFORMED_TAG, DI_ARGS(di_text(name)));
+        if (attr->name[0]) return bad(c, DI_REASON_BMAP_TWO_ATTRIBUTES, DI_ARGS(di_text(name)));
         if ((st = read_name(c, attr->name)) != DI_OK) return st;
-        if (!at(c, "=\"")) return bad(c, "an attribute of <%s> is not name=\"value\"", name);
+        if (!at(c, "=\"")) return bad(c, DI_REASON_BMAP_ATTRIBUTE_FORM, DI_ARGS(di_text(name)));
         c->p += 2;
         size_t n = 0;
         while (c->p < c->end && *c->p != '"') {
             if (*c->p == '<' || *c->p == '&' || n + 1 >= VALUE_MAX_LEN)
-                return bad(c, "a bad attribute value in <%s>", name);
+                return bad(c, DI_REASON_BMAP_BAD_ATTRIBUTE_VALUE, DI_ARGS(di_text(name)));
             attr->value[n++] = *c->p++;
         }
-        if (c->p >= c->end) return bad(c, "an attribute value is never closed%s", NULL);
+        if (c->p >= c->end) return bad(c, DI_REASON_BMAP_ATTRIBUTE_UNCLOSED, DI_NO_ARGS);
         c->p++;
     }
 }
@@ -141,18 +143,18 @@ static di_status text_then_close(cursor *c, const char *name, char *text, size_t
     while (c->p < c->end && is_space(*c->p)) c->p++;
     const char *begin = c->p;
     while (c->p < c->end && *c->p != '<') {
-        if (*c->p == '&') return bad(c, "entities are not accepted (in <%s>)", name);
+        if (*c->p == '&') return bad(c, DI_REASON_BMAP_ENTITIES, DI_ARGS(di_text(name)));
         c->p++;
     }
     const char *stop = c->p;
     while (stop > begin && is_space(stop[-1])) stop--;
-    if ((size_t)(stop - begin) >= size) return bad(c, "the text of <%s> is too long", name);
+    if ((size_t)(stop - begin) >= size) return bad(c, DI_REASON_BMAP_TEXT_TOO_LONG, DI_ARGS(di_text(name)));
     memcpy(text, begin, (size_t)(stop - begin));
     text[stop - begin] = '\0';
     if (offset) *offset = (size_t)(begin - c->start);
     char tag[NAME_MAX_LEN + 4];
     snprintf(tag, sizeof tag, "</%s>", name);
-    if (!at(c, tag)) return bad(c, "<%s> is not closed where its text ends", name);
+    if (!at(c, tag)) return bad(c, DI_REASON_BMAP_NOT_CLOSED_AT_TEXT_END, DI_ARGS(di_text(name)));
     c->p += strlen(tag);
     return DI_OK;
 }
@@ -229,16 +231,16 @@ static di_status add_range(cursor *c, di_bmap *b, size_t *cap, const attribute *
     char *dash = strchr(a, '-');
     if (dash) *dash = '\0';
     if (!parse_u64(a, &first) || (dash ? !parse_u64(dash + 1, &last) : (last = first, false)))
-        return bad(c, "a range is not N or N-M: \"%s\"", text);
-    if (first > last) return bad(c, "a range runs backwards: \"%s\"", text);
-    if (last >= b->blocks_count) return bad(c, "a range lies beyond the image's blocks: \"%s\"", text);
+        return bad(c, DI_REASON_BMAP_RANGE_FORM, DI_ARGS(di_text(text)));
+    if (first > last) return bad(c, DI_REASON_BMAP_RANGE_BACKWARDS, DI_ARGS(di_text(text)));
+    if (last >= b->blocks_count) return bad(c, DI_REASON_BMAP_RANGE_BEYOND, DI_ARGS(di_text(text)));
     if (b->range_count > 0 && first <= b->ranges[b->range_count - 1].last)
-        return bad(c, "ranges overlap or are out of order at \"%s\"", text);
-    if (b->range_count == DI_BMAP_RANGES_MAX) return bad(c, "more ranges than accepted%s", NULL);
+        return bad(c, DI_REASON_BMAP_RANGES_OVERLAP, DI_ARGS(di_text(text)));
+    if (b->range_count == DI_BMAP_RANGES_MAX) return bad(c, DI_REASON_BMAP_TOO_MANY_RANGES, DI_NO_ARGS);
     if (b->range_count == *cap) {
         size_t grown = *cap ? *cap * 2 : 64;
         di_bmap_range *r = realloc(b->ranges, grown * sizeof *r);
-        if (!r) return bad(c, "out of memory%s", NULL);
+        if (!r) return bad(c, DI_REASON_BMAP_OUT_OF_MEMORY, DI_NO_ARGS);
         b->ranges = r;
         *cap = grown;
     }
@@ -249,19 +251,18 @@ static di_status add_range(cursor *c, di_bmap *b, size_t *cap, const attribute *
     bool wants_digest = b->range_count == 0 ? attr->name[0] != 0 : b->has_checksums;
     if (b->range_count == 0) b->has_checksums = wants_digest;
     if (wants_digest != (attr->name[0] != 0))
-        return bad(c, "some ranges have a checksum and some do not (at \"%s\")", text);
+        return bad(c, DI_REASON_BMAP_MIXED_CHECKSUMS, DI_ARGS(di_text(text)));
     if (wants_digest) {
         const char *expected_name = f->layout2 ? "chksum" : "sha1";
         if (strcmp(attr->name, expected_name) != 0) {
-            char why[VALUE_MAX_LEN + 2 * NAME_MAX_LEN + 128];
-            snprintf(why, sizeof why, "a range's checksum attribute is %s, not %s (bmap version %s)",
-                     attr->name, expected_name, f->version);
-            return bad(c, "%s", why);
+            return bad(c, DI_REASON_BMAP_RANGE_CHECKSUM_ATTRIBUTE,
+                       DI_ARGS(di_text(attr->name), di_text(expected_name), di_text(f->version)));
         }
         /* The right length but not hex (blockmap's test files put an X in front): the
          * file is well formed, the range can never match; jobs refuse it by its blocks. */
         if (strlen(attr->value) != di_bmap_digest_size(b->checksum_alg) * 2)
-            return bad(c, "a range's checksum is not a %s digest", di_hash_name(b->checksum_alg));
+            return bad(c, DI_REASON_BMAP_RANGE_CHECKSUM_NOT_DIGEST,
+                       DI_ARGS(di_text(di_hash_name(b->checksum_alg))));
         r->digest_malformed = !parse_digest(attr->value, b->checksum_alg, r->digest);
     }
     b->range_count++;
@@ -281,7 +282,7 @@ static di_status parse_block_map(cursor *c, di_bmap *b, const fields *f)
         char name[NAME_MAX_LEN], text[VALUE_MAX_LEN];
         attribute attr;
         if ((st = open_tag(c, name, &attr)) != DI_OK) return st;
-        if (strcmp(name, "Range") != 0) return bad(c, "<BlockMap> holds a <%s>", name);
+        if (strcmp(name, "Range") != 0) return bad(c, DI_REASON_BMAP_MAP_HOLDS, DI_ARGS(di_text(name)));
         if ((st = text_then_close(c, "Range", text, sizeof text, NULL)) != DI_OK) return st;
         if ((st = add_range(c, b, &cap, &attr, text, f)) != DI_OK) return st;
     }
@@ -290,11 +291,11 @@ static di_status parse_block_map(cursor *c, di_bmap *b, const fields *f)
 static di_status parse_number(cursor *c, const char *name, uint64_t *out, bool *seen)
 {
     char text[VALUE_MAX_LEN];
-    if (*seen) return bad(c, "<%s> appears twice", name);
+    if (*seen) return bad(c, DI_REASON_BMAP_APPEARS_TWICE, DI_ARGS(di_text(name)));
     *seen = true;
     di_status st = text_then_close(c, name, text, sizeof text, NULL);
     if (st != DI_OK) return st;
-    if (!parse_u64(text, out)) return bad(c, "<%s> is not a number", name);
+    if (!parse_u64(text, out)) return bad(c, DI_REASON_BMAP_NOT_A_NUMBER, DI_ARGS(di_text(name)));
     return DI_OK;
 }
 
@@ -305,7 +306,7 @@ static di_status parse_child(cursor *c, di_bmap *b, fields *f)
     attribute attr;
     di_status st = open_tag(c, name, &attr);
     if (st != DI_OK) return st;
-    if (attr.name[0]) return bad(c, "<%s> takes no attribute", name);
+    if (attr.name[0]) return bad(c, DI_REASON_BMAP_TAKES_NO_ATTRIBUTE, DI_ARGS(di_text(name)));
     uint64_t v = 0;
     if (!strcmp(name, "ImageSize")) return parse_number(c, name, &b->image_size, &f->seen_image_size);
     if (!strcmp(name, "BlocksCount")) {
@@ -319,44 +320,42 @@ static di_status parse_child(cursor *c, di_bmap *b, fields *f)
     if (!strcmp(name, "BlockSize")) {
         if ((st = parse_number(c, name, &v, &f->seen_block_size)) != DI_OK) return st;
         if (v < 512 || v > (1u << 20) || (v & (v - 1)))
-            return bad(c, "<BlockSize> is not a power of two from 512 to 1 MiB%s", NULL);
+            return bad(c, DI_REASON_BMAP_BLOCK_SIZE, DI_NO_ARGS);
         b->block_size = (uint32_t)v;
         return DI_OK;
     }
     if (!strcmp(name, "ChecksumType")) {
-        if (!f->layout2) return bad(c, "<ChecksumType> in a bmap of version %s (it came with 1.4)",
-                                    f->version);
-        if (f->seen_map) return bad(c, "<ChecksumType> comes after <BlockMap>%s", NULL);
-        if (f->seen_type) return bad(c, "<%s> appears twice", name);
+        if (!f->layout2) return bad(c, DI_REASON_BMAP_CHECKSUM_TYPE_VERSION,
+                                    DI_ARGS(di_text(f->version)));
+        if (f->seen_map) return bad(c, DI_REASON_BMAP_CHECKSUM_TYPE_AFTER_MAP, DI_NO_ARGS);
+        if (f->seen_type) return bad(c, DI_REASON_BMAP_APPEARS_TWICE, DI_ARGS(di_text(name)));
         f->seen_type = true;
         if ((st = text_then_close(c, name, text, sizeof text, NULL)) != DI_OK) return st;
         if (!strcmp(text, "sha256")) b->checksum_alg = DI_HASH_SHA256;
         else if (!strcmp(text, "md5")) b->checksum_alg = DI_HASH_MD5;
         else if (!strcmp(text, "sha1")) b->checksum_alg = DI_HASH_SHA1;
-        else return bad(c, "unknown <ChecksumType> %s", text);
+        else return bad(c, DI_REASON_BMAP_UNKNOWN_CHECKSUM_TYPE, DI_ARGS(di_text(text)));
         return DI_OK;
     }
     if (!strcmp(name, "BmapFileChecksum") || !strcmp(name, "BmapFileSHA1")) {
-        if (f->file_checksum[0]) return bad(c, "the file's checksum appears twice%s", NULL);
+        if (f->file_checksum[0]) return bad(c, DI_REASON_BMAP_FILE_CHECKSUM_TWICE, DI_NO_ARGS);
         f->file_checksum_sha1 = !strcmp(name, "BmapFileSHA1");
         if (f->file_checksum_sha1 == f->layout2) {
-            char why[VALUE_MAX_LEN + 2 * NAME_MAX_LEN + 128];
-            snprintf(why, sizeof why, "<%s> in a bmap of version %s (versions %s use <%s>)",
-                     name, f->version, f->layout2 ? "1.4 and later" : "1.0 to 1.3",
-                     f->layout2 ? "BmapFileChecksum" : "BmapFileSHA1");
-            return bad(c, "%s", why);
+            return bad(c, f->layout2 ? DI_REASON_BMAP_FILE_SHA1_IN_LATER
+                                     : DI_REASON_BMAP_FILE_CHECKSUM_IN_EARLY,
+                       DI_ARGS(di_text(f->version)));
         }
         return text_then_close(c, name, f->file_checksum, sizeof f->file_checksum,
                                &f->file_checksum_at);
     }
     if (!strcmp(name, "BlockMap")) {
-        if (f->seen_map) return bad(c, "<BlockMap> appears twice%s", NULL);
+        if (f->seen_map) return bad(c, DI_REASON_BMAP_APPEARS_TWICE, DI_ARGS(di_text("BlockMap")));
         f->seen_map = true;
         if (!f->seen_block_size || !f->seen_blocks || !f->seen_image_size)
-            return bad(c, "<BlockMap> comes before the image's sizes%s", NULL);
+            return bad(c, DI_REASON_BMAP_MAP_BEFORE_SIZES, DI_NO_ARGS);
         return parse_block_map(c, b, f);
     }
-    return bad(c, "unexpected element <%s>", name);
+    return bad(c, DI_REASON_BMAP_UNEXPECTED_ELEMENT, DI_ARGS(di_text(name)));
 }
 
 /* The file's checksum, taken with its own value replaced by zeros (bmaptool's rule). */
@@ -367,11 +366,12 @@ static di_status check_file_checksum(cursor *c, const char *text, size_t len, co
     unsigned char want[64];
     c->p = text + f->file_checksum_at;
     if (!parse_digest(f->file_checksum, alg, want))
-        return bad(c, "the file's checksum is not a %s digest", di_hash_name(alg));
+        return bad(c, DI_REASON_BMAP_FILE_CHECKSUM_NOT_DIGEST,
+                   DI_ARGS(di_text(di_hash_name(alg))));
     if (strspn(f->file_checksum, "0") == strlen(f->file_checksum))
-        return bad(c, "the file's checksum is all zeros: a placeholder, not its checksum%s", NULL);
+        return bad(c, DI_REASON_BMAP_FILE_CHECKSUM_ZEROS, DI_NO_ARGS);
     di_hasher *h = di_hasher_new(alg);
-    if (!h) return bad(c, "no %s in the digest library", di_hash_name(alg));
+    if (!h) return bad(c, DI_REASON_BMAP_NO_DIGEST_ALGORITHM, DI_ARGS(di_text(di_hash_name(alg))));
     size_t hex_len = strlen(f->file_checksum);
     static const char zeros[128] = "0000000000000000000000000000000000000000000000000000000000000000"
                                    "0000000000000000000000000000000000000000000000000000000000000000";
@@ -386,7 +386,7 @@ static di_status check_file_checksum(cursor *c, const char *text, size_t len, co
                                  ? f->file_checksum[i] - 'A' + 'a' : f->file_checksum[i]);
     want_hex[hex_len] = '\0';
     if (strcmp(got, want_hex) != 0) {
-        return bad(c, "the bmap file is damaged: its own checksum does not match%s", NULL);
+        return bad(c, DI_REASON_BMAP_FILE_DAMAGED, DI_NO_ARGS);
     }
     return DI_OK;
 }
@@ -403,20 +403,20 @@ static di_status parse_root(cursor *c, const char *text, size_t len, di_bmap *b)
                 close = q;
                 break;
             }
-        if (!close) return bad(c, "the XML declaration is never closed%s", NULL);
+        if (!close) return bad(c, DI_REASON_BMAP_XML_DECLARATION_UNCLOSED, DI_NO_ARGS);
         c->p = close + 2;
     }
     if ((st = skip_misc(c)) != DI_OK) return st;
-    if (at(c, "<!") || at(c, "<?")) return bad(c, "DTDs and processing instructions are not accepted%s", NULL);
+    if (at(c, "<!") || at(c, "<?")) return bad(c, DI_REASON_BMAP_DTD, DI_NO_ARGS);
     char name[NAME_MAX_LEN];
     attribute attr;
     if ((st = open_tag(c, name, &attr)) != DI_OK) return st;
-    if (strcmp(name, "bmap") != 0) return bad(c, "the root element is <%s>, not <bmap>", name);
+    if (strcmp(name, "bmap") != 0) return bad(c, DI_REASON_BMAP_ROOT, DI_ARGS(di_text(name)));
     fields f = {0};
     char extra;
     if (strcmp(attr.name, "version") != 0 ||
         sscanf(attr.value, "%d.%u%c", &f.major, &f.minor, &extra) != 2 || f.major < 1 || f.major > 2)
-        return bad(c, "unsupported bmap version \"%s\" (1.x and 2.x are)", attr.value);
+        return bad(c, DI_REASON_BMAP_VERSION, DI_ARGS(di_text(attr.value)));
     snprintf(f.version, sizeof f.version, "%s", attr.value);
     f.layout2 = f.major >= 2 || f.minor >= 4;
     b->checksum_alg = f.layout2 ? DI_HASH_SHA256 : DI_HASH_SHA1;
@@ -426,29 +426,25 @@ static di_status parse_root(cursor *c, const char *text, size_t len, di_bmap *b)
             c->p += strlen("</bmap>");
             break;
         }
-        if (c->p >= c->end) return bad(c, "<bmap> is never closed%s", NULL);
+        if (c->p >= c->end) return bad(c, DI_REASON_BMAP_UNCLOSED, DI_NO_ARGS);
         if ((st = parse_child(c, b, &f)) != DI_OK) return st;
     }
     if ((st = skip_misc(c)) != DI_OK) return st;
-    if (c->p != c->end) return bad(c, "text after </bmap>%s", NULL);
+    if (c->p != c->end) return bad(c, DI_REASON_BMAP_TEXT_AFTER, DI_NO_ARGS);
     if (!f.seen_image_size || !f.seen_block_size || !f.seen_blocks || !f.seen_mapped || !f.seen_map)
-        return bad(c, "ImageSize, BlockSize, BlocksCount, MappedBlocksCount and BlockMap are "
-                      "all needed%s", NULL);
+        return bad(c, DI_REASON_BMAP_FIELDS_NEEDED, DI_NO_ARGS);
     /* No disk is 8 EiB: the bound keeps block * size arithmetic far from overflow. */
-    if (b->image_size > (UINT64_MAX >> 2)) return bad(c, "ImageSize is too large%s", NULL);
+    if (b->image_size > (UINT64_MAX >> 2)) return bad(c, DI_REASON_BMAP_IMAGE_SIZE_TOO_LARGE, DI_NO_ARGS);
     if (b->blocks_count != b->image_size / b->block_size + (b->image_size % b->block_size != 0)) {
         c->p = f.blocks_at;
-        return bad(c, "BlocksCount does not match ImageSize and BlockSize%s", NULL);
+        return bad(c, DI_REASON_BMAP_BLOCKS_COUNT, DI_NO_ARGS);
     }
     uint64_t mapped = 0;
     for (size_t i = 0; i < b->range_count; i++) mapped += b->ranges[i].last - b->ranges[i].first + 1;
     if (mapped != b->mapped_blocks) {
-        char why[128];
-        snprintf(why, sizeof why, "MappedBlocksCount does not match the ranges (it says %llu, "
-                 "the ranges hold %llu blocks)", (unsigned long long)b->mapped_blocks,
-                 (unsigned long long)mapped);
         c->p = f.mapped_at;
-        return bad(c, "%s", why);
+        return bad(c, DI_REASON_BMAP_MAPPED_COUNT,
+                   DI_ARGS(di_number(b->mapped_blocks), di_number(mapped)));
     }
     if (f.file_checksum[0]) return check_file_checksum(c, text, len, b, &f);
     return DI_OK;
@@ -498,10 +494,10 @@ static bool line_is(const line_view *l, const char *s)
 
 /* An error in the envelope, at the line that begins at p. */
 static di_status bad_envelope(const char *text, const char *end, const char *p, const char *path,
-                              di_error *error, const char *what)
+                              di_error *error, di_reason why)
 {
     cursor c = {.start = text, .p = p, .end = end, .path = path, .error = error};
-    return bad(&c, "%s", what);
+    return bad(&c, why, DI_NO_ARGS);
 }
 
 /* The signed text of a clearsigned bmap, into *out (malloc'ed), with where it lies. */
@@ -521,14 +517,12 @@ static di_status unwrap_clearsigned(const char *text, size_t len, const char *pa
     for (;;) {
         if (!next_line(p, end, &l))
             return bad_envelope(text, end, p, path, error,
-                                "the clearsigned file ends in its headers: no blank line "
-                                "before the signed text");
+                                DI_REASON_BMAP_SIGNED_HEADERS_END);
         line++;
         if (l.len == 0) break;
         if (l.len <= 5 || memcmp(l.start, "Hash:", 5) != 0)
             return bad_envelope(text, end, l.start, path, error,
-                                "a clearsigned bmap's header is not \"Hash: ...\" (the headers "
-                                "end with a blank line, then the signed text)");
+                                DI_REASON_BMAP_SIGNED_HEADER);
         p += l.full;
     }
     p += l.full;
@@ -551,8 +545,7 @@ static di_status unwrap_clearsigned(const char *text, size_t len, const char *pa
         if (l.full > 0 && l.start[0] == '-') {
             if (l.full < 2 || l.start[1] != ' ') {
                 st = bad_envelope(text, end, l.start, path, error,
-                                  "a line of the signed text begins with \"-\" but is not "
-                                  "dash-escaped (\"- \"), and it is not \"" SIGNATURE_BEGIN "\"");
+                                  DI_REASON_BMAP_DASH_ESCAPE);
                 goto fail;
             }
             skip = 2;
@@ -575,15 +568,14 @@ static di_status unwrap_clearsigned(const char *text, size_t len, const char *pa
     }
     if (!signature) {
         st = bad_envelope(text, end, p > text && p[-1] == '\n' ? p - 1 : p, path, error,
-                          "the clearsigned file ends without its signature block (\""
-                          SIGNATURE_BEGIN "\")");
+                          DI_REASON_BMAP_NO_SIGNATURE_BLOCK);
         goto fail;
     }
     bool closed = false;
     while (next_line(p, end, &l)) {
         if (closed && l.len != 0) {
             st = bad_envelope(text, end, l.start, path, error,
-                              "text after the signature block of a clearsigned bmap");
+                              DI_REASON_BMAP_TEXT_AFTER_SIGNATURE);
             goto fail;
         }
         if (line_is(&l, SIGNATURE_END)) closed = true;
@@ -591,7 +583,7 @@ static di_status unwrap_clearsigned(const char *text, size_t len, const char *pa
     }
     if (!closed) {
         st = bad_envelope(text, end, p > text && p[-1] == '\n' ? p - 1 : p, path, error,
-                          "the signature block is never closed (\"" SIGNATURE_END "\")");
+                          DI_REASON_BMAP_SIGNATURE_UNCLOSED);
         goto fail;
     }
     signed_text[n] = '\0';
@@ -618,8 +610,8 @@ di_status di_bmap_parse(const char *text, size_t len, const char *path, di_bmap 
 {
     memset(out, 0, sizeof *out);
     cursor c = {.start = text, .p = text, .end = text + len, .path = path, .error = error};
-    if (len > DI_BMAP_FILE_MAX) return bad(&c, "the file is too large to be a bmap%s", NULL);
-    if (memchr(text, '\0', len)) return bad(&c, "the file holds a NUL byte%s", NULL);
+    if (len > DI_BMAP_FILE_MAX) return bad(&c, DI_REASON_BMAP_FILE_TOO_LARGE, DI_NO_ARGS);
+    if (memchr(text, '\0', len)) return bad(&c, DI_REASON_BMAP_NUL_BYTE, DI_NO_ARGS);
     if (!is_clearsigned(text, len)) {
         di_status st = parse_root(&c, text, len, out);
         if (st != DI_OK) di_bmap_free(out);

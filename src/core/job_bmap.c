@@ -234,7 +234,7 @@ static di_status write_ranges(job_run *run, mapped_job *mj, range_checker *rc)
                          PL_TARGET_WRITE, checker_feed, rc);
     uint64_t written = run->result->device_bytes;
     /* A compressed image is checked to its end before the head makes the disk whole. */
-    if (st == DI_OK) st = job_finish_stream(run, image_size, "the bmap describes");
+    if (st == DI_OK) st = job_finish_stream(run, image_size, DI_REASON_IMAGE_HOLDS_MORE_THAN_BMAP);
     if (st == DI_OK && rest_count > 0) st = job_flush(run);
     if (st != DI_OK) goto out;
     if (target->kind == DI_DEVICE_FILE && target->ops->set_size &&
@@ -308,7 +308,7 @@ di_status job_verify_mapped(job_run *run)
     job_tolerate_mount_marks(run);
     st = compare_ranges(run, &mj, DI_PHASE_VERIFYING);
     job_drop_mount_marks(run);
-    if (st || job_finish_stream(run, mj.bmap.image_size, "the bmap describes")) goto out;
+    if (st || job_finish_stream(run, mj.bmap.image_size, DI_REASON_IMAGE_HOLDS_MORE_THAN_BMAP)) goto out;
     run->result->verified = true;
 out:
     mapped_free(&mj);

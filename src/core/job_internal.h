@@ -71,8 +71,8 @@ di_status job_open_image(job_run *run, const char *path, bool hash_file, di_devi
 di_status job_open_output(job_run *run, const char *path, uint64_t size, di_device **out);
 /* A compressed image decoded to its end past image_size, so its checks (CRCs, recorded
  * sizes) and the stored file's digest cover all of it; data beyond image_size is an
- * error (what_says_so: "the bmap describes", ...). A plain image: nothing to do. */
-di_status job_finish_stream(job_run *run, uint64_t image_size, const char *what_says_so);
+ * error (too_much: DI_REASON_IMAGE_HOLDS_MORE_THAN_BMAP, ...). A plain image: nothing to do. */
+di_status job_finish_stream(job_run *run, uint64_t image_size, di_reason too_much);
 /* The stored file's digests, once a compressed image has been decoded to its end. */
 void job_finish_file_hashers(job_run *run);
 void job_free_file_hashers(job_run *run);

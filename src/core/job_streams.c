@@ -75,7 +75,7 @@ void job_free_file_hashers(job_run *run)
     }
 }
 
-di_status job_finish_stream(job_run *run, uint64_t image_size, const char *what_says_so)
+di_status job_finish_stream(job_run *run, uint64_t image_size, di_reason too_much)
 {
     di_device *source = run->source;
     if (!source || !source->sequential) return DI_OK;
@@ -94,8 +94,7 @@ di_status job_finish_stream(job_run *run, uint64_t image_size, const char *what_
         st = job_fail(run, &error);
     } else if (got > 0) {
         di_error_why(&error, DI_ERR_READ, DI_OP_DECOMPRESS, source->path,
-                     DI_REASON_IMAGE_HOLDS_MORE,
-                     DI_ARGS(di_number(image_size), di_text(what_says_so)));
+                     too_much, DI_ARGS(di_number(image_size)));
         di_error_at(&error, image_size);
         st = job_fail(run, &error);
     }

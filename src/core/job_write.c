@@ -87,7 +87,7 @@ di_status job_write(job_run *run)
     if (!spec->verify_after_write && job_start_hashers(run)) return result->status;
 
     if (write_in_safe_order(run, &plan) ||
-        job_finish_stream(run, run->source->size, "its container records"))
+        job_finish_stream(run, run->source->size, DI_REASON_IMAGE_HOLDS_MORE_THAN_CONTAINER))
         return result->status;
     result->image_bytes = run->source->size;
     result->padded = plan.padded;
@@ -137,7 +137,7 @@ di_status job_verify(job_run *run)
                             run->target, PL_TARGET_COMPARE, false);
     job_drop_mount_marks(run);
     if (st || (stream && job_settle_stream(run, &plan)) ||
-        job_finish_stream(run, run->source->size, "its container records"))
+        job_finish_stream(run, run->source->size, DI_REASON_IMAGE_HOLDS_MORE_THAN_CONTAINER))
         return run->result->status;
     run->result->image_bytes = run->source->size;
     if (run->result->truncated) job_hash_zeros(run, plan.tail_length);

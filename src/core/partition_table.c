@@ -2,8 +2,6 @@
  * use; a table that does not add up is refused with the reason, not guessed at. */
 #include "diskimager/partitions.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,21 +34,11 @@ static void put64(uint8_t *p, uint64_t v)
     for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-#if defined(__MINGW32__)
-__attribute__((format(gnu_printf, 2, 3)))
-#else
-__attribute__((format(printf, 2, 3)))
-#endif
-static di_status problem(di_error *error, const char *fmt, ...)
+/* A defect of the partition table, as a reason with its arguments. */
+static di_status problem(di_error *error, di_reason reason, const di_arg *args, size_t count)
 {
-    char text[256];
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(text, sizeof text, fmt, args);
-    va_end(args);
-    return di_error_why(error, DI_ERR_PARTITIONS, DI_OP_READ_PARTITION_TABLE, "",
-                        DI_REASON_PARTITION_TABLE,
-                        DI_ARGS(di_text(text)));
+    return di_error_why(error, DI_ERR_PARTITIONS, DI_OP_READ_PARTITION_TABLE, "", reason, args,
+                        count);
 }
 
 static di_status add_partition(di_partition_table *t, uint64_t first, uint64_t count,
@@ -58,10 +46,10 @@ static di_status add_partition(di_partition_table *t, uint64_t first, uint64_t c
 {
     if (count == 0) return DI_OK;
     if (first == 0 || first > disk_sectors || count > disk_sectors - first)
-        return problem(error, "a partition (sectors %llu to %llu) lies outside the disk",
-                       (unsigned long long)first, (unsigned long long)(first + count - 1));
+        return problem(error, DI_REASON_PARTITION_OUTSIDE_DISK,
+                       DI_ARGS(di_number(first), di_number(first + count - 1)));
     if (t->count >= DI_MAX_PARTITIONS)
-        return problem(error, "more than %d partitions", DI_MAX_PARTITIONS);
+        return problem(error, DI_REASON_PARTITIONS_TOO_MANY, DI_ARGS(di_number(DI_MAX_PARTITIONS)));
     t->parts[t->count].first_lba = first;
     t->parts[t->count].last_lba = first + count - 1;
     t->count++;
@@ -75,8 +63,8 @@ static di_status check_overlaps(const di_partition_table *t, di_error *error)
         for (int j = i + 1; j < t->count; j++)
             if (!t->parts[i].container && !t->parts[j].container && t->parts[i].first_lba <= t->parts[j].last_lba &&
                 t->parts[j].first_lba <= t->parts[i].last_lba)
-                return problem(error, "partitions %llu and %llu overlap", (unsigned long long)i + 1,
-                               (unsigned long long)j + 1);
+                return problem(error, DI_REASON_PARTITIONS_OVERLAP,
+                               DI_ARGS(di_number((uint64_t)i + 1), di_number((uint64_t)j + 1)));
     return DI_OK;
 }
 
@@ -92,20 +80,19 @@ static di_status parse_logical(di_table_read_fn read, void *ctx, uint8_t *buf, u
     uint64_t ebr = ext_start;
     for (int hops = 0;; hops++) {
         if (hops >= MAX_EBR_CHAIN)
-            return problem(error, "the extended partition's chain of logical partitions is longer "
-                                  "than %d (or loops)", MAX_EBR_CHAIN);
+            return problem(error, DI_REASON_PARTITION_CHAIN_TOO_LONG,
+                           DI_ARGS(di_number(MAX_EBR_CHAIN)));
         if (read(ctx, ebr * t->sector_size, buf, t->sector_size, error) != DI_OK) return error->status;
         if (buf[510] != 0x55 || buf[511] != 0xAA)
-            return problem(error, "a logical partition's boot record at sector %llu has no "
-                                  "signature", (unsigned long long)ebr);
+            return problem(error, DI_REASON_PARTITION_EBR_NO_SIGNATURE, DI_ARGS(di_number(ebr)));
         const uint8_t *e1 = buf + 446, *e2 = buf + 462;
         di_status st = add_partition(t, ebr + le32(e1 + 8), le32(e1 + 12), disk_sectors, error);
         if (st != DI_OK) return st;
         uint64_t next = le32(e2 + 8);
         if (!is_extended(e2[4]) || next == 0) return DI_OK;
         if (next >= ext_sectors)
-            return problem(error, "a logical partition link points outside the extended partition "
-                                  "(sector %llu)", (unsigned long long)(ext_start + next));
+            return problem(error, DI_REASON_PARTITION_LINK_OUTSIDE,
+                           DI_ARGS(di_number(ext_start + next)));
         ebr = ext_start + next;
     }
 }
@@ -116,48 +103,45 @@ static di_status parse_gpt(di_table_read_fn read, void *ctx, uint8_t *buf, uint6
     uint32_t ss = t->sector_size;
     if (read(ctx, (uint64_t)ss, buf, ss, error) != DI_OK) return error->status;
     if (memcmp(buf, "EFI PART", 8) != 0)
-        return problem(error, "a protective MBR but no GPT header at sector 1");
+        return problem(error, DI_REASON_PARTITION_NO_GPT_HEADER, DI_NO_ARGS);
     uint32_t header_size = le32(buf + 12);
     if (header_size < GPT_HEADER_SIZE || header_size > ss || header_size > 512)
-        return problem(error, "the GPT header's size (%u) is invalid", (unsigned)header_size);
+        return problem(error, DI_REASON_GPT_HEADER_SIZE, DI_ARGS(di_number(header_size)));
     uint32_t stored_crc = le32(buf + 16);
     uint8_t header[512];
     memcpy(header, buf, header_size);
     put32(header + 16, 0);
     if (di_crc32(header, header_size) != stored_crc)
-        return problem(error, "the GPT header's CRC does not match (stored 0x%08x)",
-                       stored_crc);
+        return problem(error, DI_REASON_GPT_HEADER_CRC, DI_ARGS(di_hex32(stored_crc)));
     memcpy(t->gpt_header, buf, header_size);
     memset(t->gpt_header + header_size, 0, sizeof t->gpt_header - header_size);
     uint64_t my_lba = le64(buf + 24), first_usable = le64(buf + 40), last_usable = le64(buf + 48);
     uint64_t entries_lba = le64(buf + 72);
     uint32_t count = le32(buf + 80), size = le32(buf + 84), entries_crc = le32(buf + 88);
     if (my_lba != 1 || first_usable > last_usable || last_usable >= disk_sectors)
-        return problem(error, "the GPT header's sector numbers do not fit a disk of %llu sectors",
-                       (unsigned long long)disk_sectors);
+        return problem(error, DI_REASON_GPT_HEADER_SECTORS, DI_ARGS(di_number(disk_sectors)));
     if (count == 0 || count > GPT_MAX_ENTRIES || size < 128 || size > GPT_MAX_ENTRY_SIZE ||
         (size & (size - 1)))
-        return problem(error, "the GPT entry table (%u entries of %u bytes) is invalid", (unsigned)count, (unsigned)size);
+        return problem(error, DI_REASON_GPT_TABLE_INVALID,
+                       DI_ARGS(di_number(count), di_number(size)));
     uint64_t table_bytes = (uint64_t)count * size;
     uint64_t table_sectors = (table_bytes + ss - 1) / ss;
     if (entries_lba < 2 || entries_lba + table_sectors > disk_sectors)
-        return problem(error, "the GPT entry table (sector %llu) lies outside the disk",
-                       (unsigned long long)entries_lba);
+        return problem(error, DI_REASON_GPT_TABLE_OUTSIDE_DISK, DI_ARGS(di_number(entries_lba)));
     uint8_t *entries = di_aligned_alloc(DI_DIRECT_ALIGNMENT, (size_t)(table_sectors * ss));
     if (!entries) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_PARTITION_TABLE, "",
                                       DI_REASON_NONE, DI_NO_ARGS);
     di_status st = read(ctx, entries_lba * ss, entries, (size_t)(table_sectors * ss), error);
     if (st == DI_OK && di_crc32(entries, (size_t)table_bytes) != entries_crc)
-        st = problem(error, "the GPT entry table's CRC does not match (stored 0x%08x)",
-                     entries_crc);
+        st = problem(error, DI_REASON_GPT_TABLE_CRC, DI_ARGS(di_hex32(entries_crc)));
     for (uint32_t i = 0; st == DI_OK && i < count; i++) {
         const uint8_t *e = entries + (size_t)i * size;
         static const uint8_t unused[16];
         if (memcmp(e, unused, 16) == 0) continue;
         uint64_t first = le64(e + 32), last = le64(e + 40);
         if (first < first_usable || last > last_usable || first > last)
-            st = problem(error, "GPT partition %llu (sectors %llu...) lies outside the usable area",
-                         (unsigned long long)i + 1, (unsigned long long)first);
+            st = problem(error, DI_REASON_GPT_PARTITION_OUTSIDE,
+                         DI_ARGS(di_number((uint64_t)i + 1), di_number(first)));
         else
             st = add_partition(t, first, last - first + 1, disk_sectors, error);
     }
@@ -176,16 +160,16 @@ di_status di_partition_table_parse(di_table_read_fn read, void *ctx, uint64_t di
     memset(t, 0, sizeof *t);
     t->sector_size = sector_size;
     if (sector_size < 512 || sector_size > 65536 || (sector_size & (sector_size - 1)))
-        return problem(error, "unsupported sector size %u", (unsigned)sector_size);
+        return problem(error, DI_REASON_PARTITION_SECTOR_SIZE, DI_ARGS(di_number(sector_size)));
     uint64_t disk_sectors = disk_size / sector_size;
-    if (disk_sectors < 2) return problem(error, "the disk is too small for a partition table");
+    if (disk_sectors < 2) return problem(error, DI_REASON_PARTITION_DISK_TOO_SMALL, DI_NO_ARGS);
     uint8_t *buf = di_aligned_alloc(DI_DIRECT_ALIGNMENT, sector_size);
     if (!buf) return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_READ_PARTITION_TABLE, "",
                                   DI_REASON_NONE, DI_NO_ARGS);
     di_status st = read(ctx, 0, buf, sector_size, error);
     if (st != DI_OK) goto out;
     if (buf[510] != 0x55 || buf[511] != 0xAA) {
-        st = problem(error, "there is no partition table (no MBR signature in sector 0)");
+        st = problem(error, DI_REASON_NO_PARTITION_TABLE, DI_NO_ARGS);
         goto out;
     }
     uint8_t mbr[64];
@@ -197,8 +181,7 @@ di_status di_partition_table_parse(di_table_read_fn read, void *ctx, uint64_t di
         else if (type != 0 && le32(mbr + i * 16 + 12) != 0) others++;
     }
     if (protective && others) {
-        st = problem(error, "a hybrid MBR (GPT and %llu MBR partitions at once): which table "
-                            "counts is ambiguous", (unsigned long long)others);
+        st = problem(error, DI_REASON_PARTITION_HYBRID_MBR, DI_ARGS(di_number((uint64_t)others)));
         goto out;
     }
     if (protective) {
@@ -218,7 +201,7 @@ di_status di_partition_table_parse(di_table_read_fn read, void *ctx, uint64_t di
     }
     if (st != DI_OK) goto out;
     if (t->count == 0) {
-        st = problem(error, "the partition table lists no partitions");
+        st = problem(error, DI_REASON_PARTITION_TABLE_EMPTY, DI_NO_ARGS);
         goto out;
     }
     st = check_overlaps(t, error);

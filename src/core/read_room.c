@@ -4,10 +4,7 @@
  * one may well fit, so it only warns. */
 #include "read_room.h"
 
-#include <stdio.h>
-
 #include "diskimager/job.h"
-#include "diskimager/units.h"
 #include "job_internal.h"
 
 uint64_t read_room_free(const di_volume_space *volume)
@@ -29,25 +26,36 @@ di_status read_room_check(const char *path, uint64_t image_bytes, bool compresse
         if (no_room) *warnings |= DI_WARN_OUTPUT_MAY_NOT_FIT;
         return DI_OK;
     }
-    char c[32];
-    const char *fs = volume->fs_name[0] ? volume->fs_name : "this";
+    const char *fs = volume->fs_name;
     if (too_large) {
-        if (volume->max_file_bytes == DI_FAT_FILE_MAX)
+        /* A file system of unknown name: no name is made up for it. */
+        if (volume->max_file_bytes == DI_FAT_FILE_MAX && fs[0])
             return di_error_why(error, DI_ERR_NO_SPACE, DI_OP_READ, path, DI_REASON_FAT_4GIB,
                                 DI_ARGS(di_number(image_bytes), di_size(image_bytes), di_text(fs)));
-        return di_error_why(error, DI_ERR_NO_SPACE, DI_OP_READ, path, DI_REASON_FILE_SIZE_LIMIT,
-                            DI_ARGS(di_number(image_bytes), di_size(image_bytes), di_text(fs),
-                                    di_number(volume->max_file_bytes), di_size(volume->max_file_bytes)));
+        if (volume->max_file_bytes == DI_FAT_FILE_MAX)
+            return di_error_why(error, DI_ERR_NO_SPACE, DI_OP_READ, path,
+                                DI_REASON_FAT_4GIB_UNNAMED,
+                                DI_ARGS(di_number(image_bytes), di_size(image_bytes)));
+        if (fs[0])
+            return di_error_why(error, DI_ERR_NO_SPACE, DI_OP_READ, path,
+                                DI_REASON_FILE_SIZE_LIMIT,
+                                DI_ARGS(di_number(image_bytes), di_size(image_bytes), di_text(fs),
+                                        di_number(volume->max_file_bytes),
+                                        di_size(volume->max_file_bytes)));
+        return di_error_why(error, DI_ERR_NO_SPACE, DI_OP_READ, path,
+                            DI_REASON_FILE_SIZE_LIMIT_UNNAMED,
+                            DI_ARGS(di_number(image_bytes), di_size(image_bytes),
+                                    di_number(volume->max_file_bytes),
+                                    di_size(volume->max_file_bytes)));
     }
-    if (no_room) {
-        char replaced[96] = "";
-        if (volume->existing_bytes)
-            snprintf(replaced, sizeof replaced, " (counting the %s of the file it replaces)",
-                     di_format_size(volume->existing_bytes, c, sizeof c));
+    if (no_room && volume->existing_bytes)
+        return di_error_why(error, DI_ERR_NO_SPACE, DI_OP_READ, path, DI_REASON_NO_ROOM_REPLACING,
+                            DI_ARGS(di_number(image_bytes), di_size(image_bytes), di_number(room),
+                                    di_size(room), di_size(volume->existing_bytes)));
+    if (no_room)
         return di_error_why(error, DI_ERR_NO_SPACE, DI_OP_READ, path, DI_REASON_NO_ROOM,
                             DI_ARGS(di_number(image_bytes), di_size(image_bytes), di_number(room),
-                                    di_size(room), di_text(replaced)));
-    }
+                                    di_size(room)));
     return DI_OK;
 }
 

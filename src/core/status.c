@@ -126,6 +126,16 @@ di_status di_error_why(di_error *error, di_status status, di_op op, const char *
     return status;
 }
 
+void di_error_reword(di_error *error, di_reason reason, const di_arg *args, size_t arg_count)
+{
+    if (!error) return;
+    error->arg_count = 0;
+    memset(error->args, 0, sizeof error->args);
+    error->arg_text[0] = '\0';
+    error->detail[0] = '\0';
+    set_reason(error, reason, args, arg_count);
+}
+
 di_status di_error_why_code(di_error *error, di_status status, di_op op, const char *path,
                             int os_code, di_reason reason, const di_arg *args, size_t arg_count)
 {

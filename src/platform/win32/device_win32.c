@@ -118,10 +118,8 @@ static bool process_is_elevated(void)
 static void unless_elevated(di_error *error)
 {
     if (error->fault != DI_FAULT_ACCESS_DENIED || process_is_elevated()) return;
+    di_error_reword(error, DI_REASON_NEEDS_ADMINISTRATOR, DI_NO_ARGS);
     error->fault = DI_FAULT_UNKNOWN;
-    snprintf(error->detail, sizeof error->detail,
-             "writing or reading a drive needs administrator rights: run the program as "
-             "administrator");
 }
 
 /* A drive's errors get their kind (the core retries what passes and names what does not);

@@ -16,39 +16,46 @@ char di_path_drive_letter(const char *path)
     return c;
 }
 
-bool di_unseen_network_drive_text(const char *path, unsigned open_error, unsigned drive_type,
-                                  const char *remote_path, char *out, size_t out_size)
+bool di_unseen_network_drive_note(di_error *error, unsigned drive_type, const char *remote_path)
 {
-    char letter = di_path_drive_letter(path);
+    char letter = di_path_drive_letter(error->path);
+    unsigned open_error = (unsigned)error->os_code;
     /* Wine answers ERROR_NO_SUCH_DEVICE where Windows says the path is not found. */
     bool not_found = open_error == DI_WIN_ERROR_PATH_NOT_FOUND ||
                      open_error == DI_WIN_ERROR_FILE_NOT_FOUND ||
                      open_error == DI_WIN_ERROR_BAD_NETPATH ||
                      open_error == DI_WIN_ERROR_NO_SUCH_DEVICE;
-    if (!letter || !not_found || drive_type != DI_DRIVE_NO_ROOT_DIR || out_size == 0) return false;
+    if (!letter || !not_found || drive_type != DI_DRIVE_NO_ROOT_DIR) return false;
+    char drive[3] = {letter, ':', '\0'};
     if (!remote_path || !remote_path[0]) {
-        snprintf(out, out_size,
-                 "this program cannot see a drive %c:. If %c: is a mapped network drive: "
-                 "mapped drives belong to your own (non-elevated) session, and this program "
-                 "runs as administrator; use the network path (\\\\server\\share\\...) instead",
-                 letter, letter);
+        di_error_reword(error, DI_REASON_UNSEEN_DRIVE_LETTER, DI_ARGS(di_text(drive)));
         return true;
     }
     /* "\\nas\public" + "\images\pi.img"; "Z:pi.img" (relative to Z:'s folder) becomes
      * "\\nas\public\pi.img", the mapping's root being the only folder known. */
     size_t n = strlen(remote_path);
     while (n > 0 && (remote_path[n - 1] == '\\' || remote_path[n - 1] == '/')) n--;
-    const char *rest = path + 2;
+    const char *rest = error->path + 2;
     while (*rest == '\\' || *rest == '/') rest++;
-    char unc[1024];
+    char share[1024], unc[1024];
+    snprintf(share, sizeof share, "%.*s", (int)n, remote_path);
     snprintf(unc, sizeof unc, "%.*s%s%s", (int)n, remote_path, rest[0] ? "\\" : "", rest);
     for (char *p = unc; *p; p++)
         if (*p == '/') *p = '\\';
-    snprintf(out, out_size,
-             "%c: is a network drive mapped to %.*s in your own (non-elevated) session; this "
-             "program runs as administrator and cannot see it. Use the network path instead: "
-             "%s",
-             letter, (int)n, remote_path, unc);
+    di_error_reword(error, DI_REASON_MAPPED_DRIVE_UNSEEN,
+           DI_ARGS(di_text(drive), di_text(share), di_text(unc)));
+    return true;
+}
+
+bool di_unseen_network_drive_text(const char *path, unsigned open_error, unsigned drive_type,
+                                  const char *remote_path, char *out, size_t out_size)
+{
+    if (out_size == 0) return false;
+    di_error error;
+    di_error_why_code(&error, DI_ERR_OPEN, DI_OP_OPEN, path, (int)open_error, DI_REASON_NONE,
+                      DI_NO_ARGS);
+    if (!di_unseen_network_drive_note(&error, drive_type, remote_path)) return false;
+    snprintf(out, out_size, "%s", error.detail);
     return true;
 }
 
@@ -71,10 +78,7 @@ di_status di_win_note_unseen_drive(di_status status, di_error *error)
     if (RegGetValueW(HKEY_CURRENT_USER, key, L"RemotePath", RRF_RT_REG_SZ, NULL, remote,
                      &bytes) == ERROR_SUCCESS)
         di_utf16_to_utf8(remote, remote_utf8, sizeof remote_utf8);
-    char text[DI_TEXT_MAX];
-    if (di_unseen_network_drive_text(error->path, (unsigned)error->os_code, type, remote_utf8,
-                                     text, sizeof text))
-        snprintf(error->detail, sizeof error->detail, "%s", text);
+    di_unseen_network_drive_note(error, type, remote_utf8);
     return status;
 }
 #endif
