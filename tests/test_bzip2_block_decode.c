@@ -367,8 +367,8 @@ static codec_result decode_parallel(const unsigned char *in, size_t len, unsigne
     CHECK(dec != NULL);
     if (!dec) return CODEC_FAILED;
     codec_buffers io = {.in = in, .in_len = len, .input_ended = true, .out = out, .out_len = cap};
-    char message[256];
-    codec_result r = dec->ops->step(dec, &io, message, sizeof message);
+    codec_failure why;
+    codec_result r = dec->ops->step(dec, &io, &why);
     for (unsigned i = 0; r == CODEC_MORE && i < 1000; i++) {
         io.in += io.in_used;
         io.in_len -= io.in_used;
@@ -376,7 +376,7 @@ static codec_result decode_parallel(const unsigned char *in, size_t len, unsigne
         io.out_len -= io.out_made;
         *made += io.out_made;
         io.in_used = io.out_made = 0;
-        r = dec->ops->step(dec, &io, message, sizeof message);
+        r = dec->ops->step(dec, &io, &why);
     }
     *made += io.out_made;
     decoder_free(dec);

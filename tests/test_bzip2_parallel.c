@@ -103,7 +103,9 @@ static run_result run_decoder(decoder *dec, const unsigned char *in, size_t in_l
         size_t n_out = out_cap - r.out_len < out_step ? out_cap - r.out_len : out_step;
         codec_buffers io = {.in = in + pos, .in_len = n_in, .input_ended = pos + n_in == in_len,
                             .out = out + r.out_len, .out_len = n_out};
-        codec_result c = dec->ops->step(dec, &io, r.message, sizeof r.message);
+        codec_failure why;
+        codec_result c = dec->ops->step(dec, &io, &why);
+        if (c == CODEC_FAILED) codec_failure_english(&why, r.message, sizeof r.message);
         CHECK(io.in_used <= n_in && io.out_made <= n_out);
         pos += io.in_used;
         r.out_len += io.out_made;
@@ -362,13 +364,13 @@ static void test_zero_blocks_memory_bounded(void)
         size_t pos = 0;
         bool zeros = true;
         codec_result r = CODEC_MORE;
-        char msg[256] = "";
+        codec_failure why;
         while (r == CODEC_MORE) {
             size_t n_in = packed_len - pos < MiB ? packed_len - pos : MiB;
             codec_buffers io = {.in = packed + pos, .in_len = n_in,
                                 .input_ended = pos + n_in == packed_len, .out = out,
                                 .out_len = chunk};
-            r = dec->ops->step(dec, &io, msg, sizeof msg);
+            r = dec->ops->step(dec, &io, &why);
             pos += io.in_used;
             total += io.out_made;
             for (size_t i = 0; i < io.out_made; i++) zeros = zeros && out[i] == 0;
@@ -590,7 +592,7 @@ static void test_free_while_decoding(void)
                 const unsigned char *in = which ? text : zeros;
                 size_t in_len = which ? text_len : zeros_len, pos = 0, made = 0;
                 decoder *dec = decoder_new_bzip2(threads);
-                char msg[256];
+                codec_failure why;
                 uint64_t t0 = di_now_ns();
                 while (made < stops[s]) {
                     size_t n_in = in_len - pos < 65536 ? in_len - pos : 65536;
@@ -598,7 +600,7 @@ static void test_free_while_decoding(void)
                     codec_buffers io = {.in = in + pos, .in_len = n_in,
                                         .input_ended = pos + n_in == in_len, .out = out,
                                         .out_len = room};
-                    codec_result r = dec->ops->step(dec, &io, msg, sizeof msg);
+                    codec_result r = dec->ops->step(dec, &io, &why);
                     pos += io.in_used;
                     made += io.out_made;
                     if (r != CODEC_MORE) break;

@@ -422,8 +422,22 @@ static codec_result pump(step_fn step, void *codec, const unsigned char *in, siz
     }
 }
 
-static codec_result dec_step(void *c, codec_buffers *io, char *m, size_t s) { return ((decoder *)c)->ops->step(c, io, m, s); }
-static codec_result enc_step(void *c, codec_buffers *io, char *m, size_t s) { return ((encoder *)c)->ops->step(c, io, m, s); }
+/* The steps, their failure in English in m. */
+static codec_result dec_step(void *c, codec_buffers *io, char *m, size_t s)
+{
+    codec_failure why;
+    codec_result r = ((decoder *)c)->ops->step(c, io, &why);
+    if (r == CODEC_FAILED) codec_failure_english(&why, m, s);
+    return r;
+}
+
+static codec_result enc_step(void *c, codec_buffers *io, char *m, size_t s)
+{
+    codec_failure why;
+    codec_result r = ((encoder *)c)->ops->step(c, io, &why);
+    if (r == CODEC_FAILED) codec_failure_english(&why, m, s);
+    return r;
+}
 
 static decoder *decoder_for(di_format f)
 {

@@ -27,10 +27,32 @@ static di_letter_probe disk_letter(char letter, unsigned type, uint64_t size)
     return p;
 }
 
+/* The verdict, and its reason as the CLI words it (192 bytes). */
 static di_probe_verdict verdict(const di_letter_probe *p, bool all, char *reason)
 {
-    return di_letter_verdict(p, all, reason, 192);
+    di_skip_why why;
+    di_probe_verdict v = di_letter_verdict(p, all, &why);
+    di_skip_text(&why, reason, 192);
+    return v;
 }
+
+static di_probe_verdict sizeless(bool removable, unsigned size_error, char *reason)
+{
+    di_skip_why why;
+    di_probe_verdict v = di_sizeless_disk_verdict(removable, size_error, &why);
+    di_skip_text(&why, reason, 192);
+    return v;
+}
+
+#ifndef _WIN32
+/* A sysfs skip reason as the CLI words it ("" for none). */
+static const char *sysfs_skip(const char *name, bool removable, uint64_t size)
+{
+    static char text[192];
+    di_skip_why why = {.reason = di_sysfs_skip_reason(name, removable, size)};
+    return di_skip_text(&why, text, sizeof text);
+}
+#endif
 
 static void disks_with_letters_are_listed(void)
 {
@@ -63,6 +85,10 @@ static void virtual_drives_are_skipped_unopened(void)
     CHECK(!di_letter_worth_opening(&subst, true));
     CHECK_U64(verdict(&subst, true, reason), DI_PROBE_SKIP);
     CHECK_STR(reason, "a subst drive for the folder C:\\work");
+    di_skip_why why;
+    CHECK_U64(di_letter_verdict(&subst, true, &why), DI_PROBE_SKIP);
+    CHECK_U64(why.reason, DI_REASON_SKIP_SUBST_DRIVE);
+    CHECK_STR(why.folder, "C:\\work");
     /* subst of a share: "\??\UNC\nas\public". */
     snprintf(subst.dos_device, sizeof subst.dos_device, "\\??\\UNC\\nas\\public");
     CHECK_U64(verdict(&subst, true, reason), DI_PROBE_SKIP);
@@ -157,16 +183,16 @@ static void an_empty_reader_has_no_card(void)
     CHECK_U64(verdict(&user, false, reason), DI_PROBE_SKIP);
     CHECK_STR(reason, "its size cannot be read without administrator rights");
     /* A physical disk with no size: a reader with no card, or a disk left out. */
-    CHECK_U64(di_sizeless_disk_verdict(true, DI_WIN_ERROR_NOT_READY, reason, sizeof reason),
+    CHECK_U64(sizeless(true, DI_WIN_ERROR_NOT_READY, reason),
               DI_PROBE_NO_MEDIUM);
     CHECK_STR(reason, "no card in the reader");
-    CHECK_U64(di_sizeless_disk_verdict(false, DI_WIN_ERROR_NOT_READY, reason, sizeof reason),
+    CHECK_U64(sizeless(false, DI_WIN_ERROR_NOT_READY, reason),
               DI_PROBE_SKIP);
     CHECK_STR(reason, "it reports no size (error 21)");
-    CHECK_U64(di_sizeless_disk_verdict(true, DI_WIN_ERROR_ACCESS_DENIED, reason, sizeof reason),
+    CHECK_U64(sizeless(true, DI_WIN_ERROR_ACCESS_DENIED, reason),
               DI_PROBE_SKIP);
     /* No reason wanted: still the verdict. */
-    CHECK_U64(di_letter_verdict(&slot, false, NULL, 0), DI_PROBE_NO_MEDIUM);
+    CHECK_U64(di_letter_verdict(&slot, false, NULL), DI_PROBE_NO_MEDIUM);
 }
 
 static void an_empty_reader_is_labelled_no_card(void)
@@ -188,21 +214,21 @@ static void an_empty_slot_in_sysfs(void)
     /* /sys/block/sdc of a USB "Generic- SD/MMC" reader with its card out: removable 1,
      * size 0. Shown as "no card", never as a 0-byte target. */
     CHECK(di_sysfs_is_empty_slot(true, 0));
-    CHECK(di_sysfs_skip_reason("sdc", true, 0) == NULL);
+    CHECK(di_sysfs_skip_reason("sdc", true, 0) == DI_REASON_NONE);
     /* With a card: a drive like any other. */
     CHECK(!di_sysfs_is_empty_slot(true, GB32));
-    CHECK(di_sysfs_skip_reason("sdc", true, GB32) == NULL);
+    CHECK(di_sysfs_skip_reason("sdc", true, GB32) == DI_REASON_NONE);
     /* An unused loop device (removable 0, size 0): left out. A fixed disk of size 0
      * (removable 0): left out too, saying so. */
     CHECK(!di_sysfs_is_empty_slot(false, 0));
-    CHECK_STR(di_sysfs_skip_reason("loop3", false, 0), "an unused loop device");
-    CHECK_STR(di_sysfs_skip_reason("sdd", false, 0), "it reports no size");
+    CHECK_STR(sysfs_skip("loop3", false, 0), "an unused loop device");
+    CHECK_STR(sysfs_skip("sdd", false, 0), "it reports no size");
     /* Virtual devices, whatever their size. */
-    CHECK_STR(di_sysfs_skip_reason("zram0", false, GB32), "zram, a compressed RAM disk");
-    CHECK_STR(di_sysfs_skip_reason("ram0", false, MB16), "a RAM disk");
-    CHECK_STR(di_sysfs_skip_reason("sr0", true, 0), "a CD or DVD drive");
-    CHECK_CONTAINS(di_sysfs_skip_reason("dm-0", false, GB32), "device-mapper");
-    CHECK_CONTAINS(di_sysfs_skip_reason("md127", false, GB32), "md RAID array");
+    CHECK_STR(sysfs_skip("zram0", false, GB32), "zram, a compressed RAM disk");
+    CHECK_STR(sysfs_skip("ram0", false, MB16), "a RAM disk");
+    CHECK_STR(sysfs_skip("sr0", true, 0), "a CD or DVD drive");
+    CHECK_CONTAINS(sysfs_skip("dm-0", false, GB32), "device-mapper");
+    CHECK_CONTAINS(sysfs_skip("md127", false, GB32), "md RAID array");
 #else
     printf("note: the sysfs checks run in the Linux build\n");
 #endif

@@ -33,11 +33,22 @@ typedef struct di_drive_info {
  * drive from these facts in its own words. */
 di_status di_drive_list(bool all, di_drive_info **drives, size_t *count, di_error *error);
 
-/* A drive the list leaves out, and why ("a network drive", "a subst drive for the
- * folder C:\work", "it holds the running system"): for a log, and `list --all`. */
+/* Why the list leaves a drive out, as data: a DI_REASON_SKIP_* (reasons/platform.def)
+ * whose {0} is the folder when there is one, else the code (an error or a drive type). */
+typedef struct di_skip_why {
+    di_reason reason;       /* DI_REASON_NONE: not left out */
+    unsigned code;
+    char folder[260];       /* a subst drive's folder, "C:\work" */
+} di_skip_why;
+
+/* The English of why ("a network drive", "a subst drive for the folder C:\work"), for
+ * `list --all` and the log. Returns out. */
+char *di_skip_text(const di_skip_why *why, char *out, size_t size);
+
+/* A drive the list leaves out, and why. */
 typedef struct di_drive_skip {
     char path[64];
-    char reason[192];
+    di_skip_why why;
 } di_drive_skip;
 
 /* di_drive_list that also returns what it left out (caller frees *skipped). */

@@ -215,6 +215,10 @@ di_status di_error_why_code(di_error *error, di_status status, di_op op, const c
  * reason: a layer that knows why better than the one that met the error. */
 void di_error_reword(di_error *error, di_reason reason, const di_arg *args, size_t arg_count);
 
+/* A reason's English sentence with its arguments filled in ("" for NONE). Returns out. */
+char *di_reason_text(di_reason reason, const di_arg *args, size_t arg_count, char *out,
+                     size_t size);
+
 /* A reason's English sentence with {0}, {1}, ... (NULL for a refusal or NONE). */
 const char *di_reason_english(di_reason reason);
 

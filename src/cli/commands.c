@@ -73,8 +73,10 @@ static int cmd_list(const cli_args *args)
                (unsigned)d->sector_size, bus, d->model[0] ? d->model : "-",
                d->mounts[0] ? d->mounts : "-");
     }
+    char why[256];
     for (size_t i = 0; i < skipped_count; i++)
-        printf("skipped: %s (%s)\n", skipped[i].path, skipped[i].reason);
+        printf("skipped: %s (%s)\n", skipped[i].path,
+               di_skip_text(&skipped[i].why, why, sizeof why));
     free(drives);
     free(skipped);
     return CLI_EXIT_OK;

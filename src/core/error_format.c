@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "diskimager/drives.h"
 #include "diskimager/status.h"
 #include "diskimager/units.h"
 
@@ -90,6 +91,27 @@ static const char *const op_english[DI_OP_COUNT] = {
 #include "diskimager/operations.def"
 #undef DI_OP
 };
+
+const char *di_status_name(di_status status)
+{
+    switch (status) {
+    case DI_OK: return "ok";
+    case DI_ERR_USAGE: return "invalid request";
+    case DI_ERR_OPEN: return "open error";
+    case DI_ERR_READ: return "read error";
+    case DI_ERR_WRITE: return "write error";
+    case DI_ERR_FLUSH: return "flush error";
+    case DI_ERR_NO_SPACE: return "out of space";
+    case DI_ERR_TOO_SMALL: return "device too small";
+    case DI_ERR_BUSY: return "device busy";
+    case DI_ERR_MISMATCH: return "verify mismatch";
+    case DI_ERR_CANCELLED: return "cancelled";
+    case DI_ERR_NO_MEMORY: return "out of memory";
+    case DI_ERR_PARTITIONS: return "bad partition table";
+    case DI_ERR_INTERNAL: return "internal error";
+    }
+    return "unknown status";
+}
 
 bool di_reason_has_frame(di_reason reason)
 {
@@ -179,4 +201,19 @@ char *di_error_format(const di_error *error, char *out, size_t out_size)
     const char *advice = di_fault_advice(error->fault);
     if (advice[0]) append(&t, "; %s", advice);
     return out;
+}
+
+char *di_reason_text(di_reason reason, const di_arg *args, size_t arg_count, char *out,
+                     size_t size)
+{
+    di_error error;
+    di_error_why(&error, DI_OK, DI_OP_NONE, "", reason, args, arg_count);
+    snprintf(out, size, "%s", error.detail);
+    return out;
+}
+
+char *di_skip_text(const di_skip_why *why, char *out, size_t size)
+{
+    if (why->folder[0]) return di_reason_text(why->reason, DI_ARGS(di_text(why->folder)), out, size);
+    return di_reason_text(why->reason, DI_ARGS(di_number(why->code)), out, size);
 }

@@ -8,27 +8,6 @@
 #include "diskimager/system.h"
 #include "diskimager/units.h"
 
-const char *di_status_name(di_status status)
-{
-    switch (status) {
-    case DI_OK: return "ok";
-    case DI_ERR_USAGE: return "invalid request";
-    case DI_ERR_OPEN: return "open error";
-    case DI_ERR_READ: return "read error";
-    case DI_ERR_WRITE: return "write error";
-    case DI_ERR_FLUSH: return "flush error";
-    case DI_ERR_NO_SPACE: return "out of space";
-    case DI_ERR_TOO_SMALL: return "device too small";
-    case DI_ERR_BUSY: return "device busy";
-    case DI_ERR_MISMATCH: return "verify mismatch";
-    case DI_ERR_CANCELLED: return "cancelled";
-    case DI_ERR_NO_MEMORY: return "out of memory";
-    case DI_ERR_PARTITIONS: return "bad partition table";
-    case DI_ERR_INTERNAL: return "internal error";
-    }
-    return "unknown status";
-}
-
 void di_error_clear(di_error *error)
 {
     memset(error, 0, sizeof *error);

@@ -27,12 +27,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!dec) return 0;
     size_t piece = 1 + data[1] % 64, pos = 2, total = 0;
     unsigned char out[OUT_SIZE];
-    char message[256];
+    codec_failure why;
     for (unsigned rounds = 0; rounds < 1000000 && total < OUT_LIMIT; rounds++) {
         size_t n = size - pos < piece ? size - pos : piece;
         codec_buffers io = {.in = data + pos, .in_len = n, .input_ended = pos + n == size,
                             .out = out, .out_len = OUT_SIZE};
-        codec_result r = dec->ops->step(dec, &io, message, sizeof message);
+        codec_result r = dec->ops->step(dec, &io, &why);
+        if (r == CODEC_FAILED) {
+            /* Every failure names a reason its renderer can word. */
+            char text[512];
+            codec_failure_english(&why, text, sizeof text);
+            if (why.reason == DI_REASON_NONE || !text[0]) abort();
+        }
         if (io.in_used > n || io.out_made > OUT_SIZE) abort();
         pos += io.in_used;
         total += io.out_made;

@@ -1,7 +1,6 @@
 /* bzip2 through libbz2, every stream of a multi-stream file (pbzip2 makes them): on
  * several threads (bzip2_parallel.h) when there are, else here on the caller's. */
 #include <bzlib.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,13 +14,13 @@ typedef struct bzip2_decoder {
     bool stream_done;       /* a stream ended; another may follow */
 } bzip2_decoder;
 
-static const char *bz_text(int rc)
+static di_reason bz_reason(int rc)
 {
     switch (rc) {
-    case BZ_DATA_ERROR: return "compressed data is corrupt";
-    case BZ_DATA_ERROR_MAGIC: return "not in the bzip2 format";
-    case BZ_MEM_ERROR: return "out of memory";
-    default: return "the decoder failed";
+    case BZ_DATA_ERROR: return DI_REASON_CODEC_CORRUPT;
+    case BZ_DATA_ERROR_MAGIC: return DI_REASON_CODEC_NOT_ITS_FORMAT;
+    case BZ_MEM_ERROR: return DI_REASON_CODEC_OUT_OF_MEMORY;
+    default: return DI_REASON_CODEC_DECODER_FAILED;
     }
 }
 
@@ -34,7 +33,7 @@ static bool restart(bzip2_decoder *bd)
     return bd->open;
 }
 
-static codec_result bzip2_step(decoder *dec, codec_buffers *io, char *message, size_t size)
+static codec_result bzip2_step(decoder *dec, codec_buffers *io, codec_failure *why)
 {
     bzip2_decoder *bd = (bzip2_decoder *)dec;
     size_t pos = 0, made = 0;
@@ -50,8 +49,7 @@ static codec_result bzip2_step(decoder *dec, codec_buffers *io, char *message, s
                 break;
             }
             if (!restart(bd)) {
-                snprintf(message, size, "bzip2: out of memory");
-                result = CODEC_FAILED;
+                result = codec_fail(why, "bzip2", DI_REASON_CODEC_OUT_OF_MEMORY);
                 break;
             }
         }
@@ -70,8 +68,7 @@ static codec_result bzip2_step(decoder *dec, codec_buffers *io, char *message, s
             continue;
         }
         if (rc != BZ_OK) {
-            snprintf(message, size, "bzip2: %s", bz_text(rc));
-            result = CODEC_FAILED;
+            result = codec_fail(why, "bzip2", bz_reason(rc));
             break;
         }
         if (used == 0 && out == 0) break; /* wants more input */

@@ -32,7 +32,6 @@
  * had a block ours leaves to libbz2, libbz2's state too (as much again at level 9),
  * whatever the input. */
 #include <bzlib.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,7 +50,7 @@
 #define MAGIC_AND_CRC_BITS (BZ2_MAGIC_BITS + BZ2_CRC_BITS)   /* a block is longer */
 #define CACHED_BLOCKS 4u
 
-static const char *const CORRUPT = "compressed data is corrupt";
+#define CORRUPT DI_REASON_CODEC_CORRUPT
 
 typedef enum job_state { JOB_FREE, JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED } job_state;
 
@@ -72,7 +71,7 @@ typedef struct bz_job {
     bool produced;                  /* libbz2 wrote output: the piece held a whole block */
     bool data_error;                /* failed on the data (a rewind may help), not memory */
     bool stalled;                   /* failed for want of bits: the piece ends inside a block */
-    const char *failure;
+    di_reason failure;
     out_piece pieces[PIECES_PER_JOB];
     unsigned write_piece, read_piece;
 } bz_job;
@@ -92,7 +91,7 @@ typedef struct entry {
     uint64_t start_bit, end_bit;
     uint32_t crc;               /* BLOCK: its stored CRC; STREAM_END: the combined CRC */
     char level;
-    const char *failure;        /* FAILED; a tail BLOCK: why it was retried, if it was */
+    di_reason failure;        /* FAILED; a tail BLOCK: why it was retried, if it was */
 } entry;
 
 typedef enum split_state {
@@ -111,7 +110,7 @@ typedef struct splitter {
     uint64_t scan_from;         /* SPLIT_BLOCK: no magic before this */
     char level;
     bool first_stream;
-    const char *retry_failure;  /* SPLIT_BLOCK after a rewind: why the piece grew */
+    di_reason retry_failure;  /* SPLIT_BLOCK after a rewind: why the piece grew */
 } splitter;
 
 struct parallel_decoder;
@@ -157,17 +156,17 @@ typedef struct parallel_decoder {
 
     uint32_t combined;          /* the current stream's combined CRC so far */
     bool finished;
-    const char *fatal;
+    di_reason fatal;
     size_t memory, memory_peak;
 } parallel_decoder;
 
-static const char *bz_text(int rc)
+static di_reason bz_reason(int rc)
 {
     switch (rc) {
     case BZ_DATA_ERROR: return CORRUPT;
-    case BZ_DATA_ERROR_MAGIC: return "not in the bzip2 format";
-    case BZ_MEM_ERROR: return "out of memory";
-    default: return "the decoder failed";
+    case BZ_DATA_ERROR_MAGIC: return DI_REASON_CODEC_NOT_ITS_FORMAT;
+    case BZ_MEM_ERROR: return DI_REASON_CODEC_OUT_OF_MEMORY;
+    default: return DI_REASON_CODEC_DECODER_FAILED;
     }
 }
 
@@ -217,10 +216,10 @@ static void cache_free(void *opaque, void *p)
 /* ---- the workers ---- */
 
 /* Lock held. The piece the job's next output goes into; NULL when the job is dropped
- * (failure NULL) or no memory is left for it. */
-static out_piece *room_for_output(parallel_decoder *pd, bz_job *job, const char **failure)
+ * (failure NONE) or no memory is left for it. */
+static out_piece *room_for_output(parallel_decoder *pd, bz_job *job, di_reason *failure)
 {
-    *failure = NULL;
+    *failure = DI_REASON_NONE;
     for (;;) {
         if (job->cancelled || pd->shutdown) return NULL;
         out_piece *p = &job->pieces[job->write_piece];
@@ -232,7 +231,7 @@ static out_piece *room_for_output(parallel_decoder *pd, bz_job *job, const char 
         if (!p->data) {
             p->data = malloc(PIECE_SIZE);
             if (!p->data) {
-                *failure = "out of memory";
+                *failure = DI_REASON_CODEC_OUT_OF_MEMORY;
                 return NULL;
             }
             account(pd, PIECE_SIZE, 0);
@@ -264,7 +263,7 @@ static bool next_room(parallel_decoder *pd, bz_job *job, out_piece **p, size_t o
 {
     di_mutex_lock(pd->lock);
     publish(pd, job, *p, out);
-    const char *failure;
+    di_reason failure;
     *p = room_for_output(pd, job, &failure);
     *room = *p ? PIECE_SIZE - (*p)->len : 0;
     *dst = *p ? (*p)->data + (*p)->len : NULL;
@@ -308,7 +307,7 @@ static bool decode_job_own(worker *w, bz_job *job, job_end *end)
     if (st == BZ2_BLOCK_UNSUPPORTED) return false;
     job->data_error = true;
     job->stalled = st == BZ2_BLOCK_NEED_MORE;
-    job->failure = NULL;
+    job->failure = DI_REASON_NONE;
     *end = JOB_END_FAILED;
     if (st != BZ2_BLOCK_OK) {
         job->failure = CORRUPT;
@@ -364,7 +363,7 @@ static job_end decode_job_libbz2(worker *w, bz_job *job)
     uint64_t stop_bit = piece_end;   /* what may be handed over in this part */
     job->data_error = true;
     job->stalled = false;
-    job->failure = NULL;
+    job->failure = DI_REASON_NONE;
 
     bz_stream bz;
     memset(&bz, 0, sizeof bz);
@@ -373,7 +372,7 @@ static job_end decode_job_libbz2(worker *w, bz_job *job)
     bz.opaque = w;
     if (BZ2_bzDecompressInit(&bz, 0, 0) != BZ_OK) {
         job->data_error = false;
-        job->failure = "out of memory";
+        job->failure = DI_REASON_CODEC_OUT_OF_MEMORY;
         return JOB_END_FAILED;
     }
     memcpy(w->stage, "BZh", 3);
@@ -424,7 +423,7 @@ static job_end decode_job_libbz2(worker *w, bz_job *job)
         if (rc == BZ_OK || rc == BZ_STREAM_END) {
             job->failure = CORRUPT;   /* no progress, or a stream end no piece holds */
         } else {
-            job->failure = bz_text(rc);
+            job->failure = bz_reason(rc);
             job->data_error = rc == BZ_DATA_ERROR || rc == BZ_DATA_ERROR_MAGIC;
         }
         break;
@@ -588,7 +587,7 @@ static void pop(parallel_decoder *pd)
 }
 
 /* The splitter's last word: nothing follows until a rewind. */
-static void push_final(parallel_decoder *pd, entry_kind kind, const char *failure)
+static void push_final(parallel_decoder *pd, entry_kind kind, di_reason failure)
 {
     push(pd, (entry){.kind = kind, .failure = failure});
     pd->split.state = SPLIT_IDLE;
@@ -598,14 +597,14 @@ static void push_final(parallel_decoder *pd, entry_kind kind, const char *failur
  * end; retried: why the piece was merged); false when no job slot is free (every one
  * is in flight). */
 static bool queue_block(parallel_decoder *pd, uint64_t start, uint64_t end, bool tail,
-                        const char *retried)
+                        di_reason retried)
 {
     bz_job *job = NULL;
     for (unsigned i = 0; i < pd->job_count && !job; i++)
         if (pd->jobs[i].state == JOB_FREE) job = &pd->jobs[i];
     if (!job) return false;
     if (!ensure_workers(pd)) {
-        push_final(pd, ENTRY_FAILED, "could not start a decoding thread");
+        push_final(pd, ENTRY_FAILED, DI_REASON_CODEC_NO_THREAD);
         return true;
     }
     const bz2_bytes ring = ring_bytes(pd);
@@ -616,7 +615,7 @@ static bool queue_block(parallel_decoder *pd, uint64_t start, uint64_t end, bool
     job->tail = tail;
     job->level = pd->split.level;
     job->cancelled = job->produced = false;
-    job->failure = NULL;
+    job->failure = DI_REASON_NONE;
     for (unsigned i = 0; i < PIECES_PER_JOB; i++) job->pieces[i].len = job->pieces[i].read = 0;
     job->write_piece = job->read_piece = 0;
     push(pd, (entry){.kind = ENTRY_BLOCK, .job = job, .start_bit = start, .end_bit = end,
@@ -636,13 +635,13 @@ static bool split_header(parallel_decoder *pd, bool *queued, split_stop *stop)
     size_t got = avail < 4 ? (size_t)avail : 4;
     for (size_t i = 0; i < got; i++) h[i] = pd->ring[(at + i) % pd->ring_size];
     bool bzh_so_far = memcmp(h, "BZh", got < 3 ? got : 3) == 0;
-    const char *failure = NULL;
+    di_reason failure = DI_REASON_NONE;
     entry_kind final;
     if (!sp->first_stream && (!bzh_so_far || (got < 3 && pd->input_done)))
         final = ENTRY_DATA_END;
     else if (!bzh_so_far || (got == 4 && (h[3] < '1' || h[3] > '9'))) {
         final = ENTRY_FAILED;
-        failure = "not in the bzip2 format";
+        failure = DI_REASON_CODEC_NOT_ITS_FORMAT;
     } else if (got < 4 && !pd->input_done) {
         *stop = STOP_INPUT;
         return false;
@@ -680,7 +679,7 @@ static split_stop split(parallel_decoder *pd, bool *queued)
         case SPLIT_FIRST_MAGIC: {
             if (sp->at + BZ2_MAGIC_BITS > have) {
                 if (!pd->input_done) return STOP_INPUT;
-                push_final(pd, ENTRY_TRUNCATED, NULL);
+                push_final(pd, ENTRY_TRUNCATED, DI_REASON_NONE);
                 *queued = true;
                 return STOP_IDLE;
             }
@@ -688,7 +687,7 @@ static split_stop split(parallel_decoder *pd, bool *queued)
             if (kind == BZ2_BLOCK) {
                 sp->state = SPLIT_BLOCK;
                 sp->scan_from = sp->at + MAGIC_AND_CRC_BITS;
-                sp->retry_failure = NULL;
+                sp->retry_failure = DI_REASON_NONE;
             } else if (kind == BZ2_STREAM_END) {
                 sp->state = SPLIT_STREAM_CRC;   /* an empty stream */
             } else {
@@ -719,14 +718,14 @@ static split_stop split(parallel_decoder *pd, bool *queued)
                 if (pd->queue_len + 2 > pd->queue_cap) return STOP_BLOCKED;
                 if (!queue_block(pd, sp->at, have, true, sp->retry_failure)) return STOP_BLOCKED;
                 *queued = true;
-                if (sp->state != SPLIT_IDLE) push_final(pd, ENTRY_TRUNCATED, NULL);
+                if (sp->state != SPLIT_IDLE) push_final(pd, ENTRY_TRUNCATED, DI_REASON_NONE);
                 return STOP_IDLE;
             }
             sp->scan_from = at;   /* found again at once if no job is free now */
-            if (!queue_block(pd, sp->at, at, false, NULL)) return STOP_BLOCKED;
+            if (!queue_block(pd, sp->at, at, false, DI_REASON_NONE)) return STOP_BLOCKED;
             *queued = true;
             if (sp->state == SPLIT_IDLE) return STOP_IDLE;
-            sp->retry_failure = NULL;
+            sp->retry_failure = DI_REASON_NONE;
             sp->at = at;
             if (kind == BZ2_BLOCK)
                 sp->scan_from = at + MAGIC_AND_CRC_BITS;
@@ -737,7 +736,7 @@ static split_stop split(parallel_decoder *pd, bool *queued)
         case SPLIT_STREAM_CRC: {
             if (sp->at + MAGIC_AND_CRC_BITS > have) {
                 if (!pd->input_done) return STOP_INPUT;
-                push_final(pd, ENTRY_TRUNCATED, NULL);
+                push_final(pd, ENTRY_TRUNCATED, DI_REASON_NONE);
                 *queued = true;
                 return STOP_IDLE;
             }
@@ -768,7 +767,7 @@ static void drop_job(parallel_decoder *pd, bz_job *job)
 /* Lock held. The head piece failed without output: the magic that ended it was a
  * chance match inside the block. Everything queued after it goes; the splitter looks
  * again from the head piece's start for a magic past that one. */
-static void rewind_to_head(parallel_decoder *pd, const char *failure)
+static void rewind_to_head(parallel_decoder *pd, di_reason failure)
 {
     entry head = pd->queue[pd->queue_head];
     for (unsigned i = 0; i < pd->queue_len; i++) {
@@ -794,7 +793,7 @@ typedef enum drain_status {
     DRAIN_FAILED
 } drain_status;
 
-static drain_status fail(parallel_decoder *pd, const char *failure)
+static drain_status fail(parallel_decoder *pd, di_reason failure)
 {
     pd->fatal = failure;
     return DRAIN_FAILED;
@@ -867,7 +866,7 @@ static drain_status drain(parallel_decoder *pd, codec_buffers *io, size_t *made)
     return DRAIN_EMPTY;
 }
 
-static codec_result parallel_step(decoder *dec, codec_buffers *io, char *message, size_t size)
+static codec_result parallel_step(decoder *dec, codec_buffers *io, codec_failure *why)
 {
     parallel_decoder *pd = (parallel_decoder *)dec;
     size_t pos = 0, made = 0;
@@ -901,7 +900,7 @@ static codec_result parallel_step(decoder *dec, codec_buffers *io, char *message
          * room in the ring once a piece is committed. Unless one came meanwhile. */
         if (pd->reader_events == events) di_cond_wait(pd->wake_reader, pd->lock);
     }
-    if (result == CODEC_FAILED) snprintf(message, size, "bzip2: %s", pd->fatal);
+    if (result == CODEC_FAILED) codec_fail(why, "bzip2", pd->fatal);
     di_mutex_unlock(pd->lock);
     io->in_used = pos;
     io->out_made = made;

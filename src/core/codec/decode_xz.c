@@ -1,7 +1,6 @@
 /* xz through liblzma: multi-threaded when the file has several blocks (xz -T0 makes
  * them), and every concatenated stream of the file, like xz -d. */
 #include <lzma.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "decoder.h"
@@ -11,21 +10,21 @@ typedef struct xz_decoder {
     lzma_stream strm;
 } xz_decoder;
 
-static const char *lzma_text(lzma_ret rc)
+static di_reason lzma_reason(lzma_ret rc)
 {
     switch (rc) {
-    case LZMA_MEM_ERROR: return "out of memory";
-    case LZMA_MEMLIMIT_ERROR: return "needs more memory than allowed";
-    case LZMA_FORMAT_ERROR: return "not in the xz format";
-    case LZMA_OPTIONS_ERROR: return "uses options this decoder does not support";
-    case LZMA_DATA_ERROR: return "compressed data is corrupt";
-    case LZMA_BUF_ERROR: return "compressed data ends early";
-    case LZMA_UNSUPPORTED_CHECK: return "uses an unsupported integrity check";
-    default: return "the decoder failed";
+    case LZMA_MEM_ERROR: return DI_REASON_CODEC_OUT_OF_MEMORY;
+    case LZMA_MEMLIMIT_ERROR: return DI_REASON_CODEC_MEMORY_LIMIT;
+    case LZMA_FORMAT_ERROR: return DI_REASON_CODEC_NOT_ITS_FORMAT;
+    case LZMA_OPTIONS_ERROR: return DI_REASON_CODEC_UNSUPPORTED_OPTIONS;
+    case LZMA_DATA_ERROR: return DI_REASON_CODEC_CORRUPT;
+    case LZMA_BUF_ERROR: return DI_REASON_CODEC_ENDS_EARLY;
+    case LZMA_UNSUPPORTED_CHECK: return DI_REASON_CODEC_UNSUPPORTED_CHECK;
+    default: return DI_REASON_CODEC_DECODER_FAILED;
     }
 }
 
-static codec_result xz_step(decoder *dec, codec_buffers *io, char *message, size_t size)
+static codec_result xz_step(decoder *dec, codec_buffers *io, codec_failure *why)
 {
     xz_decoder *xd = (xz_decoder *)dec;
     xd->strm.next_in = io->in;
@@ -43,8 +42,7 @@ static codec_result xz_step(decoder *dec, codec_buffers *io, char *message, size
         }
         if (rc == LZMA_BUF_ERROR) break; /* no progress possible: wants more input */
         if (rc != LZMA_OK) {
-            snprintf(message, size, "xz: %s", lzma_text(rc));
-            result = CODEC_FAILED;
+            result = codec_fail(why, "xz", lzma_reason(rc));
             break;
         }
         if (xd->strm.avail_in == 0 && !io->input_ended) break;

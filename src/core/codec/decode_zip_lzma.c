@@ -3,7 +3,6 @@
  * ended by an end marker or by the size the archive records (PKWARE APPNOTE 5.8).
  * liblzma's LZMA1EXT filter decodes it given that size. */
 #include <lzma.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,16 +19,16 @@ typedef struct zip_lzma_decoder {
     lzma_stream strm;
 } zip_lzma_decoder;
 
-static bool start(zip_lzma_decoder *zd, char *message, size_t size)
+static bool start(zip_lzma_decoder *zd, codec_failure *why)
 {
     if (zd->header[2] != 5 || zd->header[3] != 0) {
-        snprintf(message, size, "zip LZMA: the properties are %u bytes, not 5",
-                 (unsigned)(zd->header[2] | zd->header[3] << 8));
+        codec_fail_number(why, "zip LZMA", DI_REASON_ZIP_LZMA_PROPERTIES_SIZE,
+                          (unsigned)(zd->header[2] | zd->header[3] << 8));
         return false;
     }
     lzma_filter filters[2] = {{.id = LZMA_FILTER_LZMA1}, {.id = LZMA_VLI_UNKNOWN}};
     if (lzma_properties_decode(&filters[0], NULL, zd->header + 4, 5) != LZMA_OK) {
-        snprintf(message, size, "zip LZMA: the properties are not valid");
+        codec_fail(why, "zip LZMA", DI_REASON_ZIP_LZMA_PROPERTIES_INVALID);
         return false;
     }
     lzma_options_lzma *options = filters[0].options;
@@ -40,21 +39,21 @@ static bool start(zip_lzma_decoder *zd, char *message, size_t size)
     lzma_ret rc = lzma_raw_decoder(&zd->strm, filters);
     free(options);
     if (rc != LZMA_OK) {
-        snprintf(message, size, "zip LZMA: the decoder could not start");
+        codec_fail(why, "zip LZMA", DI_REASON_ZIP_LZMA_NO_START);
         return false;
     }
     zd->started = true;
     return true;
 }
 
-static codec_result zip_lzma_step(decoder *dec, codec_buffers *io, char *message, size_t size)
+static codec_result zip_lzma_step(decoder *dec, codec_buffers *io, codec_failure *why)
 {
     zip_lzma_decoder *zd = (zip_lzma_decoder *)dec;
     size_t pos = 0;
     io->out_made = 0;
     while (!zd->started && pos < io->in_len) {
         zd->header[zd->header_len++] = io->in[pos++];
-        if (zd->header_len == ZIP_LZMA_HEADER && !start(zd, message, size)) {
+        if (zd->header_len == ZIP_LZMA_HEADER && !start(zd, why)) {
             io->in_used = pos;
             return CODEC_FAILED;
         }
@@ -62,8 +61,7 @@ static codec_result zip_lzma_step(decoder *dec, codec_buffers *io, char *message
     io->in_used = pos;
     if (!zd->started) {
         if (!io->input_ended) return CODEC_MORE;
-        snprintf(message, size, "zip LZMA: the data ends inside its header");
-        return CODEC_FAILED;
+        return codec_fail(why, "zip LZMA", DI_REASON_ZIP_LZMA_HEADER_CUT);
     }
     zd->strm.next_in = io->in + pos;
     zd->strm.avail_in = io->in_len - pos;
@@ -74,10 +72,10 @@ static codec_result zip_lzma_step(decoder *dec, codec_buffers *io, char *message
     io->out_made = io->out_len - zd->strm.avail_out;
     if (rc == LZMA_STREAM_END) return CODEC_END;
     if (rc == LZMA_OK || rc == LZMA_BUF_ERROR) return CODEC_MORE;
-    snprintf(message, size, "zip LZMA: %s",
-             rc == LZMA_DATA_ERROR ? "compressed data is corrupt"
-             : rc == LZMA_MEM_ERROR ? "out of memory" : "the decoder failed");
-    return CODEC_FAILED;
+    return codec_fail(why, "zip LZMA",
+                      rc == LZMA_DATA_ERROR  ? DI_REASON_CODEC_CORRUPT
+                      : rc == LZMA_MEM_ERROR ? DI_REASON_CODEC_OUT_OF_MEMORY
+                                             : DI_REASON_CODEC_DECODER_FAILED);
 }
 
 static void zip_lzma_free(decoder *dec)

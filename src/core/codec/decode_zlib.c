@@ -1,6 +1,5 @@
 /* gzip (every member of a multi-member file, like gzip -d), a zip member's raw
  * deflate data, and a zip member stored as it is. zlib does the work. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -13,12 +12,6 @@ typedef struct zlib_decoder {
     bool gzip;
     bool member_done;      /* gzip: a member ended; another may follow */
 } zlib_decoder;
-
-static codec_result fail_with(const char *what, const char *msg, char *message, size_t size)
-{
-    snprintf(message, size, "%s: %s", what, msg && msg[0] ? msg : "corrupt data");
-    return CODEC_FAILED;
-}
 
 /* After a gzip member: another member, or the end (trailing bytes that are not a member
  * are ignored, as gzip itself does). */
@@ -35,7 +28,7 @@ static codec_result next_member(zlib_decoder *zd, codec_buffers *io, size_t *pos
     return CODEC_END;
 }
 
-static codec_result zlib_step(decoder *dec, codec_buffers *io, char *message, size_t size)
+static codec_result zlib_step(decoder *dec, codec_buffers *io, codec_failure *why)
 {
     zlib_decoder *zd = (zlib_decoder *)dec;
     size_t pos = 0, made = 0;
@@ -63,8 +56,9 @@ static codec_result zlib_step(decoder *dec, codec_buffers *io, char *message, si
         }
         if (rc == Z_BUF_ERROR || (rc == Z_OK && zd->z.avail_in == 0)) break; /* wants more */
         if (rc != Z_OK) {
-            result = fail_with(zd->gzip ? "gzip" : "deflate",
-                               rc == Z_MEM_ERROR ? "out of memory" : zd->z.msg, message, size);
+            const char *codec = zd->gzip ? "gzip" : "deflate";
+            result = rc == Z_MEM_ERROR ? codec_fail(why, codec, DI_REASON_CODEC_OUT_OF_MEMORY)
+                                       : codec_fail_library(why, codec, false, zd->z.msg);
             break;
         }
     }
@@ -106,11 +100,10 @@ decoder *decoder_new_deflate_raw(void)
     return new_zlib(false);
 }
 
-static codec_result stored_step(decoder *dec, codec_buffers *io, char *message, size_t size)
+static codec_result stored_step(decoder *dec, codec_buffers *io, codec_failure *why)
 {
     (void)dec;
-    (void)message;
-    (void)size;
+    (void)why;
     size_t n = io->in_len < io->out_len ? io->in_len : io->out_len;
     memcpy(io->out, io->in, n);
     io->in_used = n;

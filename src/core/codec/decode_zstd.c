@@ -1,5 +1,4 @@
 /* zstd through libzstd, every frame of the file (zstd -d does the same). */
-#include <stdio.h>
 #include <stdlib.h>
 #include <zstd.h>
 
@@ -11,7 +10,7 @@ typedef struct zstd_decoder {
     bool frame_open;        /* a frame has begun and not ended */
 } zstd_decoder;
 
-static codec_result zstd_step(decoder *dec, codec_buffers *io, char *message, size_t size)
+static codec_result zstd_step(decoder *dec, codec_buffers *io, codec_failure *why)
 {
     zstd_decoder *zd = (zstd_decoder *)dec;
     ZSTD_inBuffer in = {io->in, io->in_len, 0};
@@ -25,8 +24,7 @@ static codec_result zstd_step(decoder *dec, codec_buffers *io, char *message, si
         size_t before_in = in.pos, before_out = out.pos;
         size_t rc = ZSTD_decompressStream(zd->ds, &out, &in);
         if (ZSTD_isError(rc)) {
-            snprintf(message, size, "zstd: %s", ZSTD_getErrorName(rc));
-            result = CODEC_FAILED;
+            result = codec_fail_library(why, "zstd", false, ZSTD_getErrorName(rc));
             break;
         }
         /* 0: a frame just ended and everything of it has been flushed. */

@@ -28,12 +28,39 @@ typedef struct codec_buffers {
 typedef enum codec_result {
     CODEC_MORE = 0,        /* call again: with more input, more room, or both */
     CODEC_END,             /* the stream (every member or frame of it) has ended */
-    CODEC_FAILED           /* corrupt data or a library failure; message says which */
+    CODEC_FAILED           /* corrupt data or a library failure; the codec_failure says which */
 } codec_result;
+
+/* Why a step failed, as data (a codec makes no sentence): a reason of
+ * reasons/codec.def whose {0} is the codec, {1} a number or the library's own words
+ * when the reason takes one, and the last the bytes of image decoded before it. */
+typedef struct codec_failure {
+    di_reason reason;           /* DI_REASON_CODEC_*, ZIP_LZMA_*, ENCODE_* */
+    const char *codec;          /* "gzip", "xz", "zip LZMA", ... */
+    bool has_number;
+    uint64_t number;
+    char library_text[128];     /* zlib's msg, ZSTD_getErrorName(): the library's words */
+} codec_failure;
+
+/* Each sets why and returns CODEC_FAILED, for "return codec_fail(...)". */
+codec_result codec_fail(codec_failure *why, const char *codec, di_reason reason);
+codec_result codec_fail_number(codec_failure *why, const char *codec, di_reason reason,
+                               uint64_t number);
+/* The library's own words (CODEC_LIBRARY_SAYS, or ENCODE_LIBRARY_SAYS when encoding);
+ * none: the data is corrupt (decoding) or the encoder failed. */
+codec_result codec_fail_library(codec_failure *why, const char *codec, bool encoding,
+                                const char *library_text);
+
+/* error set to the failure of op on path, decoded bytes of image made before it. */
+di_status codec_failure_error(const codec_failure *why, uint64_t decoded, di_status status,
+                              di_op op, const char *path, di_error *error);
+
+/* The failure in English, as di_error_format words it (tests, fuzzers). */
+void codec_failure_english(const codec_failure *why, char *out, size_t size);
 
 typedef struct decoder decoder;
 typedef struct decoder_ops {
-    codec_result (*step)(decoder *dec, codec_buffers *io, char *message, size_t size);
+    codec_result (*step)(decoder *dec, codec_buffers *io, codec_failure *why);
     void (*free)(decoder *dec);
 } decoder_ops;
 

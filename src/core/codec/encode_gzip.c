@@ -1,5 +1,4 @@
 /* gzip output through zlib, at gzip's default level. zlib has one thread. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <zlib.h>
 
@@ -10,7 +9,7 @@ typedef struct gzip_encoder {
     z_stream z;
 } gzip_encoder;
 
-static codec_result gzip_step(encoder *enc, codec_buffers *io, char *message, size_t size)
+static codec_result gzip_step(encoder *enc, codec_buffers *io, codec_failure *why)
 {
     gzip_encoder *ge = (gzip_encoder *)enc;
     ge->z.next_in = (Bytef *)io->in;
@@ -26,8 +25,7 @@ static codec_result gzip_step(encoder *enc, codec_buffers *io, char *message, si
         }
         if (rc == Z_BUF_ERROR) break;
         if (rc != Z_OK) {
-            snprintf(message, size, "gzip: %s", ge->z.msg ? ge->z.msg : "the encoder failed");
-            result = CODEC_FAILED;
+            result = codec_fail_library(why, "gzip", true, ge->z.msg);
             break;
         }
     }

@@ -1,7 +1,6 @@
 /* xz output through liblzma's multi-threaded encoder at xz's default preset: each
  * thread compresses its own block, so the output decodes multi-threaded too. */
 #include <lzma.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "encoder.h"
@@ -13,7 +12,7 @@ typedef struct xz_encoder {
     lzma_stream strm;
 } xz_encoder;
 
-static codec_result xz_step(encoder *enc, codec_buffers *io, char *message, size_t size)
+static codec_result xz_step(encoder *enc, codec_buffers *io, codec_failure *why)
 {
     xz_encoder *xe = (xz_encoder *)enc;
     xe->strm.next_in = io->in;
@@ -29,9 +28,8 @@ static codec_result xz_step(encoder *enc, codec_buffers *io, char *message, size
             break;
         }
         if (rc != LZMA_OK) {
-            snprintf(message, size, "xz: %s", rc == LZMA_MEM_ERROR ? "out of memory"
-                                                                   : "the encoder failed");
-            result = CODEC_FAILED;
+            result = codec_fail(why, "xz", rc == LZMA_MEM_ERROR ? DI_REASON_ENCODE_OUT_OF_MEMORY
+                                                                : DI_REASON_ENCODE_FAILED_STEP);
             break;
         }
         /* The timeout passed with the threads still at work: back to the caller, which

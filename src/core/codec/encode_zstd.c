@@ -1,6 +1,5 @@
 /* zstd output through libzstd at zstd's default level, with worker threads and a
  * content checksum. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <zstd.h>
 
@@ -11,7 +10,7 @@ typedef struct zstd_encoder {
     ZSTD_CCtx *cctx;
 } zstd_encoder;
 
-static codec_result zstd_step(encoder *enc, codec_buffers *io, char *message, size_t size)
+static codec_result zstd_step(encoder *enc, codec_buffers *io, codec_failure *why)
 {
     zstd_encoder *ze = (zstd_encoder *)enc;
     ZSTD_inBuffer in = {io->in, io->in_len, 0};
@@ -21,8 +20,7 @@ static codec_result zstd_step(encoder *enc, codec_buffers *io, char *message, si
         size_t rc = ZSTD_compressStream2(ze->cctx, &out, &in,
                                          io->input_ended ? ZSTD_e_end : ZSTD_e_continue);
         if (ZSTD_isError(rc)) {
-            snprintf(message, size, "zstd: %s", ZSTD_getErrorName(rc));
-            result = CODEC_FAILED;
+            result = codec_fail_library(why, "zstd", true, ZSTD_getErrorName(rc));
             break;
         }
         if (io->input_ended && rc == 0) {

@@ -9,7 +9,7 @@ typedef struct encoder encoder;
 typedef struct encoder_ops {
     /* Compresses io->in into io->out. With io->input_ended, finishes the stream:
      * CODEC_END once every byte of it is out. */
-    codec_result (*step)(encoder *enc, codec_buffers *io, char *message, size_t size);
+    codec_result (*step)(encoder *enc, codec_buffers *io, codec_failure *why);
     void (*free)(encoder *enc);
 } encoder_ops;
 

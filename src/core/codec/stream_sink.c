@@ -54,16 +54,15 @@ static di_status feed(stream_sink *sk, const unsigned char *bytes, size_t len, b
             .in = bytes, .in_len = len, .input_ended = finish,
             .out = sk->out + sk->out_len, .out_len = OUTPUT_SIZE - sk->out_len,
         };
-        char message[DI_TEXT_MAX / 2] = "";
-        codec_result r = sk->enc->ops->step(sk->enc, &io, message, sizeof message);
+        codec_failure why;
+        codec_result r = sk->enc->ops->step(sk->enc, &io, &why);
         bytes += io.in_used;
         len -= io.in_used;
         sk->position += io.in_used;
         sk->out_len += io.out_made;
         if (r == CODEC_FAILED) {
-            di_error_why(error, DI_ERR_WRITE, DI_OP_COMPRESS, sk->base.path,
-                         DI_REASON_CODEC_MESSAGE,
-                         DI_ARGS(di_text(message)));
+            codec_failure_error(&why, sk->position, DI_ERR_WRITE, DI_OP_COMPRESS, sk->base.path,
+                                error);
             di_error_at(error, sk->position);
             return DI_ERR_WRITE;
         }

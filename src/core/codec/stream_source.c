@@ -193,17 +193,20 @@ static di_status decode_into(stream_source *ss, unsigned char *out, size_t len, 
             .input_ended = input_ended,
             .out = out + *made, .out_len = len - *made,
         };
-        char message[DI_TEXT_MAX / 2] = "";
-        codec_result r = ss->dec->ops->step(ss->dec, &io, message, sizeof message);
+        codec_failure why;
+        codec_result r = ss->dec->ops->step(ss->dec, &io, &why);
         uint64_t failed_at = compressed_position(ss) + io.in_used;
         ss->in_pos += io.in_used;
         if (ss->format == DI_FORMAT_ZIP)
             ss->crc = di_crc32_update(ss->crc, out + *made, io.out_made);
         *made += io.out_made;
         ss->produced += io.out_made;
-        if (r == CODEC_FAILED)
-            return data_error(ss, error, failed_at, DI_REASON_DECODE_ERROR,
-                              DI_ARGS(di_text(message)));
+        if (r == CODEC_FAILED) {
+            codec_failure_error(&why, ss->produced, DI_ERR_READ, DI_OP_DECOMPRESS, ss->base.path,
+                                error);
+            di_error_at(error, failed_at);
+            return DI_ERR_READ;
+        }
         if (r == CODEC_END) return finish(ss, error);
         if (io.in_used == 0 && io.out_made == 0) {
             if (input_ended)

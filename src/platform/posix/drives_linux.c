@@ -111,8 +111,8 @@ di_status di_drive_list_skipped(bool all, di_drive_info **drives, size_t *count,
         di_drive_skip skip;
         memset(&skip, 0, sizeof skip);
         snprintf(skip.path, sizeof skip.path, "/dev/%.58s", name);
-        const char *reason = di_sysfs_name_is_virtual(name) ? di_sysfs_skip_reason(name, false, 0)
-                                                            : NULL;
+        di_reason reason = di_sysfs_name_is_virtual(name) ? di_sysfs_skip_reason(name, false, 0)
+                                                          : DI_REASON_NONE;
         di_drive_info info;
         memset(&info, 0, sizeof info);
         if (!reason) {
@@ -121,12 +121,12 @@ di_status di_drive_list_skipped(bool all, di_drive_info **drives, size_t *count,
              * is shown, as "no card" (no_medium), never as a 0-byte target. */
             reason = di_sysfs_skip_reason(name, info.no_medium, info.size);
         }
-        if (!reason && info.system) reason = "it holds the running system"; /* --all or not */
-        if (!reason && !all && !info.removable) reason = "a fixed disk (shown with --all)";
+        if (!reason && info.system) reason = DI_REASON_SKIP_RUNNING_SYSTEM; /* --all or not */
+        if (!reason && !all && !info.removable) reason = DI_REASON_SKIP_FIXED_DISK_CLI;
         /* Unused loop devices are no drives at all: not even said to be left out. */
         if (reason && info.size == 0 && strncmp(name, "loop", 4) == 0) continue;
         if (reason) {
-            snprintf(skip.reason, sizeof skip.reason, "%s", reason);
+            skip.why.reason = reason;
             if (skipped) ok = append((void **)&skip_list, &skips, &skip_cap, sizeof skip, &skip);
             continue;
         }

@@ -34,28 +34,29 @@ bool di_sysfs_is_empty_slot(bool removable_flag, uint64_t size_bytes)
     return removable_flag && size_bytes == 0;
 }
 
-const char *di_sysfs_skip_reason(const char *name, bool removable_flag, uint64_t size_bytes)
+di_reason di_sysfs_skip_reason(const char *name, bool removable_flag, uint64_t size_bytes)
 {
     static const struct {
-        const char *prefix, *reason;
+        const char *prefix;
+        di_reason reason;
     } virtual_kinds[] = {
-        {"zram", "zram, a compressed RAM disk"},
-        {"ram", "a RAM disk"},
-        {"dm-", "a device-mapper volume (LVM, LUKS): the disks under it are listed"},
-        {"md", "an md RAID array: the disks under it are listed"},
-        {"sr", "a CD or DVD drive"},
-        {"fd", "a floppy drive"},
-        {"nbd", "a network block device"},
+        {"zram", DI_REASON_SKIP_ZRAM},
+        {"ram", DI_REASON_SKIP_RAM_DISK},
+        {"dm-", DI_REASON_SKIP_DEVICE_MAPPER},
+        {"md", DI_REASON_SKIP_MD_RAID},
+        {"sr", DI_REASON_SKIP_CD_DRIVE},
+        {"fd", DI_REASON_SKIP_FLOPPY},
+        {"nbd", DI_REASON_SKIP_NBD},
     };
     if (di_sysfs_name_is_virtual(name)) {
         for (size_t i = 0; i < sizeof virtual_kinds / sizeof virtual_kinds[0]; i++)
             if (strncmp(name, virtual_kinds[i].prefix, strlen(virtual_kinds[i].prefix)) == 0)
                 return virtual_kinds[i].reason;
-        return "a virtual device";
+        return DI_REASON_SKIP_VIRTUAL_DEVICE;
     }
     if (size_bytes == 0 && !di_sysfs_is_empty_slot(removable_flag, size_bytes))
-        return strncmp(name, "loop", 4) == 0 ? "an unused loop device" : "it reports no size";
-    return NULL;
+        return strncmp(name, "loop", 4) == 0 ? DI_REASON_SKIP_UNUSED_LOOP : DI_REASON_SKIP_NO_SIZE;
+    return DI_REASON_NONE;
 }
 
 bool di_sysfs_is_removable(bool removable_flag, const char *bus)

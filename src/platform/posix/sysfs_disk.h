@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diskimager/status.h"
+
 /* The bus a disk hangs off, from the resolved /sys/block/NAME link, e.g.
  * "/sys/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host6/.../block/sdb": "usb". */
 const char *di_sysfs_bus_from_path(const char *resolved_path);
@@ -23,8 +25,8 @@ bool di_sysfs_is_empty_slot(bool removable_flag, uint64_t size_bytes);
 
 /* Why `list` leaves the disk NAME out, before it looks at whether it holds the system:
  * a virtual device (di_sysfs_name_is_virtual), or no size without being an empty slot
- * (an unused loop device). NULL when it does not. */
-const char *di_sysfs_skip_reason(const char *name, bool removable_flag, uint64_t size_bytes);
+ * (an unused loop device): a DI_REASON_SKIP_*. DI_REASON_NONE when it does not. */
+di_reason di_sysfs_skip_reason(const char *name, bool removable_flag, uint64_t size_bytes);
 
 /* Shown without --all: removable media or a USB, SD or MMC bus. */
 bool di_sysfs_is_removable(bool removable_flag, const char *bus);

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diskimager/drives.h"
+
 /* STORAGE_BUS_TYPE values (winioctl.h). */
 enum {
     DI_BUS_UNKNOWN = 0, DI_BUS_SCSI = 1, DI_BUS_ATAPI = 2, DI_BUS_ATA = 3, DI_BUS_1394 = 4,
@@ -69,9 +71,9 @@ typedef struct di_disk_facts {
     int volume_count;
     bool system;                       /* holds Windows, the boot volume or a page file */
     /* No size learned (drive_probe.c): a reader with no card, listed as such, or a disk
-     * the list skips for skip_reason. */
+     * the list skips for skip (reason NONE: not skipped). */
     bool no_medium;
-    char skip_reason[128];
+    di_skip_why skip;
 } di_disk_facts;
 
 /* Gives each disk the letters of every volume with an extent on it (a volume that

@@ -1,13 +1,15 @@
 /* Which drives the Windows drive list shows, skips or shows as "no card", decided from
  * what the enumeration asked Windows, as pure functions over recorded answers (drive
  * types, DOS device names, error codes), so tests feed them on any OS. Each skip has
- * its reason as text, for a log and for `list --all`. No <windows.h>. */
+ * its reason as data (di_skip_why), for a log and for `list --all`. No <windows.h>. */
 #ifndef DISKIMAGER_WIN32_DRIVE_PROBE_H
 #define DISKIMAGER_WIN32_DRIVE_PROBE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "diskimager/drives.h"
 
 /* GetDriveTypeW's answers (winbase.h). */
 enum {
@@ -52,17 +54,15 @@ typedef struct di_letter_probe {
  * so a disconnected share or an empty CD drive cannot make the list wait. */
 bool di_letter_worth_opening(const di_letter_probe *probe, bool show_all);
 
-/* The verdict for a lettered drive: show_all adds fixed drives. reason (may be NULL)
- * gets why it is skipped or has no medium ("a network drive", "a subst drive for C:\x",
- * "a CD or DVD drive", "no card in the reader"), "" when listed. */
-di_probe_verdict di_letter_verdict(const di_letter_probe *probe, bool show_all, char *reason,
-                                   size_t reason_size);
+/* The verdict for a lettered drive: show_all adds fixed drives. why (may be NULL) gets
+ * why it is skipped or has no medium (DI_REASON_SKIP_NETWORK_DRIVE, _SUBST_DRIVE with
+ * its folder, _CD_DRIVE, _NO_CARD, ...), DI_REASON_NONE when listed. */
+di_probe_verdict di_letter_verdict(const di_letter_probe *probe, bool show_all, di_skip_why *why);
 
 /* A physical disk whose size could not be learned (size 0, size_error the error of the
  * size queries): a card reader with an empty slot (removable media or a USB, SD or MMC
  * bus; ERROR_NOT_READY, ERROR_NO_MEDIA_IN_DRIVE or simply no size) has no medium, any
  * other disk is skipped with the reason. */
-di_probe_verdict di_sizeless_disk_verdict(bool removable, unsigned size_error, char *reason,
-                                          size_t reason_size);
+di_probe_verdict di_sizeless_disk_verdict(bool removable, unsigned size_error, di_skip_why *why);
 
 #endif

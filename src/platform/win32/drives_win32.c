@@ -63,8 +63,7 @@ static bool query_disk(uint32_t number, di_disk_facts *disk)
         /* A card reader with an empty slot answers ERROR_NOT_READY: it is listed as "no
          * card"; another disk without a size is left out, saying why. */
         bool removable = di_disk_offer_for(disk) == DI_OFFER_REMOVABLE;
-        disk->no_medium = di_sizeless_disk_verdict(removable, size_error, disk->skip_reason,
-                                                   sizeof disk->skip_reason) ==
+        disk->no_medium = di_sizeless_disk_verdict(removable, size_error, &disk->skip) ==
                           DI_PROBE_NO_MEDIUM;
     }
     return ok;
@@ -284,12 +283,19 @@ static bool letter_on_listed_disk(char letter, const di_disk_facts *disks, int c
 }
 
 static void note_skip(di_drive_skip *skipped, size_t *n, size_t cap, const char *path,
-                      const char *reason)
+                      const di_skip_why *why)
 {
     if (!skipped || *n >= cap) return;
     snprintf(skipped[*n].path, sizeof skipped[*n].path, "%s", path);
-    snprintf(skipped[*n].reason, sizeof skipped[*n].reason, "%s", reason);
+    skipped[*n].why = *why;
     (*n)++;
+}
+
+static void note_skip_for(di_drive_skip *skipped, size_t *n, size_t cap, const char *path,
+                          di_reason reason)
+{
+    di_skip_why why = {.reason = reason};
+    note_skip(skipped, n, cap, path, &why);
 }
 
 static char windows_letter(void)
@@ -328,12 +334,11 @@ di_status di_drive_list_skipped(bool all, di_drive_info **drives, size_t *count,
         snprintf(path, sizeof path, "\\\\.\\PhysicalDrive%u", (unsigned)disks[d].number);
         di_disk_offer offer = di_disk_offer_for(&disks[d]);
         if (offer == DI_OFFER_NEVER) {
-            note_skip(skip_list, &skips, skip_cap, path,
-                      "it holds Windows, the boot volume or a page file");
-        } else if (disks[d].skip_reason[0] && !disks[d].no_medium) {
-            note_skip(skip_list, &skips, skip_cap, path, disks[d].skip_reason);
+            note_skip_for(skip_list, &skips, skip_cap, path, DI_REASON_SKIP_HOLDS_SYSTEM_VOLUMES);
+        } else if (disks[d].skip.reason != DI_REASON_NONE && !disks[d].no_medium) {
+            note_skip(skip_list, &skips, skip_cap, path, &disks[d].skip);
         } else if (offer == DI_OFFER_FIXED && !all) {
-            note_skip(skip_list, &skips, skip_cap, path, "a fixed disk (shown with all disks)");
+            note_skip_for(skip_list, &skips, skip_cap, path, DI_REASON_SKIP_FIXED_DISK);
         } else {
             describe_disk(&disks[d], &(*drives)[(*count)++]);
         }
@@ -348,10 +353,11 @@ di_status di_drive_list_skipped(bool all, di_drive_info **drives, size_t *count,
         if (!(mask & (1u << i)) || letter_on_listed_disk(letter, disks, disk_count)) continue;
         di_letter_probe probe;
         probe_letter(letter, system_letter, all, &probe);
-        char reason[192], path[8];
-        di_probe_verdict verdict = di_letter_verdict(&probe, all, reason, sizeof reason);
+        di_skip_why why;
+        char path[8];
+        di_probe_verdict verdict = di_letter_verdict(&probe, all, &why);
         snprintf(path, sizeof path, "%c:", letter);
-        if (verdict == DI_PROBE_SKIP) note_skip(skip_list, &skips, skip_cap, path, reason);
+        if (verdict == DI_PROBE_SKIP) note_skip(skip_list, &skips, skip_cap, path, &why);
         else describe_letter(&probe, verdict == DI_PROBE_NO_MEDIUM, &(*drives)[(*count)++]);
     }
     if (mode_set) SetThreadErrorMode(old_mode, NULL);
@@ -401,7 +407,7 @@ di_status di_drive_describe(const char *path, di_drive_info *info, di_error *err
         if (probe.drive_type == DRIVE_NO_ROOT_DIR || probe.drive_type == DRIVE_UNKNOWN)
             return di_error_why(error, DI_ERR_OPEN, DI_OP_INSPECT, path,
                                 DI_REASON_NO_SUCH_DRIVE, DI_NO_ARGS);
-        describe_letter(&probe, di_letter_verdict(&probe, true, NULL, 0) == DI_PROBE_NO_MEDIUM,
+        describe_letter(&probe, di_letter_verdict(&probe, true, NULL) == DI_PROBE_NO_MEDIUM,
                         info);
         info->system = probe.holds_windows;
         snprintf(info->path, sizeof info->path, "%s", path);
