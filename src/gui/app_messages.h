@@ -7,6 +7,10 @@
 
 /* The job ended; lParam is the gui_job (see gui_job.h). */
 #define WM_APP_JOB_DONE (WM_APP + 1)
+/* The request was planned (its spec or refusal is final); lParam is the gui_job. */
+#define WM_APP_JOB_PLANNED (WM_APP + 2)
+/* A button's look is done (request_look.h); lParam is the request_look. */
+#define WM_APP_REQUEST_LOOKED (WM_APP + 3)
 
 /* The progress timer. */
 #define TIMER_PROGRESS 1

@@ -21,13 +21,13 @@ typedef struct dialog_state {
     HWND hwnd;
     result_match match;      /* colours the match line: green or red */
     char typed_expected[512];/* the Expected hash box, as the request reads it */
-    di_plan plan;            /* of the running job: what it checks against, its bmap */
     result_view view;        /* how the last job ended */
     char last_image[DI_PATH_MAX];     /* of the running job, to offer a retry */
     char last_drive[DI_PATH_MAX];
     gui_settings settings;
     drive_list drives;
     gui_job *job;
+    struct request_look *look; /* a button's look before its questions (request_look.c) */
     bool close_when_done;
     bool drives_changed_during_job;
     UINT autoplay_message;   /* "QueryCancelAutoPlay" */
@@ -64,6 +64,12 @@ void dialog_cancel(void);
 bool dialog_confirm_stop(void);
 void dialog_request_from_inputs(di_job_kind kind, const char *image, di_request *r);
 void dialog_start_job(const di_request *request);
+/* WM_APP_REQUEST_LOOKED: the button's questions, then the job is planned. */
+void dialog_request_looked(struct request_look *look);
+/* WM_APP_JOB_PLANNED: the job starts, or the refusal is shown. */
+void dialog_job_planned(gui_job *gj);
+/* Stops the job, or the plan before its job starts. */
+void dialog_cancel_job(void);
 
 /* dialog_progress.c */
 void dialog_show_progress(void);

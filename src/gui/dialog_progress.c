@@ -15,7 +15,7 @@
 
 void dialog_show_progress(void)
 {
-    if (!dialog.job) return;
+    if (!dialog.job || !dialog.job->job) return;
     log_window_drain();
     di_progress p;
     di_job_progress(dialog.job->job, &p);
@@ -39,7 +39,7 @@ void dialog_job_done(gui_job *gj)
     log_window_drain();
     di_progress p;
     di_job_progress(gj->job, &p);
-    const di_plan *plan = &dialog.plan;
+    const di_plan *plan = &gj->plan;
     result_view *view = &dialog.view;
     result_render(gj->kind, di_job_result(gj->job), &plan->spec.expected,
                   plan->bmap.member[0] ? plan->bmap.member : plan->bmap.path, p.average_rate, view);

@@ -14,6 +14,7 @@
 #include "lang.h"
 #include "log_window.h"
 #include "member_dialog.h"
+#include "request_look.h"
 #include "platform/win32/utf16.h"
 #include "resource.h"
 
@@ -31,15 +32,6 @@ static void show_refusal(const di_error *refusal)
                 di_error_format(refusal, text, sizeof text));
     log_window_drain();
     dialog_message(MB_OK | MB_ICONWARNING, "%s", result_error_text(refusal, text, sizeof text));
-}
-
-/* An image path that names a file (not a folder, not nothing). */
-static bool is_file(const char *path)
-{
-    di_drive_info facts;
-    di_error ignored;
-    return path[0] && di_drive_describe(path, &facts, &ignored) == DI_OK && facts.exists &&
-           !facts.is_folder;
 }
 
 static void remember_folder(const char *image_path)
@@ -77,125 +69,108 @@ void dialog_request_from_inputs(di_job_kind kind, const char *image, di_request 
     };
 }
 
-/* The file of an archive, asked for when there are several: before the plan, since a
- * checksum in the archive names it. False when the user cancelled the choice. */
-static bool choose_member(const char *image)
-{
-    dialog.zip_member[0] = '\0';
-    return member_dialog_choose(dialog.hwnd, image, dialog.zip_member, sizeof dialog.zip_member);
-}
-
+/* The request is planned on a thread (its lookups read files): the dialog is busy and
+ * answers meanwhile; dialog_job_planned goes on. */
 void dialog_start_job(const di_request *request)
 {
-    if (di_request_plan(request, &dialog.plan) != DI_OK) {
-        show_refusal(&dialog.plan.refusal);
-        return;
-    }
-    const di_job_spec *spec = &dialog.plan.spec;
-    if (request->image != dialog.last_image)
-        snprintf(dialog.last_image, sizeof dialog.last_image, "%s", request->image ? request->image : "");
-    snprintf(dialog.last_drive, sizeof dialog.last_drive, "%s", request->drive);
-    SetDlgItemTextW(dialog.hwnd, IDC_HASH_EDIT, L"");
-    SetDlgItemTextW(dialog.hwnd, IDC_MATCH, L"");
-    dialog.match = RESULT_MATCH_NONE;
-    dialog.plan.spec.log = log_window_queue();
-    dialog.job = gui_job_start(spec, dialog.hwnd);
-    if (!dialog.job) {
+    gui_job *gj = gui_job_plan(request, dialog.hwnd);
+    if (!gj) {
         dialog_message(MB_OK | MB_ICONERROR, "%s", tr(T_CANNOT_START));
         return;
     }
-    if (request->image && request->image[0]) remember_folder(request->image);
+    dialog.job = gj;
+    SetDlgItemTextW(dialog.hwnd, IDC_HASH_EDIT, L"");
+    SetDlgItemTextW(dialog.hwnd, IDC_MATCH, L"");
+    dialog.match = RESULT_MATCH_NONE;
     SendMessageW(dialog_item(IDC_PROGRESS), PBM_SETPOS, 0, 0);
     dialog_status("%s", tr(T_STARTING));
     dialog_set_busy(true);
+}
+
+/* The job never started: the dialog is idle again (and closes if asked to meanwhile). */
+static void drop_job(gui_job *gj, const char *status)
+{
+    gui_job_finish(gj);
+    dialog.job = NULL;
+    dialog_set_busy(false);
+    dialog_status("%s", status);
+    if (dialog.close_when_done) PostMessageW(dialog.hwnd, WM_CLOSE, 0, 0);
+}
+
+void dialog_job_planned(gui_job *gj)
+{
+    gui_job_planned(gj);
+    if (gj->cancelled) {
+        drop_job(gj, tr(T_CANCELLED));
+        return;
+    }
+    if (gj->plan_status != DI_OK) {
+        di_error refusal = gj->plan.refusal;
+        drop_job(gj, tr(T_READY));
+        show_refusal(&refusal);
+        return;
+    }
+    if (!gui_job_run(gj, log_window_queue())) {
+        drop_job(gj, tr(T_READY));
+        dialog_message(MB_OK | MB_ICONERROR, "%s", tr(T_CANNOT_START));
+        return;
+    }
+    const di_request *asked = &gj->asked.request;
+    snprintf(dialog.last_image, sizeof dialog.last_image, "%s", asked->image ? asked->image : "");
+    snprintf(dialog.last_drive, sizeof dialog.last_drive, "%s", asked->drive ? asked->drive : "");
+    if (dialog.last_image[0]) remember_folder(dialog.last_image);
     SetTimer(dialog.hwnd, TIMER_PROGRESS, TIMER_PROGRESS_MS, NULL);
+}
+
+/* Each button looks first (request_look.c: the checks, the image, an archive's files, on
+ * a thread), then asks its questions in dialog_request_looked. A look takes moments: the
+ * dialog stays as it is meanwhile (no flicker of disabled controls), its buttons ignored
+ * until the look is done. */
+static void look_then_ask(di_job_kind kind, const char *image, bool list_members,
+                          bool overwrite_confirmed)
+{
+    di_request request;
+    if (dialog.look) return;
+    dialog.zip_member[0] = '\0';
+    dialog_request_from_inputs(kind, image, &request);
+    request_look *look = request_look_start(&request, list_members, dialog.hwnd);
+    if (!look) {
+        dialog_message(MB_OK | MB_ICONERROR, "%s", tr(T_CANNOT_START));
+        return;
+    }
+    look->overwrite_confirmed = overwrite_confirmed;
+    dialog.look = look;
 }
 
 void dialog_write(void)
 {
-    char image[DI_PATH_MAX], size[32];
-    di_request request;
-    di_drive_info drive;
-    di_error refusal;
+    char image[DI_PATH_MAX];
     dialog_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    dialog.zip_member[0] = '\0';
-    dialog_request_from_inputs(DI_JOB_WRITE, image, &request);
-    /* A fixed disk is written only when the user says so twice: asked below. */
-    if (di_request_check(&request, &drive, &refusal) != DI_OK &&
-        refusal.reason != DI_REASON_FIXED_DISK) {
-        show_refusal(&refusal);
-        return;
-    }
-    if (!choose_member(image)) return;
-    char what[DI_TEXT_MAX + 160], text[4 * DI_PATH_MAX], name[DI_PATH_MAX + 256];
-    snprintf(what, sizeof what, "%s%s%s", drive.model[0] ? drive.model : tr(T_UNKNOWN_MODEL),
-             drive.mounts[0] ? ", " : "", drive.mounts);
-    if (dialog_message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2, "%s",
-                tr_format(text, sizeof text, T_CONFIRM_WRITE,
-                          drive_text(&drive, name, sizeof name), what, image, NULL)) != IDYES) {
-        dialog_status("%s", tr(T_NOTHING_WRITTEN));
-        return;
-    }
-    if (!drive.removable &&
-        dialog_message(MB_YESNO | MB_ICONSTOP | MB_DEFBUTTON2, "%s",
-                tr_format(text, sizeof text, T_CONFIRM_FIXED, drive.path,
-                          tr_size(drive.size, size, sizeof size), NULL)) != IDYES) {
-        dialog_status("%s", tr(T_NOTHING_WRITTEN));
-        return;
-    }
-    request.fixed_disk_confirmed = !drive.removable;
-    request.member = dialog.zip_member[0] ? dialog.zip_member : NULL;
-    dialog_start_job(&request);
+    look_then_ask(DI_JOB_WRITE, image, true, false);
 }
 
 void dialog_read(void)
 {
     char image[DI_PATH_MAX];
-    bool overwrite_confirmed = false;
     dialog_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    if (!image[0]) {
+    if (!image[0] && !dialog.look) {
         /* Nothing typed: ask where to save, in a dialog that confirms overwriting. */
         wchar_t path[DI_PATH_MAX];
         if (!file_dialog_choose(dialog.hwnd, true, dialog.settings.last_folder, path, DI_PATH_MAX))
             return;
         SetDlgItemTextW(dialog.hwnd, IDC_IMAGE_EDIT, path);
         di_utf16_to_utf8(path, image, sizeof image);
-        overwrite_confirmed = true;
-    }
-    di_request request;
-    di_error refusal;
-    dialog.zip_member[0] = '\0';
-    dialog_request_from_inputs(DI_JOB_READ, image, &request);
-    if (di_request_check(&request, NULL, &refusal) != DI_OK) {
-        show_refusal(&refusal);
+        look_then_ask(DI_JOB_READ, image, false, true);
         return;
     }
-    char text[3 * DI_PATH_MAX], name[DI_PATH_MAX + 256];
-    const char *drive = drive_text(request.chosen, name, sizeof name);
-    if (is_file(image) && !overwrite_confirmed &&
-        dialog_message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2, "%s",
-                tr_format(text, sizeof text, T_CONFIRM_REPLACE, image, drive, NULL)) != IDYES) {
-        dialog_status("%s", tr_format(text, sizeof text, T_NOTHING_READ_KEPT, image, NULL));
-        return;
-    }
-    dialog_start_job(&request);
+    look_then_ask(DI_JOB_READ, image, false, false);
 }
 
 void dialog_verify(void)
 {
     char image[DI_PATH_MAX];
-    di_request request;
-    di_error refusal;
     dialog_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    dialog.zip_member[0] = '\0';
-    dialog_request_from_inputs(DI_JOB_VERIFY, image, &request);
-    if (di_request_check(&request, NULL, &refusal) != DI_OK) {
-        show_refusal(&refusal);
-        return;
-    }
-    if (!choose_member(image)) return;
-    request.member = dialog.zip_member[0] ? dialog.zip_member : NULL;
-    dialog_start_job(&request);
+    look_then_ask(DI_JOB_VERIFY, image, true, false);
 }
 
 /* The drive's first image-size bytes, when an image is named (the job finds its size);
@@ -203,18 +178,81 @@ void dialog_verify(void)
 void dialog_hash_drive(void)
 {
     char image[DI_PATH_MAX];
-    di_request request;
-    di_error refusal;
     dialog_text_utf8(IDC_IMAGE_EDIT, image, sizeof image);
-    dialog.zip_member[0] = '\0';
-    dialog_request_from_inputs(DI_JOB_HASH, image, &request);
-    if (di_request_check(&request, NULL, &refusal) != DI_OK) {
-        show_refusal(&refusal);
+    look_then_ask(DI_JOB_HASH, image, true, false);
+}
+
+/* WRITE: are you sure (twice for a fixed disk)? */
+static bool write_confirmed(request_look *look, di_request *request)
+{
+    const di_drive_info *drive = &look->drive;
+    const char *image = request->image;
+    char what[DI_TEXT_MAX + 160], text[4 * DI_PATH_MAX], name[DI_PATH_MAX + 256], size[32];
+    snprintf(what, sizeof what, "%s%s%s", drive->model[0] ? drive->model : tr(T_UNKNOWN_MODEL),
+             drive->mounts[0] ? ", " : "", drive->mounts);
+    if (dialog_message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2, "%s",
+                tr_format(text, sizeof text, T_CONFIRM_WRITE,
+                          drive_text(drive, name, sizeof name), what, image, NULL)) != IDYES) {
+        dialog_status("%s", tr(T_NOTHING_WRITTEN));
+        return false;
+    }
+    if (!drive->removable &&
+        dialog_message(MB_YESNO | MB_ICONSTOP | MB_DEFBUTTON2, "%s",
+                tr_format(text, sizeof text, T_CONFIRM_FIXED, drive->path,
+                          tr_size(drive->size, size, sizeof size), NULL)) != IDYES) {
+        dialog_status("%s", tr(T_NOTHING_WRITTEN));
+        return false;
+    }
+    request->fixed_disk_confirmed = !drive->removable;
+    return true;
+}
+
+/* READ over an existing file: replace it? */
+static bool replace_confirmed(request_look *look, const di_request *request)
+{
+    if (!look->image_is_file || look->overwrite_confirmed) return true;
+    char text[3 * DI_PATH_MAX], name[DI_PATH_MAX + 256];
+    const char *drive = drive_text(request->chosen, name, sizeof name);
+    if (dialog_message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2, "%s",
+                tr_format(text, sizeof text, T_CONFIRM_REPLACE, request->image, drive, NULL)) ==
+        IDYES)
+        return true;
+    dialog_status("%s", tr_format(text, sizeof text, T_NOTHING_READ_KEPT, request->image, NULL));
+    return false;
+}
+
+/* The questions, from what the look found; then the job is planned. */
+static bool ask(request_look *look, di_request *request)
+{
+    /* A fixed disk is written only when the user says so twice: asked below. */
+    bool fixed_asked = request->kind == DI_JOB_WRITE && look->refusal.reason == DI_REASON_FIXED_DISK;
+    if (look->check != DI_OK && !fixed_asked) {
+        show_refusal(&look->refusal);
+        return false;
+    }
+    /* The file of an archive, asked for when there are several: before the plan, since
+     * a checksum in the archive names it. */
+    if (!member_dialog_choose(dialog.hwnd, &look->members, dialog.zip_member,
+                              sizeof dialog.zip_member))
+        return false;
+    request->member = dialog.zip_member[0] ? dialog.zip_member : NULL;
+    if (request->kind == DI_JOB_WRITE) return write_confirmed(look, request);
+    if (request->kind == DI_JOB_READ) return replace_confirmed(look, request);
+    return true;
+}
+
+void dialog_request_looked(request_look *look)
+{
+    request_look_done(look);
+    dialog.look = NULL;
+    if (dialog.close_when_done) {
+        request_look_free(look);
+        PostMessageW(dialog.hwnd, WM_CLOSE, 0, 0);
         return;
     }
-    if (is_file(image) && !choose_member(image)) return;
-    request.member = dialog.zip_member[0] ? dialog.zip_member : NULL;
-    dialog_start_job(&request);
+    di_request request = look->asked.request;
+    if (ask(look, &request)) dialog_start_job(&request);
+    request_look_free(look);
 }
 
 bool dialog_confirm_stop(void)
@@ -222,10 +260,17 @@ bool dialog_confirm_stop(void)
     return dialog_message(MB_YESNO | MB_ICONQUESTION | MB_DEFBUTTON2, "%s", tr(T_CONFIRM_STOP)) == IDYES;
 }
 
+void dialog_cancel_job(void)
+{
+    if (!dialog.job) return;
+    if (dialog.job->job) di_job_cancel(dialog.job->job);
+    else dialog.job->cancelled = true;
+}
+
 void dialog_cancel(void)
 {
     if (!dialog.job || !dialog_confirm_stop()) return;
-    di_job_cancel(dialog.job->job);
+    dialog_cancel_job();
     EnableWindow(dialog_item(IDC_CANCEL_JOB), FALSE);
     dialog_status("%s", tr(T_CANCELLING));
 }

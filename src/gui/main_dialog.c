@@ -74,10 +74,15 @@ static void on_drop(HDROP drop)
 
 static void on_close(void)
 {
+    if (dialog.look) {
+        /* Moments away: closed once the look is done. */
+        dialog.close_when_done = true;
+        return;
+    }
     if (dialog.job) {
         if (!dialog_confirm_stop()) return;
         dialog.close_when_done = true;
-        di_job_cancel(dialog.job->job);
+        dialog_cancel_job();
         dialog_status("%s", tr(T_CANCELLING));
         return;
     }
@@ -135,6 +140,8 @@ INT_PTR CALLBACK main_dialog_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lpa
     case WM_INITDIALOG: on_init(hwnd); return TRUE;
     case WM_COMMAND: on_command(LOWORD(wparam), HIWORD(wparam)); return TRUE;
     case WM_TIMER: dialog_show_progress(); return TRUE;
+    case WM_APP_REQUEST_LOOKED: dialog_request_looked((struct request_look *)lparam); return TRUE;
+    case WM_APP_JOB_PLANNED: dialog_job_planned((gui_job *)lparam); return TRUE;
     case WM_APP_JOB_DONE: dialog_job_done((gui_job *)lparam); return TRUE;
     case WM_DROPFILES: on_drop((HDROP)wparam); return TRUE;
     case WM_CLOSE: on_close(); return TRUE;

@@ -9,15 +9,6 @@
 #include "resource.h"
 #include "tr_wide.h"
 
-#define MEMBERS_MAX 256
-
-typedef struct member_list {
-    unsigned count;
-    char names[MEMBERS_MAX][256];
-    uint64_t sizes[MEMBERS_MAX];
-    int chosen;
-} member_list;
-
 static void add_member(void *ctx, const char *name, uint64_t size)
 {
     member_list *list = ctx;
@@ -70,23 +61,25 @@ static INT_PTR CALLBACK pick_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM lpar
     }
 }
 
-bool member_dialog_choose(HWND owner, const char *image_path, char *out, size_t out_size)
+void member_list_read(const char *image_path, member_list *list)
 {
-    out[0] = '\0';
-    member_list *list = calloc(1, sizeof *list);
-    if (!list) return false;
+    list->count = 0;
     list->chosen = -1;
     di_error error;
     unsigned count = 0;
-    bool ok = true;
-    if (di_archive_list_candidates(image_path, add_member, list, &count, &error) != DI_OK) {
-        /* The job says what is wrong with the archive, naming the offset. */
-    } else if (list->count > 1) {
-        ok = DialogBoxParamW(GetModuleHandleW(NULL), MAKEINTRESOURCEW(IDD_PICK_MEMBER), owner,
-                             pick_proc, (LPARAM)list) == IDOK &&
-             list->chosen >= 0;
-        if (ok) snprintf(out, out_size, "%s", list->names[list->chosen]);
-    }
-    free(list);
+    /* A damaged archive: the job says what is wrong with it, naming the offset. */
+    if (di_archive_list_candidates(image_path, add_member, list, &count, &error) != DI_OK)
+        list->count = 0;
+}
+
+bool member_dialog_choose(HWND owner, member_list *list, char *out, size_t out_size)
+{
+    out[0] = '\0';
+    if (list->count <= 1) return true;
+    list->chosen = -1;
+    bool ok = DialogBoxParamW(GetModuleHandleW(NULL), MAKEINTRESOURCEW(IDD_PICK_MEMBER), owner,
+                              pick_proc, (LPARAM)list) == IDOK &&
+              list->chosen >= 0;
+    if (ok) snprintf(out, out_size, "%s", list->names[list->chosen]);
     return ok;
 }

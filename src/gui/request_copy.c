@@ -1,0 +1,26 @@
+#include "request_copy.h"
+
+#include <stdio.h>
+
+/* text, or NULL kept as NULL, copied into buffer. */
+static const char *keep(const char *text, char *buffer, size_t size)
+{
+    if (!text) return NULL;
+    snprintf(buffer, size, "%s", text);
+    return buffer;
+}
+
+void request_copy_make(request_copy *copy, const di_request *request)
+{
+    copy->request = *request;
+    copy->request.image = keep(request->image, copy->image, sizeof copy->image);
+    copy->request.drive = keep(request->drive, copy->drive, sizeof copy->drive);
+    copy->request.member = keep(request->member, copy->member, sizeof copy->member);
+    copy->request.expected = keep(request->expected, copy->expected, sizeof copy->expected);
+    copy->request.bmap = keep(request->bmap, copy->bmap, sizeof copy->bmap);
+    copy->request.chosen = NULL;
+    if (request->chosen) {
+        copy->chosen = *request->chosen;
+        copy->request.chosen = &copy->chosen;
+    }
+}

@@ -1,0 +1,18 @@
+/* A request the dialog made, copied with every text it points to, so another thread
+ * can read it while the dialog's buffers change. */
+#ifndef DISKIMAGER_GUI_REQUEST_COPY_H
+#define DISKIMAGER_GUI_REQUEST_COPY_H
+
+#include "diskimager/request.h"
+
+typedef struct request_copy {
+    di_request request;          /* points into this copy */
+    di_drive_info chosen;
+    char image[DI_PATH_MAX], drive[DI_PATH_MAX], member[DI_MEMBER_MAX];
+    char expected[DI_TEXT_MAX], bmap[DI_PATH_MAX];
+} request_copy;
+
+/* copy gets request; NULL texts stay NULL. copy must not move afterwards. */
+void request_copy_make(request_copy *copy, const di_request *request);
+
+#endif
