@@ -15,8 +15,9 @@ import re
 import sys
 
 ALLOWED_FILES = {"src/core/error_format.c", "src/core/log.c"}
-# Calls whose literals are log records.
-LOG_CALLS = re.compile(r"\b(di_log_emit|OPTION)\s*\(")
+# Calls whose literals are log records (OPTION: the request's record, in job.c only).
+LOG_CALLS = re.compile(r"\bdi_log_emit\s*\(")
+LOG_CALLS_IN = {"src/core/job.c": re.compile(r"\b(di_log_emit|OPTION)\s*\(")}
 SENTENCE = re.compile(r"\b[a-z]+ [a-z]+ [a-z]+\b")
 LITERAL = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
@@ -65,8 +66,20 @@ def statement_start(code, pos):
     return 0
 
 
+# Literals side by side ("the card " "is full") are one text, as the compiler joins them.
+ADJACENT = re.compile(r'"((?:[^"\\\n]|\\.)*)"\s*"')
+
+
+def join_adjacent(code):
+    while True:
+        joined = ADJACENT.sub(lambda m: '"' + m.group(1), code)
+        if joined == code:
+            return code
+        code = joined
+
+
 def sentences(path, text):
-    code = strip_comments(text)
+    code = join_adjacent(strip_comments(text))
     # The same code with every literal's inside blanked, so "(%s)" in a literal does not
     # count as a parenthesis when the statement around a literal is looked for.
     blank = LITERAL.sub(lambda m: '"' + " " * (len(m.group(0)) - 2) + '"', code)
@@ -76,7 +89,7 @@ def sentences(path, text):
         if not SENTENCE.search(literal):
             continue
         statement = blank[statement_start(blank, m.start()):m.start()]
-        if LOG_CALLS.search(statement):
+        if LOG_CALLS_IN.get(path, LOG_CALLS).search(statement):
             continue
         line = code.count("\n", 0, m.start()) + 1
         found.append(f"{path}:{line}: {m.group(0)}")
@@ -85,11 +98,16 @@ def sentences(path, text):
 
 def self_test():
     bad = 'void f(di_error *e) { snprintf(e->detail, 9, "the card is full"); }\n'
+    split = 'void f(di_error *e) { snprintf(e->detail, 9, "the card " "is full"); }\n'
+    option = 'void f(void) { OPTION("; move the backup GPT"); }\n'
     good = ('/* a comment with many words in it */\n'
             'void g(void) { di_log_emit(log, DI_LOG_INFO, "drive (%s): model",\n'
             '                           "more words in a log record"); }\n'
             'static const char *n = "DMG (Apple disk image)";\n')
     assert sentences("bad.c", bad), "a sentence in detail must be found"
+    assert sentences("split.c", split), "a sentence split in two literals must be found"
+    assert sentences("other.c", option), "OPTION( is a log record in job.c only"
+    assert not sentences("src/core/job.c", option), "the request's record in job.c"
     assert not sentences("good.c", good), sentences("good.c", good)
     print("self-test passed")
 

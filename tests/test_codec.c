@@ -550,6 +550,70 @@ static void test_concatenated(void)
     free(back);
 }
 
+/* One step of dec over in (all of it, input ended): its result, why in *why. */
+static codec_result step_all(decoder *dec, const void *in, size_t len, codec_failure *why)
+{
+    static unsigned char out[65536];
+    codec_result r = CODEC_MORE;
+    size_t pos = 0;
+    for (int i = 0; i < 100 && r == CODEC_MORE; i++) {
+        codec_buffers io = {.in = (const unsigned char *)in + pos, .in_len = len - pos,
+                            .input_ended = true, .out = out, .out_len = sizeof out};
+        r = dec->ops->step(dec, &io, why);
+        pos += io.in_used;
+        if (r == CODEC_MORE && io.in_used == 0 && io.out_made == 0) break;
+    }
+    decoder_free(dec);
+    return r;
+}
+
+/* Each decoder says why it failed as data: the reason, the codec's name, the number or
+ * the library's own words; worded as the CLI words it. */
+static void test_failure_reasons(void)
+{
+    codec_failure why;
+    char text[512];
+    /* xz: not its format; a stream whose data is damaged. */
+    CHECK_U64(step_all(decoder_new_xz(1), "not xz at all, just text", 24, &why), CODEC_FAILED);
+    CHECK_U64(why.reason, DI_REASON_CODEC_NOT_ITS_FORMAT);
+    CHECK_STR(why.codec, "xz");
+    codec_failure_english(&why, text, sizeof text);
+    CHECK_CONTAINS(text, "xz: not in the xz format (0 bytes of the image decoded before it)");
+    /* bzip2 on one thread and on two: garbage after a valid header is corrupt; a header
+     * that is none is not its format. */
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        CHECK_U64(step_all(decoder_new_bzip2(threads), "BZh91AY&SYgarbage-garbage-garbage", 33,
+                           &why), CODEC_FAILED);
+        CHECK_U64(why.reason, DI_REASON_CODEC_CORRUPT);
+        CHECK_STR(why.codec, "bzip2");
+        CHECK_U64(step_all(decoder_new_bzip2(threads), "BZx9garbage", 11, &why), CODEC_FAILED);
+        CHECK_U64(why.reason, DI_REASON_CODEC_NOT_ITS_FORMAT);
+    }
+    /* gzip: zlib's own words for a bad header, kept as the library's text. */
+    static const unsigned char bad_gzip[] = {0x1f, 0x8b, 0x09, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4};
+    CHECK_U64(step_all(decoder_new_gzip(), bad_gzip, sizeof bad_gzip, &why), CODEC_FAILED);
+    CHECK_U64(why.reason, DI_REASON_CODEC_LIBRARY_SAYS);
+    CHECK_STR(why.codec, "gzip");
+    CHECK(why.library_text[0] != '\0');
+    /* zstd: ZSTD_getErrorName's words. */
+    static const unsigned char bad_zstd[] = {0x28, 0xb5, 0x2f, 0xfd, 0x08, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    CHECK_U64(step_all(decoder_new_zstd(), bad_zstd, sizeof bad_zstd, &why), CODEC_FAILED);
+    CHECK_U64(why.reason, DI_REASON_CODEC_LIBRARY_SAYS);
+    CHECK_STR(why.codec, "zstd");
+    /* zip LZMA: the properties' size is in the header, as a number. */
+    static const unsigned char bad_props[] = {9, 20, 7, 0, 0x5d, 0, 0, 1, 0, 0};
+    CHECK_U64(step_all(decoder_new_zip_lzma(100), bad_props, sizeof bad_props, &why), CODEC_FAILED);
+    CHECK_U64(why.reason, DI_REASON_ZIP_LZMA_PROPERTIES_SIZE);
+    CHECK(why.has_number);
+    CHECK_U64(why.number, 7);
+    codec_failure_english(&why, text, sizeof text);
+    CHECK_CONTAINS(text, "zip LZMA: the properties are 7 bytes, not 5");
+    /* ... and the data ending inside that header. */
+    CHECK_U64(step_all(decoder_new_zip_lzma(100), bad_props, 4, &why), CODEC_FAILED);
+    CHECK_U64(why.reason, DI_REASON_ZIP_LZMA_HEADER_CUT);
+}
+
 static const test_case tests[] = {
     {"detect", test_detect},
     {"names", test_names},
@@ -558,6 +622,7 @@ static const test_case tests[] = {
     {"zip_hostile", test_zip_hostile},
     {"round_trips", test_round_trips},
     {"concatenated", test_concatenated},
+    {"failure_reasons", test_failure_reasons},
 };
 
 TEST_MAIN(tests)

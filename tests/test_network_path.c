@@ -124,11 +124,42 @@ static void an_open_through_the_device_layer(void)
 #endif
 }
 
+/* The note gives the error its reason as data and keeps the rest of the failure. */
+static void the_note_keeps_the_failure(void)
+{
+    di_error error;
+    di_error_why_code(&error, DI_ERR_OPEN, DI_OP_OPEN_IMAGE, "Z:\\images\\pi.img",
+                      DI_WIN_ERROR_PATH_NOT_FOUND, DI_REASON_NONE, DI_NO_ARGS);
+    di_error_at(&error, 4096);
+    error.fault = DI_FAULT_TRANSIENT;
+    CHECK(di_unseen_network_drive_note(&error, DI_DRIVE_NO_ROOT_DIR, "\\\\nas\\public"));
+    CHECK_U64(error.reason, DI_REASON_MAPPED_DRIVE_UNSEEN);
+    CHECK_U64(error.op, DI_OP_OPEN_IMAGE);
+    CHECK_U64(error.status, DI_ERR_OPEN);
+    CHECK_U64(error.os_code, DI_WIN_ERROR_PATH_NOT_FOUND);
+    CHECK_U64(error.fault, DI_FAULT_TRANSIENT);
+    CHECK(error.has_offset);
+    CHECK_U64(error.offset, 4096);
+    CHECK_STR(error.path, "Z:\\images\\pi.img");
+    CHECK_U64(error.arg_count, 3);
+    /* Unknown mapping: the letter alone. */
+    CHECK(di_unseen_network_drive_note(&error, DI_DRIVE_NO_ROOT_DIR, ""));
+    CHECK_U64(error.reason, DI_REASON_UNSEEN_DRIVE_LETTER);
+    CHECK_U64(error.arg_count, 1);
+    CHECK_U64(error.os_code, DI_WIN_ERROR_PATH_NOT_FOUND);
+    /* Another failure: untouched. */
+    di_error_why_code(&error, DI_ERR_OPEN, DI_OP_OPEN, "Z:\\pi.img", DI_WIN_ERROR_ACCESS_DENIED,
+                      DI_REASON_NONE, DI_NO_ARGS);
+    CHECK(!di_unseen_network_drive_note(&error, DI_DRIVE_NO_ROOT_DIR, "\\\\nas\\public"));
+    CHECK_U64(error.reason, DI_REASON_NONE);
+}
+
 static const test_case tests[] = {
     {"the_drive_letter_of_a_path", the_drive_letter_of_a_path},
     {"a_mapped_drive_names_the_share", a_mapped_drive_names_the_share},
     {"an_unknown_mapping_still_says_what_to_try", an_unknown_mapping_still_says_what_to_try},
     {"other_failures_are_left_alone", other_failures_are_left_alone},
     {"an_open_through_the_device_layer", an_open_through_the_device_layer},
+    {"the_note_keeps_the_failure", the_note_keeps_the_failure},
 };
 TEST_MAIN(tests)

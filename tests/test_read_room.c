@@ -77,6 +77,22 @@ static void fat_refuses_4_gib_raw(void)
     CHECK_CONTAINS(m, "4 GiB or more");
 }
 
+/* A file system whose name is not known: the limit is still said, no name made up. */
+static void an_unnamed_file_system_is_not_named(void)
+{
+    di_volume_space v = fat(100 * GiB);
+    v.fs_name[0] = '\0';
+    unsigned w;
+    char m[1024];
+    CHECK_U64(check_room(4 * GiB, false, &v, &w, m, sizeof m), DI_ERR_NO_SPACE);
+    CHECK_CONTAINS(m, "its folder is on a file system that cannot hold a file of 4 GiB or more");
+    v = plain(100 * GiB, 0);
+    v.fs_name[0] = '\0';
+    v.max_file_bytes = 16 * GiB;
+    CHECK_U64(check_room(20 * GiB, false, &v, &w, m, sizeof m), DI_ERR_NO_SPACE);
+    CHECK_CONTAINS(m, "its folder is on a file system that holds no file larger than 17179869184 bytes");
+}
+
 static void fat_takes_4_gib_less_one_byte(void)
 {
     di_volume_space v = fat(100 * GiB);
@@ -274,5 +290,6 @@ static const test_case tests[] = {
     {"this_disk_is_inspected", this_disk_is_inspected},
     {"read_records_the_room", read_records_the_room},
     {"read_larger_than_this_disk_is_refused", read_larger_than_this_disk_is_refused},
+    {"an_unnamed_file_system_is_not_named", an_unnamed_file_system_is_not_named},
 };
 TEST_MAIN(tests)

@@ -52,8 +52,6 @@ typedef enum di_io_op {
 
 /* Platform code: the kind of an errno (POSIX) or GetLastError() code (Windows). */
 di_fault di_os_fault(int os_code, di_io_op op);
-/* Short, stable name of a fault kind ("transient", "media error", ...). */
-const char *di_fault_name(di_fault fault);
 /* What to do about it ("the card is write-protected: slide ..."), "" when nothing to say;
  * di_error_format appends it. */
 const char *di_fault_advice(di_fault fault);

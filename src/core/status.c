@@ -19,21 +19,6 @@ static void copy_text(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src);
 }
 
-const char *di_fault_name(di_fault fault)
-{
-    switch (fault) {
-    case DI_FAULT_UNKNOWN: return "error";
-    case DI_FAULT_TRANSIENT: return "transient";
-    case DI_FAULT_ACCESS_DENIED: return "access denied";
-    case DI_FAULT_MEDIA: return "media error";
-    case DI_FAULT_NO_MEDIUM: return "no medium";
-    case DI_FAULT_WRITE_PROTECTED: return "write-protected";
-    case DI_FAULT_UNBUFFERED_REFUSED: return "unbuffered I/O refused";
-    case DI_FAULT_GONE: return "device removed";
-    }
-    return "error";
-}
-
 static di_status error_vset(di_error *error, di_status status, const char *operation,
                             const char *path, int os_code, const char *detail, va_list args)
 {

@@ -15,5 +15,8 @@
 /* The progress timer. */
 #define TIMER_PROGRESS 1
 #define TIMER_PROGRESS_MS 100
+/* A button's look lasting long enough to say so. */
+#define TIMER_LOOK 2
+#define TIMER_LOOK_MS 300
 
 #endif

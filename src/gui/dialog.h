@@ -16,6 +16,7 @@
 #include "settings.h"
 
 #define APP_TITLE L"Win32 Disk Imager"
+#define STATUS_BEFORE_MAX 512
 
 typedef struct dialog_state {
     HWND hwnd;
@@ -28,6 +29,8 @@ typedef struct dialog_state {
     drive_list drives;
     gui_job *job;
     struct request_look *look; /* a button's look before its questions (request_look.c) */
+    bool status_shown_for_look;
+    wchar_t status_before[STATUS_BEFORE_MAX]; /* the status line a plan or look replaced */
     bool close_when_done;
     bool drives_changed_during_job;
     UINT autoplay_message;   /* "QueryCancelAutoPlay" */
@@ -68,6 +71,8 @@ void dialog_start_job(const di_request *request);
 void dialog_request_looked(struct request_look *look);
 /* WM_APP_JOB_PLANNED: the job starts, or the refusal is shown. */
 void dialog_job_planned(gui_job *gj);
+/* TIMER_LOOK: a look lasts; the status line says the job is starting. */
+void dialog_look_lasts(void);
 /* Stops the job, or the plan before its job starts. */
 void dialog_cancel_job(void);
 

@@ -3,6 +3,7 @@
 #include "dialog.h"
 
 #include <commctrl.h>
+#include <shellapi.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -79,21 +80,25 @@ void dialog_start_job(const di_request *request)
         return;
     }
     dialog.job = gj;
-    SetDlgItemTextW(dialog.hwnd, IDC_HASH_EDIT, L"");
-    SetDlgItemTextW(dialog.hwnd, IDC_MATCH, L"");
-    dialog.match = RESULT_MATCH_NONE;
-    SendMessageW(dialog_item(IDC_PROGRESS), PBM_SETPOS, 0, 0);
+    /* The last job's result stays until this one starts: a refused plan leaves it. */
+    GetDlgItemTextW(dialog.hwnd, IDC_STATUS, dialog.status_before, STATUS_BEFORE_MAX);
     dialog_status("%s", tr(T_STARTING));
     dialog_set_busy(true);
 }
 
-/* The job never started: the dialog is idle again (and closes if asked to meanwhile). */
+/* The job never started: the dialog is idle again, its status status (NULL: as it was
+ * before), the drive list brought up to date, and closed if asked to meanwhile. */
 static void drop_job(gui_job *gj, const char *status)
 {
     gui_job_finish(gj);
     dialog.job = NULL;
     dialog_set_busy(false);
-    dialog_status("%s", status);
+    if (status) dialog_status("%s", status);
+    else SetDlgItemTextW(dialog.hwnd, IDC_STATUS, dialog.status_before);
+    if (dialog.drives_changed_during_job) {
+        dialog.drives_changed_during_job = false;
+        drive_combo_refresh(dialog_item(IDC_DEVICE_COMBO), &dialog.drives, dialog_checked(IDC_SHOW_ALL));
+    }
     if (dialog.close_when_done) PostMessageW(dialog.hwnd, WM_CLOSE, 0, 0);
 }
 
@@ -106,15 +111,19 @@ void dialog_job_planned(gui_job *gj)
     }
     if (gj->plan_status != DI_OK) {
         di_error refusal = gj->plan.refusal;
-        drop_job(gj, tr(T_READY));
+        drop_job(gj, NULL);
         show_refusal(&refusal);
         return;
     }
     if (!gui_job_run(gj, log_window_queue())) {
-        drop_job(gj, tr(T_READY));
+        drop_job(gj, NULL);
         dialog_message(MB_OK | MB_ICONERROR, "%s", tr(T_CANNOT_START));
         return;
     }
+    SetDlgItemTextW(dialog.hwnd, IDC_HASH_EDIT, L"");
+    SetDlgItemTextW(dialog.hwnd, IDC_MATCH, L"");
+    dialog.match = RESULT_MATCH_NONE;
+    SendMessageW(dialog_item(IDC_PROGRESS), PBM_SETPOS, 0, 0);
     const di_request *asked = &gj->asked.request;
     snprintf(dialog.last_image, sizeof dialog.last_image, "%s", asked->image ? asked->image : "");
     snprintf(dialog.last_drive, sizeof dialog.last_drive, "%s", asked->drive ? asked->drive : "");
@@ -140,6 +149,20 @@ static void look_then_ask(di_job_kind kind, const char *image, bool list_members
     }
     look->overwrite_confirmed = overwrite_confirmed;
     dialog.look = look;
+    /* Nothing else may start or open meanwhile; a look that lasts gets a status line. */
+    EnableWindow(dialog_item(IDC_BROWSE), FALSE);
+    DragAcceptFiles(dialog.hwnd, FALSE);
+    dialog.status_shown_for_look = false;
+    SetTimer(dialog.hwnd, TIMER_LOOK, TIMER_LOOK_MS, NULL);
+}
+
+void dialog_look_lasts(void)
+{
+    KillTimer(dialog.hwnd, TIMER_LOOK);
+    if (!dialog.look || dialog.status_shown_for_look) return;
+    GetDlgItemTextW(dialog.hwnd, IDC_STATUS, dialog.status_before, STATUS_BEFORE_MAX);
+    dialog.status_shown_for_look = true;
+    dialog_status("%s", tr(T_STARTING));
 }
 
 void dialog_write(void)
@@ -245,6 +268,12 @@ void dialog_request_looked(request_look *look)
 {
     request_look_done(look);
     dialog.look = NULL;
+    KillTimer(dialog.hwnd, TIMER_LOOK);
+    EnableWindow(dialog_item(IDC_BROWSE), TRUE);
+    DragAcceptFiles(dialog.hwnd, TRUE);
+    if (dialog.status_shown_for_look)
+        SetDlgItemTextW(dialog.hwnd, IDC_STATUS, dialog.status_before);
+    dialog.status_shown_for_look = false;
     if (dialog.close_when_done) {
         request_look_free(look);
         PostMessageW(dialog.hwnd, WM_CLOSE, 0, 0);
@@ -269,7 +298,9 @@ void dialog_cancel_job(void)
 
 void dialog_cancel(void)
 {
-    if (!dialog.job || !dialog_confirm_stop()) return;
+    /* A running job is stopped once the user says so; a plan without a question. The
+     * plan or the job may end while the question is open. */
+    if (!dialog.job || (dialog.job->job && !dialog_confirm_stop()) || !dialog.job) return;
     dialog_cancel_job();
     EnableWindow(dialog_item(IDC_CANCEL_JOB), FALSE);
     dialog_status("%s", tr(T_CANCELLING));

@@ -79,8 +79,10 @@ static void on_close(void)
         dialog.close_when_done = true;
         return;
     }
+    /* A running job is stopped once the user says so; a plan without a question. The
+     * job may end while the question is open: then the dialog just closes. */
+    if (dialog.job && dialog.job->job && !dialog_confirm_stop()) return;
     if (dialog.job) {
-        if (!dialog_confirm_stop()) return;
         dialog.close_when_done = true;
         dialog_cancel_job();
         dialog_status("%s", tr(T_CANCELLING));
@@ -139,7 +141,10 @@ INT_PTR CALLBACK main_dialog_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lpa
     switch (msg) {
     case WM_INITDIALOG: on_init(hwnd); return TRUE;
     case WM_COMMAND: on_command(LOWORD(wparam), HIWORD(wparam)); return TRUE;
-    case WM_TIMER: dialog_show_progress(); return TRUE;
+    case WM_TIMER:
+        if (wparam == TIMER_LOOK) dialog_look_lasts();
+        else dialog_show_progress();
+        return TRUE;
     case WM_APP_REQUEST_LOOKED: dialog_request_looked((struct request_look *)lparam); return TRUE;
     case WM_APP_JOB_PLANNED: dialog_job_planned((gui_job *)lparam); return TRUE;
     case WM_APP_JOB_DONE: dialog_job_done((gui_job *)lparam); return TRUE;
