@@ -7,20 +7,9 @@
 #include <string.h>
 
 #include "diskimager/card_format.h"
+#include "diskimager/le_bytes.h"
 
 #define ZERO_CHUNK (1024u * 1024)
-
-static void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v);
-    put16(p + 2, v >> 16);
-}
 
 static void label_field(uint8_t *p, const char *label)
 {
@@ -35,22 +24,22 @@ static void boot_sector(const di_card_layout *l, uint8_t *out)
     static const uint8_t jump[3] = {0xEB, 0x58, 0x90};
     memcpy(out, jump, 3);
     memcpy(out + 3, "MSWIN4.1", 8);
-    put16(out + 11, l->sector_size);
+    di_put_le16(out + 11, l->sector_size);
     out[13] = (uint8_t)l->cluster_sectors;
-    put16(out + 14, l->reserved_sectors);
+    di_put_le16(out + 14, l->reserved_sectors);
     out[16] = 2;                                   /* FATs */
     out[21] = 0xF8;                                /* media: fixed */
-    put16(out + 24, 63);                           /* sectors per track, heads: as */
-    put16(out + 26, 255);                          /* every formatter writes them */
-    put32(out + 28, (uint32_t)l->partition_start); /* hidden sectors */
-    put32(out + 32, (uint32_t)l->partition_sectors);
-    put32(out + 36, l->fat_sectors);
-    put32(out + 44, 2);                            /* root directory cluster */
-    put16(out + 48, 1);                            /* FSInfo sector */
-    put16(out + 50, 6);                            /* backup boot sector */
+    di_put_le16(out + 24, 63);                           /* sectors per track, heads: as */
+    di_put_le16(out + 26, 255);                          /* every formatter writes them */
+    di_put_le32(out + 28, (uint32_t)l->partition_start); /* hidden sectors */
+    di_put_le32(out + 32, (uint32_t)l->partition_sectors);
+    di_put_le32(out + 36, l->fat_sectors);
+    di_put_le32(out + 44, 2);                            /* root directory cluster */
+    di_put_le16(out + 48, 1);                            /* FSInfo sector */
+    di_put_le16(out + 50, 6);                            /* backup boot sector */
     out[64] = 0x80;                                /* drive number */
     out[66] = 0x29;                                /* extended boot signature */
-    put32(out + 67, l->volume_id);
+    di_put_le32(out + 67, l->volume_id);
     label_field(out + 71, l->label);
     memcpy(out + 82, "FAT32   ", 8);
     /* Boot code: "not a bootable disk", as formatters write, then wait for a key. */
@@ -63,25 +52,25 @@ static void boot_sector(const di_card_layout *l, uint8_t *out)
 static void fsinfo_sector(const di_card_layout *l, uint8_t *out)
 {
     memset(out, 0, l->sector_size);
-    put32(out, 0x41615252u);
-    put32(out + 484, 0x61417272u);
-    put32(out + 488, l->cluster_count - 1);        /* free: all but the root's */
-    put32(out + 492, 3);                           /* next free cluster */
-    put32(out + 508, 0xAA550000u);
+    di_put_le32(out, 0x41615252u);
+    di_put_le32(out + 484, 0x61417272u);
+    di_put_le32(out + 488, l->cluster_count - 1);        /* free: all but the root's */
+    di_put_le32(out + 492, 3);                           /* next free cluster */
+    di_put_le32(out + 508, 0xAA550000u);
 }
 
 /* The MBR: one partition of type 0x0C (FAT32, LBA), CHS fields marking LBA-only. */
 static void mbr_sector(const di_card_layout *l, uint8_t *out)
 {
     memset(out, 0, l->sector_size);
-    put32(out + 440, l->volume_id ^ 0x5A5A5A5Au);  /* disk signature */
+    di_put_le32(out + 440, l->volume_id ^ 0x5A5A5A5Au);  /* disk signature */
     uint8_t *e = out + 446;
     static const uint8_t chs_lba[3] = {0xFE, 0xFF, 0xFF};
     memcpy(e + 1, chs_lba, 3);
     e[4] = 0x0C;
     memcpy(e + 5, chs_lba, 3);
-    put32(e + 8, (uint32_t)l->partition_start);
-    put32(e + 12, (uint32_t)l->partition_sectors);
+    di_put_le32(e + 8, (uint32_t)l->partition_start);
+    di_put_le32(e + 12, (uint32_t)l->partition_sectors);
     out[510] = 0x55;
     out[511] = 0xAA;
 }
@@ -139,9 +128,9 @@ di_status di_card_write_fat32(const di_card_layout *l, di_card_write_fn write, v
      * errors), and the root directory's one cluster, ended. */
     for (uint32_t fat = 0; st == DI_OK && fat < 2; fat++) {
         memset(sector, 0, ss);
-        put32(sector, 0x0FFFFFF8u);
-        put32(sector + 4, 0x0FFFFFFFu);
-        put32(sector + 8, 0x0FFFFFFFu);
+        di_put_le32(sector, 0x0FFFFFF8u);
+        di_put_le32(sector + 4, 0x0FFFFFFFu);
+        di_put_le32(sector + 8, 0x0FFFFFFFu);
         uint64_t at = part + ((uint64_t)l->reserved_sectors + (uint64_t)fat * l->fat_sectors) * ss;
         st = write(ctx, at, sector, ss, error);
     }

@@ -8,17 +8,9 @@
 
 #include <string.h>
 
+#include "diskimager/le_bytes.h"
+
 #define BOOT_BYTES 512u
-
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static bool power_of_two(uint32_t v)
 {
@@ -43,9 +35,9 @@ static bool parse_bpb(const uint8_t *b, uint64_t volume_size, fat_bpb *out)
     /* A jump to the boot code: EB xx (90) or E9 xx xx. */
     if (b[0] != 0xEB && b[0] != 0xE9) return false;
     if (b[510] != 0x55 || b[511] != 0xAA) return false;
-    uint32_t bps = le16(b + 11), spc = b[13], reserved = le16(b + 14), fats = b[16];
-    uint32_t root_entries = le16(b + 17), total16 = le16(b + 19), fat16 = le16(b + 22);
-    uint32_t total32 = le32(b + 32);
+    uint32_t bps = di_le16(b + 11), spc = b[13], reserved = di_le16(b + 14), fats = b[16];
+    uint32_t root_entries = di_le16(b + 17), total16 = di_le16(b + 19), fat16 = di_le16(b + 22);
+    uint32_t total32 = di_le32(b + 32);
     uint8_t media = b[21];
     if (bps < 512 || bps > 4096 || !power_of_two(bps)) return false;
     if (!power_of_two(spc) || spc > 128) return false;
@@ -57,13 +49,13 @@ static bool parse_bpb(const uint8_t *b, uint64_t volume_size, fat_bpb *out)
     uint64_t root_sectors = 0;
     if (fat16 == 0) {
         /* FAT32's BPB: no fixed root directory, 32-bit sizes, version 0.0. */
-        fat_sectors = le32(b + 36);
+        fat_sectors = di_le32(b + 36);
         if (fat_sectors == 0 || root_entries != 0 || total16 != 0 || total32 == 0) return false;
-        if (le16(b + 42) != 0 || le32(b + 44) < 2) return false;
+        if (di_le16(b + 42) != 0 || di_le32(b + 44) < 2) return false;
         total = total32;
         bits = 32;
         out->extended = b[66] == 0x29 || b[66] == 0x28;
-        uint32_t fsinfo = le16(b + 48);
+        uint32_t fsinfo = di_le16(b + 48);
         if (fsinfo != 0 && fsinfo != 0xFFFF) {
             if (fsinfo >= reserved) return false;
             out->fsinfo_sector = fsinfo;
@@ -120,8 +112,8 @@ static bool fat_starts_right(const uint8_t *fat, const fat_bpb *bpb)
 
 static bool fsinfo_valid(const uint8_t *s)
 {
-    return le32(s) == 0x41615252u && le32(s + 484) == 0x61417272u &&
-           le32(s + 508) == 0xAA550000u;
+    return di_le32(s) == 0x41615252u && di_le32(s + 484) == 0x61417272u &&
+           di_le32(s + 508) == 0xAA550000u;
 }
 
 static bool add_mark(di_fat_marks *out, uint64_t offset, uint32_t length, di_fat_mark_kind kind)

@@ -7,32 +7,13 @@
 
 #include "diskimager/crc32.h"
 #include "diskimager/device.h"
+#include "diskimager/le_bytes.h"
 
 #define MAX_EBR_CHAIN 128
 #define GPT_MAX_ENTRIES 1024
 #define GPT_HEADER_SIZE 92
 /* The largest partition entry accepted (128 bytes in practice; the spec allows 128 << n). */
 #define GPT_MAX_ENTRY_SIZE 4096u
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* A defect of the partition table, as a reason with its arguments. */
 static di_status problem(di_error *error, di_reason reason, const di_arg *args, size_t count)
@@ -86,9 +67,10 @@ static di_status parse_logical(di_table_read_fn read, void *ctx, uint8_t *buf, u
         if (buf[510] != 0x55 || buf[511] != 0xAA)
             return problem(error, DI_REASON_PARTITION_EBR_NO_SIGNATURE, DI_ARGS(di_number(ebr)));
         const uint8_t *e1 = buf + 446, *e2 = buf + 462;
-        di_status st = add_partition(t, ebr + le32(e1 + 8), le32(e1 + 12), disk_sectors, error);
+        di_status st =
+            add_partition(t, ebr + di_le32(e1 + 8), di_le32(e1 + 12), disk_sectors, error);
         if (st != DI_OK) return st;
-        uint64_t next = le32(e2 + 8);
+        uint64_t next = di_le32(e2 + 8);
         if (!is_extended(e2[4]) || next == 0) return DI_OK;
         if (next >= ext_sectors)
             return problem(error, DI_REASON_PARTITION_LINK_OUTSIDE,
@@ -104,20 +86,21 @@ static di_status parse_gpt(di_table_read_fn read, void *ctx, uint8_t *buf, uint6
     if (read(ctx, (uint64_t)ss, buf, ss, error) != DI_OK) return error->status;
     if (memcmp(buf, "EFI PART", 8) != 0)
         return problem(error, DI_REASON_PARTITION_NO_GPT_HEADER, DI_NO_ARGS);
-    uint32_t header_size = le32(buf + 12);
+    uint32_t header_size = di_le32(buf + 12);
     if (header_size < GPT_HEADER_SIZE || header_size > ss || header_size > 512)
         return problem(error, DI_REASON_GPT_HEADER_SIZE, DI_ARGS(di_number(header_size)));
-    uint32_t stored_crc = le32(buf + 16);
+    uint32_t stored_crc = di_le32(buf + 16);
     uint8_t header[512];
     memcpy(header, buf, header_size);
-    put32(header + 16, 0);
+    di_put_le32(header + 16, 0);
     if (di_crc32(header, header_size) != stored_crc)
         return problem(error, DI_REASON_GPT_HEADER_CRC, DI_ARGS(di_hex32(stored_crc)));
     memcpy(t->gpt_header, buf, header_size);
     memset(t->gpt_header + header_size, 0, sizeof t->gpt_header - header_size);
-    uint64_t my_lba = le64(buf + 24), first_usable = le64(buf + 40), last_usable = le64(buf + 48);
-    uint64_t entries_lba = le64(buf + 72);
-    uint32_t count = le32(buf + 80), size = le32(buf + 84), entries_crc = le32(buf + 88);
+    uint64_t my_lba = di_le64(buf + 24), first_usable = di_le64(buf + 40),
+             last_usable = di_le64(buf + 48);
+    uint64_t entries_lba = di_le64(buf + 72);
+    uint32_t count = di_le32(buf + 80), size = di_le32(buf + 84), entries_crc = di_le32(buf + 88);
     if (my_lba != 1 || first_usable > last_usable || last_usable >= disk_sectors)
         return problem(error, DI_REASON_GPT_HEADER_SECTORS, DI_ARGS(di_number(disk_sectors)));
     if (count == 0 || count > GPT_MAX_ENTRIES || size < 128 || size > GPT_MAX_ENTRY_SIZE ||
@@ -138,7 +121,7 @@ static di_status parse_gpt(di_table_read_fn read, void *ctx, uint8_t *buf, uint6
         const uint8_t *e = entries + (size_t)i * size;
         static const uint8_t unused[16];
         if (memcmp(e, unused, 16) == 0) continue;
-        uint64_t first = le64(e + 32), last = le64(e + 40);
+        uint64_t first = di_le64(e + 32), last = di_le64(e + 40);
         if (first < first_usable || last > last_usable || first > last)
             st = problem(error, DI_REASON_GPT_PARTITION_OUTSIDE,
                          DI_ARGS(di_number((uint64_t)i + 1), di_number(first)));
@@ -178,7 +161,7 @@ di_status di_partition_table_parse(di_table_read_fn read, void *ctx, uint64_t di
     for (int i = 0; i < 4; i++) {
         uint8_t type = mbr[i * 16 + 4];
         if (type == 0xEE) protective++;
-        else if (type != 0 && le32(mbr + i * 16 + 12) != 0) others++;
+        else if (type != 0 && di_le32(mbr + i * 16 + 12) != 0) others++;
     }
     if (protective && others) {
         st = problem(error, DI_REASON_PARTITION_HYBRID_MBR, DI_ARGS(di_number((uint64_t)others)));
@@ -190,7 +173,7 @@ di_status di_partition_table_parse(di_table_read_fn read, void *ctx, uint64_t di
         t->kind = DI_TABLE_MBR;
         for (int i = 0; i < 4 && st == DI_OK; i++) {
             const uint8_t *e = mbr + i * 16;
-            uint64_t first = le32(e + 8), count = le32(e + 12);
+            uint64_t first = di_le32(e + 8), count = di_le32(e + 12);
             if (e[4] == 0 || count == 0) continue;
             st = add_partition(t, first, count, disk_sectors, error);
             if (st == DI_OK && is_extended(e[4])) {
@@ -224,7 +207,7 @@ out:
 void di_gpt_make_backup(const di_partition_table *t, uint8_t *primary, const uint8_t *entries,
                         uint8_t *backup)
 {
-    uint32_t ss = t->sector_size, header_size = le32(t->gpt_header + 12);
+    uint32_t ss = t->sector_size, header_size = di_le32(t->gpt_header + 12);
     uint64_t table_bytes = (uint64_t)t->gpt_entry_count * t->gpt_entry_size;
     uint64_t table_sectors = (table_bytes + ss - 1) / ss;
     uint64_t last_lba = t->image_size / ss - 1;
@@ -232,16 +215,16 @@ void di_gpt_make_backup(const di_partition_table *t, uint8_t *primary, const uin
     uint32_t entries_crc = di_crc32(entries, (size_t)table_bytes);
 
     memcpy(primary, t->gpt_header, header_size);
-    put64(primary + 32, last_lba);                 /* alternate header */
-    put64(primary + 48, backup_entries_lba - 1);   /* last usable */
-    put32(primary + 88, entries_crc);
-    put32(primary + 16, 0);
-    put32(primary + 16, di_crc32(primary, header_size));
+    di_put_le64(primary + 32, last_lba);                 /* alternate header */
+    di_put_le64(primary + 48, backup_entries_lba - 1);   /* last usable */
+    di_put_le32(primary + 88, entries_crc);
+    di_put_le32(primary + 16, 0);
+    di_put_le32(primary + 16, di_crc32(primary, header_size));
 
     memcpy(backup, primary, header_size);
-    put64(backup + 24, last_lba);                  /* my LBA */
-    put64(backup + 32, 1);                         /* alternate: the primary */
-    put64(backup + 72, backup_entries_lba);
-    put32(backup + 16, 0);
-    put32(backup + 16, di_crc32(backup, header_size));
+    di_put_le64(backup + 24, last_lba);                  /* my LBA */
+    di_put_le64(backup + 32, 1);                         /* alternate: the primary */
+    di_put_le64(backup + 72, backup_entries_lba);
+    di_put_le32(backup + 16, 0);
+    di_put_le32(backup + 16, di_crc32(backup, header_size));
 }

@@ -9,26 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diskimager/le_bytes.h"
+
 #define EOCD_SIZE 22u
 #define EOCD_SEARCH (EOCD_SIZE + 65535u)      /* the comment is at most 64 KiB */
 #define CENTRAL_HEADER_SIZE 46u
 #define LOCAL_HEADER_SIZE 30u
 #define CENTRAL_MAX (64u << 20)               /* 64 MiB of directory is plenty */
-
-static uint16_t le16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 static di_status corrupt(di_error *error, const char *path, uint64_t offset, di_reason reason)
 {
@@ -54,18 +41,18 @@ static di_status read_zip64_end(codec_read_fn read, void *ctx, const char *path,
         return corrupt(error, path, eocd_at, DI_REASON_ZIP_NO_ZIP64_LOCATOR);
     di_status st = read(ctx, eocd_at - sizeof locator, locator, sizeof locator, error);
     if (st != DI_OK) return st;
-    if (le32(locator) != 0x07064b50u)
+    if (di_le32(locator) != 0x07064b50u)
         return corrupt(error, path, eocd_at - 20, DI_REASON_ZIP_NO_ZIP64_LOCATOR);
-    uint64_t record_at = le64(locator + 8);
+    uint64_t record_at = di_le64(locator + 8);
     if (record_at > file_size || file_size - record_at < sizeof record)
         return corrupt(error, path, eocd_at - 20, DI_REASON_ZIP_ZIP64_END_OUTSIDE);
     st = read(ctx, record_at, record, sizeof record, error);
     if (st != DI_OK) return st;
-    if (le32(record) != 0x06064b50u)
+    if (di_le32(record) != 0x06064b50u)
         return corrupt(error, path, record_at, DI_REASON_ZIP_BAD_ZIP64_END);
-    cd->entries = le64(record + 32);
-    uint64_t size = le64(record + 40);
-    cd->offset = le64(record + 48);
+    cd->entries = di_le64(record + 32);
+    uint64_t size = di_le64(record + 40);
+    cd->offset = di_le64(record + 48);
     if (size > CENTRAL_MAX)
         return corrupt(error, path, record_at, DI_REASON_ZIP_DIRECTORY_TOO_LARGE);
     cd->size = (size_t)size;
@@ -91,7 +78,7 @@ static di_status load_central_directory(codec_read_fn read, void *ctx, const cha
     size_t at = tail_len - EOCD_SIZE + 1;
     bool found = false;
     while (at-- > 0) {
-        if (le32(tail + at) == 0x06054b50u) {
+        if (di_le32(tail + at) == 0x06054b50u) {
             found = true;
             break;
         }
@@ -102,11 +89,11 @@ static di_status load_central_directory(codec_read_fn read, void *ctx, const cha
     }
     const unsigned char *eocd = tail + at;
     uint64_t eocd_at = tail_at + at;
-    cd->entries = le16(eocd + 10);
-    cd->size = le32(eocd + 12);
-    cd->offset = le32(eocd + 16);
-    bool zip64 = le16(eocd + 10) == 0xffffu || le32(eocd + 12) == 0xffffffffu ||
-                 le32(eocd + 16) == 0xffffffffu;
+    cd->entries = di_le16(eocd + 10);
+    cd->size = di_le32(eocd + 12);
+    cd->offset = di_le32(eocd + 16);
+    bool zip64 = di_le16(eocd + 10) == 0xffffu || di_le32(eocd + 12) == 0xffffffffu ||
+                 di_le32(eocd + 16) == 0xffffffffu;
     free(tail);
     if (zip64) {
         st = read_zip64_end(read, ctx, path, file_size, eocd_at, cd, error);
@@ -134,19 +121,19 @@ static di_status parse_central_entry(const central_directory *cd, const char *pa
 {
     const unsigned char *p = cd->bytes + *pos;
     uint64_t where = cd->offset + *pos;
-    if (cd->size - *pos < CENTRAL_HEADER_SIZE || le32(p) != 0x02014b50u)
+    if (cd->size - *pos < CENTRAL_HEADER_SIZE || di_le32(p) != 0x02014b50u)
         return corrupt(error, path, where, DI_REASON_ZIP_BAD_DIRECTORY_ENTRY);
-    size_t name_len = le16(p + 28), extra_len = le16(p + 30), comment_len = le16(p + 32);
+    size_t name_len = di_le16(p + 28), extra_len = di_le16(p + 30), comment_len = di_le16(p + 32);
     size_t total = CENTRAL_HEADER_SIZE + name_len + extra_len + comment_len;
     if (cd->size - *pos < total)
         return corrupt(error, path, where, DI_REASON_ZIP_ENTRY_PAST_DIRECTORY);
     memset(m, 0, sizeof *m);
-    *encrypted = (le16(p + 8) & 1u) != 0;
-    m->method = le16(p + 10);
-    m->crc32 = le32(p + 16);
-    m->compressed_size = le32(p + 20);
-    m->size = le32(p + 24);
-    m->header_offset = le32(p + 42);
+    *encrypted = (di_le16(p + 8) & 1u) != 0;
+    m->method = di_le16(p + 10);
+    m->crc32 = di_le32(p + 16);
+    m->compressed_size = di_le32(p + 20);
+    m->size = di_le32(p + 24);
+    m->header_offset = di_le32(p + 42);
     size_t copy = name_len < ZIP_NAME_MAX - 1 ? name_len : ZIP_NAME_MAX - 1;
     memcpy(m->name, p + CENTRAL_HEADER_SIZE, copy);
     m->name[copy] = '\0';
@@ -158,7 +145,7 @@ static di_status parse_central_entry(const central_directory *cd, const char *pa
     /* Zip64 extra field: the 64-bit values of those fields that read 0xffffffff. */
     const unsigned char *extra = p + CENTRAL_HEADER_SIZE + name_len;
     for (size_t e = 0; e + 4 <= extra_len;) {
-        uint16_t id = le16(extra + e), len = le16(extra + e + 2);
+        uint16_t id = di_le16(extra + e), len = di_le16(extra + e + 2);
         if (e + 4 + len > extra_len)
             return corrupt(error, path, where, DI_REASON_ZIP_BAD_EXTRA_FIELD);
         if (id == 0x0001) {
@@ -168,7 +155,7 @@ static di_status parse_central_entry(const central_directory *cd, const char *pa
             for (int f = 0; f < 3; f++) {
                 if (*fields[f] != 0xffffffffu) continue;
                 if (left < 8) return corrupt(error, path, where, DI_REASON_ZIP_SHORT_ZIP64_FIELD);
-                *fields[f] = le64(v);
+                *fields[f] = di_le64(v);
                 v += 8;
                 left -= 8;
             }
@@ -265,9 +252,10 @@ static di_status locate_data(codec_read_fn read, void *ctx, const char *path, ui
         return corrupt(error, path, m->header_offset, DI_REASON_ZIP_MEMBER_HEADER_OUTSIDE);
     di_status st = read(ctx, m->header_offset, local, sizeof local, error);
     if (st != DI_OK) return st;
-    if (le32(local) != 0x04034b50u)
+    if (di_le32(local) != 0x04034b50u)
         return corrupt(error, path, m->header_offset, DI_REASON_ZIP_BAD_LOCAL_HEADER);
-    m->data_offset = m->header_offset + LOCAL_HEADER_SIZE + le16(local + 26) + le16(local + 28);
+    m->data_offset =
+        m->header_offset + LOCAL_HEADER_SIZE + di_le16(local + 26) + di_le16(local + 28);
     if (m->data_offset > file_size || file_size - m->data_offset < m->compressed_size)
         return corrupt(error, path, m->header_offset, DI_REASON_ZIP_MEMBER_DATA_PAST_END);
     return DI_OK;

@@ -6,16 +6,7 @@
 #include <string.h>
 
 #include "diskimager/units.h"
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
+#include "diskimager/le_bytes.h"
 
 /* Copies the NUL-terminated string at offset (0: none), trimming spaces, which USB
  * bridges pad vendor and product fields with. */
@@ -38,14 +29,14 @@ bool di_parse_storage_descriptor(const uint8_t *buf, size_t len, di_storage_info
      * SerialNumberOffset(24), BusType(28), RawPropertiesLength(32), raw(36). */
     memset(out, 0, sizeof *out);
     if (!buf || len < 36) return false;
-    uint32_t size = le32(buf + 4);
+    uint32_t size = di_le32(buf + 4);
     if (size < 36) return false;
     if (size < len) len = size;
     out->removable_media = buf[10] != 0;
-    out->bus_type = le32(buf + 28);
-    take_string(buf, len, le32(buf + 12), out->vendor, sizeof out->vendor);
-    take_string(buf, len, le32(buf + 16), out->product, sizeof out->product);
-    take_string(buf, len, le32(buf + 24), out->serial, sizeof out->serial);
+    out->bus_type = di_le32(buf + 28);
+    take_string(buf, len, di_le32(buf + 12), out->vendor, sizeof out->vendor);
+    take_string(buf, len, di_le32(buf + 16), out->product, sizeof out->product);
+    take_string(buf, len, di_le32(buf + 24), out->serial, sizeof out->serial);
     if (!di_serial_is_usable(out->serial)) out->serial[0] = '\0';
     return true;
 }
@@ -86,13 +77,13 @@ int di_parse_disk_extents(const uint8_t *buf, size_t len, di_disk_extent *extent
     /* NumberOfDiskExtents(0), then DISK_EXTENT[] from 8, 24 bytes each:
      * DiskNumber(0), StartingOffset(8), ExtentLength(16). */
     if (!buf || len < 8) return -1;
-    uint32_t count = le32(buf);
+    uint32_t count = di_le32(buf);
     if (count > 4096 || 8 + (size_t)count * 24 > len) return -1;
     for (uint32_t i = 0; i < count && (int)i < max; i++) {
         const uint8_t *e = buf + 8 + (size_t)i * 24;
-        extents[i].disk_number = le32(e);
-        extents[i].offset = le64(e + 8);
-        extents[i].length = le64(e + 16);
+        extents[i].disk_number = di_le32(e);
+        extents[i].offset = di_le64(e + 8);
+        extents[i].length = di_le64(e + 16);
     }
     return (int)count;
 }
@@ -102,13 +93,13 @@ bool di_parse_geometry_ex(const uint8_t *buf, size_t len, uint64_t *size, uint32
     /* DISK_GEOMETRY: Cylinders(0), MediaType(8), TracksPerCylinder(12),
      * SectorsPerTrack(16), BytesPerSector(20); then DiskSize(24). */
     if (!buf || len < 32) return false;
-    uint32_t bytes_per_sector = le32(buf + 20);
+    uint32_t bytes_per_sector = di_le32(buf + 20);
     /* Only powers of two from 512 to 64 KiB are real logical sectors. */
     if (bytes_per_sector < 512 || bytes_per_sector > 65536 ||
         (bytes_per_sector & (bytes_per_sector - 1)))
         return false;
     *sector = bytes_per_sector;
-    *size = le64(buf + 24);
+    *size = di_le64(buf + 24);
     return true;
 }
 
