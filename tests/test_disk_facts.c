@@ -3,6 +3,7 @@
  * system disk, a multi-partition stick, a volume spanning two disks, and serial numbers
  * padded, blank or garbled by USB bridges. Runs natively and under Wine. */
 #include <stdint.h>
+#include <string.h>
 
 #include "check.h"
 #include "platform/win32/disk_facts.h"
@@ -286,7 +287,36 @@ static void each_disk_gets_its_letters(void)
     CHECK_STR(disks[1].letters, "D");
 }
 
+/* The TRIM request's bytes as winioctl.h lays out DEVICE_MANAGE_DATA_SET_ATTRIBUTES and
+ * DEVICE_DATA_SET_RANGE (x64: 28 bytes, the range at 32), and the codes that mean the
+ * drive cannot trim (zeros then) against those that are failures. */
+static void builds_trim_requests_and_tells_unsupported_codes(void)
+{
+    uint8_t req[DI_TRIM_REQUEST_BYTES];
+    memset(req, 0xEE, sizeof req);
+    di_trim_request(0x1122334455ull * 512, 3ull << 30, req);
+    static const uint8_t head[32] = {28, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                     0,  0, 0, 0, 32, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0};
+    CHECK(memcmp(req, head, sizeof head) == 0);
+    uint64_t offset = 0, length = 0;
+    for (int i = 7; i >= 0; i--) {
+        offset = offset << 8 | req[32 + i];
+        length = length << 8 | req[40 + i];
+    }
+    CHECK_U64(offset, 0x1122334455ull * 512);
+    CHECK_U64(length, 3ull << 30);
+    CHECK(di_trim_unsupported(1));    /* ERROR_INVALID_FUNCTION */
+    CHECK(di_trim_unsupported(50));   /* ERROR_NOT_SUPPORTED */
+    CHECK(di_trim_unsupported(87));   /* ERROR_INVALID_PARAMETER */
+    CHECK(!di_trim_unsupported(5));   /* ERROR_ACCESS_DENIED: a failure to say */
+    CHECK(!di_trim_unsupported(21));  /* ERROR_NOT_READY */
+    CHECK(!di_trim_unsupported(1117)); /* ERROR_IO_DEVICE */
+    CHECK(!di_trim_unsupported(0));
+}
+
 static const test_case tests[] = {
+    {"builds_trim_requests_and_tells_unsupported_codes",
+     builds_trim_requests_and_tells_unsupported_codes},
     {"parses_storage_descriptors", parses_storage_descriptors},
     {"keeps_usable_serial_numbers_only", keeps_usable_serial_numbers_only},
     {"parses_extents_and_geometry", parses_extents_and_geometry},

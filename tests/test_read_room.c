@@ -214,28 +214,6 @@ static void read_records_the_room(void)
     CHECK(files_equal_prefix(source, out_file, 2 * MiB));
 }
 
-/* A sparse file of size bytes (no data: nothing is read from it before the refusal). */
-static bool make_sparse_file(const char *path, uint64_t size)
-{
-#ifdef _WIN32
-    wchar_t wide[1024];
-    if (!MultiByteToWideChar(CP_UTF8, 0, path, -1, wide, 1024)) return false;
-    HANDLE h = CreateFileW(wide, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
-    if (h == INVALID_HANDLE_VALUE) return false;
-    DWORD ignored;
-    DeviceIoControl(h, FSCTL_SET_SPARSE, NULL, 0, NULL, 0, &ignored, NULL);
-    LARGE_INTEGER at = {.QuadPart = (LONGLONG)size};
-    bool ok = SetFilePointerEx(h, at, NULL, FILE_BEGIN) && SetEndOfFile(h);
-    CloseHandle(h);
-    return ok;
-#else
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) return false;
-    bool ok = ftruncate(fd, (off_t)size) == 0;
-    return close(fd) == 0 && ok;
-#endif
-}
-
 static void read_larger_than_this_disk_is_refused(void)
 {
     const char *dir = test_dir("read_room");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "gui/lang.h"
 #include "gui/log_text.h"
 #include "gui/result_text.h"
 
@@ -169,7 +170,37 @@ static void the_log_window_keeps_the_newest_whole_lines(void)
     CHECK(log_file_must_rotate(LOG_FILE_MAX - 100, 101));
 }
 
+/* Restore: what the card is now and how it was erased, no digest; in German too. */
+static void a_restored_card(void)
+{
+    di_result r = {.status = DI_OK, .erased = DI_ERASE_ZEROED, .ejected = true};
+    di_card_layout_plan(8000000000ull, 512, DI_CARD_FS_AUTO, NULL, 1, &r.layout, &r.error);
+    di_expected_hash none = {0};
+    result_render(DI_JOB_FORMAT, &r, &none, NULL, 0, &view);
+    CHECK_STR(view.status, "Restore successful: one FAT32 partition labelled 8GB.");
+    CHECK_STR(view.box, "Restore successful.\nThe drive is now one FAT32 partition of 8.00 GB, "
+                        "with clusters of 32 KiB, labelled 8GB.\nThe whole drive was overwritten "
+                        "with zeros first.\n\nThe card was ejected: it can be taken out.");
+    CHECK_STR(view.hash, "");
+    CHECK(!view.failed);
+    r.erased = DI_ERASE_DISCARDED;
+    r.ejected = false;
+    di_card_layout_plan(64000000000ull, 512, DI_CARD_FS_AUTO, "cam", 1, &r.layout, &r.error);
+    lang_set(LANG_DE);
+    result_render(DI_JOB_FORMAT, &r, &none, NULL, 0, &view);
+    lang_set(LANG_EN);
+    CHECK_STR(view.status, "Wiederherstellung erfolgreich: eine exFAT-Partition namens CAM.");
+    CHECK_CONTAINS(view.box, "Cluster zu 128 KiB");
+    CHECK_CONTAINS(view.box, "jeder Block freigegeben");
+    di_result failed = {.status = DI_ERR_WRITE};
+    di_error_set(&failed.error, DI_ERR_WRITE, "write", "\\\\.\\T:", 5, NULL);
+    result_render(DI_JOB_FORMAT, &failed, &none, NULL, 0, &view);
+    CHECK_STR(view.status, "Restore failed.");
+    CHECK(view.failed);
+}
+
 static const test_case tests[] = {
+    {"a_restored_card", a_restored_card},
     {"the_log_window_keeps_the_newest_whole_lines", the_log_window_keeps_the_newest_whole_lines},
     {"a_verified_write_with_its_md5", a_verified_write_with_its_md5},
     {"a_published_digest_matches_or_not", a_published_digest_matches_or_not},

@@ -16,6 +16,19 @@ static void formats_decimal_sizes(void)
     CHECK_STR(di_format_size(UINT64_MAX, b, sizeof b), "18.4 EB");
 }
 
+static void formats_block_sizes_in_whole_binary_units(void)
+{
+    char b[32];
+    CHECK_STR(di_format_block_size(0, b, sizeof b), "0 B");
+    CHECK_STR(di_format_block_size(512, b, sizeof b), "512 B");
+    CHECK_STR(di_format_block_size(32768, b, sizeof b), "32 KiB");
+    CHECK_STR(di_format_block_size(4194304, b, sizeof b), "4 MiB");
+    CHECK_STR(di_format_block_size(3 * 512, b, sizeof b), "1536 B");
+    CHECK_STR(di_format_block_size(1536 * 1024, b, sizeof b), "1536 KiB");
+    CHECK_STR(di_format_block_size(2ull << 40, b, sizeof b), "2 TiB");
+    CHECK_STR(di_format_block_size(1ull << 60, b, sizeof b), "1048576 TiB");
+}
+
 static void formats_rates_and_durations(void)
 {
     char b[32];
@@ -50,6 +63,7 @@ static void parses_sizes(void)
 
 static const test_case tests[] = {
     {"formats_decimal_sizes", formats_decimal_sizes},
+    {"formats_block_sizes_in_whole_binary_units", formats_block_sizes_in_whole_binary_units},
     {"formats_rates_and_durations", formats_rates_and_durations},
     {"parses_sizes", parses_sizes},
 };

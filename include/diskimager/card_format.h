@@ -30,15 +30,32 @@ typedef struct di_card_layout {
     di_card_fs fs;
     uint32_t cluster_sectors;
     /* FAT32: sectors before the first FAT, each FAT's sectors; the cluster heap starts
-     * at partition_start + reserved_sectors + 2 * fat_sectors, a BU multiple. */
+     * at partition_start + reserved_sectors + 2 * fat_sectors, a BU multiple.
+     * exFAT: reserved_sectors is 0, fat_sectors the one FAT's length (FatLength). */
     uint32_t reserved_sectors;
     uint32_t fat_sectors;
     uint32_t cluster_count;
+    /* Sectors from the partition's start to the cluster heap (both file systems), a BU
+     * multiple of the drive since the partition starts on one. */
+    uint32_t heap_offset;
+    /* exFAT (Microsoft's exFAT specification): its one FAT starts fat_offset sectors into
+     * the partition, half a BU in, as the SD specification places it; the heap starts on
+     * the first BU past the FAT's end (one BU in, unless the FAT is longer than half a
+     * BU). The cluster heap opens with the allocation bitmap (cluster 2, bitmap_clusters
+     * long), then the up-case table (upcase_clusters, upcase_bytes of them used), then
+     * the root directory's one cluster (root_cluster), each chained in the FAT. */
+    uint32_t fat_offset;
+    uint32_t bitmap_clusters;
+    uint32_t upcase_clusters;
+    uint32_t upcase_bytes;
+    uint32_t root_cluster;
     uint32_t volume_id;
-    char label[DI_CARD_LABEL_MAX + 1];   /* upper case, padded with spaces when written */
+    char label[DI_CARD_LABEL_MAX + 1];   /* upper case; FAT32 pads it with spaces, exFAT
+                                            stores it in UTF-16 with its length */
 } di_card_layout;
 
-/* The largest drive restored: FAT32 addresses at most 2^32 sectors of 512 bytes. */
+/* The largest drive restored: the MBR (and FAT32) address at most 2^32 sectors of 512
+ * bytes. */
 #define DI_CARD_MAX_BYTES (2ull << 40)
 
 /* Pure. The layout for a drive of drive_bytes with sector_size-byte sectors (512 or
@@ -61,5 +78,17 @@ typedef di_status (*di_card_write_fn)(void *ctx, uint64_t offset, const void *bu
  * the MBR. Memory: one buffer of at most 1 MiB. */
 di_status di_card_write_fat32(const di_card_layout *layout, di_card_write_fn write, void *ctx,
                               di_error *error);
+
+/* Writes the exFAT layout: zeros over the drive's last 1 MiB and from sector 1 to the
+ * end of the metadata clusters, the main and backup boot regions, the FAT, the
+ * allocation bitmap, the up-case table, the root directory with the label, then the MBR
+ * (type 0x07). Memory: buffers of at most 1 MiB, whatever the drive's size. */
+di_status di_card_write_exfat(const di_card_layout *layout, di_card_write_fn write, void *ctx,
+                              di_error *error);
+
+/* Writes the layout's file system: di_card_write_fat32 or di_card_write_exfat, as
+ * layout->fs says. */
+di_status di_card_write(const di_card_layout *layout, di_card_write_fn write, void *ctx,
+                        di_error *error);
 
 #endif

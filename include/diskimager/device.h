@@ -45,6 +45,12 @@ typedef struct di_device_ops {
     di_status (*fall_back_buffered)(di_device *dev, di_error *error);
     /* Block devices (NULL elsewhere): ejects the medium once the job is done. */
     di_status (*eject)(di_device *dev, di_error *error);
+    /* Tells the device that [offset, offset + length) holds nothing (BLKDISCARD, TRIM; a
+     * regular file: a hole punched). *unsupported set, and nothing done, when the
+     * device or its driver cannot; NULL: never can. Offsets and lengths are sector
+     * multiples. What a discarded range reads back as is the device's business. */
+    di_status (*discard)(di_device *dev, uint64_t offset, uint64_t length, bool *unsupported,
+                         di_error *error);
 } di_device_ops;
 
 /* How the core retries a device's transient errors (src/core/retry.h); set by the job
@@ -104,6 +110,9 @@ di_status di_device_write_full(di_device *dev, const void *buf, size_t len,
                                uint64_t offset, di_error *error);
 /* The device's flush. These four retry a transient error as dev->retry says. */
 di_status di_device_flush(di_device *dev, di_error *error);
+/* The device's discard (no retries); a device without one is *unsupported. */
+di_status di_device_discard(di_device *dev, uint64_t offset, uint64_t length, bool *unsupported,
+                            di_error *error);
 
 void di_device_close(di_device *dev);
 

@@ -1,5 +1,6 @@
 /* Jobs: WRITE (image -> device), READ (device -> image), VERIFY (image vs device),
- * HASH (any file or device). One pipelined engine runs them all; a UI starts one on
+ * HASH (any file or device), FORMAT (a drive restored to one partition, as a new card
+ * comes: card_format.h). One pipelined engine runs them all; a UI starts one on
  * a worker thread and polls its progress from another thread without locks. */
 #ifndef DISKIMAGER_JOB_H
 #define DISKIMAGER_JOB_H
@@ -8,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diskimager/card_format.h"
 #include "diskimager/checksum.h"
 #include "diskimager/compression.h"
 #include "diskimager/device.h"
@@ -20,6 +22,7 @@ typedef enum di_job_kind {
     DI_JOB_READ,
     DI_JOB_VERIFY,
     DI_JOB_HASH,
+    DI_JOB_FORMAT,
     DI_JOB_KIND_COUNT   /* not a kind: how many there are (src/core/job_kinds.c) */
 } di_job_kind;
 
@@ -31,6 +34,7 @@ typedef enum di_phase {
     DI_PHASE_VERIFYING,
     DI_PHASE_HASHING,
     DI_PHASE_FLUSHING,
+    DI_PHASE_ERASING,    /* FORMAT --erase: the drive discarded, or overwritten with zeros */
     DI_PHASE_DONE
 } di_phase;
 
@@ -41,9 +45,9 @@ const char *di_job_kind_name(di_job_kind kind);
 /* Which end of a job a device plays; passed to the test wrapper. */
 typedef enum di_role {
     DI_ROLE_SOURCE = 0,  /* the image (WRITE, VERIFY), the device (READ), or HASH's input */
-    DI_ROLE_TARGET,      /* the device (WRITE, VERIFY) or the image file (READ) */
+    DI_ROLE_TARGET,      /* the device (WRITE, VERIFY, FORMAT) or the image file (READ) */
     DI_ROLE_READBACK,    /* the device reopened to verify after a write */
-    DI_ROLE_PROBE,       /* WRITE's target opened read-only before anything is taken, to
+    DI_ROLE_PROBE,       /* WRITE's (FORMAT's) target opened read-only before anything is taken, to
                             learn its kind and size; never written */
     DI_ROLE_EJECT        /* WRITE's target reopened once the job succeeded and every other
                             handle is closed, to eject the medium (spec.eject); no I/O */
@@ -74,10 +78,18 @@ typedef enum di_warning {
                                            if it reaches 4 GiB */
 } di_warning;
 
+/* How FORMAT erased the drive (spec.erase). */
+typedef enum di_erase_method {
+    DI_ERASE_NONE = 0,
+    DI_ERASE_DISCARDED,   /* the drive was told its blocks are unused (BLKDISCARD, TRIM) */
+    DI_ERASE_ZEROED       /* it cannot discard: every byte was overwritten with zeros */
+} di_erase_method;
+
 typedef struct di_job_spec {
     di_job_kind kind;
-    const char *source_path;  /* WRITE/VERIFY: image; READ: device; HASH: anything */
-    const char *target_path;  /* WRITE/VERIFY: device; READ: output image; HASH: NULL */
+    const char *source_path;  /* WRITE/VERIFY: image; READ: device; HASH: anything;
+                                 FORMAT: NULL */
+    const char *target_path;  /* WRITE/VERIFY/FORMAT: device; READ: output image; HASH: NULL */
     unsigned hash_mask;       /* DI_HASH_BIT(DI_HASH_MD5) | ... */
     bool verify_after_write;  /* WRITE: read back, compare, hash the read-back data */
     bool move_gpt_backup;     /* WRITE: after verifying, move a GPT image's backup to the
@@ -107,7 +119,14 @@ typedef struct di_job_spec {
     /* How long transient errors (a drive waking up, a volume being mounted) are retried
      * with backoff before the job fails; 0: DI_DEFAULT_RETRY_MS. Cancel works meanwhile. */
     unsigned retry_budget_ms;
-    bool eject;               /* WRITE: eject the medium once done (a failure only warns) */
+    bool eject;               /* WRITE, FORMAT: eject the medium once done (a failure only
+                                 warns) */
+    /* FORMAT: the file system (AUTO: as the SD specification picks by size), the volume
+     * label (NULL or "": from the size, "32GB"), and whether the whole drive is erased
+     * first (discarded; overwritten with zeros where it cannot be). */
+    di_card_fs card_fs;
+    const char *card_label;
+    bool erase;
     di_log *log;              /* records what the job does and why (NULL: none); the front
                                  end drains it (include/diskimager/log.h) */
     di_device_wrap_fn wrap;   /* tests: wraps every device the job opens */
@@ -161,6 +180,10 @@ typedef struct di_result {
     di_error eject_error;        /* DI_WARN_EJECT_FAILED: why */
     /* READ: the destination's free space and file system, when looked at. */
     uint64_t destination_free;
+    /* FORMAT: the layout written (file system, partition, clusters, label) and how the
+     * drive was erased first. */
+    di_card_layout layout;
+    di_erase_method erased;
 } di_result;
 
 typedef struct di_progress {

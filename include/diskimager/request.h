@@ -39,7 +39,11 @@ typedef struct di_request {
     uint64_t read_size;          /* READ, HASH without an image: 0 for all */
     size_t buffer_size;          /* 0: the default */
     unsigned buffer_count;       /* 0: the default */
-    /* WRITE to a drive that is not removable: the user insisted (the dialog's second
+    /* FORMAT: the file system, the label (NULL or "": from the size), erase it all first. */
+    di_card_fs card_fs;
+    const char *card_label;
+    bool erase;
+    /* WRITE or FORMAT of a drive that is not removable: the user insisted (the dialog's second
      * question, the CLI's --force). Never enough for the system disk. */
     bool fixed_disk_confirmed;
 } di_request;
@@ -48,19 +52,24 @@ typedef struct di_request {
 typedef struct di_plan {
     di_job_spec spec;            /* the job to run, when planning returned DI_OK */
     di_error refusal;            /* otherwise why not, as data (refusal.reason) */
-    di_drive_info drive;         /* WRITE: the target's facts the checks used */
+    di_drive_info drive;         /* WRITE, FORMAT: the target's facts the checks used */
     bool bmap_found;             /* spec's bmap was found with the image (not named) */
     di_bmap_location bmap;
     bool expected_found;         /* spec.expected came from a checksum file (its source) */
     char image[DI_PATH_MAX];
     char device[DI_PATH_MAX];
     char member[DI_MEMBER_MAX];
+    char card_label[DI_CARD_LABEL_MAX + 1];
+    /* FORMAT of a drive whose size is known: the layout it will get (the job plans it
+     * again from the drive it opens, with a new volume serial number). */
+    bool layout_known;
+    di_card_layout layout;
 } di_plan;
 
 /* The refusals that need no lookup: a missing or empty image, a folder, no drive, the
  * system disk, a fixed disk the user did not insist on, a typed digest that is none,
- * options that exclude each other. WRITE: fills *drive with the target's facts (NULL
- * allowed). DI_OK, or the refusal in *error. Cheap: a front end checks before it asks
+ * options that exclude each other; FORMAT: a drive its layout does not fit, a label FAT
+ * cannot hold. WRITE, FORMAT: fills *drive with the target's facts (NULL allowed). DI_OK, or the refusal in *error. Cheap: a front end checks before it asks
  * its questions (which member of an archive, are you sure). */
 di_status di_request_check(const di_request *request, di_drive_info *drive, di_error *error);
 

@@ -9,6 +9,9 @@
 
 /* "0 B", "512 B", "4.19 MB", "31.9 GB", "2.20 TB". */
 char *di_format_size(uint64_t bytes, char *out, size_t out_size);
+/* A block size in the binary unit that holds it whole: "512 B", "32 KiB", "4 MiB", as
+ * cluster and erase-block sizes are given. */
+char *di_format_block_size(uint64_t bytes, char *out, size_t out_size);
 /* "312.4 MB/s" from bytes per second. */
 char *di_format_rate(double bytes_per_second, char *out, size_t out_size);
 /* "0:42", "12:05", "1:02:03"; "--:--" when unknown (negative). */

@@ -19,6 +19,8 @@ const char cli_usage_text[] =
     "  diskimager verify IMAGE DEVICE [--hash ALG]... [--expect HEX] [--member NAME]\n"
     "                   [--bmap FILE | --no-bmap]\n"
     "  diskimager hash  PATH [--hash ALG]... [--size N] [--expect HEX]\n"
+    "  diskimager format DEVICE [--fs fat32|exfat] [--label NAME] [--erase] [--yes] [--force]\n"
+    "                   [--eject]\n"
     "common options: --buffer-size N --buffers N --progress=auto|plain|json|none\n"
     "  --log FILE (appends the job's log: what it did and why, UTC times) -v (the log on\n"
     "  stderr too)\n"
@@ -34,6 +36,9 @@ const char cli_usage_text[] =
     "  without it, IMAGE.sha256, IMAGE.md5, SHA256SUMS, MD5SUMS ... beside the image (or in\n"
     "  its zip or tar) are used\n"
     "--eject: eject the card once written (and verified); if it cannot be, a warning\n"
+    "format: restores a card as it came: one FAT32 (up to 32 GiB) or exFAT partition laid\n"
+    "  out as the SD Association's specification says; --label (default: the size, 32GB);\n"
+    "  --erase first erases the whole drive (discard, or zeros where it cannot)\n"
     "exit codes: 0 ok, 1 failure, 2 usage, 3 verify or checksum mismatch, 130 cancelled\n";
 
 #define MAX_BUFFERS 1024u
@@ -50,6 +55,7 @@ static const struct {
     {"read", CLI_JOB, DI_JOB_READ, 2},
     {"verify", CLI_JOB, DI_JOB_VERIFY, 2},
     {"hash", CLI_JOB, DI_JOB_HASH, 1},
+    {"format", CLI_JOB, DI_JOB_FORMAT, 1},
     {"help", CLI_HELP, 0, 0},
     {"--help", CLI_HELP, 0, 0},
     {"-h", CLI_HELP, 0, 0},
@@ -95,10 +101,15 @@ static const struct {
 } option_kinds[] = {
     {"--all", 0},
     {"--verify", KIND(DI_JOB_WRITE)},
-    {"--yes", KIND(DI_JOB_WRITE)},
-    {"--force", KIND(DI_JOB_WRITE)},
+    {"--yes", KIND(DI_JOB_WRITE) | KIND(DI_JOB_FORMAT)},
+    {"--force", KIND(DI_JOB_WRITE) | KIND(DI_JOB_FORMAT)},
     {"--move-gpt-backup", KIND(DI_JOB_WRITE)},
-    {"--eject", KIND(DI_JOB_WRITE)},
+    {"--eject", KIND(DI_JOB_WRITE) | KIND(DI_JOB_FORMAT)},
+    {"--hash", KIND(DI_JOB_WRITE) | KIND(DI_JOB_READ) | KIND(DI_JOB_VERIFY) | KIND(DI_JOB_HASH)},
+    {"--expect", KIND(DI_JOB_WRITE) | KIND(DI_JOB_READ) | KIND(DI_JOB_VERIFY) | KIND(DI_JOB_HASH)},
+    {"--fs", KIND(DI_JOB_FORMAT)},
+    {"--label", KIND(DI_JOB_FORMAT)},
+    {"--erase", KIND(DI_JOB_FORMAT)},
     {"--size", KIND(DI_JOB_READ) | KIND(DI_JOB_HASH)},
     {"--member", KIND(DI_JOB_WRITE) | KIND(DI_JOB_VERIFY)},
     {"--bmap", KIND(DI_JOB_WRITE) | KIND(DI_JOB_VERIFY)},
@@ -113,7 +124,7 @@ static bool option_allowed(const cli_args *args, const char *name)
     if (args->command != CLI_JOB) return false;
     for (size_t o = 0; o < sizeof option_kinds / sizeof option_kinds[0]; o++)
         if (!strcmp(name, option_kinds[o].name)) return (option_kinds[o].kinds & KIND(args->kind)) != 0;
-    return true; /* the common options: --hash, --expect, --progress, --buffer-size, ... */
+    return true; /* the common options: --progress, --buffer-size, --log, ... */
 }
 
 bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t error_size)
@@ -153,7 +164,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
                                             "--expect", "--allocated-only",
                                             "--move-gpt-backup", "--member", "--bmap",
                                             "--no-bmap", "--eject", "--log", "--verbose",
-                                            "-v"};
+                                            "-v", "--fs", "--label", "--erase"};
         const char *name = NULL;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (is_option(arg, known[k])) name = known[k];
@@ -170,6 +181,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
         else if (!strcmp(name, "--move-gpt-backup")) args->move_gpt_backup = true;
         else if (!strcmp(name, "--no-bmap")) args->no_bmap = true;
         else if (!strcmp(name, "--eject")) args->eject = true;
+        else if (!strcmp(name, "--erase")) args->erase = true;
         else if (!strcmp(name, "--verbose") || !strcmp(name, "-v")) args->verbose = true;
         else {
             const char *value = option_value(arg, name, argc, argv, &i);
@@ -188,6 +200,12 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
                 args->expect = value;
             } else if (!strcmp(name, "--log")) {
                 args->log_file = value;
+            } else if (!strcmp(name, "--fs")) {
+                if (!strcmp(value, "fat32")) args->card_fs = DI_CARD_FS_FAT32;
+                else if (!strcmp(value, "exfat")) args->card_fs = DI_CARD_FS_EXFAT;
+                else return fail(error, error_size, "invalid --fs '%s' (fat32 or exfat)", value);
+            } else if (!strcmp(name, "--label")) {
+                args->label = value;
             } else if (!strcmp(name, "--member")) {
                 args->member = value;
             } else if (!strcmp(name, "--bmap")) {

@@ -12,7 +12,7 @@ typedef enum cli_command {
     CLI_HELP = 0,
     CLI_VERSION,
     CLI_LIST,
-    CLI_JOB          /* write, read, verify, hash: cli_args.kind says which */
+    CLI_JOB          /* write, read, verify, hash, format: cli_args.kind says which */
 } cli_command;
 
 typedef enum cli_progress_mode {
@@ -25,7 +25,7 @@ typedef enum cli_progress_mode {
 typedef struct cli_args {
     cli_command command;
     di_job_kind kind;        /* CLI_JOB */
-    const char *first;       /* IMAGE (write, verify), DEVICE (read), PATH (hash) */
+    const char *first;       /* IMAGE (write, verify), DEVICE (read, format), PATH (hash) */
     const char *second;      /* DEVICE (write, verify), IMAGE (read) */
     unsigned hash_mask;
     bool verify;
@@ -35,7 +35,10 @@ typedef struct cli_args {
     bool keep_partial;
     bool allocated_only;
     bool move_gpt_backup;
-    bool eject;              /* write --eject: eject the card once done */
+    bool eject;              /* write, format --eject: eject the card once done */
+    di_card_fs card_fs;      /* format --fs (AUTO when not given) */
+    const char *label;       /* format --label NAME, NULL if not given */
+    bool erase;              /* format --erase: the whole drive erased first */
     uint64_t size;           /* read --size, 0 if not given */
     const char *expect;      /* --expect HEX, NULL if not given */
     const char *member;      /* --member NAME: the file of a zip, NULL if not given */

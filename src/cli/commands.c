@@ -91,9 +91,9 @@ static bool read_answer(char *answer, size_t size)
     return true;
 }
 
-/* Asks before a WRITE overwrites the drive (or a file) the plan describes; returns
- * CLI_EXIT_OK to go ahead. The refusals were the plan's. */
-static int confirm_write(const cli_args *args, const di_drive_info *info)
+/* Asks before a WRITE or FORMAT overwrites the drive (or a file) the plan describes;
+ * returns CLI_EXIT_OK to go ahead. The refusals were the plan's. */
+static int confirm_overwrite(const cli_args *args, const char *device, const di_drive_info *info)
 {
     char size[32];
     /* Writing a new or empty file loses nothing; anything else is asked about. */
@@ -102,13 +102,13 @@ static int confirm_write(const cli_args *args, const di_drive_info *info)
 
     char what[1024];
     if (info->is_block_device)
-        snprintf(what, sizeof what, "%s (%s%s%s, %s%s%s%s%s)", args->second,
+        snprintf(what, sizeof what, "%s (%s%s%s, %s%s%s%s%s)", device,
                  info->model[0] ? info->model : "unknown model",
                  info->serial[0] ? ", serial number " : "", info->serial,
                  di_format_size(info->size, size, sizeof size), info->bus[0] ? ", " : "",
                  info->bus, info->mounts[0] ? ", mounted at " : "", info->mounts);
     else
-        snprintf(what, sizeof what, "the file %s (%s)", args->second,
+        snprintf(what, sizeof what, "the file %s (%s)", device,
                  di_format_size(info->size, size, sizeof size));
     if (!di_stdin_is_terminal()) {
         fprintf(stderr,
@@ -117,7 +117,8 @@ static int confirm_write(const cli_args *args, const di_drive_info *info)
                 what);
         return CLI_EXIT_FAILURE;
     }
-    fprintf(stderr, "All data on %s will be overwritten.\nType 'yes' to continue: ", what);
+    fprintf(stderr, "All data on %s will be %s.\nType 'yes' to continue: ", what,
+            args->kind == DI_JOB_FORMAT ? "erased" : "overwritten");
     fflush(stderr);
     char answer[32];
     if (!read_answer(answer, sizeof answer) || strcmp(answer, "yes") != 0) {
@@ -239,6 +240,45 @@ static void print_room_warnings(const cli_args *args, const di_result *r)
                 args->second, di_format_size(r->image_bytes, b, sizeof b));
 }
 
+/* "one FAT32 partition of 7.94 GB from sector 8192 (a 4 MiB boundary), clusters of
+ * 32 KiB, label 8GB" */
+static char *describe_layout(const di_card_layout *l, char *out, size_t size)
+{
+    char part[32], unit[32], cluster[32];
+    uint64_t ss = l->sector_size;
+    snprintf(out, size, "one %s partition of %s from sector %llu (a %s boundary), clusters of %s, "
+             "label %s",
+             l->fs == DI_CARD_FS_EXFAT ? "exFAT" : "FAT32",
+             di_format_size(l->partition_sectors * ss, part, sizeof part),
+             (unsigned long long)l->partition_start,
+             di_format_block_size(l->boundary_sectors * ss, unit, sizeof unit),
+             di_format_block_size((uint64_t)l->cluster_sectors * ss, cluster, sizeof cluster),
+             l->label);
+    return out;
+}
+
+/* FORMAT: the layout the drive will get, said before the question. */
+static void print_layout_plan(const cli_args *args, const di_plan *plan)
+{
+    if (args->kind != DI_JOB_FORMAT || !plan->layout_known) return;
+    char text[256];
+    fprintf(stderr, "diskimager: %s will get %s%s\n", args->first,
+            describe_layout(&plan->layout, text, sizeof text),
+            args->erase ? ", the whole drive erased first" : "");
+}
+
+static void print_format_result(const cli_args *args, const di_result *r)
+{
+    char text[256];
+    if (r->erased == DI_ERASE_DISCARDED)
+        fprintf(stderr, "diskimager: erased %s: every block discarded\n", args->first);
+    else if (r->erased == DI_ERASE_ZEROED)
+        fprintf(stderr, "diskimager: erased %s: overwritten with zeros (it does not discard)\n",
+                args->first);
+    fprintf(stderr, "diskimager: %s restored as %s\n", args->first,
+            describe_layout(&r->layout, text, sizeof text));
+}
+
 static int exit_code_for(di_status status)
 {
     switch (status) {
@@ -322,7 +362,10 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
         fprintf(stderr, "diskimager: warning: the drive's reader refused unbuffered I/O; the "
                         "rest of the job went through the system's cache, flushed at the end\n");
     if (spec->kind == DI_JOB_READ) print_room_warnings(args, r);
-    if (r->status == DI_OK) {
+    if (r->status == DI_OK && spec->kind == DI_JOB_FORMAT) {
+        print_format_result(args, r);
+        if (r->ejected) fprintf(stderr, "diskimager: ejected %s: the card can be taken out\n", args->first);
+    } else if (r->status == DI_OK) {
         print_hashes(r, hash_name, spec->kind != DI_JOB_HASH && r->image_format != DI_FORMAT_RAW);
         print_notes(args, r);
         code = report_expectation(r, &spec->expected);
@@ -361,11 +404,14 @@ static void request_from_args(const cli_args *args, di_request *r)
         .buffer_size = (size_t)args->buffer_size,
         .buffer_count = args->buffers,
         .fixed_disk_confirmed = args->force,
+        .card_fs = args->card_fs,
+        .card_label = args->label,
+        .erase = args->erase,
     };
     if (args->kind == DI_JOB_READ) {
         r->drive = args->first;
         r->image = args->second;
-    } else if (args->kind == DI_JOB_HASH) {
+    } else if (args->kind == DI_JOB_HASH || args->kind == DI_JOB_FORMAT) {
         r->drive = args->first;
     } else {
         r->image = args->first;
@@ -427,8 +473,9 @@ static int cmd_job(const cli_args *args)
         if (log.file) drain_log(&log, &(progress_view){0});
         else while (di_log_next(log.log, &(di_log_record){0})) {} /* -v: refused() says it */
         code = refused(&plan->refusal);
-    } else if (args->kind == DI_JOB_WRITE &&
-               (code = confirm_write(args, &plan->drive)) != CLI_EXIT_OK) {
+    } else if ((args->kind == DI_JOB_WRITE || args->kind == DI_JOB_FORMAT) &&
+               (print_layout_plan(args, plan),
+                (code = confirm_overwrite(args, request.drive, &plan->drive)) != CLI_EXIT_OK)) {
         /* not confirmed: said */
     } else {
         print_plan_notes(args, plan);

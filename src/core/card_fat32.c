@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "card_internal.h"
 #include "diskimager/card_format.h"
 #include "diskimager/le_bytes.h"
-
-#define ZERO_CHUNK (1024u * 1024)
 
 static void label_field(uint8_t *p, const char *label)
 {
@@ -59,35 +58,6 @@ static void fsinfo_sector(const di_card_layout *l, uint8_t *out)
     di_put_le32(out + 508, 0xAA550000u);
 }
 
-/* The MBR: one partition of type 0x0C (FAT32, LBA), CHS fields marking LBA-only. */
-static void mbr_sector(const di_card_layout *l, uint8_t *out)
-{
-    memset(out, 0, l->sector_size);
-    di_put_le32(out + 440, l->volume_id ^ 0x5A5A5A5Au);  /* disk signature */
-    uint8_t *e = out + 446;
-    static const uint8_t chs_lba[3] = {0xFE, 0xFF, 0xFF};
-    memcpy(e + 1, chs_lba, 3);
-    e[4] = 0x0C;
-    memcpy(e + 5, chs_lba, 3);
-    di_put_le32(e + 8, (uint32_t)l->partition_start);
-    di_put_le32(e + 12, (uint32_t)l->partition_sectors);
-    out[510] = 0x55;
-    out[511] = 0xAA;
-}
-
-/* Zeros over [from, to) bytes, in chunks of zero_buf (ZERO_CHUNK bytes). */
-static di_status write_zeros(di_card_write_fn write, void *ctx, const uint8_t *zero_buf,
-                             uint64_t from, uint64_t to, di_error *error)
-{
-    while (from < to) {
-        size_t n = to - from < ZERO_CHUNK ? (size_t)(to - from) : ZERO_CHUNK;
-        di_status st = write(ctx, from, zero_buf, n, error);
-        if (st != DI_OK) return st;
-        from += n;
-    }
-    return DI_OK;
-}
-
 di_status di_card_write_fat32(const di_card_layout *l, di_card_write_fn write, void *ctx,
                               di_error *error)
 {
@@ -96,7 +66,7 @@ di_status di_card_write_fat32(const di_card_layout *l, di_card_write_fn write, v
     const uint64_t heap = part + ((uint64_t)l->reserved_sectors + 2ull * l->fat_sectors) * ss;
     const uint64_t cluster_bytes = (uint64_t)l->cluster_sectors * ss;
     const uint64_t drive_end = l->drive_sectors * ss;
-    uint8_t *zeros = calloc(1, ZERO_CHUNK);
+    uint8_t *zeros = calloc(1, DI_CARD_ZERO_CHUNK);
     uint8_t *sector = malloc(ss);
     if (!zeros || !sector) {
         free(zeros);
@@ -106,10 +76,10 @@ di_status di_card_write_fat32(const di_card_layout *l, di_card_write_fn write, v
     }
     /* The last MiB first (a backup GPT, signatures at the end), then everything from
      * sector 1 to the end of the root directory's cluster; the MBR last. */
-    uint64_t tail = drive_end > ZERO_CHUNK ? drive_end - ZERO_CHUNK : 0;
+    uint64_t tail = drive_end > DI_CARD_ZERO_CHUNK ? drive_end - DI_CARD_ZERO_CHUNK : 0;
     if (tail < heap + cluster_bytes) tail = heap + cluster_bytes;
-    di_status st = write_zeros(write, ctx, zeros, tail, drive_end, error);
-    if (st == DI_OK) st = write_zeros(write, ctx, zeros, ss, heap + cluster_bytes, error);
+    di_status st = di_card_write_zeros(write, ctx, zeros, tail, drive_end, error);
+    if (st == DI_OK) st = di_card_write_zeros(write, ctx, zeros, ss, heap + cluster_bytes, error);
     /* Boot sector and FSInfo, and their backups at sectors 6 and 7. */
     for (uint64_t copy = 0; st == DI_OK && copy <= 6; copy += 6) {
         boot_sector(l, sector);
@@ -142,7 +112,7 @@ di_status di_card_write_fat32(const di_card_layout *l, di_card_write_fn write, v
         st = write(ctx, heap, sector, ss, error);
     }
     if (st == DI_OK) {
-        mbr_sector(l, sector);
+        di_card_mbr_sector(l, sector);
         st = write(ctx, 0, sector, ss, error);
     }
     free(zeros);

@@ -1,18 +1,23 @@
 /* The layout of a restored card (card_format.h), after the SD Association's File System
  * Specification (Part 2, version 3.00): its boundary units (BU, the erase block the
  * card's controller manages) and cluster sizes by capacity, the partition and the
- * cluster heap aligned to BU so that no cluster straddles two erase blocks. */
+ * cluster heap aligned to BU so that no cluster straddles two erase blocks. Also what
+ * both writers share (card_internal.h): the MBR, zeroing, and di_card_write. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "card_internal.h"
 #include "diskimager/card_format.h"
+#include "diskimager/le_bytes.h"
 
 #define MIB (1024ull * 1024)
 #define GIB (1024ull * MIB)
 #define FAT32_MIN_CLUSTERS 65525u
 #define FAT32_MAX_CLUSTERS 0x0FFFFFF5u
 #define FAT32_MIN_RESERVED 32u
+#define EXFAT_BOOT_REGIONS 24u            /* main and backup boot regions, 12 sectors each */
+#define EXFAT_MAX_CLUSTERS 0xFFFFFFF5u    /* 2^32 - 11 */
 
 /* Capacity above which a row applies: its boundary unit and cluster size, in bytes. */
 typedef struct size_row {
@@ -44,9 +49,14 @@ static const size_row *row_for(uint64_t bytes)
     return row;
 }
 
+static uint64_t div_up(uint64_t n, uint64_t unit)
+{
+    return (n + unit - 1) / unit;
+}
+
 static uint64_t round_up(uint64_t n, uint64_t unit)
 {
-    return (n + unit - 1) / unit * unit;
+    return div_up(n, unit) * unit;
 }
 
 /* The characters a FAT short name (and so its label) may hold, besides A-Z and 0-9. */
@@ -112,12 +122,46 @@ static bool plan_fat32(di_card_layout *l)
             l->reserved_sectors = (uint32_t)reserved;
             l->fat_sectors = (uint32_t)fat;
             l->cluster_count = (uint32_t)clusters;
+            l->heap_offset = (uint32_t)heap_start;
             return true;
         }
         fat = need;
         reserved = FAT32_MIN_RESERVED;
     }
     return false;
+}
+
+/* exFAT, as the SD specification lays out SDXC cards: the FAT half a BU into the
+ * partition, the cluster heap on the first BU past the FAT's end (one BU in, unless the
+ * FAT is longer than half a BU, as on a drive of FAT32's sizes formatted exFAT). The FAT
+ * is sized for every cluster the partition could hold past it, then trimmed to the count
+ * the heap holds: it only shrinks, so the heap stays where it was put. Then the heap's
+ * first clusters: the allocation bitmap, the up-case table, the root directory. */
+static bool plan_exfat(di_card_layout *l)
+{
+    const uint64_t bu = l->boundary_sectors, ss = l->sector_size;
+    const uint64_t cluster_bytes = (uint64_t)l->cluster_sectors * ss;
+    uint64_t fat_offset = round_up(EXFAT_BOOT_REGIONS, bu / 2);
+    if (fat_offset >= l->partition_sectors) return false;
+    uint64_t most = (l->partition_sectors - fat_offset) / l->cluster_sectors;
+    uint64_t heap = round_up(fat_offset + div_up((most + 2) * 4, ss), bu);
+    if (heap >= l->partition_sectors) return false;
+    uint64_t clusters = (l->partition_sectors - heap) / l->cluster_sectors;
+    if (clusters > EXFAT_MAX_CLUSTERS) clusters = EXFAT_MAX_CLUSTERS;
+    uint64_t bitmap = div_up(div_up(clusters, 8), cluster_bytes);
+    uint64_t upcase_bytes = di_card_exfat_upcase_table(NULL);
+    uint64_t upcase = div_up(upcase_bytes, cluster_bytes);
+    /* The metadata, and a cluster at least for the user's files. */
+    if (bitmap + upcase + 1 >= clusters) return false;
+    l->fat_offset = (uint32_t)fat_offset;
+    l->fat_sectors = (uint32_t)div_up((clusters + 2) * 4, ss);
+    l->heap_offset = (uint32_t)heap;
+    l->cluster_count = (uint32_t)clusters;
+    l->bitmap_clusters = (uint32_t)bitmap;
+    l->upcase_clusters = (uint32_t)upcase;
+    l->upcase_bytes = (uint32_t)upcase_bytes;
+    l->root_cluster = (uint32_t)(2 + bitmap + upcase);
+    return true;
 }
 
 di_status di_card_layout_plan(uint64_t drive_bytes, uint32_t sector_size, di_card_fs fs,
@@ -149,7 +193,7 @@ di_status di_card_layout_plan(uint64_t drive_bytes, uint32_t sector_size, di_car
     layout->boundary_sectors = boundary / sector_size;
     layout->partition_start = layout->boundary_sectors;
     layout->partition_sectors = layout->drive_sectors - layout->partition_start;
-    /* FAT32 counts sectors in 32 bits. */
+    /* The MBR (and FAT32) counts sectors in 32 bits. */
     if (layout->partition_sectors > 0xFFFFFFFFull) layout->partition_sectors = 0xFFFFFFFFull;
     uint32_t cluster = fs == DI_CARD_FS_EXFAT ? row->exfat_cluster : row->fat32_cluster;
     if (cluster < sector_size) cluster = sector_size;
@@ -164,6 +208,44 @@ di_status di_card_layout_plan(uint64_t drive_bytes, uint32_t sector_size, di_car
                                     DI_ARGS(di_number(drive_bytes), di_size(drive_bytes)));
             layout->cluster_sectors /= 2;
         }
+    } else if (!plan_exfat(layout)) {
+        /* Not met from 64 MiB up: the metadata takes a few BU at most. */
+        return di_error_why(error, DI_ERR_INTERNAL, DI_OP_FORMAT, "", DI_REASON_NONE, DI_NO_ARGS);
     }
     return DI_OK;
+}
+
+void di_card_mbr_sector(const di_card_layout *l, uint8_t *out)
+{
+    memset(out, 0, l->sector_size);
+    di_put_le32(out + 440, l->volume_id ^ 0x5A5A5A5Au);  /* disk signature */
+    uint8_t *e = out + 446;
+    /* CHS fields marking LBA-only: no geometry is made up for a card. */
+    static const uint8_t chs_lba[3] = {0xFE, 0xFF, 0xFF};
+    memcpy(e + 1, chs_lba, 3);
+    e[4] = l->fs == DI_CARD_FS_EXFAT ? 0x07 : 0x0C;   /* exFAT (as NTFS); FAT32, LBA */
+    memcpy(e + 5, chs_lba, 3);
+    di_put_le32(e + 8, (uint32_t)l->partition_start);
+    di_put_le32(e + 12, (uint32_t)l->partition_sectors);
+    out[510] = 0x55;
+    out[511] = 0xAA;
+}
+
+di_status di_card_write_zeros(di_card_write_fn write, void *ctx, const uint8_t *zero_buf,
+                              uint64_t from, uint64_t to, di_error *error)
+{
+    while (from < to) {
+        size_t n = to - from < DI_CARD_ZERO_CHUNK ? (size_t)(to - from) : DI_CARD_ZERO_CHUNK;
+        di_status st = write(ctx, from, zero_buf, n, error);
+        if (st != DI_OK) return st;
+        from += n;
+    }
+    return DI_OK;
+}
+
+di_status di_card_write(const di_card_layout *l, di_card_write_fn write, void *ctx,
+                        di_error *error)
+{
+    if (l->fs == DI_CARD_FS_EXFAT) return di_card_write_exfat(l, write, ctx, error);
+    return di_card_write_fat32(l, write, ctx, error);
 }

@@ -89,6 +89,17 @@ di_status di_device_flush(di_device *dev, di_error *error)
     return st != DI_OK ? error->status : DI_OK;
 }
 
+di_status di_device_discard(di_device *dev, uint64_t offset, uint64_t length, bool *unsupported,
+                            di_error *error)
+{
+    *unsupported = false;
+    if (!dev->ops->discard) {
+        *unsupported = true;
+        return DI_OK;
+    }
+    return dev->ops->discard(dev, offset, length, unsupported, error);
+}
+
 di_status di_device_read_to_end(di_device *dev, di_error *error)
 {
     unsigned char byte;

@@ -18,6 +18,7 @@ const char *di_phase_name(di_phase phase)
     case DI_PHASE_VERIFYING: return "verifying";
     case DI_PHASE_HASHING: return "hashing";
     case DI_PHASE_FLUSHING: return "flushing";
+    case DI_PHASE_ERASING: return "erasing";
     case DI_PHASE_DONE: return "done";
     }
     return "unknown";
@@ -43,12 +44,14 @@ di_job *di_job_new(const di_job_spec *spec)
     job->bmap_path = dup_or_null(spec->bmap_path);
     job->bmap_member = dup_or_null(spec->bmap_member);
     job->size_of_image = dup_or_null(spec->size_of_image);
+    job->card_label = dup_or_null(spec->card_label);
     job->expect_model = dup_or_null(spec->expect_model);
     job->expect_serial = dup_or_null(spec->expect_serial);
     if ((spec->source_path && !job->source_path) || (spec->target_path && !job->target_path) ||
         (spec->zip_member && !job->zip_member) || (spec->bmap_path && !job->bmap_path) ||
         (spec->bmap_member && !job->bmap_member) ||
         (spec->size_of_image && !job->size_of_image) ||
+        (spec->card_label && !job->card_label) ||
         (spec->expect_model && !job->expect_model) ||
         (spec->expect_serial && !job->expect_serial)) {
         di_job_free(job);
@@ -60,6 +63,7 @@ di_job *di_job_new(const di_job_spec *spec)
     job->spec.bmap_path = job->bmap_path;
     job->spec.bmap_member = job->bmap_member;
     job->spec.size_of_image = job->size_of_image;
+    job->spec.card_label = job->card_label;
     job->spec.expect_model = job->expect_model;
     job->spec.expect_serial = job->expect_serial;
     atomic_init(&job->cancel, false);
@@ -76,6 +80,7 @@ void di_job_free(di_job *job)
     free(job->bmap_path);
     free(job->bmap_member);
     free(job->size_of_image);
+    free(job->card_label);
     free(job->expect_model);
     free(job->expect_serial);
     free(job);
@@ -96,19 +101,6 @@ void di_job_progress(const di_job *job, di_progress *out)
     di_progress_read(&job->progress, out);
 }
 
-/* The kind as the operation an error names ("write failed ..."). */
-static di_op kind_op(di_job_kind kind)
-{
-    switch (kind) {
-    case DI_JOB_WRITE: return DI_OP_WRITE;
-    case DI_JOB_READ: return DI_OP_READ;
-    case DI_JOB_VERIFY: return DI_OP_VERIFY;
-    case DI_JOB_HASH: return DI_OP_HASH;
-    case DI_JOB_KIND_COUNT: break;
-    }
-    return DI_OP_START_JOB;
-}
-
 static bool spec_is_valid(const di_job_spec *spec, di_error *error)
 {
     const job_kind_def *kind = job_kind_def_of(spec->kind);
@@ -117,20 +109,19 @@ static bool spec_is_valid(const di_job_spec *spec, di_error *error)
                      DI_ARGS(di_number((uint64_t)spec->kind)));
         return false;
     }
-    bool needs_target = kind->needs_target;
-    if (!spec->source_path || !spec->source_path[0] ||
-        (needs_target && (!spec->target_path || !spec->target_path[0]))) {
-        di_error_why(error, DI_ERR_USAGE, kind_op(spec->kind), "",
+    if ((kind->needs_source && (!spec->source_path || !spec->source_path[0])) ||
+        (kind->needs_target && (!spec->target_path || !spec->target_path[0]))) {
+        di_error_why(error, DI_ERR_USAGE, job_kind_op(spec->kind), "",
                      DI_REASON_PATHS_NEEDED, DI_NO_ARGS);
         return false;
     }
     if (spec->move_gpt_backup && (spec->kind != DI_JOB_WRITE || !spec->verify_after_write)) {
-        di_error_why(error, DI_ERR_USAGE, kind_op(spec->kind), "", DI_REASON_GPT_MOVE_NEEDS_VERIFY,
+        di_error_why(error, DI_ERR_USAGE, job_kind_op(spec->kind), "", DI_REASON_GPT_MOVE_NEEDS_VERIFY,
                      DI_NO_ARGS);
         return false;
     }
     if (spec->bmap_path && !kind->takes_bmap) {
-        di_error_why(error, DI_ERR_USAGE, kind_op(spec->kind), spec->bmap_path,
+        di_error_why(error, DI_ERR_USAGE, job_kind_op(spec->kind), spec->bmap_path,
                      DI_REASON_BMAP_WRITE_VERIFY_ONLY, DI_NO_ARGS);
         return false;
     }
@@ -163,9 +154,16 @@ static void log_request(const di_job_spec *spec)
     if (spec->expected.present)
         OPTION("; expected %s %s%s%s", di_hash_name(spec->expected.alg), spec->expected.hex,
                spec->expected.source[0] ? " from " : " (typed)", spec->expected.source);
+    if (spec->kind == DI_JOB_FORMAT) {
+        static const char *const fs_names[] = {"FAT32 or exFAT by size", "FAT32", "exFAT"};
+        OPTION("; %s", (unsigned)spec->card_fs < 3 ? fs_names[spec->card_fs] : "?");
+        if (spec->card_label && spec->card_label[0]) OPTION("; label %s", spec->card_label);
+        if (spec->erase) OPTION("; erase the whole drive");
+    }
 #undef OPTION
-    di_log_emit(spec->log, DI_LOG_INFO, "%s %s%s%s%s", di_job_kind_name(spec->kind),
-                spec->source_path ? spec->source_path : "", spec->target_path ? " to " : "",
+    const char *source = spec->source_path ? spec->source_path : "";
+    di_log_emit(spec->log, DI_LOG_INFO, "%s %s%s%s%s", di_job_kind_name(spec->kind), source,
+                spec->target_path && source[0] ? " to " : "",
                 spec->target_path ? spec->target_path : "", options);
 }
 

@@ -15,7 +15,8 @@ void job_eject(job_run *run)
 {
     const di_job_spec *spec = &run->job->spec;
     di_result *result = run->result;
-    if (spec->kind != DI_JOB_WRITE || !spec->eject || result->status != DI_OK) return;
+    if (result->status != DI_OK || !spec->eject || !job_kind_def_of(spec->kind)->writes_drive)
+        return;
     di_error error;
     di_error_clear(&error);
     di_device *dev = NULL;

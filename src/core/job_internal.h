@@ -28,6 +28,7 @@ struct di_job {
     char *bmap_path;
     char *bmap_member;
     char *size_of_image;
+    char *card_label;
     char *expect_model;
     char *expect_serial;
     atomic_bool cancel;
@@ -105,8 +106,9 @@ di_status job_flush(job_run *run);
  * flushed after it. */
 di_status job_erase_head(job_run *run, size_t head);
 di_status job_write_head(job_run *run, const unsigned char *image_head, size_t head);
-/* WRITE: every refusal that needs no exclusive access (system disk, write-protected, no
- * card, mounted, another drive than the one chosen, the image stored on it, too small),
+/* WRITE (and FORMAT): every refusal that needs no exclusive access (system disk,
+ * write-protected, no card, mounted, another drive than the one chosen, the image stored
+ * on it, too small),
  * made before the target is opened for writing. The target is described and opened
  * read-only (role DI_ROLE_PROBE); its kind, size and sector size go to *shape. plan:
  * the size rules (NULL for a bmap write, whose ranges are checked later). */
@@ -143,16 +145,23 @@ di_status job_write(job_run *run);
 di_status job_verify(job_run *run);
 di_status job_read(job_run *run);
 di_status job_hash(job_run *run);
+/* FORMAT: the drive restored to one partition (job_format.c). */
+di_status job_format(job_run *run);
 
 /* One job kind (job_kinds.c): its stable name, what it needs, and the function that
  * runs it. */
 typedef struct job_kind_def {
     const char *name;
+    di_op op;           /* what its errors name: "write failed on ..." */
     di_status (*run)(job_run *run);
-    bool needs_target;  /* a second path: the device (WRITE, VERIFY) or the image (READ) */
+    bool needs_source;  /* source_path: the image (WRITE, VERIFY) or what is read */
+    bool needs_target;  /* target_path: the device (WRITE, VERIFY, FORMAT) or READ's image */
     bool takes_bmap;
+    bool writes_drive;  /* the Write's refusals and drive checks apply (job_preflight.c) */
 } job_kind_def;
 /* NULL for a value that is no kind. */
 const job_kind_def *job_kind_def_of(di_job_kind kind);
+/* The kind's operation; DI_OP_START_JOB for no kind. */
+di_op job_kind_op(di_job_kind kind);
 
 #endif

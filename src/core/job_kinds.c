@@ -14,17 +14,27 @@ static di_status run_verify(job_run *run)
 }
 
 static const job_kind_def kinds[DI_JOB_KIND_COUNT] = {
-    [DI_JOB_WRITE] = {.name = "write", .run = run_write, .needs_target = true, .takes_bmap = true},
-    [DI_JOB_READ] = {.name = "read", .run = job_read, .needs_target = true},
-    [DI_JOB_VERIFY] = {.name = "verify", .run = run_verify, .needs_target = true,
-                       .takes_bmap = true},
-    [DI_JOB_HASH] = {.name = "hash", .run = job_hash},
+    [DI_JOB_WRITE] = {.name = "write", .op = DI_OP_WRITE, .run = run_write, .needs_source = true,
+                      .needs_target = true, .takes_bmap = true, .writes_drive = true},
+    [DI_JOB_READ] = {.name = "read", .op = DI_OP_READ, .run = job_read, .needs_source = true,
+                     .needs_target = true},
+    [DI_JOB_VERIFY] = {.name = "verify", .op = DI_OP_VERIFY, .run = run_verify,
+                       .needs_source = true, .needs_target = true, .takes_bmap = true},
+    [DI_JOB_HASH] = {.name = "hash", .op = DI_OP_HASH, .run = job_hash, .needs_source = true},
+    [DI_JOB_FORMAT] = {.name = "format", .op = DI_OP_FORMAT, .run = job_format,
+                       .needs_target = true, .writes_drive = true},
 };
 
 const job_kind_def *job_kind_def_of(di_job_kind kind)
 {
     if ((unsigned)kind >= DI_JOB_KIND_COUNT || !kinds[kind].run) return NULL;
     return &kinds[kind];
+}
+
+di_op job_kind_op(di_job_kind kind)
+{
+    const job_kind_def *def = job_kind_def_of(kind);
+    return def ? def->op : DI_OP_START_JOB;
 }
 
 const char *di_job_kind_name(di_job_kind kind)

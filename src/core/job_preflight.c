@@ -15,7 +15,7 @@ static di_status refuse(job_run *run, di_status status, di_fault fault, const ch
                         di_reason reason, const di_arg *args, size_t arg_count)
 {
     di_error error;
-    di_error_why(&error, status, DI_OP_WRITE, path, reason, args, arg_count);
+    di_error_why(&error, status, job_kind_op(run->job->spec.kind), path, reason, args, arg_count);
     error.fault = fault;
     return job_fail(run, &error);
 }
@@ -23,7 +23,8 @@ static di_status refuse(job_run *run, di_status status, di_fault fault, const ch
 di_status job_check_apart(job_run *run, const char *file, const di_device *device,
                           bool file_is_image)
 {
-    if (device->kind != DI_DEVICE_BLOCK || !di_file_is_on_device(file, device->path)) return DI_OK;
+    if (!file || device->kind != DI_DEVICE_BLOCK || !di_file_is_on_device(file, device->path))
+        return DI_OK;
     di_error error;
     if (file_is_image)
         di_error_why(&error, DI_ERR_USAGE, DI_OP_WRITE, device->path, DI_REASON_IMAGE_ON_TARGET,

@@ -192,6 +192,7 @@ static di_op phase_op(di_phase phase)
     case DI_PHASE_VERIFYING: return DI_OP_VERIFYING;
     case DI_PHASE_HASHING: return DI_OP_HASHING;
     case DI_PHASE_FLUSHING: return DI_OP_FLUSHING;
+    case DI_PHASE_ERASING: return DI_OP_ERASING;
     case DI_PHASE_IDLE:
     case DI_PHASE_DONE: break;
     }

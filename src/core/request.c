@@ -16,6 +16,13 @@ static bool takes_image_file(di_job_kind kind)
     return kind == DI_JOB_WRITE || kind == DI_JOB_VERIFY;
 }
 
+/* The kinds that write the drive: the system disk is never theirs, a fixed disk only
+ * when the user insisted. */
+static bool writes_drive(di_job_kind kind)
+{
+    return kind == DI_JOB_WRITE || kind == DI_JOB_FORMAT;
+}
+
 /* An image the system does not see. The platform may know why (Windows: a network
  * drive mapped in the user's own session, unseen by an elevated program): its open
  * error then says so; otherwise the image is missing. */
@@ -40,7 +47,7 @@ static di_status missing_image(const char *image, di_error *error)
  * one, which must not be a folder. */
 static di_status check_image(const di_request *r, di_error *error)
 {
-    if (r->kind == DI_JOB_HASH) return DI_OK; /* optional: see request.h */
+    if (r->kind == DI_JOB_HASH || r->kind == DI_JOB_FORMAT) return DI_OK; /* see request.h */
     if (!given(r->image))
         return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_NO_IMAGE, "open", "");
     di_drive_info facts;
@@ -55,23 +62,45 @@ static di_status check_image(const di_request *r, di_error *error)
     return DI_OK;
 }
 
-/* A WRITE's target: never the system disk; a fixed disk only when the user insisted. */
+/* A WRITE's or FORMAT's target: never the system disk; a fixed disk only when the user
+ * insisted. */
 static di_status check_target(const di_request *r, di_drive_info *drive, di_error *error)
 {
+    const char *op = di_job_kind_name(r->kind);
     if (r->chosen) {
         *drive = *r->chosen;
     } else if (di_drive_describe(r->drive, drive, error) != DI_OK) {
         return error->status;
     }
     if (drive->system)
-        return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_SYSTEM_DISK, "write", r->drive);
+        return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_SYSTEM_DISK, op, r->drive);
     if (drive->is_block_device && !drive->removable && !r->fixed_disk_confirmed) {
-        di_error_refuse(error, DI_ERR_USAGE, DI_REASON_FIXED_DISK, "write", r->drive);
+        di_error_refuse(error, DI_ERR_USAGE, DI_REASON_FIXED_DISK, op, r->drive);
         error->sizes[0] = drive->size;
         snprintf(error->value, sizeof error->value, "%s", drive->bus);
         return DI_ERR_USAGE;
     }
     return DI_OK;
+}
+
+/* FORMAT: the layout the drive's size and sectors get, when the system told them (a
+ * card, or a file-backed drive that exists); the label is checked either way. */
+static di_status check_layout(const di_request *r, const di_drive_info *drive,
+                              di_card_layout *layout, di_error *error)
+{
+    di_card_layout scratch;
+    if (!layout) layout = &scratch;
+    bool known = drive->exists && drive->size > 0 && !drive->no_medium;
+    uint64_t size = known ? drive->size : 64ull << 20;
+    uint32_t sector = drive->sector_size == 4096 ? 4096 : 512;
+    if (di_card_layout_plan(size, sector, r->card_fs, r->card_label, 0, layout, error) == DI_OK)
+        return DI_OK;
+    if (!known && error->reason != DI_REASON_CARD_LABEL_INVALID) {
+        di_error_clear(error);
+        return DI_OK; /* the job decides from the drive it opens */
+    }
+    snprintf(error->path, sizeof error->path, "%s", r->drive);
+    return error->status;
 }
 
 di_status di_request_check(const di_request *r, di_drive_info *drive, di_error *error)
@@ -97,7 +126,8 @@ di_status di_request_check(const di_request *r, di_drive_info *drive, di_error *
     if (check_image(r, error) != DI_OK) return error->status;
     if (!given(r->drive))
         return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_NO_DRIVE, "open", "");
-    if (r->kind == DI_JOB_WRITE) return check_target(r, drive, error);
+    if (writes_drive(r->kind) && check_target(r, drive, error) != DI_OK) return error->status;
+    if (r->kind == DI_JOB_FORMAT) return check_layout(r, drive, NULL, error);
     return DI_OK;
 }
 
@@ -112,8 +142,8 @@ static bool hash_image_given(const di_request *r)
 }
 
 /* The digest to check: the one typed, else one published with the image. READ's image
- * is made by the job: only a typed one applies. HASH of a path alone: only sums
- * published beside it, not those inside it. */
+ * is made by the job: only a typed one applies; FORMAT has no image. HASH of a path
+ * alone: only sums published beside it, not those inside it. */
 static void find_expected(const di_request *r, bool hash_image, di_plan *plan)
 {
     di_expected_hash *out = &plan->spec.expected;
@@ -121,7 +151,7 @@ static void find_expected(const di_request *r, bool hash_image, di_plan *plan)
         di_expected_from_hex(r->expected, out);
         return;
     }
-    if (r->kind == DI_JOB_READ) return;
+    if (r->kind == DI_JOB_READ || r->kind == DI_JOB_FORMAT) return;
     if (r->kind == DI_JOB_HASH && !hash_image)
         plan->expected_found = di_checksum_find_sidecar(r->drive, out);
     else
@@ -141,6 +171,15 @@ static void find_bmap(const di_request *r, di_plan *plan)
     }
     plan->spec.bmap_path = plan->bmap.path;
     plan->spec.bmap_member = plan->bmap.member[0] ? plan->bmap.member : NULL;
+}
+
+/* The job stops if another card was put in since the user chose this one. */
+static void expect_chosen_drive(di_plan *plan)
+{
+    if (!plan->drive.is_block_device) return;
+    plan->spec.expect_size = plan->drive.size;
+    plan->spec.expect_model = plan->drive.model[0] ? plan->drive.model : NULL;
+    plan->spec.expect_serial = plan->drive.serial[0] ? plan->drive.serial : NULL;
 }
 
 static void fill_spec(const di_request *r, bool hash_image, di_plan *plan)
@@ -171,16 +210,19 @@ static void fill_spec(const di_request *r, bool hash_image, di_plan *plan)
         spec->verify_after_write = r->verify_after_write;
         spec->move_gpt_backup = r->move_gpt_backup;
         spec->eject = r->eject;
-        /* The job stops if another card was put in since the user chose this one. */
-        if (plan->drive.is_block_device) {
-            spec->expect_size = plan->drive.size;
-            spec->expect_model = plan->drive.model[0] ? plan->drive.model : NULL;
-            spec->expect_serial = plan->drive.serial[0] ? plan->drive.serial : NULL;
-        }
+        expect_chosen_drive(plan);
         /* fall through */
     case DI_JOB_VERIFY:
         spec->source_path = plan->image;
         spec->target_path = plan->device;
+        break;
+    case DI_JOB_FORMAT:
+        spec->target_path = plan->device;
+        spec->card_fs = r->card_fs;
+        spec->card_label = plan->card_label[0] ? plan->card_label : NULL;
+        spec->erase = r->erase;
+        spec->eject = r->eject;
+        expect_chosen_drive(plan);
         break;
     case DI_JOB_KIND_COUNT: break;
     }
@@ -194,6 +236,13 @@ di_status di_request_plan(const di_request *r, di_plan *plan)
     snprintf(plan->image, sizeof plan->image, "%s", given(r->image) ? r->image : "");
     snprintf(plan->device, sizeof plan->device, "%s", r->drive);
     snprintf(plan->member, sizeof plan->member, "%s", given(r->member) ? r->member : "");
+    if (r->kind == DI_JOB_FORMAT) {
+        snprintf(plan->card_label, sizeof plan->card_label, "%s",
+                 given(r->card_label) ? r->card_label : "");
+        di_error ignored;
+        plan->layout_known = plan->drive.exists && plan->drive.size > 0 &&
+                             check_layout(r, &plan->drive, &plan->layout, &ignored) == DI_OK;
+    }
     fill_spec(r, hash_image, plan);
     find_bmap(r, plan);
     find_expected(r, hash_image, plan);

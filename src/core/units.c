@@ -27,6 +27,18 @@ char *di_format_size(uint64_t bytes, char *out, size_t out_size)
     return out;
 }
 
+char *di_format_block_size(uint64_t bytes, char *out, size_t out_size)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    size_t unit = 0;
+    while (bytes && bytes % 1024 == 0 && unit + 1 < sizeof units / sizeof units[0]) {
+        bytes /= 1024;
+        unit++;
+    }
+    snprintf(out, out_size, "%llu %s", (unsigned long long)bytes, units[unit]);
+    return out;
+}
+
 char *di_format_rate(double bytes_per_second, char *out, size_t out_size)
 {
     if (!(bytes_per_second >= 0)) bytes_per_second = 0;

@@ -12,6 +12,7 @@
 #include "diskimager/request.h"
 #include "drive_combo.h"
 #include "gui_job.h"
+#include "restore_dialog.h"
 #include "result_text.h"
 #include "settings.h"
 
@@ -35,6 +36,7 @@ typedef struct dialog_state {
     bool drives_changed_during_job;
     UINT autoplay_message;   /* "QueryCancelAutoPlay" */
     char zip_member[DI_MEMBER_MAX]; /* the archive's file the user chose */
+    restore_options restore; /* Restore's last options, offered again */
 } dialog_state;
 
 /* The one dialog's state: the dialog thread's alone. */
@@ -63,6 +65,9 @@ void dialog_write(void);
 void dialog_read(void);
 void dialog_verify(void);
 void dialog_hash_drive(void);
+/* The drive made one partition, as a new card comes: its options, then the same
+ * questions as Write. */
+void dialog_restore(void);
 void dialog_cancel(void);
 bool dialog_confirm_stop(void);
 void dialog_request_from_inputs(di_job_kind kind, const char *image, di_request *r);

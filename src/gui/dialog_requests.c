@@ -65,7 +65,7 @@ void dialog_request_from_inputs(di_job_kind kind, const char *image, di_request 
         .verify_after_write = verify,
         /* The box is disabled without verify, but may still be ticked. */
         .move_gpt_backup = verify && dialog_checked(IDC_MOVE_GPT),
-        .eject = kind == DI_JOB_WRITE && dialog_checked(IDC_EJECT),
+        .eject = (kind == DI_JOB_WRITE || kind == DI_JOB_FORMAT) && dialog_checked(IDC_EJECT),
         .allocated_only = kind == DI_JOB_READ && dialog_checked(IDC_ALLOCATED_ONLY),
     };
 }
@@ -205,17 +205,23 @@ void dialog_hash_drive(void)
     look_then_ask(DI_JOB_HASH, image, true, false);
 }
 
-/* WRITE: are you sure (twice for a fixed disk)? */
-static bool write_confirmed(request_look *look, di_request *request)
+void dialog_restore(void)
+{
+    look_then_ask(DI_JOB_FORMAT, NULL, false, false);
+}
+
+/* WRITE, FORMAT: are you sure (twice for a fixed disk)? The first question is the
+ * kind's (its text filled with the drive, what it holds, and a and b). */
+static bool overwrite_confirmed(request_look *look, di_request *request, text_id question,
+                                const char *a, const char *b)
 {
     const di_drive_info *drive = &look->drive;
-    const char *image = request->image;
     char what[DI_TEXT_MAX + 160], text[4 * DI_PATH_MAX], name[DI_PATH_MAX + 256], size[32];
     snprintf(what, sizeof what, "%s%s%s", drive->model[0] ? drive->model : tr(T_UNKNOWN_MODEL),
              drive->mounts[0] ? ", " : "", drive->mounts);
     if (dialog_message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2, "%s",
-                tr_format(text, sizeof text, T_CONFIRM_WRITE,
-                          drive_text(drive, name, sizeof name), what, image, NULL)) != IDYES) {
+                tr_format(text, sizeof text, question, drive_text(drive, name, sizeof name),
+                          what, a, b, NULL)) != IDYES) {
         dialog_status("%s", tr(T_NOTHING_WRITTEN));
         return false;
     }
@@ -228,6 +234,30 @@ static bool write_confirmed(request_look *look, di_request *request)
     }
     request->fixed_disk_confirmed = !drive->removable;
     return true;
+}
+
+/* FORMAT: the options (file system, label, erase), the layout they make on this drive,
+ * then the Write's questions naming it. */
+static bool restore_confirmed(request_look *look, di_request *request)
+{
+    if (!restore_dialog_ask(dialog.hwnd, &look->drive, &dialog.restore)) {
+        dialog_status("%s", tr(T_NOTHING_WRITTEN));
+        return false;
+    }
+    request->card_fs = dialog.restore.fs;
+    request->card_label = dialog.restore.label[0] ? dialog.restore.label : NULL;
+    request->erase = dialog.restore.erase;
+    di_card_layout layout;
+    di_error refusal;
+    const di_drive_info *drive = &look->drive;
+    if (di_card_layout_plan(drive->size, drive->sector_size == 4096 ? 4096 : 512, request->card_fs,
+                            request->card_label, 0, &layout, &refusal) != DI_OK) {
+        snprintf(refusal.path, sizeof refusal.path, "%s", drive->path);
+        show_refusal(&refusal);
+        return false;
+    }
+    return overwrite_confirmed(look, request, T_CONFIRM_RESTORE,
+                               layout.fs == DI_CARD_FS_EXFAT ? "exFAT" : "FAT32", layout.label);
 }
 
 /* READ over an existing file: replace it? */
@@ -248,7 +278,8 @@ static bool replace_confirmed(request_look *look, const di_request *request)
 static bool ask(request_look *look, di_request *request)
 {
     /* A fixed disk is written only when the user says so twice: asked below. */
-    bool fixed_asked = request->kind == DI_JOB_WRITE && look->refusal.reason == DI_REASON_FIXED_DISK;
+    bool fixed_asked = (request->kind == DI_JOB_WRITE || request->kind == DI_JOB_FORMAT) &&
+                       look->refusal.reason == DI_REASON_FIXED_DISK;
     if (look->check != DI_OK && !fixed_asked) {
         show_refusal(&look->refusal);
         return false;
@@ -259,7 +290,9 @@ static bool ask(request_look *look, di_request *request)
                               sizeof dialog.zip_member))
         return false;
     request->member = dialog.zip_member[0] ? dialog.zip_member : NULL;
-    if (request->kind == DI_JOB_WRITE) return write_confirmed(look, request);
+    if (request->kind == DI_JOB_WRITE)
+        return overwrite_confirmed(look, request, T_CONFIRM_WRITE, request->image, NULL);
+    if (request->kind == DI_JOB_FORMAT) return restore_confirmed(look, request);
     if (request->kind == DI_JOB_READ) return replace_confirmed(look, request);
     return true;
 }

@@ -18,6 +18,7 @@ void request_copy_make(request_copy *copy, const di_request *request)
     copy->request.member = keep(request->member, copy->member, sizeof copy->member);
     copy->request.expected = keep(request->expected, copy->expected, sizeof copy->expected);
     copy->request.bmap = keep(request->bmap, copy->bmap, sizeof copy->bmap);
+    copy->request.card_label = keep(request->card_label, copy->card_label, sizeof copy->card_label);
     copy->request.chosen = NULL;
     if (request->chosen) {
         copy->chosen = *request->chosen;

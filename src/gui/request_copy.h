@@ -10,6 +10,7 @@ typedef struct request_copy {
     di_drive_info chosen;
     char image[DI_PATH_MAX], drive[DI_PATH_MAX], member[DI_MEMBER_MAX];
     char expected[DI_TEXT_MAX], bmap[DI_PATH_MAX];
+    char card_label[DI_CARD_LABEL_MAX + 1];
 } request_copy;
 
 /* copy gets request; NULL texts stay NULL. copy must not move afterwards. */

@@ -38,6 +38,7 @@ const char *result_kind_word(di_job_kind kind)
     case DI_JOB_READ: return tr(T_KIND_READ);
     case DI_JOB_VERIFY: return tr(T_KIND_VERIFY);
     case DI_JOB_HASH: return tr(T_KIND_HASH);
+    case DI_JOB_FORMAT: return tr(T_KIND_FORMAT);
     case DI_JOB_KIND_COUNT: break;
     }
     return NULL;
@@ -124,6 +125,23 @@ static void render_success(di_job_kind kind, const di_result *r, const di_expect
     append(&box, "%s", match_text);
 }
 
+/* FORMAT: what the drive is now, and how it was erased. */
+static void render_restored(const di_result *r, result_view *v)
+{
+    const di_card_layout *l = &r->layout;
+    const char *fs = l->fs == DI_CARD_FS_EXFAT ? "exFAT" : "FAT32";
+    char size[32], cluster[32];
+    tr_format(v->status, sizeof v->status, T_RESTORED_STATUS, fs, l->label, NULL);
+    text_out box = {v->box, sizeof v->box, 0};
+    APPEND_TR(&box, T_DONE_BOX, result_kind_word(DI_JOB_FORMAT));
+    APPEND_TR(&box, T_RESTORED_AS, fs, tr_size(l->partition_sectors * l->sector_size, size, sizeof size),
+              di_format_block_size((uint64_t)l->cluster_sectors * l->sector_size, cluster,
+                                   sizeof cluster),
+              l->label);
+    if (r->erased == DI_ERASE_DISCARDED) APPEND_TR(&box, T_ERASED_DISCARDED);
+    if (r->erased == DI_ERASE_ZEROED) APPEND_TR(&box, T_ERASED_ZEROED);
+}
+
 /* A Read into a compressed file was looked at first: it may not fit (its size is not
  * known beforehand). Said whether it then succeeded or failed for want of room. */
 static void render_room_warnings(const di_result *r, text_out *box)
@@ -166,7 +184,9 @@ void result_render(di_job_kind kind, const di_result *r, const di_expected_hash 
     const char *what = result_kind_word(kind);
     char text[2048];
     if (!what) what = "?";
-    if (r->status == DI_OK) {
+    if (r->status == DI_OK && kind == DI_JOB_FORMAT) {
+        render_restored(r, v);
+    } else if (r->status == DI_OK) {
         render_success(kind, r, expected, bmap_name ? bmap_name : "", average_rate, v);
     } else if (r->status == DI_ERR_PARTITIONS) {
         /* Reading only the partitions needs a table we trust; the whole drive does not. */
@@ -192,5 +212,6 @@ void result_render(di_job_kind kind, const di_result *r, const di_expected_hash 
     text_out box = {v->box, sizeof v->box, strlen(v->box)};
     if (kind == DI_JOB_READ) render_room_warnings(r, &box);
     render_drive_notes(r, &box);
-    if (kind == DI_JOB_WRITE && r->status == DI_OK) render_eject_note(r, v, &box);
+    if ((kind == DI_JOB_WRITE || kind == DI_JOB_FORMAT) && r->status == DI_OK)
+        render_eject_note(r, v, &box);
 }

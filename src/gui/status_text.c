@@ -27,6 +27,7 @@ char *di_status_line(const di_progress *p, char *out, size_t out_size)
     case DI_PHASE_VERIFYING: phase = T_PHASE_VERIFYING; break;
     case DI_PHASE_FLUSHING: phase = T_PHASE_FLUSHING; break;
     case DI_PHASE_HASHING: phase = T_PHASE_HASHING; break;
+    case DI_PHASE_ERASING: phase = T_PHASE_ERASING; break;
     default: break;
     }
     tr_format(line, sizeof line, T_PROGRESS_LINE, tr_rate(p->rate, rate, sizeof rate),

@@ -1,5 +1,6 @@
 /* Test tool: restores a card layout into a file, as the Restore command will on a
- * drive, so the shell test can hand the result to fsck.fat, mtools and sfdisk.
+ * drive, so the shell test can hand the result to fsck.fat, fsck.exfat, mtools,
+ * exfat-fuse and sfdisk.
  * Usage: card_format_tool FILE BYTES SECTOR_SIZE [fat32|exfat|auto] [LABEL]
  * The file is made (sparse, emptied first) BYTES long; prints the layout as key=value
  * lines. DI_CARD_OVER=1: the file is written over as a used card is, zeros included. */
@@ -56,11 +57,15 @@ int main(int argc, char **argv)
         return 3;
     }
     printf("fs=%s\nboundary=%llu\nstart=%llu\nsectors=%llu\ncluster=%u\nreserved=%u\nfat=%u\n"
-           "clusters=%u\nlabel=%s\n",
+           "clusters=%u\nheap=%u\nlabel=%s\n",
            l.fs == DI_CARD_FS_FAT32 ? "fat32" : "exfat", (unsigned long long)l.boundary_sectors,
            (unsigned long long)l.partition_start, (unsigned long long)l.partition_sectors,
-           l.cluster_sectors, l.reserved_sectors, l.fat_sectors, l.cluster_count, l.label);
-    if (l.fs != DI_CARD_FS_FAT32) return 0;
+           l.cluster_sectors, l.reserved_sectors, l.fat_sectors, l.cluster_count, l.heap_offset,
+           l.label);
+    if (l.fs == DI_CARD_FS_EXFAT)
+        printf("fat_offset=%u\nbitmap_clusters=%u\nupcase_clusters=%u\nupcase_bytes=%u\n"
+               "root_cluster=%u\n",
+               l.fat_offset, l.bitmap_clusters, l.upcase_clusters, l.upcase_bytes, l.root_cluster);
     const char *over = getenv("DI_CARD_OVER");
     over_old_data = over && strcmp(over, "1") == 0;
     int fd = open(argv[1], O_RDWR | O_CREAT | (over_old_data ? 0 : O_TRUNC), 0644);
@@ -68,7 +73,7 @@ int main(int argc, char **argv)
         perror(argv[1]);
         return 1;
     }
-    di_status st = di_card_write_fat32(&l, write_at, &fd, &error);
+    di_status st = di_card_write(&l, write_at, &fd, &error);
     close(fd);
     if (st != DI_OK) {
         fprintf(stderr, "failed: %s\n", di_error_format(&error, text, sizeof text));

@@ -176,6 +176,31 @@ static void fault_close(di_device *dev)
     free(dev);
 }
 
+/* Forwarded, counted; a plan that says the device cannot discard makes it say so, and
+ * an EIO planned on writes fails the discard covering its offset. */
+static di_status fault_discard(di_device *dev, uint64_t offset, uint64_t length,
+                               bool *unsupported, di_error *error)
+{
+    fault_device *fd = fd_of(dev);
+    *unsupported = false;
+    if (fd->faulty) {
+        fd->plan->discards++;
+        if (fd->plan->no_discard) {
+            *unsupported = true;
+            return DI_OK;
+        }
+        if (fd->plan->discard_ignored) return DI_OK;
+        if (fd->plan->on_write && fd->plan->kind == FAULT_EIO && !fd->plan->triggered &&
+            fd->plan->at_offset >= offset && fd->plan->at_offset - offset < length) {
+            fd->plan->triggered++;
+            di_error_set(error, DI_ERR_WRITE, "discard", dev->path, EIO, NULL);
+            di_error_at(error, offset);
+            return DI_ERR_WRITE;
+        }
+    }
+    return di_device_discard(fd->inner, offset, length, unsupported, error);
+}
+
 static const di_device_ops fault_ops = {
     .read_at = fault_read_at,
     .write_at = fault_write_at,
@@ -184,6 +209,7 @@ static const di_device_ops fault_ops = {
     .close = fault_close,
     .set_size = fault_set_size,
     .fall_back_buffered = fault_fall_back_buffered,
+    .discard = fault_discard,
 };
 
 di_device *fault_wrap(di_device *inner, di_role role, void *ctx)

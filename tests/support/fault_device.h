@@ -39,6 +39,8 @@ typedef struct fault_plan {
     di_job *job;        /* FAULT_CANCEL: the job to cancel */
     /* The faulty device's flush number fail_flush (1: the first) fails with EIO; 0: none. */
     unsigned fail_flush;
+    bool no_discard;         /* the faulty device says it cannot discard */
+    bool discard_ignored;    /* ... or says it did, and keeps its data */
     /* Observed: */
     unsigned triggered;
     unsigned requests;
@@ -47,6 +49,7 @@ typedef struct fault_plan {
     unsigned wrapped;        /* devices wrapped in the faulty role */
     unsigned fell_back;      /* calls of fall_back_buffered */
     unsigned probes;         /* a Write's read-only looks at its target (DI_ROLE_PROBE) */
+    unsigned discards;       /* discard requests the faulty device was given */
     /* The faulty device's writes in order: offset, and flushes done before it. */
     uint64_t write_offsets[512];
     unsigned write_flushes[512];

@@ -9,8 +9,12 @@
 #include <sys/stat.h>
 #ifdef _WIN32
 #include <direct.h>
+#include <windows.h>
+#include <winioctl.h>
 #define make_dir(p) _mkdir(p)
 #else
+#include <fcntl.h>
+#include <unistd.h>
 #define make_dir(p) mkdir(p, 0755)
 #endif
 
@@ -75,6 +79,36 @@ bool write_bytes_at(const char *path, uint64_t offset, const void *data, size_t 
     if (!f) return false;
     bool ok = fseeko(f, (off_t)offset, SEEK_SET) == 0 && fwrite(data, 1, len, f) == len;
     return fclose(f) == 0 && ok;
+}
+
+bool read_bytes_at(const char *path, uint64_t offset, void *data, size_t len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    bool ok = fseeko(f, (off_t)offset, SEEK_SET) == 0 && fread(data, 1, len, f) == len;
+    fclose(f);
+    return ok;
+}
+
+bool make_sparse_file(const char *path, uint64_t size)
+{
+#ifdef _WIN32
+    wchar_t wide[1024];
+    if (!MultiByteToWideChar(CP_UTF8, 0, path, -1, wide, 1024)) return false;
+    HANDLE h = CreateFileW(wide, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    if (h == INVALID_HANDLE_VALUE) return false;
+    DWORD ignored;
+    DeviceIoControl(h, FSCTL_SET_SPARSE, NULL, 0, NULL, 0, &ignored, NULL);
+    LARGE_INTEGER at = {.QuadPart = (LONGLONG)size};
+    bool ok = SetFilePointerEx(h, at, NULL, FILE_BEGIN) && SetEndOfFile(h);
+    CloseHandle(h);
+    return ok;
+#else
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return false;
+    bool ok = ftruncate(fd, (off_t)size) == 0;
+    return close(fd) == 0 && ok;
+#endif
 }
 
 int64_t file_size_of(const char *path)

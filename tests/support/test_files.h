@@ -14,6 +14,9 @@ bool make_zero_file(const char *path, uint64_t size);
 /* Replaces the file's contents with text. */
 bool write_text_file(const char *path, const char *text);
 bool write_bytes_at(const char *path, uint64_t offset, const void *data, size_t len);
+bool read_bytes_at(const char *path, uint64_t offset, void *data, size_t len);
+/* A file of size bytes that holds nothing (a hole, where the file system has them). */
+bool make_sparse_file(const char *path, uint64_t size);
 int64_t file_size_of(const char *path);
 bool file_exists(const char *path);
 void remove_if_exists(const char *path);

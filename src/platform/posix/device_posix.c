@@ -254,6 +254,39 @@ static di_status posix_eject(di_device *dev, di_error *error)
 #endif
 }
 
+/* A drive: BLKDISCARD. A file (a test's drive, an image restored in place): its blocks
+ * freed, a hole that reads back as zeros. */
+static di_status posix_discard(di_device *dev, uint64_t offset, uint64_t length,
+                               bool *unsupported, di_error *error)
+{
+    *unsupported = false;
+    int r = -1, err = ENOTSUP;
+#ifdef __linux__
+    if (dev->kind == DI_DEVICE_BLOCK) {
+        uint64_t range[2] = {offset, length};
+        r = ioctl(fd_of(dev), BLKDISCARD, range);
+    } else {
+        do r = fallocate(fd_of(dev), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset,
+                         (off_t)length);
+        while (r != 0 && errno == EINTR);
+    }
+    if (r != 0) err = errno;
+#else
+    (void)length;
+#endif
+    if (r == 0) return DI_OK;
+    /* The kernel's ways of saying "this device cannot": the caller writes zeros. */
+    if (err == EOPNOTSUPP || err == ENOTSUP || err == ENOTTY || err == EINVAL || err == ENOSYS) {
+        *unsupported = true;
+        return DI_OK;
+    }
+    di_error_why_code(error, DI_ERR_WRITE, DI_OP_DISCARD, dev->path, err, DI_REASON_NONE,
+                      DI_NO_ARGS);
+    classify(dev, error, DI_IO_WRITE);
+    di_error_at(error, offset);
+    return DI_ERR_WRITE;
+}
+
 static const di_device_ops posix_ops = {
     .read_at = posix_read_at,
     .write_at = posix_write_at,
@@ -263,6 +296,7 @@ static const di_device_ops posix_ops = {
     .set_size = posix_set_size,
     .fall_back_buffered = posix_fall_back_buffered,
     .eject = posix_eject,
+    .discard = posix_discard,
 };
 
 static di_reason open_failure_reason(int err, di_open_mode mode)

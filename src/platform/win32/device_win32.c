@@ -15,6 +15,7 @@
 #include <windows.h>
 #include <winioctl.h>
 
+#include "disk_facts.h"
 #include "drive_path.h"
 #include "network_path.h"
 #include "utf16.h"
@@ -287,6 +288,8 @@ static void win_close(di_device *dev)
 }
 
 static di_status win_eject(di_device *dev, di_error *error);
+static di_status win_discard(di_device *dev, uint64_t offset, uint64_t length, bool *unsupported,
+                             di_error *error);
 static di_status lock_disk_volumes(win_device *wd, unsigned number, di_error *error);
 
 static const di_device_ops win_ops = {
@@ -298,6 +301,7 @@ static const di_device_ops win_ops = {
     .set_size = win_set_size,
     .fall_back_buffered = win_fall_back_buffered,
     .eject = win_eject,
+    .discard = win_discard,
 };
 
 static bool is_device_path(const char *path)
@@ -592,4 +596,36 @@ static di_status win_eject(di_device *dev, di_error *error)
                              DI_REASON_DRIVE_REFUSED_EJECT, DI_NO_ARGS);
     }
     return st;
+}
+
+/* di_trim_request writes winioctl.h's layout. */
+_Static_assert(sizeof(DEVICE_MANAGE_DATA_SET_ATTRIBUTES) == 28, "DSM attributes: 28 bytes");
+_Static_assert(sizeof(DEVICE_DATA_SET_RANGE) == 16, "DSM range: 16 bytes");
+
+/* A drive: TRIM through the storage stack (SD hosts turn it into ERASE, USB bridges into
+ * UNMAP, when they can). A file or a drive that cannot: the caller writes zeros. */
+static di_status win_discard(di_device *dev, uint64_t offset, uint64_t length, bool *unsupported,
+                             di_error *error)
+{
+    *unsupported = false;
+    if (dev->kind != DI_DEVICE_BLOCK) {
+        *unsupported = true;
+        return DI_OK;
+    }
+    uint8_t request[DI_TRIM_REQUEST_BYTES];
+    di_trim_request(offset, length, request);
+    DWORD got = 0;
+    if (DeviceIoControl(handle_of(dev), IOCTL_STORAGE_MANAGE_DATA_SET_ATTRIBUTES, request,
+                        sizeof request, NULL, 0, &got, NULL))
+        return DI_OK;
+    DWORD err = GetLastError();
+    if (di_trim_unsupported(err)) {
+        *unsupported = true;
+        return DI_OK;
+    }
+    di_error_why_code(error, DI_ERR_WRITE, DI_OP_DISCARD, dev->path, (int)err, DI_REASON_NONE,
+                      DI_NO_ARGS);
+    classify(dev, error, DI_IO_WRITE);
+    di_error_at(error, offset);
+    return DI_ERR_WRITE;
 }

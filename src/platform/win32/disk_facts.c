@@ -149,3 +149,31 @@ di_disk_offer di_disk_offer_for(const di_disk_facts *disk)
         return DI_OFFER_REMOVABLE;
     return DI_OFFER_FIXED;
 }
+
+void di_trim_request(uint64_t offset, uint64_t length, uint8_t out[DI_TRIM_REQUEST_BYTES])
+{
+    /* Size, Action, Flags, ParameterBlockOffset, ParameterBlockLength, DataSetRangesOffset,
+     * DataSetRangesLength (seven DWORDs, 28 bytes), then the range at the next 8-byte
+     * boundary: StartingOffset, LengthInBytes. */
+    memset(out, 0, DI_TRIM_REQUEST_BYTES);
+    di_put_le32(out, 28);
+    di_put_le32(out + 4, 1); /* DeviceDsmAction_Trim */
+    di_put_le32(out + 20, 32);
+    di_put_le32(out + 24, 16);
+    di_put_le64(out + 32, offset);
+    di_put_le64(out + 40, length);
+}
+
+bool di_trim_unsupported(unsigned long code)
+{
+    switch (code) {
+    case 1:    /* ERROR_INVALID_FUNCTION: the driver has no such IOCTL */
+    case 50:   /* ERROR_NOT_SUPPORTED */
+    case 87:   /* ERROR_INVALID_PARAMETER: a driver that knows the IOCTL but not TRIM */
+    case 120:  /* ERROR_CALL_NOT_IMPLEMENTED */
+    case 1168: /* ERROR_NOT_FOUND: no trim capability recorded for the disk */
+        return true;
+    default:
+        return false;
+    }
+}

@@ -90,4 +90,14 @@ typedef enum di_disk_offer {
 
 di_disk_offer di_disk_offer_for(const di_disk_facts *disk);
 
+/* A TRIM of one byte range (IOCTL_STORAGE_MANAGE_DATA_SET_ATTRIBUTES, DeviceDsmAction_Trim):
+ * DEVICE_MANAGE_DATA_SET_ATTRIBUTES followed by one DEVICE_DATA_SET_RANGE, written into
+ * out (DI_TRIM_REQUEST_BYTES). */
+#define DI_TRIM_REQUEST_BYTES 48u
+void di_trim_request(uint64_t offset, uint64_t length, uint8_t out[DI_TRIM_REQUEST_BYTES]);
+/* A failed TRIM's Windows error: the drive or its driver cannot trim (USB readers, SD
+ * hosts that pass no UNMAP or ERASE), so the drive is overwritten with zeros instead;
+ * any other code is a failure to report. */
+bool di_trim_unsupported(unsigned long code);
+
 #endif

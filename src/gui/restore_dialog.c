@@ -1,0 +1,104 @@
+#include "restore_dialog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <commctrl.h>
+
+#include "drive_text.h"
+#include "lang.h"
+#include "platform/win32/utf16.h"
+#include "resource.h"
+#include "tr_wide.h"
+
+typedef struct restore_ask {
+    const di_drive_info *drive;
+    restore_options *options;
+} restore_ask;
+
+static void set_text_utf8(HWND dlg, int id, const char *text)
+{
+    wchar_t *wide = di_utf8_to_utf16(text);
+    SetDlgItemTextW(dlg, id, wide ? wide : L"");
+    free(wide);
+}
+
+/* What the drive gets with the file system chosen: its label by default, shown greyed
+ * in the empty box (the layout the request layer will plan). */
+static void show_default_label(HWND dlg, const restore_ask *ask)
+{
+    di_card_layout layout;
+    di_error ignored;
+    di_card_fs fs = (di_card_fs)SendDlgItemMessageW(dlg, IDC_RESTORE_FS, CB_GETCURSEL, 0, 0);
+    uint32_t sector = ask->drive->sector_size == 4096 ? 4096 : 512;
+    if (di_card_layout_plan(ask->drive->size, sector, fs, NULL, 0, &layout, &ignored) != DI_OK)
+        return;
+    wchar_t *wide = di_utf8_to_utf16(layout.label);
+    SendDlgItemMessageW(dlg, IDC_RESTORE_LABEL, EM_SETCUEBANNER, TRUE, (LPARAM)(wide ? wide : L""));
+    free(wide);
+}
+
+static void init(HWND dlg, restore_ask *ask)
+{
+    char text[2 * DI_PATH_MAX], name[DI_PATH_MAX + 256];
+    SetWindowTextW(dlg, tr_w(T_RESTORE_CAPTION));
+    set_text_utf8(dlg, IDC_RESTORE_INTRO,
+                  tr_format(text, sizeof text, T_RESTORE_INTRO,
+                            drive_text(ask->drive, name, sizeof name), NULL));
+    tr_set_item(dlg, IDC_RESTORE_FS_LABEL, T_RESTORE_FS);
+    tr_set_item(dlg, IDC_RESTORE_LABEL_LABEL, T_RESTORE_LABEL);
+    tr_set_item(dlg, IDC_RESTORE_ERASE, T_RESTORE_ERASE);
+    tr_set_item(dlg, IDOK, T_RESTORE_BUTTON);
+    tr_set_item(dlg, IDCANCEL, T_CANCEL);
+    /* In di_card_fs's order: the index is the value. */
+    static const text_id choices[] = {T_RESTORE_FS_AUTO, T_RESTORE_FS_FAT32, T_RESTORE_FS_EXFAT};
+    for (unsigned i = 0; i < sizeof choices / sizeof choices[0]; i++)
+        SendDlgItemMessageW(dlg, IDC_RESTORE_FS, CB_ADDSTRING, 0, (LPARAM)tr_w(choices[i]));
+    SendDlgItemMessageW(dlg, IDC_RESTORE_FS, CB_SETCURSEL, (WPARAM)ask->options->fs, 0);
+    SendDlgItemMessageW(dlg, IDC_RESTORE_LABEL, EM_LIMITTEXT, DI_CARD_LABEL_MAX, 0);
+    set_text_utf8(dlg, IDC_RESTORE_LABEL, ask->options->label);
+    CheckDlgButton(dlg, IDC_RESTORE_ERASE, ask->options->erase ? BST_CHECKED : BST_UNCHECKED);
+    show_default_label(dlg, ask);
+}
+
+static void take(HWND dlg, restore_options *options)
+{
+    LRESULT fs = SendDlgItemMessageW(dlg, IDC_RESTORE_FS, CB_GETCURSEL, 0, 0);
+    options->fs = fs == DI_CARD_FS_FAT32 || fs == DI_CARD_FS_EXFAT ? (di_card_fs)fs
+                                                                    : DI_CARD_FS_AUTO;
+    wchar_t label[DI_CARD_LABEL_MAX + 2];
+    GetDlgItemTextW(dlg, IDC_RESTORE_LABEL, label, DI_CARD_LABEL_MAX + 1);
+    di_utf16_to_utf8(label, options->label, sizeof options->label);
+    options->erase = IsDlgButtonChecked(dlg, IDC_RESTORE_ERASE) == BST_CHECKED;
+}
+
+static INT_PTR CALLBACK restore_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM lparam)
+{
+    restore_ask *ask = (restore_ask *)GetWindowLongPtrW(dlg, DWLP_USER);
+    switch (msg) {
+    case WM_INITDIALOG:
+        ask = (restore_ask *)lparam;
+        SetWindowLongPtrW(dlg, DWLP_USER, (LONG_PTR)ask);
+        init(dlg, ask);
+        return TRUE;
+    case WM_COMMAND:
+        if (LOWORD(wparam) == IDC_RESTORE_FS && HIWORD(wparam) == CBN_SELCHANGE) {
+            show_default_label(dlg, ask);
+            return TRUE;
+        }
+        if (LOWORD(wparam) == IDOK) take(dlg, ask->options);
+        if (LOWORD(wparam) == IDOK || LOWORD(wparam) == IDCANCEL) {
+            EndDialog(dlg, LOWORD(wparam));
+            return TRUE;
+        }
+        return FALSE;
+    default:
+        return FALSE;
+    }
+}
+
+bool restore_dialog_ask(HWND owner, const di_drive_info *drive, restore_options *options)
+{
+    restore_ask ask = {drive, options};
+    return DialogBoxParamW(GetModuleHandleW(NULL), MAKEINTRESOURCEW(IDD_RESTORE), owner,
+                           restore_proc, (LPARAM)&ask) == IDOK;
+}
