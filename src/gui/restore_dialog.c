@@ -2,7 +2,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <commctrl.h>
 
 #include "drive_text.h"
 #include "lang.h"
@@ -22,19 +21,16 @@ static void set_text_utf8(HWND dlg, int id, const char *text)
     free(wide);
 }
 
-/* What the drive gets with the file system chosen: its label by default, shown greyed
- * in the empty box (the layout the request layer will plan). */
-static void show_default_label(HWND dlg, const restore_ask *ask)
+/* The label the drive gets by default (its size, as on a card's sticker), offered in the
+ * box to keep or change. */
+static void offer_default_label(HWND dlg, const restore_ask *ask)
 {
     di_card_layout layout;
     di_error ignored;
-    di_card_fs fs = (di_card_fs)SendDlgItemMessageW(dlg, IDC_RESTORE_FS, CB_GETCURSEL, 0, 0);
     uint32_t sector = ask->drive->sector_size == 4096 ? 4096 : 512;
-    if (di_card_layout_plan(ask->drive->size, sector, fs, NULL, 0, &layout, &ignored) != DI_OK)
-        return;
-    wchar_t *wide = di_utf8_to_utf16(layout.label);
-    SendDlgItemMessageW(dlg, IDC_RESTORE_LABEL, EM_SETCUEBANNER, TRUE, (LPARAM)(wide ? wide : L""));
-    free(wide);
+    if (di_card_layout_plan(ask->drive->size, sector, ask->options->fs, NULL, 0, &layout,
+                            &ignored) == DI_OK)
+        set_text_utf8(dlg, IDC_RESTORE_LABEL, layout.label);
 }
 
 static void init(HWND dlg, restore_ask *ask)
@@ -55,9 +51,8 @@ static void init(HWND dlg, restore_ask *ask)
         SendDlgItemMessageW(dlg, IDC_RESTORE_FS, CB_ADDSTRING, 0, (LPARAM)tr_w(choices[i]));
     SendDlgItemMessageW(dlg, IDC_RESTORE_FS, CB_SETCURSEL, (WPARAM)ask->options->fs, 0);
     SendDlgItemMessageW(dlg, IDC_RESTORE_LABEL, EM_LIMITTEXT, DI_CARD_LABEL_MAX, 0);
-    set_text_utf8(dlg, IDC_RESTORE_LABEL, ask->options->label);
+    offer_default_label(dlg, ask);
     CheckDlgButton(dlg, IDC_RESTORE_ERASE, ask->options->erase ? BST_CHECKED : BST_UNCHECKED);
-    show_default_label(dlg, ask);
 }
 
 static void take(HWND dlg, restore_options *options)
@@ -81,10 +76,6 @@ static INT_PTR CALLBACK restore_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM l
         init(dlg, ask);
         return TRUE;
     case WM_COMMAND:
-        if (LOWORD(wparam) == IDC_RESTORE_FS && HIWORD(wparam) == CBN_SELCHANGE) {
-            show_default_label(dlg, ask);
-            return TRUE;
-        }
         if (LOWORD(wparam) == IDOK) take(dlg, ask->options);
         if (LOWORD(wparam) == IDOK || LOWORD(wparam) == IDCANCEL) {
             EndDialog(dlg, LOWORD(wparam));

@@ -12,11 +12,12 @@
 
 typedef struct restore_options {
     di_card_fs fs;
-    char label[DI_CARD_LABEL_MAX + 1];   /* "" : the default from the size */
+    char label[DI_CARD_LABEL_MAX + 1];   /* as typed ("": the default from the size) */
     bool erase;
 } restore_options;
 
-/* Asks for drive's options, starting from *options; false when the user cancelled. */
+/* Asks for drive's options, offering the file system and erase of *options and the
+ * label the drive's size gives; false when the user cancelled. */
 bool restore_dialog_ask(HWND owner, const di_drive_info *drive, restore_options *options);
 
 #endif

@@ -11,6 +11,11 @@
  *     answer BUTTON                wait for a message box, print its text, press BUTTON
  *                                  (Yes, No, OK)
  *     no-message                   fail if a message box is open
+ *     restore-options FS LABEL on|off   in the Restore dialog: print its text and the
+ *                                  label offered, pick the file system entry FS (else
+ *                                  the first containing it), type LABEL ("-": keep the
+ *                                  one offered), set erase
+ *     restore-press OK|Cancel      press a Restore dialog button
  *     wait-idle                    wait until the job ends (Write is enabled again)
  *     wait-progress PERCENT        wait until the progress bar reaches PERCENT
  *     get LABEL                    print the text of the control after LABEL
@@ -163,6 +168,57 @@ static void pick(const char *prefix)
     if (at == LB_ERR) fail("no choice starting with", widen(prefix));
     SendMessageW(list, LB_SETCURSEL, (WPARAM)at, 0);
     PostMessageW(box, WM_COMMAND, MAKEWPARAM(IDOK, BN_CLICKED), (LPARAM)GetDlgItem(box, IDOK));
+    for (int t = 0; t < 10000 && IsWindow(box); t += STEP_MS) Sleep(STEP_MS);
+}
+
+/* Restore's options dialog: a box owned by the dialog with the file system list. */
+static HWND restore_dialog(void)
+{
+    HWND box = NULL;
+    for (int t = 0; t < TIMEOUT_MS; t += STEP_MS) {
+        if ((box = message_box()) && GetDlgItem(box, 1038)) return box;
+        Sleep(STEP_MS);
+    }
+    fail("the Restore dialog did not appear", NULL);
+    return NULL;
+}
+
+static void restore_options(const char *fs, const char *label, bool erase)
+{
+    HWND box = restore_dialog();
+    Sleep(100);
+    wchar_t text[2048];
+    text_of(GetDlgItem(box, 1036), text, 2048);
+    print_line("restore-intro", text);
+    text_of(GetDlgItem(box, 1040), text, 2048);
+    print_line("restore-label", text);
+    HWND list = GetDlgItem(box, 1038);
+    LRESULT count = SendMessageW(list, CB_GETCOUNT, 0, 0), at = CB_ERR;
+    for (LRESULT i = 0; i < count; i++) {
+        SendMessageW(list, CB_GETLBTEXT, (WPARAM)i, (LPARAM)text);
+        print_line("restore-fs-choice", text);
+    }
+    /* The entry that is FS, else the first that holds it. */
+    for (int pass = 0; pass < 2 && at == CB_ERR; pass++) {
+        for (LRESULT i = 0; i < count && at == CB_ERR; i++) {
+            SendMessageW(list, CB_GETLBTEXT, (WPARAM)i, (LPARAM)text);
+            if (pass == 0 ? wcscmp(text, widen(fs)) == 0 : wcsstr(text, widen(fs)) != NULL) at = i;
+        }
+    }
+    if (at == CB_ERR) fail("no file system entry containing", widen(fs));
+    SendMessageW(list, CB_SETCURSEL, (WPARAM)at, 0);
+    SendMessageW(box, WM_COMMAND, MAKEWPARAM(1038, CBN_SELCHANGE), (LPARAM)list);
+    if (strcmp(label, "-") != 0) SendMessageW(GetDlgItem(box, 1040), WM_SETTEXT, 0, (LPARAM)widen(label));
+    HWND erase_box = GetDlgItem(box, 1041);
+    if ((SendMessageW(erase_box, BM_GETCHECK, 0, 0) == BST_CHECKED) != erase)
+        SendMessageW(erase_box, BM_CLICK, 0, 0);
+}
+
+static void restore_press(const char *button)
+{
+    HWND box = restore_dialog();
+    int id = strcmp(button, "OK") == 0 ? IDOK : IDCANCEL;
+    PostMessageW(box, WM_COMMAND, MAKEWPARAM(id, BN_CLICKED), (LPARAM)GetDlgItem(box, id));
     for (int t = 0; t < 10000 && IsWindow(box); t += STEP_MS) Sleep(STEP_MS);
 }
 
@@ -415,6 +471,11 @@ int wmain(int argc, wchar_t **wargv)
             wchar_t text[256];
             GetWindowTextW(dialog, text, 256);
             print_line("title", text);
+        } else if (strcmp(step, "restore-options") == 0 && i + 3 < argc) {
+            restore_options(argv[i + 1], argv[i + 2], strcmp(argv[i + 3], "on") == 0);
+            i += 3;
+        } else if (strcmp(step, "restore-press") == 0 && i + 1 < argc) {
+            restore_press(argv[++i]);
         } else if (strcmp(step, "pick") == 0 && i + 1 < argc) {
             pick(argv[++i]);
         } else if (strcmp(step, "autoplay") == 0) {

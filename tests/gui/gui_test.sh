@@ -192,6 +192,46 @@ check "the existing file is unchanged" test "$(md5 "$existing")" = "$keep"
 drive_gui no-message enabled "Write"
 check "no message box is left open" test "$drv" -eq 0
 
+# Restore card...: its options (the drive named, the label the size gives), the Write's
+# question naming the layout (No: nothing written), then FAT32 and exFAT with erase,
+# each judged by sfdisk and the file system's own fsck.
+zero_mib() { [ "$(dd if="$1" bs=1M skip="$2" count=1 status=none | tr -d '\0' | wc -c)" -eq 0 ]; }
+partition_of() { # DRIVE_FILE -> part.img, the one partition's bytes
+  local start size
+  start=$(sfdisk -d "$1" 2>/dev/null | sed -nE 's/.*start= *([0-9]+),.*/\1/p' | head -n 1)
+  size=$(sfdisk -d "$1" 2>/dev/null | sed -nE 's/.*size= *([0-9]+),.*/\1/p' | head -n 1)
+  dd if="$1" of="$work/part.img" bs=1M iflag=skip_bytes,count_bytes skip=$((${start:-0} * 512)) \
+     count=$((${size:-0} * 512)) conv=sparse status=none
+}
+before=$(md5 "$drive")
+drive_gui click "Restore card..." restore-options FAT32 pi off
+check "Restore names the drive" has "restore-intro: T: "
+check "the label offered is the drive's size" has "restore-label: 268MB"
+check "it offers automatic, FAT32 and exFAT" has "restore-fs-choice: exFAT"
+sleep 0.5; shot gui-restore-options
+drive_gui restore-press OK answer No status
+check "the question names the layout" has "Make it one empty FAT32 partition labelled PI?"
+check "No: nothing written" has "status: Nothing was written."
+check "the drive is unchanged" test "$(md5 "$drive")" = "$before"
+drive_gui click "Restore card..." restore-options FAT32 pi off restore-press OK answer Yes wait-idle answer OK status
+check "Restore succeeds" has "status: Restore successful: one FAT32 partition labelled PI."
+check "it says what the drive is now" has "The drive is now one FAT32 partition of"
+check "Write is enabled again" test "$drv" -eq 0
+check "sfdisk: one FAT32 (LBA) partition" bash -c "sfdisk -d '$drive' | grep -c 'type=c' | grep -qx 1"
+partition_of "$drive"
+check "fsck.fat -n finds nothing wrong" fsck.fat -n "$work/part.img"
+check "mdir shows the label PI" bash -c "mdir -i '$work/part.img' ::/ 2>/dev/null | grep -q 'Volume in drive : is PI '"
+drive_gui click "Restore card..." restore-options exFAT - on restore-press OK answer Yes wait-idle answer OK status
+check "Restore with exFAT and erase succeeds" has "status: Restore successful: one exFAT partition labelled 268MB."
+check "Wine cannot trim: overwritten with zeros" has "overwritten with zeros first"
+partition_of "$drive"
+check "fsck.exfat -n finds nothing wrong" fsck.exfat -n "$work/part.img"
+check "erased: nothing of the old drive in its middle" zero_mib "$drive" 128
+sleep 0.5; shot gui-restored
+drive_gui click "Restore card..." restore-press Cancel status
+check "Cancel in the options: nothing written" has "status: Nothing was written."
+rm -f "$work/part.img"
+
 drive_gui close
 for _ in $(seq 1 50); do kill -0 "$gui_pid" 2>/dev/null || break; sleep 0.2; done
 check "Exit closes the program" bash -c "! kill -0 $gui_pid 2>/dev/null"
