@@ -21,7 +21,7 @@ static void every_kind_has_a_name_a_command_and_a_word(void)
         if (!command) continue;
         /* The command parses to the kind it names. */
         char *argv[] = {"diskimager", (char *)command, "a", "b", NULL};
-        int argc = k == DI_JOB_HASH || k == DI_JOB_FORMAT ? 3 : 4; /* one path or two */
+        int argc = k == DI_JOB_HASH || k == DI_JOB_FORMAT || k == DI_JOB_CHECK ? 3 : 4; /* paths */
         cli_args args;
         char error[256];
         CHECK(cli_parse_args(argc, argv, &args, error, sizeof error));

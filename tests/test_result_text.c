@@ -199,7 +199,42 @@ static void a_restored_card(void)
     CHECK(view.failed);
 }
 
+/* Check: the verdict in a sentence, the speeds of a full check; a Write whose verify
+ * failed as a fake card fails points to Check. */
+static void a_checked_card(void)
+{
+    di_result r = {.status = DI_OK};
+    di_check_report_init(&r.check, DI_CHECK_FULL, 64000000000ull, 512);
+    di_check_note_wrong(&r.check, 8000000000ull, 56000000000ull, DI_CHECK_HOLDS_NOTHING);
+    di_check_conclude(&r.check);
+    di_speed_add(&r.check.write, 100000000, 10.0);
+    di_speed_add(&r.check.read, 100000000, 5.0);
+    di_expected_hash none = {0};
+    result_render(DI_JOB_CHECK, &r, &none, NULL, 0, &view);
+    CHECK_STR(view.status, "Check done: a FAKE card, it holds 8.00 GB.");
+    CHECK_CONTAINS(view.box, "This card holds 8.00 GB, not the 64.0 GB it reports: data written "
+                             "past 8.00 GB is lost.");
+    CHECK_CONTAINS(view.box, "Write 10.0 MB/s");
+    CHECK(view.failed);
+    di_check_report_init(&r.check, DI_CHECK_QUICK, 64000000000ull, 512);
+    r.check.probes = 612;
+    di_check_conclude(&r.check);
+    result_render(DI_JOB_CHECK, &r, &none, NULL, 0, &view);
+    CHECK_STR(view.status, "Check done: no sign of a fake card.");
+    CHECK_CONTAINS(view.box, "the 612 sectors probed kept their data");
+    CHECK(!view.failed);
+
+    di_result w = {.status = DI_ERR_MISMATCH, .mismatch = true, .may_be_fake = true,
+                   .fake_wrap_bytes = 8ull << 30};
+    di_error_set(&w.error, DI_ERR_MISMATCH, "verify", "\\\\.\\T:", 0, "differs");
+    result_render(DI_JOB_WRITE, &w, &none, NULL, 0, &view);
+    CHECK_CONTAINS(view.box, "This card may be fake: what it holds at the first difference is "
+                             "also 8 GiB lower down");
+    CHECK_CONTAINS(view.box, "Check card...");
+}
+
 static const test_case tests[] = {
+    {"a_checked_card", a_checked_card},
     {"a_restored_card", a_restored_card},
     {"the_log_window_keeps_the_newest_whole_lines", the_log_window_keeps_the_newest_whole_lines},
     {"a_verified_write_with_its_md5", a_verified_write_with_its_md5},

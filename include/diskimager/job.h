@@ -1,6 +1,6 @@
 /* Jobs: WRITE (image -> device), READ (device -> image), VERIFY (image vs device),
  * HASH (any file or device), FORMAT (a drive restored to one partition, as a new card
- * comes: card_format.h). One pipelined engine runs them all; a UI starts one on
+ * comes: card_format.h), CHECK (does a card hold what it reports: card_check.h). One pipelined engine runs them all; a UI starts one on
  * a worker thread and polls its progress from another thread without locks. */
 #ifndef DISKIMAGER_JOB_H
 #define DISKIMAGER_JOB_H
@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diskimager/card_check.h"
 #include "diskimager/card_format.h"
 #include "diskimager/checksum.h"
 #include "diskimager/compression.h"
@@ -23,6 +24,7 @@ typedef enum di_job_kind {
     DI_JOB_VERIFY,
     DI_JOB_HASH,
     DI_JOB_FORMAT,
+    DI_JOB_CHECK,
     DI_JOB_KIND_COUNT   /* not a kind: how many there are (src/core/job_kinds.c) */
 } di_job_kind;
 
@@ -45,7 +47,8 @@ const char *di_job_kind_name(di_job_kind kind);
 /* Which end of a job a device plays; passed to the test wrapper. */
 typedef enum di_role {
     DI_ROLE_SOURCE = 0,  /* the image (WRITE, VERIFY), the device (READ), or HASH's input */
-    DI_ROLE_TARGET,      /* the device (WRITE, VERIFY, FORMAT) or the image file (READ) */
+    DI_ROLE_TARGET,      /* the device (WRITE, VERIFY, FORMAT, CHECK) or the image file
+                            (READ) */
     DI_ROLE_READBACK,    /* the device reopened to verify after a write */
     DI_ROLE_PROBE,       /* WRITE's (FORMAT's) target opened read-only before anything is taken, to
                             learn its kind and size; never written */
@@ -127,6 +130,7 @@ typedef struct di_job_spec {
     di_card_fs card_fs;
     const char *card_label;
     bool erase;
+    di_check_mode check_mode; /* CHECK: a quick probe, or every sector */
     di_log *log;              /* records what the job does and why (NULL: none); the front
                                  end drains it (include/diskimager/log.h) */
     di_device_wrap_fn wrap;   /* tests: wraps every device the job opens */
@@ -184,6 +188,12 @@ typedef struct di_result {
      * drive was erased first. */
     di_card_layout layout;
     di_erase_method erased;
+    di_check_report check;       /* CHECK: what it found (check.verdict) */
+    /* WRITE + verify that found a difference: the drive's data at the first differing
+     * offset is also at that offset modulo fake_wrap_bytes, as on a card that wraps its
+     * addresses around a smaller real capacity (Check tells for sure). */
+    bool may_be_fake;
+    uint64_t fake_wrap_bytes;
 } di_result;
 
 typedef struct di_progress {

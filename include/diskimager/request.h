@@ -43,7 +43,8 @@ typedef struct di_request {
     di_card_fs card_fs;
     const char *card_label;
     bool erase;
-    /* WRITE or FORMAT of a drive that is not removable: the user insisted (the dialog's second
+    di_check_mode check_mode;    /* CHECK: a quick probe, or every sector */
+    /* WRITE, FORMAT or CHECK of a drive that is not removable: the user insisted (the dialog's second
      * question, the CLI's --force). Never enough for the system disk. */
     bool fixed_disk_confirmed;
 } di_request;
@@ -52,7 +53,7 @@ typedef struct di_request {
 typedef struct di_plan {
     di_job_spec spec;            /* the job to run, when planning returned DI_OK */
     di_error refusal;            /* otherwise why not, as data (refusal.reason) */
-    di_drive_info drive;         /* WRITE, FORMAT: the target's facts the checks used */
+    di_drive_info drive;         /* WRITE, FORMAT, CHECK: the target's facts the checks used */
     bool bmap_found;             /* spec's bmap was found with the image (not named) */
     di_bmap_location bmap;
     bool expected_found;         /* spec.expected came from a checksum file (its source) */
@@ -69,7 +70,8 @@ typedef struct di_plan {
 /* The refusals that need no lookup: a missing or empty image, a folder, no drive, the
  * system disk, a fixed disk the user did not insist on, a typed digest that is none,
  * options that exclude each other; FORMAT: a drive its layout does not fit, a label FAT
- * cannot hold. WRITE, FORMAT: fills *drive with the target's facts (NULL allowed). DI_OK, or the refusal in *error. Cheap: a front end checks before it asks
+ * cannot hold. WRITE, FORMAT, CHECK: fills *drive with the target's facts (NULL
+ * allowed). DI_OK, or the refusal in *error. Cheap: a front end checks before it asks
  * its questions (which member of an archive, are you sure). */
 di_status di_request_check(const di_request *request, di_drive_info *drive, di_error *error);
 

@@ -21,6 +21,7 @@ const char cli_usage_text[] =
     "  diskimager hash  PATH [--hash ALG]... [--size N] [--expect HEX]\n"
     "  diskimager format DEVICE [--fs fat32|exfat] [--label NAME] [--erase] [--yes] [--force]\n"
     "                   [--eject]\n"
+    "  diskimager check DEVICE [--quick | --full] [--yes] [--force]\n"
     "common options: --buffer-size N --buffers N --progress=auto|plain|json|none\n"
     "  --log FILE (appends the job's log: what it did and why, UTC times) -v (the log on\n"
     "  stderr too)\n"
@@ -39,7 +40,11 @@ const char cli_usage_text[] =
     "format: restores a card as it came: one FAT32 (up to 32 GiB) or exFAT partition laid\n"
     "  out as the SD Association's specification says; --label (default: the size, 32GB);\n"
     "  --erase first erases the whole drive (discard, or zeros where it cannot)\n"
-    "exit codes: 0 ok, 1 failure, 2 usage, 3 verify or checksum mismatch, 130 cancelled\n";
+    "check: does the card hold what it reports? --quick (the default) writes a few hundred\n"
+    "  sectors and puts them back (seconds); --full writes and reads back every sector\n"
+    "  (destroys the data) and measures the speed. Exit 3: a fake card or bad sectors\n"
+    "exit codes: 0 ok, 1 failure, 2 usage, 3 verify or checksum mismatch (check: a fake or\n"
+    "  failing card), 130 cancelled\n";
 
 #define MAX_BUFFERS 1024u
 #define MAX_BUFFER_SIZE (1ull << 30)
@@ -56,6 +61,7 @@ static const struct {
     {"verify", CLI_JOB, DI_JOB_VERIFY, 2},
     {"hash", CLI_JOB, DI_JOB_HASH, 1},
     {"format", CLI_JOB, DI_JOB_FORMAT, 1},
+    {"check", CLI_JOB, DI_JOB_CHECK, 1},
     {"help", CLI_HELP, 0, 0},
     {"--help", CLI_HELP, 0, 0},
     {"-h", CLI_HELP, 0, 0},
@@ -101,8 +107,10 @@ static const struct {
 } option_kinds[] = {
     {"--all", 0},
     {"--verify", KIND(DI_JOB_WRITE)},
-    {"--yes", KIND(DI_JOB_WRITE) | KIND(DI_JOB_FORMAT)},
-    {"--force", KIND(DI_JOB_WRITE) | KIND(DI_JOB_FORMAT)},
+    {"--yes", KIND(DI_JOB_WRITE) | KIND(DI_JOB_FORMAT) | KIND(DI_JOB_CHECK)},
+    {"--force", KIND(DI_JOB_WRITE) | KIND(DI_JOB_FORMAT) | KIND(DI_JOB_CHECK)},
+    {"--quick", KIND(DI_JOB_CHECK)},
+    {"--full", KIND(DI_JOB_CHECK)},
     {"--move-gpt-backup", KIND(DI_JOB_WRITE)},
     {"--eject", KIND(DI_JOB_WRITE) | KIND(DI_JOB_FORMAT)},
     {"--hash", KIND(DI_JOB_WRITE) | KIND(DI_JOB_READ) | KIND(DI_JOB_VERIFY) | KIND(DI_JOB_HASH)},
@@ -164,7 +172,8 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
                                             "--expect", "--allocated-only",
                                             "--move-gpt-backup", "--member", "--bmap",
                                             "--no-bmap", "--eject", "--log", "--verbose",
-                                            "-v", "--fs", "--label", "--erase"};
+                                            "-v", "--fs", "--label", "--erase", "--quick",
+                                            "--full"};
         const char *name = NULL;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (is_option(arg, known[k])) name = known[k];
@@ -182,6 +191,8 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
         else if (!strcmp(name, "--no-bmap")) args->no_bmap = true;
         else if (!strcmp(name, "--eject")) args->eject = true;
         else if (!strcmp(name, "--erase")) args->erase = true;
+        else if (!strcmp(name, "--quick")) args->check_quick = true;
+        else if (!strcmp(name, "--full")) args->check_full = true;
         else if (!strcmp(name, "--verbose") || !strcmp(name, "-v")) args->verbose = true;
         else {
             const char *value = option_value(arg, name, argc, argv, &i);
@@ -235,6 +246,8 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
     if (args->move_gpt_backup && !args->verify)
         return fail(error, error_size, "%s", "--move-gpt-backup needs --verify: it moves the "
                                              "backup only once the write is verified");
+    if (args->check_quick && args->check_full)
+        return fail(error, error_size, "%s", "--quick and --full exclude each other");
     if (args->bmap && args->no_bmap)
         return fail(error, error_size, "%s", "--bmap and --no-bmap exclude each other");
     if (args->allocated_only && args->size)

@@ -12,7 +12,7 @@ typedef enum cli_command {
     CLI_HELP = 0,
     CLI_VERSION,
     CLI_LIST,
-    CLI_JOB          /* write, read, verify, hash, format: cli_args.kind says which */
+    CLI_JOB          /* write, read, verify, hash, format, check: cli_args.kind says which */
 } cli_command;
 
 typedef enum cli_progress_mode {
@@ -25,7 +25,8 @@ typedef enum cli_progress_mode {
 typedef struct cli_args {
     cli_command command;
     di_job_kind kind;        /* CLI_JOB */
-    const char *first;       /* IMAGE (write, verify), DEVICE (read, format), PATH (hash) */
+    const char *first;       /* IMAGE (write, verify), DEVICE (read, format, check), PATH
+                                (hash) */
     const char *second;      /* DEVICE (write, verify), IMAGE (read) */
     unsigned hash_mask;
     bool verify;
@@ -39,6 +40,8 @@ typedef struct cli_args {
     di_card_fs card_fs;      /* format --fs (AUTO when not given) */
     const char *label;       /* format --label NAME, NULL if not given */
     bool erase;              /* format --erase: the whole drive erased first */
+    bool check_quick;        /* check --quick (the default) */
+    bool check_full;         /* check --full: every sector */
     uint64_t size;           /* read --size, 0 if not given */
     const char *expect;      /* --expect HEX, NULL if not given */
     const char *member;      /* --member NAME: the file of a zip, NULL if not given */

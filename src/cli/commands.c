@@ -117,8 +117,18 @@ static int confirm_overwrite(const cli_args *args, const char *device, const di_
                 what);
         return CLI_EXIT_FAILURE;
     }
-    fprintf(stderr, "All data on %s will be %s.\nType 'yes' to continue: ", what,
-            args->kind == DI_JOB_FORMAT ? "erased" : "overwritten");
+    if (args->kind == DI_JOB_CHECK && !args->check_full) {
+        uint64_t offsets[DI_CHECK_PROBES_MAX];
+        unsigned probes = di_check_probe_offsets(info->size, info->sector_size ? info->sector_size
+                                                                                 : 512,
+                                                 offsets, DI_CHECK_PROBES_MAX);
+        fprintf(stderr, "The quick probe writes %u sectors of %s and puts back what they held; "
+                        "if the power fails during it, those sectors can be lost.\n"
+                        "Type 'yes' to continue: ", probes, what);
+    } else {
+        fprintf(stderr, "All data on %s will be %s.\nType 'yes' to continue: ", what,
+                args->kind == DI_JOB_WRITE ? "overwritten" : "erased");
+    }
     fflush(stderr);
     char answer[32];
     if (!read_answer(answer, sizeof answer) || strcmp(answer, "yes") != 0) {
@@ -279,6 +289,66 @@ static void print_format_result(const cli_args *args, const di_result *r)
             describe_layout(&r->layout, text, sizeof text));
 }
 
+/* CHECK: the report as "key: value" lines on stdout, the verdict in a sentence on
+ * stderr; 3 for a fake or failing card. */
+static int print_check_result(const cli_args *args, const di_result *r)
+{
+    const di_check_report *c = &r->check;
+    static const char *const verdicts[] = {"genuine", "fake", "bad sectors"};
+    char a[32], b[32], d[32], e[32];
+    printf("verdict: %s\n", verdicts[c->verdict]);
+    printf("reported: %llu bytes (%s)\n", (unsigned long long)c->reported_bytes,
+           di_format_size(c->reported_bytes, a, sizeof a));
+    printf("%s: %llu bytes (%s)\n", c->mode == DI_CHECK_QUICK && c->verdict == DI_CHECK_FAKE
+                                        ? "holds at most" : "holds",
+           (unsigned long long)c->good_bytes, di_format_size(c->good_bytes, a, sizeof a));
+    printf("tested: %llu bytes%s\n", (unsigned long long)c->tested_bytes,
+           c->mode == DI_CHECK_QUICK ? " (quick probe)" : "");
+    if (c->mode == DI_CHECK_QUICK) printf("probes: %u sectors\n", c->probes);
+    printf("wrong: %llu bytes in %llu ranges\n", (unsigned long long)c->wrong_bytes,
+           (unsigned long long)c->range_count);
+    for (uint64_t i = 0; i < c->range_count && i < DI_CHECK_RANGES_MAX; i++) {
+        const di_check_range *g = &c->ranges[i];
+        if (g->holds == DI_CHECK_HOLDS_NOTHING)
+            printf("range: %llu+%llu holds nothing it was given\n", (unsigned long long)g->offset,
+                   (unsigned long long)g->length);
+        else
+            printf("range: %llu+%llu holds the data of %llu\n", (unsigned long long)g->offset,
+                   (unsigned long long)g->length, (unsigned long long)g->holds);
+    }
+    if (c->write.bytes)
+        printf("write: %s average, %s slowest 1%%\nread: %s average, %s slowest 1%%\n",
+               di_format_rate(di_speed_average(&c->write), a, sizeof a),
+               di_format_rate(di_speed_slowest_percent(&c->write), b, sizeof b),
+               di_format_rate(di_speed_average(&c->read), d, sizeof d),
+               di_format_rate(di_speed_slowest_percent(&c->read), e, sizeof e));
+    fflush(stdout);
+    di_format_size(c->good_bytes, a, sizeof a);
+    di_format_size(c->reported_bytes, b, sizeof b);
+    switch (c->verdict) {
+    case DI_CHECK_GENUINE:
+        if (c->mode == DI_CHECK_FULL)
+            fprintf(stderr, "diskimager: %s holds all of its %s: every sector kept its own data\n",
+                    args->first, b);
+        else
+            fprintf(stderr, "diskimager: no sign of a fake card: the %u sectors probed on %s kept "
+                            "their data (check --full tests every sector)\n", c->probes, args->first);
+        return CLI_EXIT_OK;
+    case DI_CHECK_FAKE:
+        fprintf(stderr, "diskimager: this card holds %s%s, not the %s it reports: data written "
+                        "past %s is lost\n",
+                c->mode == DI_CHECK_QUICK ? "at most " : "", a, b, a);
+        break;
+    case DI_CHECK_BAD_SECTORS:
+        fprintf(stderr, "diskimager: %s of %s did not keep what was written (%llu places, the "
+                        "first at byte %llu): the card is failing\n",
+                di_format_size(c->wrong_bytes, d, sizeof d), args->first,
+                (unsigned long long)c->range_count, (unsigned long long)c->ranges[0].offset);
+        break;
+    }
+    return CLI_EXIT_MISMATCH;
+}
+
 static int exit_code_for(di_status status)
 {
     switch (status) {
@@ -362,7 +432,9 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
         fprintf(stderr, "diskimager: warning: the drive's reader refused unbuffered I/O; the "
                         "rest of the job went through the system's cache, flushed at the end\n");
     if (spec->kind == DI_JOB_READ) print_room_warnings(args, r);
-    if (r->status == DI_OK && spec->kind == DI_JOB_FORMAT) {
+    if (r->status == DI_OK && spec->kind == DI_JOB_CHECK) {
+        code = print_check_result(args, r);
+    } else if (r->status == DI_OK && spec->kind == DI_JOB_FORMAT) {
         print_format_result(args, r);
         if (r->ejected) fprintf(stderr, "diskimager: ejected %s: the card can be taken out\n", args->first);
     } else if (r->status == DI_OK) {
@@ -375,6 +447,13 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
         if (r->status == DI_ERR_PARTITIONS)
             fprintf(stderr, "diskimager: to read the whole drive instead, run the same command "
                             "without --allocated-only\n");
+        if (r->may_be_fake) {
+            char lap[32];
+            fprintf(stderr, "diskimager: this card may be fake: what it holds at the first "
+                            "difference is also %s away, as on a card that wraps its addresses "
+                            "around a smaller real capacity; `diskimager check %s` tells for sure\n",
+                    di_format_block_size(r->fake_wrap_bytes, lap, sizeof lap), args->second);
+        }
         if (r->partial_removed)
             fprintf(stderr, "diskimager: the incomplete image %s was deleted\n", args->second);
         else if (spec->kind == DI_JOB_READ && spec->keep_partial)
@@ -407,11 +486,13 @@ static void request_from_args(const cli_args *args, di_request *r)
         .card_fs = args->card_fs,
         .card_label = args->label,
         .erase = args->erase,
+        .check_mode = args->check_full ? DI_CHECK_FULL : DI_CHECK_QUICK,
     };
     if (args->kind == DI_JOB_READ) {
         r->drive = args->first;
         r->image = args->second;
-    } else if (args->kind == DI_JOB_HASH || args->kind == DI_JOB_FORMAT) {
+    } else if (args->kind == DI_JOB_HASH || args->kind == DI_JOB_FORMAT ||
+               args->kind == DI_JOB_CHECK) {
         r->drive = args->first;
     } else {
         r->image = args->first;
@@ -473,7 +554,8 @@ static int cmd_job(const cli_args *args)
         if (log.file) drain_log(&log, &(progress_view){0});
         else while (di_log_next(log.log, &(di_log_record){0})) {} /* -v: refused() says it */
         code = refused(&plan->refusal);
-    } else if ((args->kind == DI_JOB_WRITE || args->kind == DI_JOB_FORMAT) &&
+    } else if ((args->kind == DI_JOB_WRITE || args->kind == DI_JOB_FORMAT ||
+                args->kind == DI_JOB_CHECK) &&
                (print_layout_plan(args, plan),
                 (code = confirm_overwrite(args, request.drive, &plan->drive)) != CLI_EXIT_OK)) {
         /* not confirmed: said */

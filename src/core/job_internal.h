@@ -147,6 +147,11 @@ di_status job_read(job_run *run);
 di_status job_hash(job_run *run);
 /* FORMAT: the drive restored to one partition (job_format.c). */
 di_status job_format(job_run *run);
+/* CHECK: a quick probe or every sector written and read back (job_check.c). */
+di_status job_check(job_run *run);
+/* A Write's read-back that differed: is the data at the first difference also a power
+ * of two away on the drive (run->target, open for reading)? Sets may_be_fake. */
+void job_look_for_wrap(job_run *run);
 
 /* One job kind (job_kinds.c): its stable name, what it needs, and the function that
  * runs it. */

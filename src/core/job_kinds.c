@@ -23,6 +23,8 @@ static const job_kind_def kinds[DI_JOB_KIND_COUNT] = {
     [DI_JOB_HASH] = {.name = "hash", .op = DI_OP_HASH, .run = job_hash, .needs_source = true},
     [DI_JOB_FORMAT] = {.name = "format", .op = DI_OP_FORMAT, .run = job_format,
                        .needs_target = true, .writes_drive = true},
+    [DI_JOB_CHECK] = {.name = "check", .op = DI_OP_CHECK, .run = job_check, .needs_target = true,
+                      .writes_drive = true},
 };
 
 const job_kind_def *job_kind_def_of(di_job_kind kind)

@@ -107,8 +107,10 @@ di_status job_write(job_run *run)
         return result->status;
     uint64_t written = result->device_bytes;
     if (job_pass(run, DI_PHASE_VERIFYING, run->source, 0, plan.payload, run->target,
-                 PL_TARGET_COMPARE, true))
+                 PL_TARGET_COMPARE, true)) {
+        job_look_for_wrap(run);
         return result->status;
+    }
     result->device_bytes = written;
     if (result->truncated) job_hash_zeros(run, plan.tail_length);
     job_finish_hashers(run, result->readback_hashes);

@@ -20,7 +20,13 @@ static bool takes_image_file(di_job_kind kind)
  * when the user insisted. */
 static bool writes_drive(di_job_kind kind)
 {
-    return kind == DI_JOB_WRITE || kind == DI_JOB_FORMAT;
+    return kind == DI_JOB_WRITE || kind == DI_JOB_FORMAT || kind == DI_JOB_CHECK;
+}
+
+/* The kinds that take no image. */
+static bool drive_only(di_job_kind kind)
+{
+    return kind == DI_JOB_FORMAT || kind == DI_JOB_CHECK;
 }
 
 /* An image the system does not see. The platform may know why (Windows: a network
@@ -47,7 +53,7 @@ static di_status missing_image(const char *image, di_error *error)
  * one, which must not be a folder. */
 static di_status check_image(const di_request *r, di_error *error)
 {
-    if (r->kind == DI_JOB_HASH || r->kind == DI_JOB_FORMAT) return DI_OK; /* see request.h */
+    if (r->kind == DI_JOB_HASH || drive_only(r->kind)) return DI_OK; /* see request.h */
     if (!given(r->image))
         return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_NO_IMAGE, "open", "");
     di_drive_info facts;
@@ -142,7 +148,7 @@ static bool hash_image_given(const di_request *r)
 }
 
 /* The digest to check: the one typed, else one published with the image. READ's image
- * is made by the job: only a typed one applies; FORMAT has no image. HASH of a path
+ * is made by the job: only a typed one applies; FORMAT and CHECK have no image. HASH of a path
  * alone: only sums published beside it, not those inside it. */
 static void find_expected(const di_request *r, bool hash_image, di_plan *plan)
 {
@@ -151,7 +157,7 @@ static void find_expected(const di_request *r, bool hash_image, di_plan *plan)
         di_expected_from_hex(r->expected, out);
         return;
     }
-    if (r->kind == DI_JOB_READ || r->kind == DI_JOB_FORMAT) return;
+    if (r->kind == DI_JOB_READ || drive_only(r->kind)) return;
     if (r->kind == DI_JOB_HASH && !hash_image)
         plan->expected_found = di_checksum_find_sidecar(r->drive, out);
     else
@@ -222,6 +228,11 @@ static void fill_spec(const di_request *r, bool hash_image, di_plan *plan)
         spec->card_label = plan->card_label[0] ? plan->card_label : NULL;
         spec->erase = r->erase;
         spec->eject = r->eject;
+        expect_chosen_drive(plan);
+        break;
+    case DI_JOB_CHECK:
+        spec->target_path = plan->device;
+        spec->check_mode = r->check_mode;
         expect_chosen_drive(plan);
         break;
     case DI_JOB_KIND_COUNT: break;

@@ -12,6 +12,7 @@
 #include "diskimager/request.h"
 #include "drive_combo.h"
 #include "gui_job.h"
+#include "check_dialog.h"
 #include "restore_dialog.h"
 #include "result_text.h"
 #include "settings.h"
@@ -37,6 +38,7 @@ typedef struct dialog_state {
     UINT autoplay_message;   /* "QueryCancelAutoPlay" */
     char zip_member[DI_MEMBER_MAX]; /* the archive's file the user chose */
     restore_options restore; /* Restore's last options, offered again */
+    di_check_mode check_mode; /* Check's last choice */
 } dialog_state;
 
 /* The one dialog's state: the dialog thread's alone. */
@@ -68,6 +70,9 @@ void dialog_hash_drive(void);
 /* The drive made one partition, as a new card comes: its options, then the same
  * questions as Write. */
 void dialog_restore(void);
+/* Does the card hold what it reports: a quick probe or every sector, then the
+ * questions. */
+void dialog_check(void);
 void dialog_cancel(void);
 bool dialog_confirm_stop(void);
 void dialog_request_from_inputs(di_job_kind kind, const char *image, di_request *r);

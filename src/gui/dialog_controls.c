@@ -68,7 +68,7 @@ void dialog_set_busy(bool busy)
     static const int inputs[] = {IDC_IMAGE_EDIT, IDC_BROWSE, IDC_DEVICE_COMBO, IDC_SHOW_ALL,
                                  IDC_EXPECTED_EDIT, IDC_ALLOCATED_ONLY,
                                  IDC_HASH_CHECK, IDC_VERIFY_AFTER, IDC_EJECT, IDC_READ, IDC_WRITE,
-                                 IDC_VERIFY, IDC_COPY, IDC_HASH_DRIVE, IDC_RESTORE,
+                                 IDC_VERIFY, IDC_COPY, IDC_HASH_DRIVE, IDC_RESTORE, IDC_CHECK,
                                  IDC_LANGUAGE};
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
         EnableWindow(dialog_item(inputs[i]), !busy);

@@ -210,6 +210,11 @@ void dialog_restore(void)
     look_then_ask(DI_JOB_FORMAT, NULL, false, false);
 }
 
+void dialog_check(void)
+{
+    look_then_ask(DI_JOB_CHECK, NULL, false, false);
+}
+
 /* WRITE, FORMAT: are you sure (twice for a fixed disk)? The first question is the
  * kind's (its text filled with the drive, what it holds, and a and b). */
 static bool overwrite_confirmed(request_look *look, di_request *request, text_id question,
@@ -260,6 +265,27 @@ static bool restore_confirmed(request_look *look, di_request *request)
                                layout.fs == DI_CARD_FS_EXFAT ? "exFAT" : "FAT32", layout.label);
 }
 
+/* CHECK: quick or full, then the Write's questions: the full check erases the card;
+ * the probe names the sectors it puts back and what a power cut would cost. */
+static bool check_confirmed(request_look *look, di_request *request)
+{
+    if (!check_dialog_ask(dialog.hwnd, &look->drive, &dialog.check_mode)) {
+        dialog_status("%s", tr(T_NOTHING_WRITTEN));
+        return false;
+    }
+    request->check_mode = dialog.check_mode;
+    if (request->check_mode == DI_CHECK_FULL)
+        return overwrite_confirmed(look, request, T_CONFIRM_CHECK_FULL, NULL, NULL);
+    static uint64_t offsets[DI_CHECK_PROBES_MAX];
+    char count[32];
+    const di_drive_info *drive = &look->drive;
+    unsigned probes = di_check_probe_offsets(drive->size, drive->sector_size ? drive->sector_size
+                                                                             : 512,
+                                             offsets, DI_CHECK_PROBES_MAX);
+    return overwrite_confirmed(look, request, T_CONFIRM_CHECK_QUICK,
+                               tr_number(probes, count, sizeof count), NULL);
+}
+
 /* READ over an existing file: replace it? */
 static bool replace_confirmed(request_look *look, const di_request *request)
 {
@@ -278,7 +304,8 @@ static bool replace_confirmed(request_look *look, const di_request *request)
 static bool ask(request_look *look, di_request *request)
 {
     /* A fixed disk is written only when the user says so twice: asked below. */
-    bool fixed_asked = (request->kind == DI_JOB_WRITE || request->kind == DI_JOB_FORMAT) &&
+    bool fixed_asked = (request->kind == DI_JOB_WRITE || request->kind == DI_JOB_FORMAT ||
+                        request->kind == DI_JOB_CHECK) &&
                        look->refusal.reason == DI_REASON_FIXED_DISK;
     if (look->check != DI_OK && !fixed_asked) {
         show_refusal(&look->refusal);
@@ -293,6 +320,7 @@ static bool ask(request_look *look, di_request *request)
     if (request->kind == DI_JOB_WRITE)
         return overwrite_confirmed(look, request, T_CONFIRM_WRITE, request->image, NULL);
     if (request->kind == DI_JOB_FORMAT) return restore_confirmed(look, request);
+    if (request->kind == DI_JOB_CHECK) return check_confirmed(look, request);
     if (request->kind == DI_JOB_READ) return replace_confirmed(look, request);
     return true;
 }

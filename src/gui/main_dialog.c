@@ -108,6 +108,7 @@ static void on_command(int id, int code)
     case IDC_VERIFY: dialog_verify(); break;
     case IDC_HASH_DRIVE: dialog_hash_drive(); break;
     case IDC_RESTORE: dialog_restore(); break;
+    case IDC_CHECK: dialog_check(); break;
     case IDC_BROWSE: on_browse(); break;
     case IDC_CANCEL_JOB: dialog_cancel(); break;
     case IDC_COPY: dialog_copy_hash(); break;

@@ -39,6 +39,7 @@ const char *result_kind_word(di_job_kind kind)
     case DI_JOB_VERIFY: return tr(T_KIND_VERIFY);
     case DI_JOB_HASH: return tr(T_KIND_HASH);
     case DI_JOB_FORMAT: return tr(T_KIND_FORMAT);
+    case DI_JOB_CHECK: return tr(T_KIND_CHECK);
     case DI_JOB_KIND_COUNT: break;
     }
     return NULL;
@@ -142,6 +143,42 @@ static void render_restored(const di_result *r, result_view *v)
     if (r->erased == DI_ERASE_ZEROED) APPEND_TR(&box, T_ERASED_ZEROED);
 }
 
+/* CHECK: the verdict in a sentence, and the speeds of a full check. */
+static void render_checked(const di_result *r, result_view *v)
+{
+    const di_check_report *c = &r->check;
+    char good[32], reported[32], wrong[32], places[32], first[32], w[32], w1[32], rd[32], r1[32];
+    tr_size(c->good_bytes, good, sizeof good);
+    tr_size(c->reported_bytes, reported, sizeof reported);
+    text_out box = {v->box, sizeof v->box, 0};
+    switch (c->verdict) {
+    case DI_CHECK_GENUINE:
+        tr_format(v->status, sizeof v->status, T_CHECK_STATUS_GENUINE, NULL);
+        if (c->mode == DI_CHECK_FULL) APPEND_TR(&box, T_CHECK_GENUINE_FULL, reported);
+        else APPEND_TR(&box, T_CHECK_GENUINE_QUICK, tr_number(c->probes, places, sizeof places));
+        break;
+    case DI_CHECK_FAKE:
+        tr_format(v->status, sizeof v->status, T_CHECK_STATUS_FAKE, good, NULL);
+        APPEND_TR(&box, c->mode == DI_CHECK_FULL ? T_CHECK_FAKE : T_CHECK_FAKE_QUICK, good, reported);
+        break;
+    case DI_CHECK_BAD_SECTORS:
+        tr_format(v->status, sizeof v->status, T_CHECK_STATUS_BAD, NULL);
+        APPEND_TR(&box, T_CHECK_BAD, tr_size(c->wrong_bytes, wrong, sizeof wrong),
+                  tr_number(c->range_count, places, sizeof places),
+                  tr_number(c->ranges[0].offset, first, sizeof first));
+        break;
+    }
+    if (c->verdict != DI_CHECK_GENUINE) {
+        v->icon = RESULT_WARNING;
+        v->failed = true;
+    }
+    if (c->mode == DI_CHECK_FULL && c->write.bytes)
+        APPEND_TR(&box, T_CHECK_SPEED, tr_rate(di_speed_average(&c->write), w, sizeof w),
+                  tr_rate(di_speed_slowest_percent(&c->write), w1, sizeof w1),
+                  tr_rate(di_speed_average(&c->read), rd, sizeof rd),
+                  tr_rate(di_speed_slowest_percent(&c->read), r1, sizeof r1));
+}
+
 /* A Read into a compressed file was looked at first: it may not fit (its size is not
  * known beforehand). Said whether it then succeeded or failed for want of room. */
 static void render_room_warnings(const di_result *r, text_out *box)
@@ -186,6 +223,8 @@ void result_render(di_job_kind kind, const di_result *r, const di_expected_hash 
     if (!what) what = "?";
     if (r->status == DI_OK && kind == DI_JOB_FORMAT) {
         render_restored(r, v);
+    } else if (r->status == DI_OK && kind == DI_JOB_CHECK) {
+        render_checked(r, v);
     } else if (r->status == DI_OK) {
         render_success(kind, r, expected, bmap_name ? bmap_name : "", average_rate, v);
     } else if (r->status == DI_ERR_PARTITIONS) {
@@ -205,6 +244,9 @@ void result_render(di_job_kind kind, const di_result *r, const di_expected_hash 
         text_out box = {v->box, sizeof v->box, 0};
         APPEND_TR(&box, T_FAILED_BOX, what, result_error_text(&r->error, text, sizeof text));
         if (r->partial_removed) APPEND_TR(&box, T_PARTIAL_DELETED);
+        char lap[32];
+        if (r->may_be_fake)
+            APPEND_TR(&box, T_MAY_BE_FAKE, di_format_block_size(r->fake_wrap_bytes, lap, sizeof lap));
         v->icon = RESULT_ERROR;
         v->failed = true;
     }

@@ -16,6 +16,8 @@
  *                                  the first containing it), type LABEL ("-": keep the
  *                                  one offered), set erase
  *     restore-press OK|Cancel      press a Restore dialog button
+ *     check-choose quick|full|cancel   in the Check dialog: print its text, pick the
+ *                                  check and press Check (or Cancel)
  *     wait-idle                    wait until the job ends (Write is enabled again)
  *     wait-progress PERCENT        wait until the progress bar reaches PERCENT
  *     get LABEL                    print the text of the control after LABEL
@@ -218,6 +220,29 @@ static void restore_press(const char *button)
 {
     HWND box = restore_dialog();
     int id = strcmp(button, "OK") == 0 ? IDOK : IDCANCEL;
+    PostMessageW(box, WM_COMMAND, MAKEWPARAM(id, BN_CLICKED), (LPARAM)GetDlgItem(box, id));
+    for (int t = 0; t < 10000 && IsWindow(box); t += STEP_MS) Sleep(STEP_MS);
+}
+
+static void check_choose(const char *choice)
+{
+    HWND box = NULL;
+    for (int t = 0; t < TIMEOUT_MS && !((box = message_box()) && GetDlgItem(box, 1044)); t += STEP_MS)
+        Sleep(STEP_MS);
+    if (!box || !GetDlgItem(box, 1044)) fail("the Check dialog did not appear", NULL);
+    Sleep(100);
+    wchar_t text[2048];
+    text_of(GetDlgItem(box, 1043), text, 2048);
+    print_line("check-intro", text);
+    text_of(GetDlgItem(box, 1044), text, 2048);
+    print_line("check-quick", text);
+    text_of(GetDlgItem(box, 1045), text, 2048);
+    print_line("check-full", text);
+    int id = IDCANCEL;
+    if (strcmp(choice, "cancel") != 0) {
+        SendMessageW(GetDlgItem(box, strcmp(choice, "full") == 0 ? 1045 : 1044), BM_CLICK, 0, 0);
+        id = IDOK;
+    }
     PostMessageW(box, WM_COMMAND, MAKEWPARAM(id, BN_CLICKED), (LPARAM)GetDlgItem(box, id));
     for (int t = 0; t < 10000 && IsWindow(box); t += STEP_MS) Sleep(STEP_MS);
 }
@@ -474,6 +499,8 @@ int wmain(int argc, wchar_t **wargv)
         } else if (strcmp(step, "restore-options") == 0 && i + 3 < argc) {
             restore_options(argv[i + 1], argv[i + 2], strcmp(argv[i + 3], "on") == 0);
             i += 3;
+        } else if (strcmp(step, "check-choose") == 0 && i + 1 < argc) {
+            check_choose(argv[++i]);
         } else if (strcmp(step, "restore-press") == 0 && i + 1 < argc) {
             restore_press(argv[++i]);
         } else if (strcmp(step, "pick") == 0 && i + 1 < argc) {

@@ -232,6 +232,22 @@ drive_gui click "Restore card..." restore-press Cancel status
 check "Cancel in the options: nothing written" has "status: Nothing was written."
 rm -f "$work/part.img"
 
+# Check card...: the quick probe (its question names the sectors and the power-cut risk;
+# the drive's bytes are the same afterwards), then the full check (genuine, with speeds).
+before=$(md5 "$drive")
+drive_gui click "Check card..." check-choose quick answer Yes wait-idle answer OK status
+check "Check names the drive" has "check-intro: Does T: "
+check "the probe's question names the power-cut risk" has "If the power fails during the probe"
+check "the quick probe finds no sign of a fake" has "status: Check done: no sign of a fake card."
+check "the probe put every byte back" test "$(md5 "$drive")" = "$before"
+drive_gui click "Check card..." check-choose full answer Yes wait-idle answer OK status
+check "the full check's question says it erases" has "will destroy everything on it"
+check "the full check: all of its 268 MB" has "This card holds all of its 268 MB"
+check "the full check: speeds" has "slowest 1%"
+sleep 0.5; shot gui-checked
+drive_gui click "Check card..." check-choose cancel status
+check "Cancel in the Check dialog: nothing written" has "status: Nothing was written."
+
 drive_gui close
 for _ in $(seq 1 50); do kill -0 "$gui_pid" 2>/dev/null || break; sleep 0.2; done
 check "Exit closes the program" bash -c "! kill -0 $gui_pid 2>/dev/null"
