@@ -81,6 +81,10 @@ for sector in 512 4096; do
 done
 run check /dev/null --quick --full
 check "--quick and --full together: a usage error" test "$code" -eq 2
+run check "$work/no-such-card" --yes --force
+check "a name that is no drive: refused (exit 1)" test "$code" -eq 1
+check "... it says so" says "no such drive"
+check "... and no file is made" test ! -e "$work/no-such-card"
 
 # --- FUSE cards that report 256 MiB ---
 py=/usr/bin/python3
@@ -119,6 +123,16 @@ for past in wrap drop zero; do
   [ "$past" = wrap ] && check "wrap: the sectors hold the data of others" has "holds the data of"
   card_end "$past"
 done
+
+# A fake card that refuses every request past 64 MiB: fake, 64 MiB, not a failure.
+card refuses --eio-at 131072:393216
+run check "$dev" --force --yes --full --progress=none
+check "refusing past 64 MiB: exit 3" test "$code" -eq 3
+check "refusing past 64 MiB: fake" has "verdict: fake"
+check "refusing past 64 MiB: holds 64 MiB" has "^holds: $((64 * MiB)) bytes"
+run check "$dev" --force --yes --progress=none
+check "refusing past 64 MiB: the quick probe says fake too" bash -c "[ $code -eq 3 ] && grep -q 'verdict: fake' out"
+card_end refuses
 
 # Bad sectors in a card that holds all it says.
 card bad --eio-at 100000:64

@@ -128,6 +128,9 @@ if [ "$mode" = linux ]; then
   run format label.img --yes --label 'a:b'
   check "a label FAT cannot hold: refused" grep -q 'cannot be a FAT volume label' err
   check "... the file untouched" not_zeros_at label.img 0 4096
+  run format "$work/no-such-card" --yes
+  check "a name that is no drive: refused" grep -q "no such drive" err
+  check "... and no file is made" test ! -e "$work/no-such-card"
   run format "$dev" --force --yes --fs ntfs
   check "--fs ntfs: a usage error (exit 2)" test "$code" -eq 2
   run format "$dev" --force --yes --hash md5

@@ -2,12 +2,14 @@
  * memory (genuine, wrapping at a smaller capacity, dropping what is past it, with bad
  * sectors), and the job end to end on a file presented as a fake card by a wrapper that
  * wraps or drops addresses past its real capacity, as fake cards do. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "diskimager/card_check.h"
 #include "diskimager/job.h"
+#include "fault_device.h"
 #include "job_runner.h"
 #include "test_files.h"
 
@@ -48,7 +50,7 @@ static void every_sector_carries_its_offset_and_seed(void)
  * (a fake card's usual way) or reads give zeros (writes dropped); bad: a sector range
  * that never keeps its data. Sectors of 512 bytes; the data is kept as the offset each
  * physical sector last received (its pattern is made again when read). */
-typedef enum { MODEL_WRAP, MODEL_DROP } model_kind;
+typedef enum { MODEL_WRAP, MODEL_DROP, MODEL_ERROR } model_kind;
 typedef struct model_card {
     uint64_t reported, real, bad_from, bad_to;
     model_kind kind;
@@ -202,6 +204,8 @@ static di_status fake_read(di_device *dev, void *buf, size_t len, uint64_t offse
     for (size_t at = 0; at < len; at += 512) {
         uint64_t o = offset + at;
         size_t got = 0;
+        if (o >= f->real && f->kind == MODEL_ERROR)
+            return di_error_set(error, DI_ERR_READ, "read", dev->path, 5, NULL);
         if (o >= f->real && f->kind == MODEL_DROP) {
             memset((uint8_t *)buf + at, 0, 512);
             continue;
@@ -221,6 +225,8 @@ static di_status fake_write(di_device *dev, const void *buf, size_t len, uint64_
     for (size_t at = 0; at < len; at += 512) {
         uint64_t o = offset + at;
         size_t put = 0;
+        if (o >= f->real && f->kind == MODEL_ERROR)
+            return di_error_set(error, DI_ERR_WRITE, "write", dev->path, 5, NULL);
         if (o >= f->real && f->kind == MODEL_DROP) continue;
         if (f->inner->ops->write_at(f->inner, (const uint8_t *)buf + at, 512, o % f->real, &put,
                                     error) != DI_OK)
@@ -260,6 +266,7 @@ static di_device *fake_wrap(di_device *inner, di_role role, void *ctx)
     f->base.ops = &fake_ops;
     f->base.kind = DI_DEVICE_BLOCK;
     f->base.size = plan->reported;
+    f->base.sector_size = 512;
     f->inner = inner;
     f->real = plan->real;
     f->kind = plan->kind;
@@ -325,7 +332,74 @@ static void a_write_whose_verify_fails_as_a_fake_card_says_so(void)
     CHECK_U64(out.result.fake_wrap_bytes, 16 * MiB);
 }
 
+/* The quick probe's sectors go back after a Cancel and after a failed probe write; one
+ * that cannot go back is the job's error, naming how many and where. */
+static void the_probe_puts_back_its_sectors_whatever_happens(void)
+{
+    const char *path = test_path(test_dir("card_check"), "probed.img");
+    uint64_t offsets[DI_CHECK_PROBES_MAX];
+    unsigned n = di_check_probe_offsets(64 * MiB, 512, offsets, DI_CHECK_PROBES_MAX);
+    fault_kind kinds[] = {FAULT_CANCEL, FAULT_EIO};
+    for (int k = 0; k < 2; k++) {
+        CHECK(make_random_file(path, 64 * MiB, 40 + k));
+        char before[DI_HASH_HEX_MAX], after[DI_HASH_HEX_MAX];
+        CHECK(reference_hash(path, DI_HASH_MD5, UINT64_MAX, before));
+        /* A sector half way through the probe's writes. */
+        fault_plan plan = {.role = DI_ROLE_TARGET, .on_write = true, .kind = kinds[k],
+                           .at_offset = offsets[n / 2], .as_block_sector = 512};
+        di_job_spec spec = {.kind = DI_JOB_CHECK, .target_path = path,
+                            .check_mode = DI_CHECK_QUICK, .wrap = fault_wrap, .wrap_ctx = &plan};
+        job_outcome out;
+        di_status st = run_job(&spec, &out);
+        CHECK(plan.triggered >= 1);
+        CHECK(reference_hash(path, DI_HASH_MD5, UINT64_MAX, after));
+        if (kinds[k] == FAULT_CANCEL) {
+            CHECK_U64(st, DI_ERR_CANCELLED);
+            CHECK_STR(after, before); /* every sector back */
+        } else {
+            /* The sector that fails to take the probe fails to take its own data back
+             * too (the fault stays): the one loss is the error, with its offset. */
+            CHECK_U64(out.result.error.reason, DI_REASON_PROBE_NOT_RESTORED);
+            char want[128];
+            snprintf(want, sizeof want, "could not put back 1 of the %u sectors it wrote over "
+                                        "(the first at byte %llu)",
+                     n, (unsigned long long)offsets[n / 2]);
+            CHECK_CONTAINS(out.message, want);
+            CHECK_CONTAINS(out.message, path);
+        }
+        CHECK_U64(out.threads_after, out.threads_before);
+    }
+}
+
+/* A fake card that refuses every request past its real capacity: the check stops
+ * writing where it stopped taking them and calls it fake, with that capacity. */
+static void a_card_that_errors_past_its_capacity_is_fake(void)
+{
+    const char *path = test_path(test_dir("card_check"), "errcard.img");
+    CHECK(make_random_file(path, 24 * MiB, 9));
+    fake_plan plan = {128 * MiB, 24 * MiB, MODEL_ERROR};
+    di_job_spec spec = {.kind = DI_JOB_CHECK, .target_path = path, .check_mode = DI_CHECK_FULL,
+                        .wrap = fake_wrap, .wrap_ctx = &plan};
+    job_outcome out;
+    CHECK_U64(run_job(&spec, &out), DI_OK);
+    CHECK_U64(out.result.check.verdict, DI_CHECK_FAKE);
+    CHECK_U64(out.result.check.good_bytes, 24 * MiB);
+    /* The probe: the sectors it cannot read past 24 MiB are not written, and count. */
+    CHECK(make_random_file(path, 24 * MiB, 9));
+    char before[DI_HASH_HEX_MAX], after[DI_HASH_HEX_MAX];
+    CHECK(reference_hash(path, DI_HASH_MD5, UINT64_MAX, before));
+    spec.check_mode = DI_CHECK_QUICK;
+    CHECK_U64(run_job(&spec, &out), DI_OK);
+    CHECK_U64(out.result.check.verdict, DI_CHECK_FAKE);
+    CHECK(out.result.check.good_bytes >= 24 * MiB && out.result.check.good_bytes <= 32 * MiB);
+    CHECK(reference_hash(path, DI_HASH_MD5, UINT64_MAX, after));
+    CHECK_STR(after, before);
+}
+
 static const test_case tests[] = {
+    {"a_card_that_errors_past_its_capacity_is_fake", a_card_that_errors_past_its_capacity_is_fake},
+    {"the_probe_puts_back_its_sectors_whatever_happens",
+     the_probe_puts_back_its_sectors_whatever_happens},
     {"a_write_whose_verify_fails_as_a_fake_card_says_so",
      a_write_whose_verify_fails_as_a_fake_card_says_so},
     {"every_sector_carries_its_offset_and_seed", every_sector_carries_its_offset_and_seed},

@@ -152,6 +152,9 @@ static void refusals_say_why(void)
     CHECK_U64(refusal(2048 * GIB + 512, 512, DI_CARD_FS_AUTO, NULL), DI_REASON_CARD_TOO_LARGE);
     CHECK_U64(refusal(1 * GIB, 1024, DI_CARD_FS_AUTO, NULL), DI_REASON_CARD_SECTOR_SIZE);
     CHECK_U64(refusal(64 * MIB, 4096, DI_CARD_FS_FAT32, NULL), DI_REASON_CARD_FAT32_TOO_SMALL);
+    /* Asked for nothing in particular, such a drive gets exFAT. */
+    di_card_layout small = plan(64 * MIB, 4096, DI_CARD_FS_AUTO, NULL);
+    CHECK_U64(small.fs, DI_CARD_FS_EXFAT);
     /* Worded for the CLI with the size. */
     di_card_layout l;
     di_error error;

@@ -229,7 +229,7 @@ static void a_checked_card(void)
     di_error_set(&w.error, DI_ERR_MISMATCH, "verify", "\\\\.\\T:", 0, "differs");
     result_render(DI_JOB_WRITE, &w, &none, NULL, 0, &view);
     CHECK_CONTAINS(view.box, "This card may be fake: what it holds at the first difference is "
-                             "also 8 GiB lower down");
+                             "also 8 GiB away on the drive");
     CHECK_CONTAINS(view.box, "Check card...");
 }
 

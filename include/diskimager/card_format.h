@@ -68,7 +68,9 @@ di_status di_card_layout_plan(uint64_t drive_bytes, uint32_t sector_size, di_car
                               const char *label, uint32_t volume_id, di_card_layout *layout,
                               di_error *error);
 
-/* Writes len bytes at offset (a multiple of the sector size) of the drive. */
+/* Writes len bytes at offset (a multiple of the sector size) of the drive. The writers
+ * write offset 0 twice: the old partition table erased first, the new one last; the
+ * caller fences those two writes with flushes, so neither overtakes the others. */
 typedef di_status (*di_card_write_fn)(void *ctx, uint64_t offset, const void *buf, size_t len,
                                       di_error *error);
 

@@ -314,12 +314,13 @@ di_status di_card_write_exfat(const di_card_layout *l, di_card_write_fn write, v
                             DI_NO_ARGS);
     }
     di_card_exfat_upcase_table(upcase);
-    /* The last MiB first (a backup GPT, signatures at the end), then everything from
-     * sector 1 to the end of the root directory's cluster; the MBR last. */
+    /* Everything from the old partition table to the end of the root directory's
+     * cluster first (the table gone before anything it could point at changes), then
+     * the last MiB (a backup GPT, signatures at the end); the new table last. */
     uint64_t tail = drive_end > DI_CARD_ZERO_CHUNK ? drive_end - DI_CARD_ZERO_CHUNK : 0;
     if (tail < metadata_end) tail = metadata_end;
-    di_status st = di_card_write_zeros(write, ctx, zeros, tail, drive_end, error);
-    if (st == DI_OK) st = di_card_write_zeros(write, ctx, zeros, ss, metadata_end, error);
+    di_status st = di_card_write_zeros(write, ctx, zeros, 0, metadata_end, error);
+    if (st == DI_OK) st = di_card_write_zeros(write, ctx, zeros, tail, drive_end, error);
     /* The main boot region, then its backup: the same 12 sectors. */
     if (st == DI_OK) st = write_boot_region(l, part, sector, write, ctx, error);
     if (st == DI_OK)

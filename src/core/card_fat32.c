@@ -74,12 +74,13 @@ di_status di_card_write_fat32(const di_card_layout *l, di_card_write_fn write, v
         return di_error_why(error, DI_ERR_NO_MEMORY, DI_OP_FORMAT, "", DI_REASON_NONE,
                             DI_NO_ARGS);
     }
-    /* The last MiB first (a backup GPT, signatures at the end), then everything from
-     * sector 1 to the end of the root directory's cluster; the MBR last. */
+    /* Everything from the old partition table to the end of the root directory's
+     * cluster first (the table gone before anything it could point at changes), then
+     * the last MiB (a backup GPT, signatures at the end); the new table last. */
     uint64_t tail = drive_end > DI_CARD_ZERO_CHUNK ? drive_end - DI_CARD_ZERO_CHUNK : 0;
     if (tail < heap + cluster_bytes) tail = heap + cluster_bytes;
-    di_status st = di_card_write_zeros(write, ctx, zeros, tail, drive_end, error);
-    if (st == DI_OK) st = di_card_write_zeros(write, ctx, zeros, ss, heap + cluster_bytes, error);
+    di_status st = di_card_write_zeros(write, ctx, zeros, 0, heap + cluster_bytes, error);
+    if (st == DI_OK) st = di_card_write_zeros(write, ctx, zeros, tail, drive_end, error);
     /* Boot sector and FSInfo, and their backups at sectors 6 and 7. */
     for (uint64_t copy = 0; st == DI_OK && copy <= 6; copy += 6) {
         boot_sector(l, sector);

@@ -169,6 +169,16 @@ di_status di_card_layout_plan(uint64_t drive_bytes, uint32_t sector_size, di_car
                               di_error *error)
 {
     memset(layout, 0, sizeof *layout);
+    if (fs == DI_CARD_FS_AUTO) {
+        di_card_fs picked = drive_bytes > 32 * GIB ? DI_CARD_FS_EXFAT : DI_CARD_FS_FAT32;
+        di_status st = di_card_layout_plan(drive_bytes, sector_size, picked, label, volume_id,
+                                           layout, error);
+        /* A small drive of 4096-byte sectors cannot hold FAT32's 65525 clusters: exFAT
+         * can, and a card that size comes with some file system. */
+        if (st == DI_OK || error->reason != DI_REASON_CARD_FAT32_TOO_SMALL) return st;
+        return di_card_layout_plan(drive_bytes, sector_size, DI_CARD_FS_EXFAT, label, volume_id,
+                                   layout, error);
+    }
     if (sector_size != 512 && sector_size != 4096)
         return di_error_why(error, DI_ERR_USAGE, DI_OP_FORMAT, "", DI_REASON_CARD_SECTOR_SIZE,
                             DI_ARGS(di_number(sector_size)));
@@ -182,7 +192,6 @@ di_status di_card_layout_plan(uint64_t drive_bytes, uint32_t sector_size, di_car
         return di_error_why(error, DI_ERR_USAGE, DI_OP_FORMAT, "", DI_REASON_CARD_LABEL_INVALID,
                             DI_ARGS(di_text(label ? label : "")));
     const size_row *row = row_for(drive_bytes);
-    if (fs == DI_CARD_FS_AUTO) fs = drive_bytes > 32 * GIB ? DI_CARD_FS_EXFAT : DI_CARD_FS_FAT32;
     layout->fs = fs;
     layout->sector_size = sector_size;
     layout->drive_sectors = drive_bytes / sector_size;

@@ -160,6 +160,8 @@ static void log_request(const di_job_spec *spec)
         if (spec->card_label && spec->card_label[0]) OPTION("; label %s", spec->card_label);
         if (spec->erase) OPTION("; erase the whole drive");
     }
+    if (spec->kind == DI_JOB_CHECK)
+        OPTION("; %s", spec->check_mode == DI_CHECK_FULL ? "every sector" : "quick probe");
 #undef OPTION
     const char *source = spec->source_path ? spec->source_path : "";
     di_log_emit(spec->log, DI_LOG_INFO, "%s %s%s%s%s", di_job_kind_name(spec->kind), source,

@@ -282,9 +282,12 @@ di_status job_write_mapped(job_run *run)
         di_device_close(run->target);
         run->target = NULL;
         uint64_t written = result->device_bytes;
-        if (job_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_READBACK, &run->target) ||
-            compare_ranges(run, &mj, DI_PHASE_VERIFYING))
+        if (job_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_READBACK, &run->target))
             goto out;
+        if (compare_ranges(run, &mj, DI_PHASE_VERIFYING)) {
+            job_look_for_wrap(run);
+            goto out;
+        }
         result->device_bytes = written;
         result->verified = true;
     }

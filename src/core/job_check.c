@@ -6,6 +6,7 @@
  * test, writes them low to high (a wrapped high write lands on a low one last), reads
  * them back through a fresh handle, and writes the saved sectors back, whatever
  * happened in between. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,33 +22,12 @@ static double seconds_since(uint64_t start_ns)
     return (double)(di_now_ns() - start_ns) / 1e9;
 }
 
-/* The target closed and opened again (to read: a writing handle cannot; to write: then
- * still the drive that was looked at). */
-static di_status reopen(job_run *run, di_open_mode mode, const di_device *shape)
-{
-    di_device_close(run->target);
-    run->target = NULL;
-    if (job_open(run, run->job->spec.target_path, mode,
-                 mode == DI_OPEN_READ ? DI_ROLE_READBACK : DI_ROLE_TARGET, &run->target))
-        return run->result->status;
-    return mode == DI_OPEN_READ ? DI_OK : job_check_as_probed(run, shape);
-}
-
 static di_status no_memory(job_run *run)
 {
     di_error error;
     di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_CHECK, run->job->spec.target_path,
                  DI_REASON_NONE, DI_NO_ARGS);
     return job_fail(run, &error);
-}
-
-/* A chunk that failed whole: the job fails only when chunks keep failing (the card was
- * pulled out). */
-static di_status chunk_failed(job_run *run, unsigned *failing, const di_error *error)
-{
-    if (error->status == DI_ERR_CANCELLED || ++*failing >= FAILED_CHUNKS_MAX)
-        return job_fail(run, error);
-    return DI_OK;
 }
 
 /* ---- the full check ---- */
@@ -57,22 +37,29 @@ static di_status chunk_failed(job_run *run, unsigned *failing, const di_error *e
  * not one could be written. */
 static bool write_by_sector(di_device *dev, const uint8_t *buf, size_t n, uint64_t at)
 {
+    uint8_t *one = di_aligned_alloc(DI_DIRECT_ALIGNMENT, dev->sector_size);
     bool any = false;
-    for (size_t s = 0; s < n; s += dev->sector_size) {
+    for (size_t s = 0; one && s < n; s += dev->sector_size) {
         di_error error;
-        if (di_device_write_full(dev, buf + s, dev->sector_size, at + s, &error) == DI_OK)
-            any = true;
+        memcpy(one, buf + s, dev->sector_size);
+        if (di_device_write_full(dev, one, dev->sector_size, at + s, &error) == DI_OK) any = true;
     }
+    di_aligned_free(one);
     return any;
 }
 
-static di_status write_pattern(job_run *run, uint8_t *buf, uint64_t seed)
+/* Writes the pattern; *dead_from: where writes stopped being taken at all (so many chunks
+ * in a row refused whole: a fake card that errors past its real capacity, or a card
+ * pulled out, which the read-back tells apart), else the drive's size. */
+static di_status write_pattern(job_run *run, uint8_t *buf, uint64_t seed, uint64_t *dead_from)
 {
     di_device *dev = run->target;
     di_check_report *report = &run->result->check;
     di_error error;
     di_error_clear(&error);
     unsigned failing = 0;
+    uint64_t failing_from = 0;
+    *dead_from = dev->size;
     di_progress_begin_phase(&run->job->progress, DI_PHASE_WRITING, dev->size);
     for (uint64_t at = 0; at < dev->size;) {
         if (job_check_cancel(run, DI_PHASE_WRITING, dev->path, at)) return run->result->status;
@@ -86,13 +73,22 @@ static di_status write_pattern(job_run *run, uint8_t *buf, uint64_t seed)
             return job_fail(run, &error);
         } else if (write_by_sector(dev, buf, n, at)) {
             failing = 0;
-        } else if (chunk_failed(run, &failing, &error)) {
-            return run->result->status;
+        } else {
+            if (!failing++) failing_from = at;
+            if (failing >= FAILED_CHUNKS_MAX) {
+                *dead_from = failing_from;
+                di_log_emit(run->job->spec.log, DI_LOG_WARN,
+                            "%s takes no writes from byte %llu on: the rest is not written",
+                            dev->path, (unsigned long long)failing_from);
+                break;
+            }
         }
         di_progress_add(&run->job->progress, n);
         at += n;
     }
-    return job_flush(run);
+    /* A card that refuses writes may refuse the flush too: the read-back judges. */
+    if (di_device_flush(dev, &error) != DI_OK && *dead_from == dev->size) return job_fail(run, &error);
+    return DI_OK;
 }
 
 /* The sectors of a chunk read back, noted in order. */
@@ -127,7 +123,9 @@ static bool read_by_sector(job_run *run, uint8_t *buf, size_t n, uint64_t at, ui
     return any;
 }
 
-static di_status read_pattern(job_run *run, uint8_t *buf, uint64_t seed)
+/* Reads the pattern back up to dead_from; past it nothing was taken. So many chunks in a
+ * row that cannot be read at all fail the job: the card is gone. */
+static di_status read_pattern(job_run *run, uint8_t *buf, uint64_t seed, uint64_t dead_from)
 {
     di_device *dev = run->target;
     di_check_report *report = &run->result->check;
@@ -135,9 +133,9 @@ static di_status read_pattern(job_run *run, uint8_t *buf, uint64_t seed)
     di_error_clear(&error);
     unsigned failing = 0;
     di_progress_begin_phase(&run->job->progress, DI_PHASE_VERIFYING, dev->size);
-    for (uint64_t at = 0; at < dev->size;) {
+    for (uint64_t at = 0; at < dead_from;) {
         if (job_check_cancel(run, DI_PHASE_VERIFYING, dev->path, at)) return run->result->status;
-        size_t n = dev->size - at < CHUNK_BYTES ? (size_t)(dev->size - at) : CHUNK_BYTES;
+        size_t n = dead_from - at < CHUNK_BYTES ? (size_t)(dead_from - at) : CHUNK_BYTES;
         uint64_t start = di_now_ns();
         if (di_device_read_full(dev, buf, n, at, NULL, &error) == DI_OK) {
             failing = 0;
@@ -147,12 +145,14 @@ static di_status read_pattern(job_run *run, uint8_t *buf, uint64_t seed)
             return job_fail(run, &error);
         } else if (read_by_sector(run, buf, n, at, seed)) {
             failing = 0;
-        } else if (chunk_failed(run, &failing, &error)) {
-            return run->result->status;
+        } else if (++failing >= FAILED_CHUNKS_MAX) {
+            return job_fail(run, &error);
         }
         di_progress_add(&run->job->progress, n);
         at += n;
     }
+    if (dead_from < dev->size)
+        di_check_note_wrong(report, dead_from, dev->size - dead_from, DI_CHECK_HOLDS_NOTHING);
     return DI_OK;
 }
 
@@ -173,8 +173,9 @@ static di_status full_check(job_run *run, const di_device *shape, uint64_t seed)
     uint8_t *buf = di_aligned_alloc(DI_DIRECT_ALIGNMENT, CHUNK_BYTES);
     if (!buf) return no_memory(run);
     di_status st = DI_OK;
-    if (write_pattern(run, buf, seed) || reopen(run, DI_OPEN_READ, shape) ||
-        read_pattern(run, buf, seed) || reopen(run, DI_OPEN_WRITE, shape) ||
+    uint64_t dead_from = shape->size;
+    if (write_pattern(run, buf, seed, &dead_from) || job_reopen_target(run, DI_OPEN_READ, shape) ||
+        read_pattern(run, buf, seed, dead_from) || job_reopen_target(run, DI_OPEN_WRITE, shape) ||
         blank_head(run, buf))
         st = run->result->status;
     run->result->check.tested_bytes = shape->size;
@@ -187,29 +188,42 @@ static di_status full_check(job_run *run, const di_device *shape, uint64_t seed)
 typedef struct probe_set {
     uint64_t offsets[DI_CHECK_PROBES_MAX];
     unsigned count;
+    size_t stride;    /* bytes between saved sectors: a sector, aligned for unbuffered I/O */
     uint8_t *saved;   /* the sectors as they were, count of them */
     uint8_t *sector;  /* one sector */
+    /* Sectors that could not even be read before the probe (a fake card that errors
+     * past its capacity): not written, not put back, counted as not holding data. */
+    bool unreadable[DI_CHECK_PROBES_MAX];
 } probe_set;
 
-/* Reads (or writes back, restore) every probed sector through the target. */
-static di_status saved_sectors(job_run *run, probe_set *p, bool restore, di_error *error)
+static uint8_t *saved_sector(const probe_set *p, unsigned i)
+{
+    return p->saved + (size_t)i * p->stride;
+}
+
+/* The sectors as they are; one that cannot be read is marked, and so many of them that
+ * not one could be read fails the job (the card is gone). */
+static di_status save_sectors(job_run *run, probe_set *p, di_error *error)
 {
     di_device *dev = run->target;
+    unsigned unreadable = 0;
     for (unsigned i = 0; i < p->count; i++) {
-        uint8_t *at = p->saved + (size_t)i * dev->sector_size;
-        di_status st = restore ? di_device_write_full(dev, at, dev->sector_size, p->offsets[i], error)
-                               : di_device_read_full(dev, at, dev->sector_size, p->offsets[i], NULL,
-                                                     error);
-        if (st != DI_OK) return st;
+        if (di_device_read_full(dev, saved_sector(p, i), dev->sector_size, p->offsets[i], NULL,
+                                error) != DI_OK) {
+            if (error->status == DI_ERR_CANCELLED) return error->status;
+            p->unreadable[i] = true;
+            unreadable++;
+        }
         di_progress_add(&run->job->progress, dev->sector_size);
     }
-    return restore ? di_device_flush(dev, error) : DI_OK;
+    return unreadable == p->count ? error->status : DI_OK;
 }
 
 static di_status write_probes(job_run *run, probe_set *p, uint64_t seed, di_error *error)
 {
     di_device *dev = run->target;
     for (unsigned i = 0; i < p->count; i++) {
+        if (p->unreadable[i]) continue;
         di_check_fill(p->sector, dev->sector_size, p->offsets[i], dev->sector_size, seed);
         if (di_device_write_full(dev, p->sector, dev->sector_size, p->offsets[i], error) != DI_OK)
             return error->status;
@@ -224,6 +238,10 @@ static di_status read_probes(job_run *run, probe_set *p, uint64_t seed, di_error
     di_check_report *report = &run->result->check;
     for (unsigned i = 0; i < p->count; i++) {
         uint64_t at = p->offsets[i], holds;
+        if (p->unreadable[i]) {
+            di_check_note_wrong(report, at, dev->sector_size, DI_CHECK_HOLDS_NOTHING);
+            continue;
+        }
         if (di_device_read_full(dev, p->sector, dev->sector_size, at, NULL, error) != DI_OK)
             return error->status;
         if (di_check_sector(p->sector, at, dev->sector_size, seed, report->reported_bytes, &holds))
@@ -240,21 +258,70 @@ static di_status probe(job_run *run, probe_set *p, const di_device *shape, uint6
 {
     di_error error;
     di_error_clear(&error);
-    if (reopen(run, DI_OPEN_WRITE, shape)) return run->result->status;
+    if (job_reopen_target(run, DI_OPEN_WRITE, shape)) return run->result->status;
     if (write_probes(run, p, seed, &error) != DI_OK) return job_fail(run, &error);
-    if (reopen(run, DI_OPEN_READ, shape)) return run->result->status;
+    if (job_reopen_target(run, DI_OPEN_READ, shape)) return run->result->status;
     if (read_probes(run, p, seed, &error) != DI_OK) return job_fail(run, &error);
     return DI_OK;
 }
 
-static di_status save_or_restore(job_run *run, probe_set *p, const di_device *shape,
-                                 bool restore)
+static di_status save(job_run *run, probe_set *p, const di_device *shape)
 {
     di_error error;
     di_error_clear(&error);
-    if (reopen(run, restore ? DI_OPEN_WRITE : DI_OPEN_READ, shape)) return run->result->status;
-    if (saved_sectors(run, p, restore, &error) != DI_OK) return job_fail(run, &error);
+    if (job_reopen_target(run, DI_OPEN_READ, shape)) return run->result->status;
+    if (save_sectors(run, p, &error) != DI_OK) return job_fail(run, &error);
     return DI_OK;
+}
+
+/* The saved sectors written back, every one tried, whatever happened before: a Cancel
+ * does not stop it (its own retry policy ignores it; the job's honours it after). A
+ * sector that could not go back is the job's error, before any other: the user must
+ * know what the probe cost. */
+static void restore(job_run *run, probe_set *p, const di_device *shape)
+{
+    di_retry steady = {.budget_ms = run->job->retry.budget_ms,
+                       .progress = run->job->retry.progress,
+                       .log = run->job->retry.log};
+    atomic_init(&steady.buffered_fallback, false);
+    di_device_close(run->target);
+    run->target = NULL;
+    di_error error;
+    di_error_clear(&error);
+    unsigned lost = 0;
+    uint64_t first_lost = 0;
+    if (job_try_open(run, shape->path, DI_OPEN_WRITE, DI_ROLE_TARGET, &steady, &run->target,
+                     &error) != DI_OK) {
+        lost = p->count;
+        first_lost = p->offsets[0];
+    } else {
+        for (unsigned i = 0; i < p->count; i++) {
+            di_error failed;
+            if (p->unreadable[i] ||
+                di_device_write_full(run->target, saved_sector(p, i), shape->sector_size,
+                                     p->offsets[i], &failed) == DI_OK)
+                continue;
+            if (!lost++) {
+                first_lost = p->offsets[i];
+                error = failed;
+            }
+        }
+        if (di_device_flush(run->target, &error) != DI_OK && !lost) {
+            lost = p->count;
+            first_lost = p->offsets[0];
+        }
+        run->target->retry = &run->job->retry; /* steady ends here */
+    }
+    if (!lost) return;
+    di_log_emit(run->job->spec.log, DI_LOG_ERROR,
+                "the quick probe could not put back %u of the %u sectors it wrote over on %s, "
+                "the first at byte %llu",
+                lost, p->count, shape->path, (unsigned long long)first_lost);
+    di_error_reword(&error, DI_REASON_PROBE_NOT_RESTORED,
+                    DI_ARGS(di_number(lost), di_number(p->count), di_number(first_lost)));
+    snprintf(error.path, sizeof error.path, "%s", shape->path);
+    run->result->status = error.status;
+    run->result->error = error;
 }
 
 static di_status quick_probe(job_run *run, const di_device *shape, uint64_t seed)
@@ -263,7 +330,8 @@ static di_status quick_probe(job_run *run, const di_device *shape, uint64_t seed
     probe_set *p = calloc(1, sizeof *p);
     if (!p) return no_memory(run);
     p->count = di_check_probe_offsets(shape->size, ss, p->offsets, DI_CHECK_PROBES_MAX);
-    p->saved = di_aligned_alloc(DI_DIRECT_ALIGNMENT, (size_t)p->count * ss);
+    p->stride = (ss + DI_DIRECT_ALIGNMENT - 1) / DI_DIRECT_ALIGNMENT * DI_DIRECT_ALIGNMENT;
+    p->saved = di_aligned_alloc(DI_DIRECT_ALIGNMENT, (size_t)p->count * p->stride);
     p->sector = di_aligned_alloc(DI_DIRECT_ALIGNMENT, ss);
     di_status st = DI_OK;
     if (!p->saved || !p->sector) {
@@ -272,10 +340,10 @@ static di_status quick_probe(job_run *run, const di_device *shape, uint64_t seed
         run->result->check.probes = p->count;
         run->result->check.tested_bytes = (uint64_t)p->count * ss;
         di_progress_begin_phase(&run->job->progress, DI_PHASE_VERIFYING, 4ull * p->count * ss);
-        /* The sectors go back whatever happened once they were saved (a cancel waits). */
-        if (save_or_restore(run, p, shape, false) == DI_OK) {
+        /* Once saved, the sectors go back whatever happens. */
+        if (save(run, p, shape) == DI_OK) {
             probe(run, p, shape, seed);
-            save_or_restore(run, p, shape, true);
+            restore(run, p, shape);
         }
         st = run->result->status;
         if (st == DI_OK) st = job_check_cancel(run, DI_PHASE_VERIFYING, shape->path, 0);

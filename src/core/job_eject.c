@@ -20,7 +20,7 @@ void job_eject(job_run *run)
     di_error error;
     di_error_clear(&error);
     di_device *dev = NULL;
-    if (job_try_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_EJECT, false, &dev, &error) !=
+    if (job_try_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_EJECT, NULL, &dev, &error) !=
         DI_OK) {
         eject_failed(result, &error);
         return;

@@ -133,25 +133,18 @@ static di_status discard_all(job_run *run, bool *unsupported, uint64_t *from)
     for (*from = 0; *from < target->size;) {
         if (job_check_cancel(run, DI_PHASE_ERASING, target->path, *from)) return run->result->status;
         uint64_t n = target->size - *from < DISCARD_STEP ? target->size - *from : DISCARD_STEP;
-        if (di_device_discard(target, *from, n, unsupported, &error) != DI_OK)
-            return job_fail(run, &error);
+        if (di_device_discard(target, *from, n, unsupported, &error) != DI_OK) {
+            /* A bridge that offers discard and then fails it: zeros do the job. */
+            char text[1024];
+            di_log_emit(run->job->spec.log, DI_LOG_WARN, "discard failed: %s",
+                        di_error_format(&error, text, sizeof text));
+            *unsupported = true;
+        }
         if (*unsupported) return DI_OK;
         di_progress_add(&run->job->progress, n);
         *from += n;
     }
     return DI_OK;
-}
-
-/* The target closed and opened again: to read (its writing handle cannot), or to write
- * once more, then still the drive that was looked at. */
-static di_status reopen_target(job_run *run, di_open_mode mode, const di_device *shape)
-{
-    di_device_close(run->target);
-    run->target = NULL;
-    if (job_open(run, run->job->spec.target_path, mode,
-                 mode == DI_OPEN_READ ? DI_ROLE_READBACK : DI_ROLE_TARGET, &run->target))
-        return run->result->status;
-    return mode == DI_OPEN_READ ? DI_OK : job_check_as_probed(run, shape);
 }
 
 static di_status erase_drive(job_run *run, const di_device *shape)
@@ -163,8 +156,8 @@ static di_status erase_drive(job_run *run, const di_device *shape)
     /* The marks in what was discarded (all of it, or up to where it could not) tell
      * whether the discards took. */
     if (marks(run, MARKS_WRITE, run->target->size, NULL) ||
-        discard_all(run, &unsupported, &from) || reopen_target(run, DI_OPEN_READ, shape) ||
-        marks(run, MARKS_CHECK, from, &kept) || reopen_target(run, DI_OPEN_WRITE, shape))
+        discard_all(run, &unsupported, &from) || job_reopen_target(run, DI_OPEN_READ, shape) ||
+        marks(run, MARKS_CHECK, from, &kept) || job_reopen_target(run, DI_OPEN_WRITE, shape))
         return run->result->status;
     di_device *target = run->target;
     if (!unsupported && !kept) {
@@ -196,10 +189,9 @@ typedef struct layout_writer {
     unsigned char *bounce;   /* aligned: the drive is written around the cache */
 } layout_writer;
 
-/* The card writer's requests, through an aligned buffer, counted as progress. The
- * partition table (offset 0) comes last and goes out only once everything before it is
- * on the medium: a restore cut short leaves no table pointing at a half-made file
- * system. */
+/* The card writer's requests, through an aligned buffer, counted as progress. Its writes
+ * at offset 0 (the old partition table erased first, the new one last) are fenced by
+ * flushes: a restore cut short leaves no table pointing at a half-made file system. */
 static di_status write_layout_piece(void *ctx, uint64_t offset, const void *buf, size_t len,
                                     di_error *error)
 {
@@ -220,7 +212,7 @@ static di_status write_layout_piece(void *ctx, uint64_t offset, const void *buf,
         di_progress_add(&w->run->job->progress, n);
         done += n;
     }
-    return DI_OK;
+    return offset == 0 ? di_device_flush(target, error) : DI_OK;
 }
 
 static di_status count_piece(void *ctx, uint64_t offset, const void *buf, size_t len,
@@ -243,7 +235,10 @@ static di_status write_layout(job_run *run, const di_card_layout *layout)
     }
     /* The bar's total: what the writer will write, counted by a run that writes nothing. */
     uint64_t total = 0;
-    di_card_write(layout, count_piece, &total, &error);
+    if (di_card_write(layout, count_piece, &total, &error) != DI_OK) {
+        di_aligned_free(w.bounce);
+        return job_fail(run, &error);
+    }
     di_progress_begin_phase(&run->job->progress, DI_PHASE_WRITING, total);
     di_status st = di_card_write(layout, write_layout_piece, &w, &error);
     di_aligned_free(w.bounce);

@@ -62,9 +62,13 @@ di_status job_fail(job_run *run, const di_error *error);
  * transient errors; a failure fails the job. */
 di_status job_open(job_run *run, const char *path, di_open_mode mode, di_role role,
                    di_device **out);
-/* The same without failing the job: *error says why (retries only when asked). */
+/* The same without failing the job: *error says why. The open is retried, and the
+ * device's I/O then retried, as policy says (NULL: the open once, the I/O as the job's). */
 di_status job_try_open(job_run *run, const char *path, di_open_mode mode, di_role role,
-                       bool retry, di_device **out, di_error *error);
+                       di_retry *policy, di_device **out, di_error *error);
+/* The target closed and opened again: to read (a writing handle cannot), or to write
+ * once more, then still the drive job_preflight_write looked at (shape). */
+di_status job_reopen_target(job_run *run, di_open_mode mode, const di_device *shape);
 /* The image of a WRITE or VERIFY (or a READ's output, to hash it): a compressed one is
  * decoded on the fly, its stored file hashed alongside when hash_file says so. */
 di_status job_open_image(job_run *run, const char *path, bool hash_file, di_device **out);

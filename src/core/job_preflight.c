@@ -96,7 +96,9 @@ di_status job_preflight_write(job_run *run, di_device *shape, di_size_plan *plan
     di_device *probe = NULL;
     if (info.exists) {
         if (job_open(run, path, DI_OPEN_READ, DI_ROLE_PROBE, &probe)) return run->result->status;
-    } else if (job_try_open(run, path, DI_OPEN_READ, DI_ROLE_PROBE, false, &probe, &error) != DI_OK) {
+    } else if (job_try_open(run, path, DI_OPEN_READ, DI_ROLE_PROBE, NULL, &probe, &error) != DI_OK) {
+        /* Only a Write makes a file; Restore and Check need a drive that is there. */
+        if (spec->kind != DI_JOB_WRITE) return job_fail(run, &error);
         probe = NULL;
         di_error_clear(&error);
     }

@@ -18,13 +18,12 @@ di_status job_fail(job_run *run, const di_error *error)
 }
 
 di_status job_try_open(job_run *run, const char *path, di_open_mode mode, di_role role,
-                       bool retry, di_device **out, di_error *error)
+                       di_retry *policy, di_device **out, di_error *error)
 {
     const di_job_spec *spec = &run->job->spec;
     di_open_options options = {.mode = mode};
     di_device *dev = NULL;
     di_retry_state state = {0};
-    di_retry *policy = retry ? &run->job->retry : NULL;
     while (di_device_open(path, &options, &dev, error) != DI_OK)
         if (!di_retry_after(policy, &state, DI_IO_OPEN, 0, error)) return error->status;
     if (spec->wrap) {
@@ -36,7 +35,7 @@ di_status job_try_open(job_run *run, const char *path, di_open_mode mode, di_rol
         }
         dev = wrapped;
     }
-    dev->retry = &run->job->retry;
+    dev->retry = policy ? policy : &run->job->retry;
     *out = dev;
     static const char *const roles[] = {"source", "target", "read-back", "probe", "eject"};
     di_log_emit(spec->log, DI_LOG_DEBUG, "opened %s as the %s: %s, %llu bytes, %u-byte sectors%s",
@@ -51,8 +50,19 @@ di_status job_open(job_run *run, const char *path, di_open_mode mode, di_role ro
 {
     di_error error;
     di_error_clear(&error);
-    if (job_try_open(run, path, mode, role, true, out, &error) != DI_OK) return job_fail(run, &error);
+    if (job_try_open(run, path, mode, role, &run->job->retry, out, &error) != DI_OK)
+        return job_fail(run, &error);
     return DI_OK;
+}
+
+di_status job_reopen_target(job_run *run, di_open_mode mode, const di_device *shape)
+{
+    di_device_close(run->target);
+    run->target = NULL;
+    if (job_open(run, run->job->spec.target_path, mode,
+                 mode == DI_OPEN_READ ? DI_ROLE_READBACK : DI_ROLE_TARGET, &run->target))
+        return run->result->status;
+    return mode == DI_OPEN_READ ? DI_OK : job_check_as_probed(run, shape);
 }
 
 size_t job_chunk_size(const di_job_spec *spec, uint32_t alignment)

@@ -80,6 +80,11 @@ static di_status check_target(const di_request *r, di_drive_info *drive, di_erro
     }
     if (drive->system)
         return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_SYSTEM_DISK, op, r->drive);
+    /* Restore and Check work on a drive; a name that is none is a typo, not a file to
+     * make (Write makes one). */
+    if (r->kind != DI_JOB_WRITE && !drive->exists)
+        return di_error_why(error, DI_ERR_OPEN, r->kind == DI_JOB_CHECK ? DI_OP_CHECK : DI_OP_FORMAT,
+                            r->drive, DI_REASON_NO_SUCH_DRIVE, DI_NO_ARGS);
     if (drive->is_block_device && !drive->removable && !r->fixed_disk_confirmed) {
         di_error_refuse(error, DI_ERR_USAGE, DI_REASON_FIXED_DISK, op, r->drive);
         error->sizes[0] = drive->size;

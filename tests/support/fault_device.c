@@ -176,8 +176,8 @@ static void fault_close(di_device *dev)
     free(dev);
 }
 
-/* Forwarded, counted; a plan that says the device cannot discard makes it say so, and
- * an EIO planned on writes fails the discard covering its offset. */
+/* Forwarded, counted; a plan can make the device say it cannot discard, ignore the
+ * discard, or fail it with EIO. */
 static di_status fault_discard(di_device *dev, uint64_t offset, uint64_t length,
                                bool *unsupported, di_error *error)
 {
@@ -190,8 +190,7 @@ static di_status fault_discard(di_device *dev, uint64_t offset, uint64_t length,
             return DI_OK;
         }
         if (fd->plan->discard_ignored) return DI_OK;
-        if (fd->plan->on_write && fd->plan->kind == FAULT_EIO && !fd->plan->triggered &&
-            fd->plan->at_offset >= offset && fd->plan->at_offset - offset < length) {
+        if (fd->plan->discard_fails) {
             fd->plan->triggered++;
             di_error_set(error, DI_ERR_WRITE, "discard", dev->path, EIO, NULL);
             di_error_at(error, offset);

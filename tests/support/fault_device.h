@@ -41,6 +41,7 @@ typedef struct fault_plan {
     unsigned fail_flush;
     bool no_discard;         /* the faulty device says it cannot discard */
     bool discard_ignored;    /* ... or says it did, and keeps its data */
+    bool discard_fails;      /* ... or fails it with EIO */
     /* Observed: */
     unsigned triggered;
     unsigned requests;
