@@ -18,6 +18,8 @@
  *     restore-press OK|Cancel      press a Restore dialog button
  *     check-choose quick|full|cancel   in the Check dialog: print its text, pick the
  *                                  check and press Check (or Cancel)
+ *     fit                          print the main dialog's texts wider than their controls
+ *     fit-box                      the same for the dialog box open over it
  *     wait-idle                    wait until the job ends (Write is enabled again)
  *     wait-progress PERCENT        wait until the progress bar reaches PERCENT
  *     get LABEL                    print the text of the control after LABEL
@@ -276,16 +278,19 @@ static void print_log(void)
 /* Every label, button and check box whose text is wider than the room the control gives
  * it, measured with GetTextExtentPoint32W on the control's own font: "overflow: ..."
  * lines, then "fit: N controls, M too narrow". */
-static void check_fit(void)
+static void check_fit(HWND window)
 {
     int checked = 0, over = 0;
-    for (HWND c = GetWindow(dialog, GW_CHILD); c; c = GetWindow(c, GW_HWNDNEXT)) {
+    for (HWND c = GetWindow(window, GW_CHILD); c; c = GetWindow(c, GW_HWNDNEXT)) {
         wchar_t cls[64], text[512];
         GetClassNameW(c, cls, 64);
         bool button = _wcsicmp(cls, L"Button") == 0, label = _wcsicmp(cls, L"Static") == 0;
         int id = GetDlgCtrlID(c);
-        /* The status and match lines hold what a job says, not a fixed text. */
-        if (!IsWindowVisible(c) || (!button && !label) || id == 1014 || id == 1022) continue;
+        /* The status and match lines hold what a job says, not a fixed text; the option
+         * dialogs' introductions are sentences that wrap in their room. */
+        if (!IsWindowVisible(c) || (!button && !label) || id == 1014 || id == 1022 ||
+            id == 1036 || id == 1043)
+            continue;
         text_of(c, text, 512);
         if (!text[0]) continue;
         HDC dc = GetDC(c);
@@ -299,7 +304,10 @@ static void check_fit(void)
         GetClientRect(c, &rc);
         int room = rc.right - rc.left;
         LONG type = GetWindowLongW(c, GWL_STYLE) & BS_TYPEMASK;
-        if (button && (type == BS_AUTOCHECKBOX || type == BS_CHECKBOX))
+        if (button && (type == BS_AUTORADIOBUTTON || type == BS_RADIOBUTTON))
+            /* Two lines of room (BS_MULTILINE), less the circle and its gap. */
+            room = 2 * (room - MulDiv(13 + 4, dpi, 96)) - MulDiv(40, dpi, 96);
+        else if (button && (type == BS_AUTOCHECKBOX || type == BS_CHECKBOX))
             room -= MulDiv(13 + 4, dpi, 96); /* the box and its gap */
         else if (button)
             room -= MulDiv(6, dpi, 96);      /* the push button's edges */
@@ -479,7 +487,14 @@ int wmain(int argc, wchar_t **wargv)
                    SendMessageW(c, BM_GETCHECK, 0, 0) == BST_CHECKED ? 1 : 0);
             fflush(stdout);
         } else if (strcmp(step, "fit") == 0) {
-            check_fit();
+            check_fit(dialog);
+        } else if (strcmp(step, "fit-box") == 0) {
+            /* The dialog box open over the main one (Restore's or Check's options). */
+            HWND box = NULL;
+            for (int t = 0; t < TIMEOUT_MS && !(box = message_box()); t += STEP_MS) Sleep(STEP_MS);
+            if (!box) fail("no dialog box appeared", NULL);
+            Sleep(100);
+            check_fit(box);
         } else if (strcmp(step, "choose-language") == 0 && i + 1 < argc) {
             choose_language(argv[++i]);
         } else if (strcmp(step, "log-text") == 0) {
