@@ -13,11 +13,9 @@ support=$tests_dir/support
 mode=$1
 skip() { echo "SKIP: $1"; exit 77; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/di-check.XXXXXX")
-loops=() pids=() fuse_mounts=()
+source "$tests_dir/lib/fuse_cards.sh"
 cleanup() {
-  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
-  for m in "${fuse_mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  fuse_cards_cleanup
   if [ "$mode" = windows ]; then rm -f "$WINEPREFIX/dosdevices/t:" "$WINEPREFIX/dosdevices/t::"; fi
   rm -rf "$work"
 }
@@ -87,25 +85,15 @@ check "... it says so" says "no such drive"
 check "... and no file is made" test ! -e "$work/no-such-card"
 
 # --- FUSE cards that report 256 MiB ---
-py=/usr/bin/python3
-[ -c /dev/fuse ] || { echo "note: no /dev/fuse: the fake cards are test_card_check's models"; finish; exit; }
-"$py" -c 'try:
-    import fuse
-except ImportError:
-    import fusepy' 2>/dev/null || { echo "note: no fusepy: the fake cards are test_card_check's"; finish; exit; }
-card() { # NAME [fuse_card options] -> $dev over a 256 MiB card
-  local name=$1; shift
-  mkdir -p "$name"
-  "$py" "$support/fuse_card.py" "$work/$name" --size $((256 * MiB)) --backing "$work/$name.bin" \
-    --ready-file "$work/$name.ready" "$@" 2>"$name.log" &
-  pids+=($!); fuse_mounts+=("$work/$name")
-  for _ in $(seq 100); do [ -e "$name.ready" ] && break; sleep 0.1; done
-  dev=$(losetup -f --show --direct-io=on "$work/$name/card"); loops+=("$dev")
-}
-card_end() { losetup -d "$dev"; loops=(); umount "$work/$1"; fuse_mounts=(); wait; pids=(); }
+if missing=$(fuse_cards_missing); then
+  echo "note: $missing: the fake cards are test_card_check's models"
+  finish
+  exit
+fi
+size=$((256 * MiB))
 
 for past in wrap drop zero; do
-  card "$past" --keep-mib 64 --past "$past"
+  card "$past" "$size" --keep-mib 64 --past "$past"
   head -c $((64 * MiB)) /dev/urandom | dd of="$dev" bs=1M oflag=direct status=none
   before=$(md5sum <"$past.bin")
   run check "$dev" --force --yes --progress=none
@@ -125,7 +113,7 @@ for past in wrap drop zero; do
 done
 
 # A fake card that refuses every request past 64 MiB: fake, 64 MiB, not a failure.
-card refuses --eio-at 131072:393216
+card refuses "$size" --eio-at 131072:393216
 run check "$dev" --force --yes --full --progress=none
 check "refusing past 64 MiB: exit 3" test "$code" -eq 3
 check "refusing past 64 MiB: fake" has "verdict: fake"
@@ -135,7 +123,7 @@ check "refusing past 64 MiB: the quick probe says fake too" bash -c "[ $code -eq
 card_end refuses
 
 # Bad sectors in a card that holds all it says.
-card bad --eio-at 100000:64
+card bad "$size" --eio-at 100000:64
 run check "$dev" --force --yes --full --progress=none
 check "bad sectors: exit 3" test "$code" -eq 3
 check "bad sectors: verdict" has "verdict: bad sectors"
@@ -149,7 +137,7 @@ check "bad sectors: it says the card is failing" says "the card is failing"
 card_end bad
 
 # A Write whose verify fails on a wrapping card: it may be fake, and Check tells.
-card wrapw --keep-mib 64 --past wrap
+card wrapw "$size" --keep-mib 64 --past wrap
 head -c $((100 * MiB)) /dev/urandom >image.img
 run write image.img "$dev" --force --yes --verify --progress=none
 check "a write onto the wrapping card fails its verify (exit 3)" test "$code" -eq 3

@@ -16,11 +16,9 @@ for c in sfdisk fsck.fat fsck.exfat mdir blkid; do
   command -v "$c" >/dev/null || skip "$c is not installed (scripts/setup installs it)"
 done
 work=$(mktemp -d "${TMPDIR:-/tmp}/di-format.XXXXXX")
-loops=() pids=() fuse_mounts=()
+source "$tests_dir/lib/fuse_cards.sh"
 cleanup() {
-  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
-  for m in "${fuse_mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  fuse_cards_cleanup
   if [ "$mode" = windows ]; then rm -f "$WINEPREFIX/dosdevices/t:" "$WINEPREFIX/dosdevices/t::"; fi
   rm -rf "$work"
 }
@@ -166,28 +164,19 @@ if [ "$mode" = linux ]; then
 
   # --- a card whose discard does nothing: a loop device over a FUSE file (no hole
   # punching) takes BLKDISCARD and keeps its data; the marks written first tell ---
-  py=/usr/bin/python3
-  if [ -c /dev/fuse ] && "$py" -c 'try:
-    import fuse
-except ImportError:
-    import fusepy' 2>/dev/null; then
-    mkdir -p fcard
-    "$py" "$support/fuse_card.py" "$work/fcard" --size $((96 * MiB)) --backing "$work/fcard.bin" \
-      --ready-file "$work/fcard.ready" 2>fcard.log &
-    pids+=($!); fuse_mounts+=("$work/fcard")
-    for _ in $(seq 100); do [ -e fcard.ready ] && break; sleep 0.1; done
+  if ! missing=$(fuse_cards_missing); then
+    card fcard $((96 * MiB))
     head -c $MiB /dev/urandom | dd of="$work/fcard/card" bs=$MiB seek=50 conv=notrunc status=none
-    dev=$(losetup -f --show --direct-io=on "$work/fcard/card"); loops+=("$dev")
     run format "$dev" --force --yes --erase --progress=json
     check "no discard: restore with --erase exits 0" test "$code" -eq 0
     # The loop driver says yes to BLKDISCARD over a file that cannot punch holes.
     check "no discard: it says zeros were written" grep -q "overwritten with zeros" err
     check "no discard: the progress said erasing" grep -q '"phase":"erasing"' err
-    losetup -d "$dev"; loops=()
+    card_end fcard
     check "no discard: the middle is zeros" zeros_at fcard.bin $((50 * MiB)) $MiB
     judge "no discard" fcard.bin 512 fat32 "101MB"
   else
-    echo "note: no FUSE here: the zero fill is test_format_job's (a device that cannot discard)"
+    echo "note: $missing: the zero fill is test_format_job's (a device that cannot discard)"
   fi
 else
   # --- \\.\T:, a removable drive letter over a file ---

@@ -21,25 +21,15 @@
 set -u
 tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 support=$tests_dir/support
-py=/usr/bin/python3 # Debian's: python3-fusepy is installed for it, not for a pyenv python
 skip() { echo "SKIP: $1"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "loop devices and FUSE mounts need root"
 command -v losetup >/dev/null || skip "losetup is not installed"
 [ -e /dev/loop-control ] || skip "/dev/loop-control does not exist"
-[ -c /dev/fuse ] || skip "/dev/fuse does not exist (no FUSE in this kernel or container)"
-[ -x "$py" ] || skip "$py does not exist"
-"$py" -c 'try:
-    import fuse
-except ImportError:
-    import fusepy' 2>/dev/null || skip "fusepy is missing for $py (apt-get install python3-fusepy)"
-
 work=$(mktemp -d "${TMPDIR:-/tmp}/di-fuse-card.XXXXXX")
-loops=() fuse_mounts=() pids=()
+source "$tests_dir/lib/fuse_cards.sh"
+missing=$(fuse_cards_missing) && { rm -rf "$work"; skip "$missing"; }
 cleanup() {
-  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
-  # A card's program ends when its file system is unmounted; lazily if still busy.
-  for m in "${fuse_mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  fuse_cards_cleanup
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,38 +39,6 @@ source "$tests_dir/lib/harness.sh"
 MiB=$((1024 * 1024))
 size=$((256 * MiB)) keep=64
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-wait_for() { # FILE [tenths of a second]
-  local i
-  for ((i = 0; i < ${2:-100}; i++)); do [ -e "$1" ] && return 0; sleep 0.1; done
-  return 1
-}
-
-# A card: fuse_card.py mounted at ./NAME, its bytes in NAME.bin, a loop device over it
-# with direct I/O (see field_test.sh for why). Sets $dev (no subshell: the arrays stick).
-card() { # NAME [fuse_card options]
-  local name=$1; shift
-  mkdir -p "$name"
-  "$py" "$support/fuse_card.py" "$work/$name" --size "$size" --backing "$work/$name.bin" \
-    --ready-file "$work/$name.ready" "$@" 2>"$name.log" &
-  pids+=($!); fuse_mounts+=("$work/$name")
-  wait_for "$name.ready" 100 || { echo "    fuse_card did not start:"; cat "$name.log"; return 1; }
-  dev=$(losetup -f --show --direct-io=on "$work/$name/card") || return 1
-  loops+=("$dev")
-}
-# Detaches the loop device, unmounts the card (udev may still hold the device for a
-# moment after the last write: then the loop goes on its last close and the unmount is
-# retried), waits up to 10 s for its program to end, and takes all three off the lists
-# cleanup works from (a pid waited for may be reused).
-card_end() { # NAME
-  local name=$1 pid=${pids[-1]} i
-  losetup -d "$dev"
-  for ((i = 0; i < 50; i++)); do umount "$work/$name" 2>/dev/null && break; sleep 0.1; done
-  grep -qF " $work/$name " /proc/mounts && umount -l "$work/$name"
-  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && { echo "    fuse_card for $name still runs 10 s after its unmount"; return 1; }
-  wait "$pid"
-  unset 'pids[-1]' 'loops[-1]' 'fuse_mounts[-1]'
-}
 put() { dd if="$1" of="$dev" bs=1M seek="$2" oflag=direct,seek_bytes status=none; }     # FILE BYTE
 get() { dd if="$dev" bs=1M count=1 skip="$1" iflag=direct,skip_bytes status=none; }     # BYTE
 same() { cmp -s "$1" "$2"; }
@@ -101,13 +59,13 @@ tail -c +$((kept_part + 1)) edge.bin >edge-wrapped.bin # what the wrap leaves at
 # checked by Python on the fly. check_whole MODE reads the card from stdin and prints the
 # ranges of MiB that are not what MODE leaves.
 pattern() {
-  "$py" -c 'import sys
+  "$fuse_py" -c 'import sys
 out = sys.stdout.buffer
 for i in range(int(sys.argv[1])):
     out.write(i.to_bytes(8, "little") * (1 << 17))' "$1"
 }
 check_whole() { # MODE MiB KEPT_MiB
-  "$py" -c 'import sys
+  "$fuse_py" -c 'import sys
 mode, total, keep = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 src = sys.stdin.buffer
 def expected(i):
@@ -138,7 +96,7 @@ losetup -d "$probe"
 
 for mode in genuine wrap drop zero; do
   if [ "$mode" = genuine ]; then opts=(); else opts=(--keep-mib "$keep" --past "$mode"); fi
-  if ! card "$mode" "${opts[@]}"; then
+  if ! card "$mode" "$size" "${opts[@]}"; then
     fail "$mode: start the card"
     continue
   fi
@@ -196,7 +154,7 @@ done
 
 # ---- e. Bad sectors on a wrapping card: the offsets asked for ----
 bad=$(((16 + keep) * MiB)) # 80 MiB; wraps to 16 MiB
-if card badwrap --keep-mib "$keep" --past wrap --eio-at $((bad / 512)):8; then
+if card badwrap "$size" --keep-mib "$keep" --past wrap --eio-at $((bad / 512)):8; then
   check "bad + wrap: a read at the bad sector fails" bash -c '! dd if="$0" bs=4096 count=1 skip="$1" iflag=direct,skip_bytes status=none of=/dev/null 2>/dev/null' "$dev" "$bad"
   check "bad + wrap: a write there fails" bash -c '! dd if=/dev/zero of="$0" bs=4096 count=1 seek="$1" oflag=direct,seek_bytes status=none 2>/dev/null' "$dev" "$bad"
   check "bad + wrap: the low offset it wraps to works" put low.bin $((16 * MiB))

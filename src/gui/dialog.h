@@ -37,7 +37,8 @@ typedef struct dialog_state {
     bool drives_changed_during_job;
     UINT autoplay_message;   /* "QueryCancelAutoPlay" */
     char zip_member[DI_MEMBER_MAX]; /* the archive's file the user chose */
-    restore_options restore; /* Restore's last options, offered again */
+    restore_options restore; /* Restore's last file system and erase choice, offered
+                                again (the label offered is always the drive's size) */
     di_check_mode check_mode; /* Check's last choice */
 } dialog_state;
 
