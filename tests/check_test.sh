@@ -31,11 +31,8 @@ if [ "$mode" = windows ]; then
   export WINEPREFIX=$4/wineprefix WINEDEBUG=-all
   "${di[@]}" --version >/dev/null 2>&1 # creates the prefix on first use
   head -c $((96 * MiB)) /dev/urandom >drive.img
-  mkdir -p mnt
-  ln -sfn "$work/mnt" "$WINEPREFIX/dosdevices/t:"
-  ln -sfn "$work/drive.img" "$WINEPREFIX/dosdevices/t::"
-  wine reg add 'HKLM\Software\Wine\Drives' /v t: /d floppy /f >/dev/null 2>&1
-  wineserver -k 2>/dev/null
+  source "$tests_dir/../scripts/lib/wine-drive.sh"
+  wine_map_drive "$WINEPREFIX" t "$work/drive.img" "$work/mnt"
   before=$(md5sum <drive.img)
   run check '\\.\T:' --progress=none
   check "T: without --yes and no terminal: refused" test "$code" -eq 1

@@ -182,11 +182,8 @@ else
   # --- \\.\T:, a removable drive letter over a file ---
   "$wine_run" "${di[1]}" --version >/dev/null 2>&1 # creates the prefix on first use
   used_card drive.img $((200 * MiB))
-  mkdir -p mnt
-  ln -sfn "$work/mnt" "$WINEPREFIX/dosdevices/t:"
-  ln -sfn "$work/drive.img" "$WINEPREFIX/dosdevices/t::"
-  wine reg add 'HKLM\Software\Wine\Drives' /v t: /d floppy /f >/dev/null 2>&1
-  wineserver -k 2>/dev/null
+  source "$tests_dir/../scripts/lib/wine-drive.sh"
+  wine_map_drive "$WINEPREFIX" t "$work/drive.img" "$work/mnt"
   before=$(md5sum <drive.img)
   run format '\\.\T:' --progress=none
   check "T: without --yes and no terminal: refused" test "$code" -eq 1

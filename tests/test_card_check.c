@@ -156,6 +156,9 @@ static void the_quick_probe_finds_fakes_in_a_few_hundred_sectors(void)
     CHECK(n > 16 && n < 1024);
     for (unsigned i = 1; i < n; i++) CHECK(offsets[i] > offsets[i - 1]);
     CHECK_U64(offsets[n - 1], 64000000000ull - 512);
+    /* What the questions say before it starts: the same count, 512 when not known. */
+    CHECK_U64(di_check_probe_count(64000000000ull, 512), n);
+    CHECK_U64(di_check_probe_count(64000000000ull, 0), n);
     for (unsigned i = 0; i < n; i++) CHECK_U64(offsets[i] % 512, 0);
 
     di_check_report r;

@@ -28,6 +28,14 @@ static void every_kind_has_a_name_a_command_and_a_word(void)
         CHECK_U64(args.command, CLI_JOB);
         CHECK_U64(args.kind, (unsigned)k);
     }
+    /* The kinds that write a drive: asked first, never the system disk (one table). */
+    CHECK(di_job_kind_writes_drive(DI_JOB_WRITE));
+    CHECK(di_job_kind_writes_drive(DI_JOB_FORMAT));
+    CHECK(di_job_kind_writes_drive(DI_JOB_CHECK));
+    CHECK(!di_job_kind_writes_drive(DI_JOB_READ));
+    CHECK(!di_job_kind_writes_drive(DI_JOB_VERIFY));
+    CHECK(!di_job_kind_writes_drive(DI_JOB_HASH));
+    CHECK(!di_job_kind_writes_drive(DI_JOB_KIND_COUNT));
     CHECK_STR(di_job_kind_name(DI_JOB_KIND_COUNT), "unknown");
     CHECK(cli_command_for_kind(DI_JOB_KIND_COUNT) == NULL);
     CHECK(result_kind_word(DI_JOB_KIND_COUNT) == NULL);

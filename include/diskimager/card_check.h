@@ -100,5 +100,8 @@ void di_check_conclude(di_check_report *r);
 unsigned di_check_probe_offsets(uint64_t drive_bytes, uint32_t sector_size, uint64_t *out,
                                 unsigned max);
 #define DI_CHECK_PROBES_MAX 1024
+/* How many sectors the probe writes on such a drive (sector_size 0: not known, 512): what
+ * its question says before it starts. */
+unsigned di_check_probe_count(uint64_t drive_bytes, uint32_t sector_size);
 
 #endif

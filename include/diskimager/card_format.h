@@ -68,6 +68,14 @@ di_status di_card_layout_plan(uint64_t drive_bytes, uint32_t sector_size, di_car
                               const char *label, uint32_t volume_id, di_card_layout *layout,
                               di_error *error);
 
+/* The sector size a layout is planned with before the drive is opened, from the one the
+ * system reports (0: not known): 4096 for a 4Kn drive, else 512. The job plans again
+ * from the drive it opens. */
+static inline uint32_t di_card_sector_for(uint32_t reported)
+{
+    return reported == 4096 ? 4096 : 512;
+}
+
 /* Writes len bytes at offset (a multiple of the sector size) of the drive. The writers
  * write offset 0 twice: the old partition table erased first, the new one last; the
  * caller fences those two writes with flushes, so neither overtakes the others. */

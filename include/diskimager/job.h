@@ -43,6 +43,9 @@ typedef enum di_phase {
 const char *di_phase_name(di_phase phase); /* "writing", "verifying", ... */
 /* The kind's stable name ("write", ...; "unknown" for no kind): JSON, logs, errors. */
 const char *di_job_kind_name(di_job_kind kind);
+/* Whether the kind writes a drive (WRITE, FORMAT, CHECK): never the system disk, a
+ * fixed disk only when the user insisted, asked before it starts. */
+bool di_job_kind_writes_drive(di_job_kind kind);
 
 /* Which end of a job a device plays; passed to the test wrapper. */
 typedef enum di_role {

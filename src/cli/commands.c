@@ -118,10 +118,7 @@ static int confirm_overwrite(const cli_args *args, const char *device, const di_
         return CLI_EXIT_FAILURE;
     }
     if (args->kind == DI_JOB_CHECK && !args->check_full) {
-        uint64_t offsets[DI_CHECK_PROBES_MAX];
-        unsigned probes = di_check_probe_offsets(info->size, info->sector_size ? info->sector_size
-                                                                                 : 512,
-                                                 offsets, DI_CHECK_PROBES_MAX);
+        unsigned probes = di_check_probe_count(info->size, info->sector_size);
         fprintf(stderr, "The quick probe writes %u sectors of %s and puts back what they held; "
                         "if the power fails during it, those sectors can be lost.\n"
                         "Type 'yes' to continue: ", probes, what);
@@ -554,8 +551,7 @@ static int cmd_job(const cli_args *args)
         if (log.file) drain_log(&log, &(progress_view){0});
         else while (di_log_next(log.log, &(di_log_record){0})) {} /* -v: refused() says it */
         code = refused(&plan->refusal);
-    } else if ((args->kind == DI_JOB_WRITE || args->kind == DI_JOB_FORMAT ||
-                args->kind == DI_JOB_CHECK) &&
+    } else if (di_job_kind_writes_drive(args->kind) &&
                (print_layout_plan(args, plan),
                 (code = confirm_overwrite(args, request.drive, &plan->drive)) != CLI_EXIT_OK)) {
         /* not confirmed: said */

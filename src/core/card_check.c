@@ -174,3 +174,10 @@ unsigned di_check_probe_offsets(uint64_t drive_bytes, uint32_t sector_size, uint
         if (!kept || out[i] != out[kept - 1]) out[kept++] = out[i];
     return kept;
 }
+
+unsigned di_check_probe_count(uint64_t drive_bytes, uint32_t sector_size)
+{
+    uint64_t offsets[DI_CHECK_PROBES_MAX];
+    return di_check_probe_offsets(drive_bytes, sector_size ? sector_size : 512, offsets,
+                                  DI_CHECK_PROBES_MAX);
+}

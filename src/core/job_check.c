@@ -156,27 +156,17 @@ static di_status read_pattern(job_run *run, uint8_t *buf, uint64_t seed, uint64_
     return DI_OK;
 }
 
-/* The pattern's head gone: the card reads as blank, no table by chance. */
-static di_status blank_head(job_run *run, uint8_t *buf)
-{
-    size_t n = run->target->size < DI_SAFE_HEAD_BYTES ? (size_t)run->target->size
-                                                      : DI_SAFE_HEAD_BYTES;
-    memset(buf, 0, n);
-    di_error error;
-    di_error_clear(&error);
-    if (di_device_write_full(run->target, buf, n, 0, &error) != DI_OK) return job_fail(run, &error);
-    return job_flush(run);
-}
-
 static di_status full_check(job_run *run, const di_device *shape, uint64_t seed)
 {
     uint8_t *buf = di_aligned_alloc(DI_DIRECT_ALIGNMENT, CHUNK_BYTES);
     if (!buf) return no_memory(run);
     di_status st = DI_OK;
     uint64_t dead_from = shape->size;
+    /* The pattern's head erased at the end: the card reads as blank, no table by chance. */
+    size_t blank_bytes = shape->size < DI_SAFE_HEAD_BYTES ? (size_t)shape->size : DI_SAFE_HEAD_BYTES;
     if (write_pattern(run, buf, seed, &dead_from) || job_reopen_target(run, DI_OPEN_READ, shape) ||
         read_pattern(run, buf, seed, dead_from) || job_reopen_target(run, DI_OPEN_WRITE, shape) ||
-        blank_head(run, buf))
+        job_erase_head(run, blank_bytes))
         st = run->result->status;
     run->result->check.tested_bytes = shape->size;
     di_aligned_free(buf);

@@ -39,6 +39,12 @@ di_op job_kind_op(di_job_kind kind)
     return def ? def->op : DI_OP_START_JOB;
 }
 
+bool di_job_kind_writes_drive(di_job_kind kind)
+{
+    const job_kind_def *def = job_kind_def_of(kind);
+    return def && def->writes_drive;
+}
+
 const char *di_job_kind_name(di_job_kind kind)
 {
     const job_kind_def *def = job_kind_def_of(kind);

@@ -16,13 +16,6 @@ static bool takes_image_file(di_job_kind kind)
     return kind == DI_JOB_WRITE || kind == DI_JOB_VERIFY;
 }
 
-/* The kinds that write the drive: the system disk is never theirs, a fixed disk only
- * when the user insisted. */
-static bool writes_drive(di_job_kind kind)
-{
-    return kind == DI_JOB_WRITE || kind == DI_JOB_FORMAT || kind == DI_JOB_CHECK;
-}
-
 /* The kinds that take no image. */
 static bool drive_only(di_job_kind kind)
 {
@@ -68,8 +61,8 @@ static di_status check_image(const di_request *r, di_error *error)
     return DI_OK;
 }
 
-/* A WRITE's or FORMAT's target: never the system disk; a fixed disk only when the user
- * insisted. */
+/* The target of a kind that writes the drive: never the system disk; a fixed disk only
+ * when the user insisted. */
 static di_status check_target(const di_request *r, di_drive_info *drive, di_error *error)
 {
     const char *op = di_job_kind_name(r->kind);
@@ -103,8 +96,7 @@ static di_status check_layout(const di_request *r, const di_drive_info *drive,
     if (!layout) layout = &scratch;
     bool known = drive->exists && drive->size > 0 && !drive->no_medium;
     uint64_t size = known ? drive->size : 64ull << 20;
-    uint32_t sector = drive->sector_size == 4096 ? 4096 : 512;
-    if (di_card_layout_plan(size, sector, r->card_fs, r->card_label, 0, layout, error) == DI_OK)
+    if (di_card_layout_plan(size, di_card_sector_for(drive->sector_size), r->card_fs, r->card_label, 0, layout, error) == DI_OK)
         return DI_OK;
     if (!known && error->reason != DI_REASON_CARD_LABEL_INVALID) {
         di_error_clear(error);
@@ -137,7 +129,7 @@ di_status di_request_check(const di_request *r, di_drive_info *drive, di_error *
     if (check_image(r, error) != DI_OK) return error->status;
     if (!given(r->drive))
         return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_NO_DRIVE, "open", "");
-    if (writes_drive(r->kind) && check_target(r, drive, error) != DI_OK) return error->status;
+    if (di_job_kind_writes_drive(r->kind) && check_target(r, drive, error) != DI_OK) return error->status;
     if (r->kind == DI_JOB_FORMAT) return check_layout(r, drive, NULL, error);
     return DI_OK;
 }

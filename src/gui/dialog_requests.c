@@ -255,7 +255,7 @@ static bool restore_confirmed(request_look *look, di_request *request)
     di_card_layout layout;
     di_error refusal;
     const di_drive_info *drive = &look->drive;
-    if (di_card_layout_plan(drive->size, drive->sector_size == 4096 ? 4096 : 512, request->card_fs,
+    if (di_card_layout_plan(drive->size, di_card_sector_for(drive->sector_size), request->card_fs,
                             request->card_label, 0, &layout, &refusal) != DI_OK) {
         snprintf(refusal.path, sizeof refusal.path, "%s", drive->path);
         show_refusal(&refusal);
@@ -276,12 +276,8 @@ static bool check_confirmed(request_look *look, di_request *request)
     request->check_mode = dialog.check_mode;
     if (request->check_mode == DI_CHECK_FULL)
         return overwrite_confirmed(look, request, T_CONFIRM_CHECK_FULL, NULL, NULL);
-    static uint64_t offsets[DI_CHECK_PROBES_MAX];
     char count[32];
-    const di_drive_info *drive = &look->drive;
-    unsigned probes = di_check_probe_offsets(drive->size, drive->sector_size ? drive->sector_size
-                                                                             : 512,
-                                             offsets, DI_CHECK_PROBES_MAX);
+    unsigned probes = di_check_probe_count(look->drive.size, look->drive.sector_size);
     return overwrite_confirmed(look, request, T_CONFIRM_CHECK_QUICK,
                                tr_number(probes, count, sizeof count), NULL);
 }
@@ -304,8 +300,7 @@ static bool replace_confirmed(request_look *look, const di_request *request)
 static bool ask(request_look *look, di_request *request)
 {
     /* A fixed disk is written only when the user says so twice: asked below. */
-    bool fixed_asked = (request->kind == DI_JOB_WRITE || request->kind == DI_JOB_FORMAT ||
-                        request->kind == DI_JOB_CHECK) &&
+    bool fixed_asked = di_job_kind_writes_drive(request->kind) &&
                        look->refusal.reason == DI_REASON_FIXED_DISK;
     if (look->check != DI_OK && !fixed_asked) {
         show_refusal(&look->refusal);

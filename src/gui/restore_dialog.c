@@ -5,6 +5,7 @@
 
 #include "drive_text.h"
 #include "lang.h"
+#include "option_box.h"
 #include "platform/win32/utf16.h"
 #include "resource.h"
 #include "tr_wide.h"
@@ -14,32 +15,25 @@ typedef struct restore_ask {
     restore_options *options;
 } restore_ask;
 
-static void set_text_utf8(HWND dlg, int id, const char *text)
-{
-    wchar_t *wide = di_utf8_to_utf16(text);
-    SetDlgItemTextW(dlg, id, wide ? wide : L"");
-    free(wide);
-}
-
 /* The label the drive gets by default (its size, as on a card's sticker), offered in the
  * box to keep or change. */
 static void offer_default_label(HWND dlg, const restore_ask *ask)
 {
     di_card_layout layout;
     di_error ignored;
-    uint32_t sector = ask->drive->sector_size == 4096 ? 4096 : 512;
-    if (di_card_layout_plan(ask->drive->size, sector, ask->options->fs, NULL, 0, &layout,
-                            &ignored) == DI_OK)
-        set_text_utf8(dlg, IDC_RESTORE_LABEL, layout.label);
+    if (di_card_layout_plan(ask->drive->size, di_card_sector_for(ask->drive->sector_size),
+                            ask->options->fs, NULL, 0, &layout, &ignored) == DI_OK)
+        option_box_set_text(dlg, IDC_RESTORE_LABEL, layout.label);
 }
 
-static void init(HWND dlg, restore_ask *ask)
+static void init(HWND dlg, void *ctx)
 {
+    const restore_ask *ask = ctx;
     char text[2 * DI_PATH_MAX], name[DI_PATH_MAX + 256];
     SetWindowTextW(dlg, tr_w(T_RESTORE_CAPTION));
-    set_text_utf8(dlg, IDC_RESTORE_INTRO,
-                  tr_format(text, sizeof text, T_RESTORE_INTRO,
-                            drive_text(ask->drive, name, sizeof name), NULL));
+    option_box_set_text(dlg, IDC_RESTORE_INTRO,
+                        tr_format(text, sizeof text, T_RESTORE_INTRO,
+                                  drive_text(ask->drive, name, sizeof name), NULL));
     tr_set_item(dlg, IDC_RESTORE_FS_LABEL, T_RESTORE_FS);
     tr_set_item(dlg, IDC_RESTORE_LABEL_LABEL, T_RESTORE_LABEL);
     tr_set_item(dlg, IDC_RESTORE_ERASE, T_RESTORE_ERASE);
@@ -55,8 +49,9 @@ static void init(HWND dlg, restore_ask *ask)
     CheckDlgButton(dlg, IDC_RESTORE_ERASE, ask->options->erase ? BST_CHECKED : BST_UNCHECKED);
 }
 
-static void take(HWND dlg, restore_options *options)
+static void take(HWND dlg, void *ctx)
 {
+    restore_options *options = ((restore_ask *)ctx)->options;
     LRESULT fs = SendDlgItemMessageW(dlg, IDC_RESTORE_FS, CB_GETCURSEL, 0, 0);
     options->fs = fs == DI_CARD_FS_FAT32 || fs == DI_CARD_FS_EXFAT ? (di_card_fs)fs
                                                                     : DI_CARD_FS_AUTO;
@@ -66,30 +61,8 @@ static void take(HWND dlg, restore_options *options)
     options->erase = IsDlgButtonChecked(dlg, IDC_RESTORE_ERASE) == BST_CHECKED;
 }
 
-static INT_PTR CALLBACK restore_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM lparam)
-{
-    restore_ask *ask = (restore_ask *)GetWindowLongPtrW(dlg, DWLP_USER);
-    switch (msg) {
-    case WM_INITDIALOG:
-        ask = (restore_ask *)lparam;
-        SetWindowLongPtrW(dlg, DWLP_USER, (LONG_PTR)ask);
-        init(dlg, ask);
-        return TRUE;
-    case WM_COMMAND:
-        if (LOWORD(wparam) == IDOK) take(dlg, ask->options);
-        if (LOWORD(wparam) == IDOK || LOWORD(wparam) == IDCANCEL) {
-            EndDialog(dlg, LOWORD(wparam));
-            return TRUE;
-        }
-        return FALSE;
-    default:
-        return FALSE;
-    }
-}
-
 bool restore_dialog_ask(HWND owner, const di_drive_info *drive, restore_options *options)
 {
     restore_ask ask = {drive, options};
-    return DialogBoxParamW(GetModuleHandleW(NULL), MAKEINTRESOURCEW(IDD_RESTORE), owner,
-                           restore_proc, (LPARAM)&ask) == IDOK;
+    return option_box_ask(owner, IDD_RESTORE, init, take, &ask);
 }

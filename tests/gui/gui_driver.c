@@ -137,30 +137,52 @@ static HWND message_box(void)
     return NULL;
 }
 
+/* Waits for a box over the dialog holding the control `control` (0: any box), then lets
+ * it finish laying out its text; fails naming `what` if none appears. */
+static HWND box_with(int control, const char *what)
+{
+    for (int t = 0; t < TIMEOUT_MS; t += STEP_MS) {
+        HWND box = message_box();
+        if (box && (!control || GetDlgItem(box, control))) {
+            Sleep(100);
+            return box;
+        }
+        Sleep(STEP_MS);
+    }
+    fail(what, NULL);
+    return NULL;
+}
+
+/* Presses the box's button id and waits (10 s at most) for the box to close. */
+static void press(HWND box, int id)
+{
+    PostMessageW(box, WM_COMMAND, MAKEWPARAM(id, BN_CLICKED), (LPARAM)GetDlgItem(box, id));
+    for (int t = 0; t < 10000 && IsWindow(box); t += STEP_MS) Sleep(STEP_MS);
+}
+
+/* Prints a control's text as "name: text". */
+static void print_control(HWND box, int control, const char *name)
+{
+    wchar_t text[4096];
+    text_of(GetDlgItem(box, control), text, 4096);
+    print_line(name, text);
+}
+
 static void answer(const char *button)
 {
-    HWND box = NULL;
-    for (int t = 0; t < TIMEOUT_MS && !(box = message_box()); t += STEP_MS) Sleep(STEP_MS);
-    if (!box) fail("no message box appeared", NULL);
-    Sleep(100); /* let it finish laying out its text */
-    wchar_t text[4096];
-    text_of(GetDlgItem(box, 0xFFFF), text, 4096);
-    print_line("message", text);
+    HWND box = box_with(0, "no message box appeared");
+    print_control(box, 0xFFFF, "message");
     int id = strcmp(button, "Yes") == 0 ? IDYES : strcmp(button, "No") == 0 ? IDNO : IDOK;
-    HWND b = GetDlgItem(box, id);
-    if (!b) fail("the message box has no such button", widen(button));
-    PostMessageW(box, WM_COMMAND, MAKEWPARAM(id, BN_CLICKED), (LPARAM)b);
-    for (int t = 0; t < 10000 && IsWindow(box); t += STEP_MS) Sleep(STEP_MS);
+    if (!GetDlgItem(box, id)) fail("the message box has no such button", widen(button));
+    press(box, id);
 }
 
 /* The zip member picker: prints its choices, selects the one starting with prefix, OK. */
 static void pick(const char *prefix)
 {
-    HWND box = NULL;
-    for (int t = 0; t < TIMEOUT_MS && !(box = message_box()); t += STEP_MS) Sleep(STEP_MS);
-    HWND list = box ? GetDlgItem(box, 1027) : NULL;
+    HWND box = box_with(0, "no list to pick from appeared");
+    HWND list = GetDlgItem(box, 1027);
     if (!list) fail("no list to pick from appeared", NULL);
-    Sleep(100);
     LRESULT count = SendMessageW(list, LB_GETCOUNT, 0, 0);
     for (LRESULT i = 0; i < count; i++) {
         wchar_t text[512];
@@ -171,32 +193,19 @@ static void pick(const char *prefix)
     LRESULT at = SendMessageW(list, LB_FINDSTRING, (WPARAM)-1, (LPARAM)widen(prefix));
     if (at == LB_ERR) fail("no choice starting with", widen(prefix));
     SendMessageW(list, LB_SETCURSEL, (WPARAM)at, 0);
-    PostMessageW(box, WM_COMMAND, MAKEWPARAM(IDOK, BN_CLICKED), (LPARAM)GetDlgItem(box, IDOK));
-    for (int t = 0; t < 10000 && IsWindow(box); t += STEP_MS) Sleep(STEP_MS);
+    press(box, IDOK);
 }
 
-/* Restore's options dialog: a box owned by the dialog with the file system list. */
-static HWND restore_dialog(void)
-{
-    HWND box = NULL;
-    for (int t = 0; t < TIMEOUT_MS; t += STEP_MS) {
-        if ((box = message_box()) && GetDlgItem(box, 1038)) return box;
-        Sleep(STEP_MS);
-    }
-    fail("the Restore dialog did not appear", NULL);
-    return NULL;
-}
+/* Restore's options dialog: the box with the file system list. */
+#define RESTORE_FS_LIST 1038
 
 static void restore_options(const char *fs, const char *label, bool erase)
 {
-    HWND box = restore_dialog();
-    Sleep(100);
+    HWND box = box_with(RESTORE_FS_LIST, "the Restore dialog did not appear");
     wchar_t text[2048];
-    text_of(GetDlgItem(box, 1036), text, 2048);
-    print_line("restore-intro", text);
-    text_of(GetDlgItem(box, 1040), text, 2048);
-    print_line("restore-label", text);
-    HWND list = GetDlgItem(box, 1038);
+    print_control(box, 1036, "restore-intro");
+    print_control(box, 1040, "restore-label");
+    HWND list = GetDlgItem(box, RESTORE_FS_LIST);
     LRESULT count = SendMessageW(list, CB_GETCOUNT, 0, 0), at = CB_ERR;
     for (LRESULT i = 0; i < count; i++) {
         SendMessageW(list, CB_GETLBTEXT, (WPARAM)i, (LPARAM)text);
@@ -211,7 +220,7 @@ static void restore_options(const char *fs, const char *label, bool erase)
     }
     if (at == CB_ERR) fail("no file system entry containing", widen(fs));
     SendMessageW(list, CB_SETCURSEL, (WPARAM)at, 0);
-    SendMessageW(box, WM_COMMAND, MAKEWPARAM(1038, CBN_SELCHANGE), (LPARAM)list);
+    SendMessageW(box, WM_COMMAND, MAKEWPARAM(RESTORE_FS_LIST, CBN_SELCHANGE), (LPARAM)list);
     if (strcmp(label, "-") != 0) SendMessageW(GetDlgItem(box, 1040), WM_SETTEXT, 0, (LPARAM)widen(label));
     HWND erase_box = GetDlgItem(box, 1041);
     if ((SendMessageW(erase_box, BM_GETCHECK, 0, 0) == BST_CHECKED) != erase)
@@ -220,33 +229,22 @@ static void restore_options(const char *fs, const char *label, bool erase)
 
 static void restore_press(const char *button)
 {
-    HWND box = restore_dialog();
-    int id = strcmp(button, "OK") == 0 ? IDOK : IDCANCEL;
-    PostMessageW(box, WM_COMMAND, MAKEWPARAM(id, BN_CLICKED), (LPARAM)GetDlgItem(box, id));
-    for (int t = 0; t < 10000 && IsWindow(box); t += STEP_MS) Sleep(STEP_MS);
+    HWND box = box_with(RESTORE_FS_LIST, "the Restore dialog did not appear");
+    press(box, strcmp(button, "OK") == 0 ? IDOK : IDCANCEL);
 }
 
 static void check_choose(const char *choice)
 {
-    HWND box = NULL;
-    for (int t = 0; t < TIMEOUT_MS && !((box = message_box()) && GetDlgItem(box, 1044)); t += STEP_MS)
-        Sleep(STEP_MS);
-    if (!box || !GetDlgItem(box, 1044)) fail("the Check dialog did not appear", NULL);
-    Sleep(100);
-    wchar_t text[2048];
-    text_of(GetDlgItem(box, 1043), text, 2048);
-    print_line("check-intro", text);
-    text_of(GetDlgItem(box, 1044), text, 2048);
-    print_line("check-quick", text);
-    text_of(GetDlgItem(box, 1045), text, 2048);
-    print_line("check-full", text);
+    HWND box = box_with(1044, "the Check dialog did not appear");
+    print_control(box, 1043, "check-intro");
+    print_control(box, 1044, "check-quick");
+    print_control(box, 1045, "check-full");
     int id = IDCANCEL;
     if (strcmp(choice, "cancel") != 0) {
         SendMessageW(GetDlgItem(box, strcmp(choice, "full") == 0 ? 1045 : 1044), BM_CLICK, 0, 0);
         id = IDOK;
     }
-    PostMessageW(box, WM_COMMAND, MAKEWPARAM(id, BN_CLICKED), (LPARAM)GetDlgItem(box, id));
-    for (int t = 0; t < 10000 && IsWindow(box); t += STEP_MS) Sleep(STEP_MS);
+    press(box, id);
 }
 
 /* The Log window's text, a "log: " line for each of its lines. */
@@ -490,19 +488,13 @@ int wmain(int argc, wchar_t **wargv)
             check_fit(dialog);
         } else if (strcmp(step, "fit-box") == 0) {
             /* The dialog box open over the main one (Restore's or Check's options). */
-            HWND box = NULL;
-            for (int t = 0; t < TIMEOUT_MS && !(box = message_box()); t += STEP_MS) Sleep(STEP_MS);
-            if (!box) fail("no dialog box appeared", NULL);
-            Sleep(100);
-            check_fit(box);
+            check_fit(box_with(0, "no dialog box appeared"));
         } else if (strcmp(step, "choose-language") == 0 && i + 1 < argc) {
             choose_language(argv[++i]);
         } else if (strcmp(step, "log-text") == 0) {
             print_log();
         } else if (strcmp(step, "log-close") == 0) {
-            HWND w = log_window();
-            PostMessageW(w, WM_COMMAND, MAKEWPARAM(IDCANCEL, BN_CLICKED), 0);
-            for (int t = 0; t < 10000 && IsWindow(w); t += STEP_MS) Sleep(STEP_MS);
+            press(log_window(), IDCANCEL);
         } else if (strcmp(step, "controls") == 0) {
             print_controls();
         } else if (strcmp(step, "threads") == 0) {
