@@ -52,8 +52,27 @@ static void refuses_with_a_reason(void)
     CHECK_CONTAINS(e, "unknown command 'burn'");
     CHECK(!PARSE(&a, e, "write", "a.img"));
     CHECK_CONTAINS(e, "two paths");
-    CHECK(!PARSE(&a, e, "write", "a", "b", "c"));
+    CHECK(!PARSE(&a, e, "verify", "a", "b", "c"));
     CHECK_CONTAINS(e, "unexpected argument 'c'");
+    /* A write takes several drives, 32 at most. */
+    CHECK(PARSE(&a, e, "write", "a.img", "b", "c", "--verify", "d"));
+    CHECK_U64(a.device_count, 3);
+    CHECK_STR(a.second, "b");
+    CHECK_STR(a.devices[0], "b");
+    CHECK_STR(a.devices[2], "d");
+    char *many[2 + 33 + 1];
+    char names[33][8];
+    many[0] = "diskimager";
+    many[1] = "write";
+    many[2] = "x.img";
+    for (int i = 0; i < 33; i++) {
+        snprintf(names[i], sizeof names[i], "d%d", i);
+        many[3 + i] = names[i];
+    }
+    CHECK(parse(&a, e, 3 + 32, many));
+    CHECK_U64(a.device_count, 32);
+    CHECK(!parse(&a, e, 3 + 33, many));
+    CHECK_CONTAINS(e, "too many drives at 'd32'");
     CHECK(!PARSE(&a, e, "write", "a", "b", "--hash", "crc32"));
     CHECK_CONTAINS(e, "unknown hash 'crc32'");
     CHECK(!PARSE(&a, e, "write", "a", "b", "--hash"));

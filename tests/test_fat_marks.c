@@ -557,7 +557,7 @@ static void pipeline_tolerates_only_inside_the_ranges(void)
                                  .tolerated = tolerated,
                                  .tolerated_count = sizeof tolerated / sizeof tolerated[0]};
                 pl_outcome out;
-                di_status st = pl_run(&cfg, &out);
+                di_status st = pl_run(&cfg, &out, NULL);
                 CHECK_U64(st, sets[s].mismatch ? DI_ERR_MISMATCH : DI_OK);
                 CHECK_U64(out.mismatch, sets[s].mismatch);
                 CHECK_U64(out.mismatch_offset, sets[s].offset);
@@ -567,7 +567,7 @@ static void pipeline_tolerates_only_inside_the_ranges(void)
                     CHECK_U64(out.tolerated_bytes, sets[s].tolerated_bytes);
                 /* Without the ranges (a Write's read-back): the first byte stops it. */
                 cfg.tolerated = NULL;
-                st = pl_run(&cfg, &out);
+                st = pl_run(&cfg, &out, NULL);
                 CHECK_U64(st, sets[s].mismatch ? DI_ERR_MISMATCH : DI_OK);
                 CHECK(!out.mismatch_tolerated);
                 if (sets[s].count) {

@@ -61,6 +61,16 @@ typedef enum di_role {
 
 typedef di_device *(*di_device_wrap_fn)(di_device *inner, di_role role, void *ctx);
 
+/* A WRITE to several drives at once: each drive, as the user chose it (expect_*: as
+ * di_job_spec's, checked on that drive). */
+#define DI_TARGETS_MAX 32u
+typedef struct di_target_spec {
+    const char *path;
+    uint64_t expect_size;
+    const char *expect_model;
+    const char *expect_serial;
+} di_target_spec;
+
 #define DI_DEFAULT_BUFFER_SIZE (4u * 1024u * 1024u)
 #define DI_DEFAULT_BUFFER_COUNT 4u
 /* A file written around the cache stalls now and then for its flushes on the way (and
@@ -118,6 +128,12 @@ typedef struct di_job_spec {
     uint64_t expect_size;
     const char *expect_model;
     const char *expect_serial;
+    /* WRITE to several drives (2 to DI_TARGETS_MAX; then target_path and expect_* are
+     * not used): the image is read and decoded once and written to all of them at the
+     * same time, each with its own refusals, locks and writes in flight; a drive that
+     * fails is dropped with its own error while the others go on. Not with a bmap. */
+    const di_target_spec *targets;
+    unsigned target_count;
     const char *bmap_path;    /* WRITE, VERIFY: only the blocks this bmap maps (NULL: all);
                                  the image's own digest is then not taken */
     const char *bmap_member;  /* the bmap is this file inside the archive at bmap_path
@@ -197,6 +213,10 @@ typedef struct di_result {
      * addresses around a smaller real capacity (Check tells for sure). */
     bool may_be_fake;
     uint64_t fake_wrap_bytes;
+    /* WRITE to several drives: how many, and how many failed (each one's own result:
+     * di_job_target_result). status and error are then the first failed drive's. */
+    unsigned target_count;
+    unsigned targets_failed;
 } di_result;
 
 typedef struct di_progress {
@@ -216,6 +236,22 @@ typedef struct di_progress {
 } di_progress;
 
 typedef struct di_job di_job;
+
+/* Where one drive of a WRITE stands (a line per drive while it runs). */
+typedef enum di_target_state {
+    DI_TARGET_WAITING = 0,    /* not yet taken, or waiting for the others */
+    DI_TARGET_WRITING,
+    DI_TARGET_VERIFYING,
+    DI_TARGET_DONE,           /* written (and verified, when asked) */
+    DI_TARGET_FAILED          /* dropped: its result says why */
+} di_target_state;
+
+typedef struct di_target_progress {
+    di_target_state state;
+    uint64_t bytes_done;      /* in its current phase (writing, verifying) */
+    uint64_t bytes_total;
+    double average_rate;      /* bytes/s since its phase began; 0 if unknown */
+} di_target_progress;
 
 /* Copies the spec (paths included). NULL only when out of memory. */
 di_job *di_job_new(const di_job_spec *spec);
@@ -242,5 +278,15 @@ bool di_job_wait(di_job *job, unsigned timeout_ms);
 /* From any thread, at any time: lock-free. */
 void di_job_cancel(di_job *job);
 void di_job_progress(const di_job *job, di_progress *out);
+
+/* The drives a WRITE goes to (1 for every other job). */
+unsigned di_job_target_count(const di_job *job);
+const char *di_job_target_path(const di_job *job, unsigned index);
+/* From any thread, lock-free: where drive index stands. */
+void di_job_target_progress(const di_job *job, unsigned index, di_target_progress *out);
+/* Once the job has ended: drive index's own result: its status and error, device_bytes,
+ * padded, truncated, verified, readback_hashes (what was read back from it), mismatch,
+ * may_be_fake, gpt_backup_moved, ejected. With one drive, the job's result itself. */
+const di_result *di_job_target_result(const di_job *job, unsigned index);
 
 #endif

@@ -26,6 +26,11 @@ typedef struct di_request {
     /* WRITE: the drive as the user saw it when choosing it (its size, model and serial
      * number are re-checked by the job); NULL: as the system describes it now. */
     const di_drive_info *chosen;
+    /* WRITE to several drives at once (2 to DI_TARGETS_MAX): these instead of drive and
+     * chosen (chosen_drives may be NULL, or hold NULL for a drive typed by name). */
+    const char *const *drives;
+    const di_drive_info *const *chosen_drives;
+    unsigned drive_count;
     const char *member;          /* the file inside an archive image; NULL: the only one */
     unsigned hash_mask;
     const char *expected;        /* a digest the user typed; NULL or "": look for one */
@@ -54,6 +59,12 @@ typedef struct di_plan {
     di_job_spec spec;            /* the job to run, when planning returned DI_OK */
     di_error refusal;            /* otherwise why not, as data (refusal.reason) */
     di_drive_info drive;         /* WRITE, FORMAT, CHECK: the target's facts the checks used */
+    /* WRITE to several drives: how many (1 otherwise), each one's facts and path; the
+     * spec's targets point here. */
+    unsigned drive_count;
+    di_drive_info drives[DI_TARGETS_MAX];
+    char devices[DI_TARGETS_MAX][DI_PATH_MAX];
+    di_target_spec targets[DI_TARGETS_MAX];
     bool bmap_found;             /* spec's bmap was found with the image (not named) */
     di_bmap_location bmap;
     bool expected_found;         /* spec.expected came from a checksum file (its source) */
@@ -75,6 +86,8 @@ typedef struct di_plan {
  * its questions (which member of an archive, are you sure). */
 di_status di_request_check(const di_request *request, di_drive_info *drive, di_error *error);
 
+/* A WRITE to several drives: each is checked as one would be (the refusals name it);
+ * the same drive twice is refused. */
 /* di_request_check, then the lookups: the checksum published for the image, its bmap,
  * the default hash; fills plan->spec. DI_OK, or the refusal in plan->refusal. */
 di_status di_request_plan(const di_request *request, di_plan *plan);

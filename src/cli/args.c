@@ -11,7 +11,8 @@
 const char cli_usage_text[] =
     "usage:\n"
     "  diskimager list [--all]\n"
-    "  diskimager write IMAGE DEVICE [--hash ALG]... [--verify] [--yes] [--force] [--expect HEX]\n"
+    "  diskimager write IMAGE DEVICE [DEVICE...] [--hash ALG]... [--verify] [--yes] [--force]\n"
+    "                   [--expect HEX]\n"
     "                   [--move-gpt-backup]   (with --verify)  [--member NAME]\n"
     "                   [--bmap FILE | --no-bmap] [--eject]\n"
     "  diskimager read  DEVICE IMAGE [--hash ALG]... [--size N] [--keep-partial]\n"
@@ -156,10 +157,18 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
         if (options_done || arg[0] != '-' || arg[1] == '\0') {
-            if (positionals >= positionals_wanted)
-                return fail(error, error_size, "unexpected argument '%s'", arg);
-            if (positionals++ == 0) args->first = arg;
-            else args->second = arg;
+            /* A write goes to one drive or several at once. */
+            bool another_drive = args->kind == DI_JOB_WRITE && positionals >= 2 &&
+                                 positionals < 1 + (int)DI_TARGETS_MAX;
+            if (positionals >= positionals_wanted && !another_drive)
+                return fail(error, error_size,
+                            args->kind == DI_JOB_WRITE ? "too many drives at '%s' (32 at most)"
+                                                       : "unexpected argument '%s'",
+                            arg);
+            if (positionals == 0) args->first = arg;
+            else if (positionals == 1) args->second = arg;
+            if (positionals >= 1) args->devices[args->device_count++] = arg;
+            positionals++;
             continue;
         }
         if (!strcmp(arg, "--")) {

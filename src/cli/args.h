@@ -28,6 +28,9 @@ typedef struct cli_args {
     const char *first;       /* IMAGE (write, verify), DEVICE (read, format, check), PATH
                                 (hash) */
     const char *second;      /* DEVICE (write, verify), IMAGE (read) */
+    /* Every path after the first: write's drives (one or several), else `second`. */
+    const char *devices[DI_TARGETS_MAX];
+    unsigned device_count;
     unsigned hash_mask;
     bool verify;
     bool yes;

@@ -382,6 +382,45 @@ static void drain_log(log_outputs *out, progress_view *view)
     if (out->file) fflush(out->file);
 }
 
+/* A Write to several drives: the image's digests once, then a line per drive with its
+ * verdict, bytes and the digest of what was read back from it. */
+static int print_targets(const cli_args *args, const di_job *job, const di_job_spec *spec,
+                         const char *hash_name)
+{
+    const di_result *r = di_job_result(job);
+    unsigned count = di_job_target_count(job);
+    bool some_written = r->targets_failed < count;
+    if (some_written) print_hashes(r, hash_name, r->image_format != DI_FORMAT_RAW);
+    char size[32], text[2048];
+    for (unsigned i = 0; i < count; i++) {
+        const di_result *t = di_job_target_result(job, i);
+        const char *path = di_job_target_path(job, i);
+        if (t->status != DI_OK) {
+            fprintf(stderr, "diskimager: %s: failed: %s\n", path,
+                    di_error_format(&t->error, text, sizeof text));
+            continue;
+        }
+        fprintf(stderr, "diskimager: %s: %s, %s%s", path,
+                t->verified ? "written and verified" : "written",
+                di_format_size(t->device_bytes, size, sizeof size),
+                t->truncated ? " (the image's zero tail past its end not written)" : "");
+        for (unsigned a = 0; a < DI_HASH_COUNT; a++)
+            if (t->readback_hashes[a][0])
+                fprintf(stderr, ", read back %s %s", di_hash_name((di_hash_alg)a),
+                        t->readback_hashes[a]);
+        fputc('\n', stderr);
+        if (t->ejected) fprintf(stderr, "diskimager: ejected %s\n", path);
+    }
+    fprintf(stderr, "diskimager: %u of %u drives written%s\n", count - r->targets_failed, count,
+            args->verify ? " and verified" : "");
+    int code = exit_code_for(r->status);
+    if (some_written) {
+        int expected = report_expectation(r, &spec->expected);
+        if (code == CLI_EXIT_OK) code = expected;
+    }
+    return code;
+}
+
 static int run_job(const cli_args *args, const di_job_spec *spec, const char *hash_name,
                    log_outputs *log)
 {
@@ -392,6 +431,7 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
     }
     progress_view view;
     progress_view_init(&view, args->progress, di_stderr_is_terminal(), stderr);
+    view.job = job;
     di_on_interrupt(on_interrupt);
     if (!di_job_start(job, NULL, NULL)) {
         di_job_free(job);
@@ -418,7 +458,8 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
     di_progress p;
     di_job_progress(job, &p);
     const di_result *r = di_job_result(job);
-    if (r->status == DI_OK) progress_view_update(&view, &p, true);
+    /* Several drives: the last line says where each one ended, failed or not. */
+    if (r->status == DI_OK || di_job_target_count(job) > 1) progress_view_update(&view, &p, true);
     else if (view.line_open) fputc('\n', stderr);
 
     int code = exit_code_for(r->status);
@@ -429,7 +470,9 @@ static int run_job(const cli_args *args, const di_job_spec *spec, const char *ha
         fprintf(stderr, "diskimager: warning: the drive's reader refused unbuffered I/O; the "
                         "rest of the job went through the system's cache, flushed at the end\n");
     if (spec->kind == DI_JOB_READ) print_room_warnings(args, r);
-    if (r->status == DI_OK && spec->kind == DI_JOB_CHECK) {
+    if (di_job_target_count(job) > 1) {
+        code = print_targets(args, job, spec, hash_name);
+    } else if (r->status == DI_OK && spec->kind == DI_JOB_CHECK) {
         code = print_check_result(args, r);
     } else if (r->status == DI_OK && spec->kind == DI_JOB_FORMAT) {
         print_format_result(args, r);
@@ -495,6 +538,32 @@ static void request_from_args(const cli_args *args, di_request *r)
         r->image = args->first;
         r->drive = args->second;
     }
+    if (args->kind == DI_JOB_WRITE && args->device_count > 1) {
+        r->drives = args->devices;
+        r->drive_count = args->device_count;
+    }
+}
+
+/* Every drive the plan writes is asked about (one question for several). */
+static int confirm_drives(const cli_args *args, const di_plan *plan)
+{
+    if (plan->drive_count < 2) return confirm_overwrite(args, plan->device, &plan->drive);
+    if (args->yes) return CLI_EXIT_OK;
+    fprintf(stderr, "diskimager: the image goes to %u drives at once:\n", plan->drive_count);
+    for (unsigned i = 0; i < plan->drive_count; i++) {
+        const di_drive_info *d = &plan->drives[i];
+        char size[32];
+        fprintf(stderr, "  %s (%s%s%s, %s%s%s)\n", plan->devices[i],
+                d->model[0] ? d->model : d->is_block_device ? "unknown model" : "a file",
+                d->serial[0] ? ", serial number " : "", d->serial,
+                di_format_size(d->size, size, sizeof size), d->mounts[0] ? ", mounted at " : "",
+                d->mounts);
+    }
+    di_drive_info all = {.is_block_device = true, .exists = true};
+    char what[64];
+    snprintf(what, sizeof what, "these %u drives", plan->drive_count);
+    snprintf(all.model, sizeof all.model, "%s", "listed above");
+    return confirm_overwrite(args, what, &all);
 }
 
 static int refused(const di_error *refusal)
@@ -553,7 +622,7 @@ static int cmd_job(const cli_args *args)
         code = refused(&plan->refusal);
     } else if (di_job_kind_writes_drive(args->kind) &&
                (print_layout_plan(args, plan),
-                (code = confirm_overwrite(args, request.drive, &plan->drive)) != CLI_EXIT_OK)) {
+                (code = confirm_drives(args, plan)) != CLI_EXIT_OK)) {
         /* not confirmed: said */
     } else {
         print_plan_notes(args, plan);

@@ -43,6 +43,93 @@ void progress_format_json(const di_progress *p, char *out, size_t size)
              p->elapsed_seconds, p->seconds_left, p->retries, p->retrying ? "true" : "false");
 }
 
+static const char *target_state_name(di_target_state state)
+{
+    switch (state) {
+    case DI_TARGET_WAITING: return "waiting";
+    case DI_TARGET_WRITING: return "writing";
+    case DI_TARGET_VERIFYING: return "verifying";
+    case DI_TARGET_DONE: return "done";
+    case DI_TARGET_FAILED: return "failed";
+    }
+    return "unknown";
+}
+
+void progress_json_string(const char *text, char *out, size_t size)
+{
+    size_t n = 0;
+    if (size < 3) {
+        if (size) out[0] = '\0';
+        return;
+    }
+    out[n++] = '"';
+    for (const unsigned char *c = (const unsigned char *)text; *c && n + 8 < size; c++) {
+        if (*c == '"' || *c == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)*c;
+        } else if (*c < 0x20) {
+            n += (size_t)snprintf(out + n, size - n, "\\u%04x", *c);
+        } else {
+            out[n++] = (char)*c;
+        }
+    }
+    out[n++] = '"';
+    out[n] = '\0';
+}
+
+static size_t append(char *out, size_t size, size_t used, const char *text)
+{
+    if (used >= size) return used;
+    int n = snprintf(out + used, size - used, "%s", text);
+    return n < 0 ? used : used + (size_t)n;
+}
+
+void progress_format_targets_json(const di_job *job, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    unsigned count = job ? di_job_target_count(job) : 0;
+    if (count < 2) return;
+    used = append(out, size, used, ",\"targets\":[");
+    for (unsigned i = 0; i < count; i++) {
+        di_target_progress t;
+        di_job_target_progress(job, i, &t);
+        char device[2 * DI_PATH_MAX + 8], item[3 * DI_PATH_MAX];
+        progress_json_string(di_job_target_path(job, i), device, sizeof device);
+        snprintf(item, sizeof item,
+                 "%s{\"device\":%s,\"state\":\"%s\",\"bytes_done\":%llu,\"bytes_total\":%llu,"
+                 "\"percent\":%.2f,\"average_rate\":%.0f}",
+                 i ? "," : "", device, target_state_name(t.state),
+                 (unsigned long long)t.bytes_done, (unsigned long long)t.bytes_total,
+                 t.bytes_total ? 100.0 * (double)t.bytes_done / (double)t.bytes_total : 0.0,
+                 t.average_rate);
+        used = append(out, size, used, item);
+    }
+    append(out, size, used, "]");
+}
+
+void progress_format_targets_line(const di_job *job, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    unsigned count = job ? di_job_target_count(job) : 0;
+    if (count < 2) return;
+    for (unsigned i = 0; i < count; i++) {
+        di_target_progress t;
+        di_job_target_progress(job, i, &t);
+        char item[DI_PATH_MAX + 64], rate[32];
+        if (t.state == DI_TARGET_WRITING || t.state == DI_TARGET_VERIFYING)
+            snprintf(item, sizeof item, "%s%s %.0f%% %s", i ? ", " : " | ",
+                     di_job_target_path(job, i),
+                     t.bytes_total ? 100.0 * (double)t.bytes_done / (double)t.bytes_total : 0.0,
+                     di_format_rate(t.average_rate, rate, sizeof rate));
+        else
+            snprintf(item, sizeof item, "%s%s %s", i ? ", " : " | ", di_job_target_path(job, i),
+                     target_state_name(t.state));
+        used = append(out, size, used, item);
+    }
+}
+
 static const char *request_name(di_io_op op)
 {
     switch (op) {
@@ -85,14 +172,18 @@ static void show_retries(progress_view *view, const di_progress *p)
 
 void progress_view_update(progress_view *view, const di_progress *p, bool final)
 {
-    char line[256];
+    char line[256], targets[DI_TARGETS_MAX * (3 * DI_PATH_MAX / 4)];
     if (view->mode == CLI_PROGRESS_NONE) return;
     show_retries(view, p);
     bool moving = p->phase == DI_PHASE_WRITING || p->phase == DI_PHASE_READING ||
                   p->phase == DI_PHASE_VERIFYING || p->phase == DI_PHASE_HASHING;
     if (view->mode == CLI_PROGRESS_JSON) {
         progress_format_json(p, line, sizeof line);
-        fprintf(view->out, "%s\n", line);
+        /* The targets go inside the object, before its closing brace. */
+        progress_format_targets_json(view->job, targets, sizeof targets);
+        size_t len = strlen(line);
+        if (targets[0] && len) line[--len] = '\0';
+        fprintf(view->out, "%s%s%s\n", line, targets, targets[0] ? "}" : "");
         fflush(view->out);
         return;
     }
@@ -121,7 +212,8 @@ void progress_view_update(progress_view *view, const di_progress *p, bool final)
         p->elapsed_seconds - view->last_plain_seconds < PLAIN_INTERVAL_SECONDS)
         return;
     progress_format_line(p, line, sizeof line);
-    fprintf(view->out, "%s\n", line);
+    progress_format_targets_line(view->job, targets, sizeof targets);
+    fprintf(view->out, "%s%s\n", line, targets);
     fflush(view->out);
     view->last_plain_seconds = p->elapsed_seconds;
     view->last_phase = (int)p->phase;

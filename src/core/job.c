@@ -33,6 +33,56 @@ static char *dup_or_null(const char *s)
     return copy;
 }
 
+static void free_targets(di_job *job)
+{
+    for (unsigned i = 0; job->targets && i < job->target_count; i++) {
+        free((char *)job->targets[i].path);
+        free((char *)job->targets[i].expect_model);
+        free((char *)job->targets[i].expect_serial);
+    }
+    free(job->targets);
+    free(job->live);
+    free(job->target_results);
+}
+
+/* The drives, copied: the several a WRITE was given, or the spec's one target. The
+ * spec's target_path and expect_* then name the first, so one-drive steps read them. */
+static bool copy_targets(di_job *job, const di_job_spec *spec)
+{
+    unsigned count = spec->target_count > 1 ? spec->target_count : 1;
+    if (count > DI_TARGETS_MAX) count = DI_TARGETS_MAX + 1; /* refused by spec_is_valid */
+    job->targets = calloc(count, sizeof *job->targets);
+    job->live = calloc(count, sizeof *job->live);
+    if (!job->targets || !job->live) return false;
+    job->target_count = count;
+    for (unsigned i = 0; i < count; i++) {
+        const di_target_spec *from = NULL;
+        di_target_spec one = {job->spec.target_path, spec->expect_size, job->spec.expect_model,
+                              job->spec.expect_serial};
+        from = spec->target_count > 1 && i < spec->target_count ? &spec->targets[i] : &one;
+        di_target_spec *to = &job->targets[i];
+        to->expect_size = from->expect_size;
+        to->path = dup_or_null(from->path);
+        to->expect_model = dup_or_null(from->expect_model);
+        to->expect_serial = dup_or_null(from->expect_serial);
+        if ((from->path && !to->path) || (from->expect_model && !to->expect_model) ||
+            (from->expect_serial && !to->expect_serial))
+            return false;
+        atomic_init(&job->live[i].state, DI_TARGET_WAITING);
+    }
+    if (count > 1) {
+        job->target_results = calloc(count, sizeof *job->target_results);
+        if (!job->target_results) return false;
+        job->spec.target_path = job->targets[0].path;
+        job->spec.expect_size = job->targets[0].expect_size;
+        job->spec.expect_model = job->targets[0].expect_model;
+        job->spec.expect_serial = job->targets[0].expect_serial;
+    }
+    job->spec.targets = job->targets;
+    job->spec.target_count = count;
+    return true;
+}
+
 di_job *di_job_new(const di_job_spec *spec)
 {
     di_job *job = calloc(1, sizeof *job);
@@ -66,6 +116,10 @@ di_job *di_job_new(const di_job_spec *spec)
     job->spec.card_label = job->card_label;
     job->spec.expect_model = job->expect_model;
     job->spec.expect_serial = job->expect_serial;
+    if (!copy_targets(job, spec)) {
+        di_job_free(job);
+        return NULL;
+    }
     atomic_init(&job->cancel, false);
     return job;
 }
@@ -83,12 +137,42 @@ void di_job_free(di_job *job)
     free(job->card_label);
     free(job->expect_model);
     free(job->expect_serial);
+    free_targets(job);
     free(job);
 }
 
 const di_result *di_job_result(const di_job *job)
 {
     return &job->result;
+}
+
+unsigned di_job_target_count(const di_job *job)
+{
+    return job->target_count;
+}
+
+const char *di_job_target_path(const di_job *job, unsigned index)
+{
+    return index < job->target_count ? job->targets[index].path : NULL;
+}
+
+void di_job_target_progress(const di_job *job, unsigned index, di_target_progress *out)
+{
+    memset(out, 0, sizeof *out);
+    if (index >= job->target_count) return;
+    const job_target_live *live = &job->live[index];
+    out->state = (di_target_state)atomic_load(&live->state);
+    out->bytes_done = atomic_load(&live->done);
+    out->bytes_total = atomic_load(&live->total);
+    uint64_t start = atomic_load(&live->phase_start_ns), now = di_now_ns();
+    if (start && now > start && out->bytes_done)
+        out->average_rate = (double)out->bytes_done / ((double)(now - start) / 1e9);
+}
+
+const di_result *di_job_target_result(const di_job *job, unsigned index)
+{
+    if (index >= job->target_count) return NULL;
+    return job->target_count > 1 ? &job->target_results[index] : &job->result;
 }
 
 void di_job_cancel(di_job *job)
@@ -113,6 +197,12 @@ static bool spec_is_valid(const di_job_spec *spec, di_error *error)
         (kind->needs_target && (!spec->target_path || !spec->target_path[0]))) {
         di_error_why(error, DI_ERR_USAGE, job_kind_op(spec->kind), "",
                      DI_REASON_PATHS_NEEDED, DI_NO_ARGS);
+        return false;
+    }
+    if (spec->target_count > 1 &&
+        (spec->kind != DI_JOB_WRITE || spec->bmap_path || spec->target_count > DI_TARGETS_MAX)) {
+        di_error_why(error, DI_ERR_USAGE, job_kind_op(spec->kind), "", DI_REASON_SEVERAL_TARGETS,
+                     DI_ARGS(di_number(spec->target_count), di_number(DI_TARGETS_MAX)));
         return false;
     }
     if (spec->move_gpt_backup && (spec->kind != DI_JOB_WRITE || !spec->verify_after_write)) {
@@ -162,6 +252,8 @@ static void log_request(const di_job_spec *spec)
     }
     if (spec->kind == DI_JOB_CHECK)
         OPTION("; %s", spec->check_mode == DI_CHECK_FULL ? "every sector" : "quick probe");
+    for (unsigned i = 1; spec->targets && i < spec->target_count; i++)
+        OPTION("; and to %s", spec->targets[i].path);
 #undef OPTION
     const char *source = spec->source_path ? spec->source_path : "";
     di_log_emit(spec->log, DI_LOG_INFO, "%s %s%s%s%s", di_job_kind_name(spec->kind), source,
@@ -203,7 +295,24 @@ di_status di_job_run(di_job *job)
     memset(result, 0, sizeof *result);
     if (job->spec.expected.present) job->spec.hash_mask |= DI_HASH_BIT(job->spec.expected.alg);
     result->hash_mask = job->spec.hash_mask;
-    job_run run = {.job = job, .result = result};
+    job_run run = {.job = job, .result = result, .target_path = job->spec.target_path,
+                   .target_spec = &job->targets[0]};
+    job_target targets[DI_TARGETS_MAX];
+    run.targets = targets;
+    run.target_count = job->target_count <= DI_TARGETS_MAX ? job->target_count : 1;
+    result->target_count = job->target_count;
+    for (unsigned i = 0; i < run.target_count; i++) {
+        job_target *t = &targets[i];
+        memset(t, 0, sizeof *t);
+        t->index = i;
+        t->spec = &job->targets[i];
+        t->live = &job->live[i];
+        t->result = run.target_count > 1 ? &job->target_results[i] : result;
+        if (run.target_count > 1) {
+            memset(t->result, 0, sizeof *t->result);
+            t->result->hash_mask = job->spec.hash_mask;
+        }
+    }
     job->retry.budget_ms = job->spec.retry_budget_ms ? job->spec.retry_budget_ms
                                                      : DI_DEFAULT_RETRY_MS;
     job->retry.cancel = &job->cancel;
@@ -227,20 +336,41 @@ di_status di_job_run(di_job *job)
     job_free_file_hashers(&run);
     di_device_close(run.source);
     di_device_close(run.target);
+    for (unsigned i = 0; i < run.target_count; i++) {
+        job_target *t = &targets[i];
+        di_device_close(t->device);
+        for (unsigned a = 0; a < DI_HASH_COUNT; a++) di_hasher_free(t->hashers[a]);
+        if (run.target_count > 1 && t->result->status != DI_OK)
+            memset(t->result->readback_hashes, 0, sizeof t->result->readback_hashes);
+        job_target_set_state(t, t->result->status == DI_OK && result->status != DI_ERR_CANCELLED
+                                    ? DI_TARGET_DONE : DI_TARGET_FAILED, 0);
+    }
     if (job->spec.kind == DI_JOB_READ && result->status != DI_OK && run.target &&
         !job->spec.keep_partial) {
         /* A partial image must not look like a backup someone could restore. */
         di_error ignored;
         result->partial_removed = di_remove_file(job->spec.target_path, &ignored);
     }
-    job_eject(&run); /* spec.eject: every handle is closed now */
-    if (result->status != DI_OK) {
+    /* spec.eject: every handle is closed now. */
+    if (run.target_count == 1) {
+        job_eject(&run);
+    } else {
+        for (unsigned i = 0; i < run.target_count; i++) {
+            if (targets[i].dropped) continue;
+            job_target_enter(&run, &targets[i]);
+            job_eject(&run);
+            job_target_leave(&run, &targets[i], DI_OK);
+        }
+    }
+    /* Several drives of which some were written: the image's digests stand. */
+    bool some_written = run.target_count > 1 && result->targets_failed < run.target_count;
+    if (result->status != DI_OK && !some_written) {
         memset(result->hashes, 0, sizeof result->hashes);
         memset(result->readback_hashes, 0, sizeof result->readback_hashes);
         memset(result->file_hashes, 0, sizeof result->file_hashes);
         result->file_hashed = false;
     }
-    if (result->status == DI_OK && job->spec.expected.present) {
+    if ((result->status == DI_OK || some_written) && job->spec.expected.present) {
         const di_expected_hash *expected = &job->spec.expected;
         /* With a bmap the image's digest is not taken: only the file's can match, and a
          * sum that is not the file's may be the image's, which was not checked. */

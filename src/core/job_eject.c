@@ -20,16 +20,16 @@ void job_eject(job_run *run)
     di_error error;
     di_error_clear(&error);
     di_device *dev = NULL;
-    if (job_try_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_EJECT, NULL, &dev, &error) !=
+    if (job_try_open(run, run->target_path, DI_OPEN_READ, DI_ROLE_EJECT, NULL, &dev, &error) !=
         DI_OK) {
         eject_failed(result, &error);
         return;
     }
     if (dev->kind != DI_DEVICE_BLOCK)
-        di_error_why(&error, DI_ERR_USAGE, DI_OP_EJECT, spec->target_path, DI_REASON_EJECT_A_FILE,
+        di_error_why(&error, DI_ERR_USAGE, DI_OP_EJECT, run->target_path, DI_REASON_EJECT_A_FILE,
                      DI_NO_ARGS);
     else if (!dev->ops->eject)
-        di_error_why(&error, DI_ERR_INTERNAL, DI_OP_EJECT, spec->target_path,
+        di_error_why(&error, DI_ERR_INTERNAL, DI_OP_EJECT, run->target_path,
                      DI_REASON_EJECT_UNSUPPORTED,
                      DI_NO_ARGS);
     else {

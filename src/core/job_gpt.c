@@ -100,7 +100,7 @@ di_status job_move_gpt_backup(job_run *run)
     di_error_clear(&error);
     di_status st = DI_OK;
     if (!t) {
-        di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_MOVE_BACKUP_GPT, spec->target_path,
+        di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_MOVE_BACKUP_GPT, run->target_path,
                      DI_REASON_NONE, DI_NO_ARGS);
         st = job_fail(run, &error);
         goto out;
@@ -116,7 +116,7 @@ di_status job_move_gpt_backup(job_run *run)
         st = job_fail(run, &error);
         goto out;
     }
-    if (job_open(run, spec->target_path, DI_OPEN_WRITE, DI_ROLE_TARGET, &dev)) {
+    if (job_open(run, run->target_path, DI_OPEN_WRITE, DI_ROLE_TARGET, &dev)) {
         st = run->result->status;
         goto out;
     }

@@ -20,6 +20,14 @@ typedef struct job_thread job_thread;
 /* di_job_free's part: a job still running is cancelled and waited for. */
 void job_thread_free(di_job *job);
 
+/* Where one drive of a WRITE stands, read lock-free by a front end. */
+typedef struct job_target_live {
+    _Atomic int state;             /* di_target_state */
+    _Atomic uint64_t done;         /* bytes in its current phase */
+    _Atomic uint64_t total;
+    _Atomic uint64_t phase_start_ns;
+} job_target_live;
+
 struct di_job {
     di_job_spec spec;
     char *source_path;
@@ -31,6 +39,12 @@ struct di_job {
     char *card_label;
     char *expect_model;
     char *expect_serial;
+    /* The drives (WRITE: one or several; every other job: its one target_path), with
+     * their paths copied, how far each got, and, for several, each one's result. */
+    di_target_spec *targets;
+    unsigned target_count;
+    job_target_live *live;
+    di_result *target_results;
     atomic_bool cancel;
     di_progress_state progress;
     di_retry retry;            /* for every device the job opens */
@@ -39,9 +53,31 @@ struct di_job {
 };
 
 
+/* One drive of a WRITE while the job runs. */
+typedef struct job_target {
+    unsigned index;
+    const di_target_spec *spec;
+    di_device *device;           /* open while it is written or read back */
+    di_device shape;             /* as job_preflight_write saw it */
+    di_size_plan plan;           /* the size rules for it */
+    di_result *result;           /* its own (several drives) or the job's (one) */
+    bool dropped;                /* failed: result says why; the others go on */
+    uint64_t written;            /* device_bytes once written, before the read-back */
+    di_hasher *hashers[DI_HASH_COUNT]; /* several drives: what is read back from it */
+    job_target_live *live;
+} job_target;
+
 typedef struct job_run {
     di_job *job;
+    /* The result steps record into: the job's, or while a step works on one of several
+     * drives (job_target_enter), that drive's. */
     di_result *result;
+    /* The drive steps work on (job_target_enter): its path and what the user chose. */
+    const char *target_path;
+    const di_target_spec *target_spec;
+    job_target *targets;
+    unsigned target_count;
+    uint64_t image_passed;       /* WRITE: the image's bytes the write pass read */
     di_device *source;
     di_device *target;
     di_hasher *hashers[DI_HASH_COUNT];
@@ -56,6 +92,22 @@ typedef struct job_run {
 } job_run;
 
 
+/* Several drives: the steps that follow work on drive t (run->target, result,
+ * target_path are its), until job_target_leave, which takes st, the steps' status: a
+ * failure drops the drive (with one drive, it is the job's failure already). */
+void job_target_enter(job_run *run, job_target *t);
+void job_target_leave(job_run *run, job_target *t, di_status st);
+/* Drives not dropped; and the one to go on with when there is one drive. */
+unsigned job_targets_live(const job_run *run);
+void job_target_set_state(job_target *t, di_target_state state, uint64_t total);
+/* A WRITE's end with several drives: the job's status is the first failed drive's. */
+di_status job_targets_end(job_run *run);
+/* One pass over [start, start + length) (or ranges) to every live drive, each up to its
+ * own plan's payload; a drive that fails is dropped. With one drive, hash_target_data
+ * as job_pass; with several, run->hashers hash the source and each drive's read-back
+ * is hashed into its own hashers (COMPARE). DI_OK while some drive is live. */
+di_status job_pass_targets(job_run *run, di_phase phase, di_device *source, uint64_t start,
+                           uint64_t length, pl_target_mode mode, bool hash_target_data);
 /* Records the job's first failure; returns its status. */
 di_status job_fail(job_run *run, const di_error *error);
 /* Opens a device for the job (wrapped for tests when the spec says so), retrying
@@ -97,7 +149,13 @@ di_status job_pass_ranges(job_run *run, di_phase phase, di_device *source,
                           const pl_range *ranges, size_t range_count, uint64_t length,
                           di_device *target, pl_target_mode mode, pl_read_hook on_read,
                           void *on_read_ctx);
+/* A pass to a list of targets (job_pass_targets' engine); per_target gets each one's
+ * outcome, *outcome the pass's. Returns the pass's status. */
+di_status job_pass_list(job_run *run, di_phase phase, di_device *source, uint64_t start,
+                        uint64_t length, const pl_target *targets, unsigned count,
+                        pl_target_mode mode, pl_outcome *outcome, pl_target_outcome *per_target);
 void job_hash_zeros(job_run *run, uint64_t length);
+void job_hash_zeros_into(di_hasher *hashers[DI_HASH_COUNT], uint64_t length);
 /* The size rules for source on device (the target, or its shape as job_preflight_write
  * saw it); checks a zero tail when the image is larger. */
 di_status job_plan_image(job_run *run, const di_device *device, di_size_plan *plan);

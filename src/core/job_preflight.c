@@ -37,9 +37,9 @@ di_status job_check_apart(job_run *run, const char *file, const di_device *devic
 
 static di_status check_same_drive(job_run *run, const di_device *shape, const di_drive_info *info)
 {
-    const di_job_spec *spec = &run->job->spec;
+    const di_target_spec *chosen = run->target_spec;
     di_drive_expect expect = {
-        .size = spec->expect_size, .model = spec->expect_model, .serial = spec->expect_serial};
+        .size = chosen->expect_size, .model = chosen->expect_model, .serial = chosen->expect_serial};
     di_error error;
     if (!di_drive_changed(&expect, shape->size, info->is_block_device ? info : NULL, shape->path,
                           &error))
@@ -69,7 +69,7 @@ static di_status check_drive_state(job_run *run, const di_device *shape, const d
 di_status job_preflight_write(job_run *run, di_device *shape, di_size_plan *plan)
 {
     const di_job_spec *spec = &run->job->spec;
-    const char *path = spec->target_path;
+    const char *path = run->target_path;
     di_error error;
     di_error_clear(&error);
     di_drive_info info;

@@ -59,7 +59,7 @@ di_status job_reopen_target(job_run *run, di_open_mode mode, const di_device *sh
 {
     di_device_close(run->target);
     run->target = NULL;
-    if (job_open(run, run->job->spec.target_path, mode,
+    if (job_open(run, run->target_path, mode,
                  mode == DI_OPEN_READ ? DI_ROLE_READBACK : DI_ROLE_TARGET, &run->target))
         return run->result->status;
     return mode == DI_OPEN_READ ? DI_OK : job_check_as_probed(run, shape);
@@ -143,7 +143,7 @@ static pl_config pass_config(job_run *run, di_device *source, di_device *target,
 static di_status run_pass(job_run *run, di_phase phase, const pl_config *cfg, uint64_t end)
 {
     pl_outcome outcome;
-    pl_run(cfg, &outcome);
+    pl_run(cfg, &outcome, NULL);
     run->result->device_bytes = outcome.target_bytes;
     run->pass_source_bytes = outcome.source_bytes;
     run->pass_source_ended = outcome.source_ended;
@@ -174,6 +174,30 @@ di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t sta
         di_progress_begin_phase(&run->job->progress, phase,
                                 source->size_unknown ? source->stored_size : length);
     return run_pass(run, phase, &cfg, 0);
+}
+
+di_status job_pass_list(job_run *run, di_phase phase, di_device *source, uint64_t start,
+                        uint64_t length, const pl_target *targets, unsigned count,
+                        pl_target_mode mode, pl_outcome *outcome, pl_target_outcome *per_target)
+{
+    pl_config cfg = pass_config(run, source, NULL, mode);
+    uint32_t alignment = pl_alignment(source, NULL);
+    for (unsigned i = 0; i < count; i++)
+        alignment = pl_alignment(targets[i].device, NULL) > alignment
+                        ? pl_alignment(targets[i].device, NULL) : alignment;
+    cfg.chunk_size = job_chunk_size(&run->job->spec, alignment);
+    cfg.chunk_count = job_chunk_count(&run->job->spec, cfg.chunk_size, false);
+    cfg.targets = targets;
+    cfg.target_count = count;
+    cfg.start = start;
+    cfg.length = length;
+    if (start == 0)
+        di_progress_begin_phase(&run->job->progress, phase,
+                                source->size_unknown ? source->stored_size : length);
+    pl_run(&cfg, outcome, per_target);
+    run->pass_source_bytes = outcome->source_bytes;
+    run->pass_source_ended = outcome->source_ended;
+    return outcome->status;
 }
 
 di_status job_pass_ranges(job_run *run, di_phase phase, di_device *source,
@@ -272,18 +296,23 @@ static di_status check_zero_tail(job_run *run, di_device *image, uint64_t offset
     return st;
 }
 
-void job_hash_zeros(job_run *run, uint64_t length)
+void job_hash_zeros_into(di_hasher *hashers[DI_HASH_COUNT], uint64_t length)
 {
     /* A const block is stored in the .exe: 4 KiB steps cost nothing next to the work. */
     static const unsigned char zeros[4096];
     for (unsigned i = 0; i < DI_HASH_COUNT; i++) {
-        if (!run->hashers[i]) continue;
+        if (!hashers[i]) continue;
         for (uint64_t left = length; left > 0;) {
             size_t n = left < sizeof zeros ? (size_t)left : sizeof zeros;
-            di_hasher_update(run->hashers[i], zeros, n);
+            di_hasher_update(hashers[i], zeros, n);
             left -= n;
         }
     }
+}
+
+void job_hash_zeros(job_run *run, uint64_t length)
+{
+    job_hash_zeros_into(run->hashers, length);
 }
 
 di_status job_plan_image(job_run *run, const di_device *device, di_size_plan *plan)

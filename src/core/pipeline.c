@@ -14,20 +14,37 @@
 
 typedef struct slot {
     unsigned char *data;   /* what the reader read from the source */
-    unsigned char *aux;    /* COMPARE: what the I/O thread read from the target */
+    unsigned char **aux;   /* COMPARE: what each target's I/O thread read from it */
+    bool *target_done;     /* each target's I/O is done with this chunk */
     uint64_t seq;
     uint64_t offset;
     size_t len;            /* payload bytes in data */
     uint64_t progress;     /* what the chunk counts for in the progress */
     unsigned pending;      /* consumers still to finish with this chunk */
-    bool target_done;
 } slot;
+
+/* One target's place in the pass. A target that failed stays in the ring: its threads
+ * go on taking chunks and let them go untouched, so every chunk keeps the same number
+ * of consumers and no one needs to count for the dropped. */
+typedef struct target_state {
+    pl_target cfg;
+    pl_target_outcome *out;
+    unsigned index;
+    uint64_t next_claim;     /* next chunk for one of its I/O threads */
+    uint64_t limit_seq;      /* a difference at this chunk: none past it is looked at */
+    bool failed;             /* dropped: its error is in out */
+    uint64_t flushed_bytes;  /* out->target_bytes at the last flush started on the way */
+    bool flushing;
+    uint64_t tolerated_first; /* the first difference inside cfg->tolerated */
+} target_state;
 
 typedef struct pipeline {
     const pl_config *cfg;
     slot *slots;
-    unsigned hasher_count;
-    di_hash_alg hash_algs[DI_HASH_COUNT];
+    target_state *targets;
+    unsigned target_count;
+    unsigned hasher_count;   /* of the source's data */
+    unsigned consumers;      /* of every chunk: hashers, targets and their hashers */
 
     di_mutex *lock;
     di_cond *changed;
@@ -38,13 +55,10 @@ typedef struct pipeline {
     size_t range_index;      /* the reader's place in cfg->ranges */
     uint64_t range_done;
     uint64_t read_count;     /* chunks the reader has filled */
-    uint64_t next_claim;     /* next chunk for an I/O thread */
-    uint64_t limit_seq;      /* no chunk beyond this is worth processing */
+    uint64_t limit_seq;      /* no chunk beyond this is worth reading: the largest
+                                limit of the targets still in the pass */
     bool stop;               /* an error or a cancel: everyone leaves */
-    uint64_t target_bytes;
-    uint64_t flushed_bytes;  /* target_bytes at the last flush started on the way */
-    bool flushing;
-    uint64_t tolerated_first; /* the first difference inside cfg->tolerated */
+    int first_failed;        /* the target that failed first, -1: none */
 
     pl_outcome *out;
 } pipeline;
@@ -52,7 +66,13 @@ typedef struct pipeline {
 typedef struct hasher_arg {
     pipeline *pl;
     di_hasher *hasher;
+    target_state *target;    /* hashes what was read from this target; NULL: the source */
 } hasher_arg;
+
+typedef struct io_arg {
+    pipeline *pl;
+    target_state *target;
+} io_arg;
 
 uint32_t pl_alignment(const di_device *a, const di_device *b)
 {
@@ -90,6 +110,39 @@ static void fail_cancelled(pipeline *pl, di_op op, const char *path, uint64_t of
     di_error_why(&error, DI_ERR_CANCELLED, op, path, DI_REASON_CANCELLED, DI_NO_ARGS);
     di_error_at(&error, offset);
     fail(pl, &error);
+}
+
+/* Under the lock: the reader goes as far as the target that goes furthest. */
+static void update_limit_locked(pipeline *pl)
+{
+    uint64_t limit = 0;
+    bool any = false;
+    for (unsigned i = 0; i < pl->target_count; i++) {
+        const target_state *t = &pl->targets[i];
+        if (t->failed) continue;
+        if (!any || t->limit_seq > limit) limit = t->limit_seq;
+        any = true;
+    }
+    if (any) pl->limit_seq = limit;
+    di_cond_broadcast(pl->changed);
+}
+
+/* Under the lock: target t failed. It is dropped and the others go on; when none is
+ * left, the pass stops with the first one's error. */
+static void fail_target_locked(pipeline *pl, target_state *t, const di_error *error)
+{
+    if (!t->failed) {
+        t->failed = true;
+        t->out->status = error->status;
+        t->out->error = *error;
+        if (pl->first_failed < 0) pl->first_failed = (int)t->index;
+    }
+    for (unsigned i = 0; i < pl->target_count; i++)
+        if (!pl->targets[i].failed) {
+            update_limit_locked(pl);
+            return;
+        }
+    fail_locked(pl, &pl->targets[pl->first_failed].out->error);
 }
 
 /* Under the lock: one consumer is done with the chunk in s. */
@@ -161,7 +214,6 @@ static void reader_main(void *arg)
 {
     pipeline *pl = arg;
     const pl_config *cfg = pl->cfg;
-    unsigned consumers = pl->hasher_count + (cfg->mode != PL_TARGET_NONE ? 1u : 0u);
 
     for (uint64_t seq = 0; seq < pl->total_chunks; seq++) {
         slot *s = &pl->slots[seq % cfg->chunk_count];
@@ -211,12 +263,12 @@ static void reader_main(void *arg)
         s->offset = offset;
         s->len = len;
         s->progress = chunk_progress(pl, len);
-        s->target_done = false;
-        s->pending = consumers;
+        for (unsigned i = 0; i < pl->target_count; i++) s->target_done[i] = false;
+        s->pending = pl->consumers;
         pl->read_count = seq + 1;
         pl->out->source_bytes += len;
         /* Nobody else wants the chunk (a pass that only reads): it is done already. */
-        if (consumers == 0) di_progress_add(cfg->progress, s->progress);
+        if (pl->consumers == 0) di_progress_add(cfg->progress, s->progress);
         if (last) end_of_source_locked(pl, seq + 1);
         di_cond_broadcast(pl->changed);
         di_mutex_unlock(pl->lock);
@@ -275,11 +327,12 @@ static size_t compare_chunk(const pl_config *cfg, uint64_t offset, const unsigne
     return len;
 }
 
-/* Writes or compares one chunk. Returns false when the pipeline must stop. */
-static bool process_target_chunk(pipeline *pl, slot *s)
+/* Writes or compares one chunk on target t: false when it failed (its error is then
+ * recorded) or the pass is cancelled. */
+static bool process_target_chunk(pipeline *pl, target_state *t, slot *s)
 {
     const pl_config *cfg = pl->cfg;
-    di_device *target = cfg->target;
+    di_device *target = t->cfg.device;
     di_error error;
     di_error_clear(&error);
 
@@ -288,96 +341,106 @@ static bool process_target_chunk(pipeline *pl, slot *s)
                        s->offset);
         return false;
     }
+    /* A smaller drive's share of the image ends before this chunk does. */
+    size_t len = s->len;
+    if (t->cfg.end && s->offset + len > t->cfg.end) len = (size_t)(t->cfg.end - s->offset);
     if (cfg->mode == PL_TARGET_WRITE) {
-        size_t n = io_length(target, s->len, cfg->pad_to_sector);
+        size_t n = io_length(target, len, cfg->pad_to_sector);
         if (di_device_write_full(target, s->data, n, s->offset, &error) != DI_OK) {
-            fail(pl, &error);
+            di_mutex_lock(pl->lock);
+            fail_target_locked(pl, t, &error);
+            di_mutex_unlock(pl->lock);
             return false;
         }
         di_mutex_lock(pl->lock);
-        pl->target_bytes += n;
+        t->out->target_bytes += n;
+        if (t->cfg.done) atomic_fetch_add(t->cfg.done, n);
         di_mutex_unlock(pl->lock);
         return true;
     }
 
-    size_t n = io_length(target, s->len, false);
-    if (di_device_read_full(target, s->aux, n, s->offset, NULL, &error) != DI_OK) {
-        fail(pl, &error);
+    unsigned char *aux = s->aux[t->index];
+    size_t n = io_length(target, len, false);
+    if (di_device_read_full(target, aux, n, s->offset, NULL, &error) != DI_OK) {
+        di_mutex_lock(pl->lock);
+        fail_target_locked(pl, t, &error);
+        di_mutex_unlock(pl->lock);
         return false;
     }
     uint64_t tolerated = 0, first_tolerated = 0;
-    size_t diff = compare_chunk(cfg, s->offset, s->data, s->aux, s->len, &tolerated,
-                                &first_tolerated);
+    size_t diff = compare_chunk(cfg, s->offset, s->data, aux, len, &tolerated, &first_tolerated);
     di_mutex_lock(pl->lock);
-    pl->target_bytes += n;
+    t->out->target_bytes += n;
+    if (t->cfg.done) atomic_fetch_add(t->cfg.done, n);
     if (tolerated) {
-        if (pl->out->tolerated_bytes == 0 || first_tolerated < pl->tolerated_first)
-            pl->tolerated_first = first_tolerated;
-        pl->out->tolerated_bytes += tolerated;
+        if (t->out->tolerated_bytes == 0 || first_tolerated < t->tolerated_first)
+            t->tolerated_first = first_tolerated;
+        t->out->tolerated_bytes += tolerated;
     }
-    if (diff < s->len) {
+    if (diff < len) {
         uint64_t at = s->offset + diff;
         /* Chunks before this one may still be in flight on other threads and hold an
          * earlier difference; they finish, later ones are not looked at. */
-        if (!pl->out->mismatch || at < pl->out->mismatch_offset) {
-            pl->out->mismatch = true;
-            pl->out->mismatch_offset = at;
+        if (!t->out->mismatch || at < t->out->mismatch_offset) {
+            t->out->mismatch = true;
+            t->out->mismatch_offset = at;
         }
-        if (s->seq < pl->limit_seq) pl->limit_seq = s->seq;
-        di_cond_broadcast(pl->changed);
+        if (s->seq < t->limit_seq) {
+            t->limit_seq = s->seq;
+            update_limit_locked(pl);
+        }
     }
     di_mutex_unlock(pl->lock);
     return true;
 }
 
-/* Under the lock: a write that has put flush_every bytes on the target since the last
- * flush flushes them, holding no chunk, so the other I/O threads and the hasher go on
- * meanwhile and the final flush finds little left. Returns false when it failed. */
-static bool flush_on_the_way_locked(pipeline *pl)
+/* Under the lock: a write that has put flush_every bytes on target t since its last
+ * flush flushes them, holding no chunk, so its other I/O threads, the other targets and
+ * the hashers go on meanwhile and the final flush finds little left. */
+static void flush_on_the_way_locked(pipeline *pl, target_state *t)
 {
-    di_device *target = pl->cfg->target;
+    di_device *target = t->cfg.device;
     /* A job that is stopping has no use for a flush: its error or cancel comes first. */
-    if (pl->cfg->mode != PL_TARGET_WRITE || !target->flush_every || pl->flushing || pl->stop ||
-        cancelled(pl) || pl->target_bytes - pl->flushed_bytes < target->flush_every)
-        return true;
-    pl->flushing = true;
-    pl->flushed_bytes = pl->target_bytes;
+    if (pl->cfg->mode != PL_TARGET_WRITE || !target->flush_every || t->flushing || t->failed ||
+        pl->stop || cancelled(pl) || t->out->target_bytes - t->flushed_bytes < target->flush_every)
+        return;
+    t->flushing = true;
+    t->flushed_bytes = t->out->target_bytes;
     di_mutex_unlock(pl->lock);
     di_error error;
     di_error_clear(&error);
     di_status st = di_device_flush(target, &error);
     di_mutex_lock(pl->lock);
-    pl->flushing = false;
-    if (st != DI_OK) {
-        fail_locked(pl, &error);
-        return false;
-    }
-    return true;
+    t->flushing = false;
+    if (st != DI_OK) fail_target_locked(pl, t, &error);
 }
 
 static void io_main(void *arg)
 {
-    pipeline *pl = arg;
+    io_arg *ia = arg;
+    pipeline *pl = ia->pl;
+    target_state *t = ia->target;
     di_mutex_lock(pl->lock);
     for (;;) {
-        if (pl->stop || pl->next_claim >= pl->total_chunks || pl->next_claim > pl->limit_seq)
+        if (pl->stop || t->next_claim >= pl->total_chunks || t->next_claim > pl->limit_seq)
             break;
-        if (pl->next_claim >= pl->read_count) {
+        if (t->next_claim >= pl->read_count) {
             di_cond_wait(pl->changed, pl->lock);
             continue;
         }
-        slot *s = &pl->slots[pl->next_claim % pl->cfg->chunk_count];
-        pl->next_claim++;
+        uint64_t seq = t->next_claim++;
+        slot *s = &pl->slots[seq % pl->cfg->chunk_count];
+        /* Dropped, past a difference, or past its end: the chunk is let go untouched. */
+        bool skip = t->failed || seq > t->limit_seq || (t->cfg.end && s->offset >= t->cfg.end);
         di_mutex_unlock(pl->lock);
 
-        bool ok = process_target_chunk(pl, s);
+        bool ok = skip || process_target_chunk(pl, t, s);
 
         di_mutex_lock(pl->lock);
-        if (!ok) break;
-        s->target_done = true;
+        s->target_done[t->index] = true;
         release_locked(pl, s);
         di_cond_broadcast(pl->changed);
-        if (!flush_on_the_way_locked(pl)) break;
+        if (ok && !skip) flush_on_the_way_locked(pl, t);
     }
     di_mutex_unlock(pl->lock);
 }
@@ -387,6 +450,7 @@ static void hasher_main(void *arg)
     hasher_arg *ha = arg;
     pipeline *pl = ha->pl;
     const pl_config *cfg = pl->cfg;
+    target_state *t = ha->target;
 
     for (uint64_t seq = 0;; seq++) {
         slot *s = &pl->slots[seq % cfg->chunk_count];
@@ -396,19 +460,27 @@ static void hasher_main(void *arg)
                 di_mutex_unlock(pl->lock);
                 return;
             }
-            bool ready = pl->read_count > seq && (!cfg->hash_target_data || s->target_done);
+            bool ready = pl->read_count > seq && (!t || s->target_done[t->index]);
             if (ready) break;
             di_cond_wait(pl->changed, pl->lock);
         }
+        /* A dropped target's digest means nothing: its chunks are let go. */
+        bool skip = t && (t->failed || seq > t->limit_seq);
         di_mutex_unlock(pl->lock);
 
-        const unsigned char *bytes = cfg->hash_target_data ? s->aux : s->data;
-        bool ok = di_hasher_update(ha->hasher, bytes, s->len);
+        const unsigned char *bytes = t ? s->aux[t->index] : s->data;
+        size_t len = s->len;
+        /* A target's digest covers its own share of the image only. */
+        if (t && t->cfg.end)
+            len = s->offset >= t->cfg.end ? 0
+                  : s->offset + len > t->cfg.end ? (size_t)(t->cfg.end - s->offset) : len;
+        bool ok = skip || !len || di_hasher_update(ha->hasher, bytes, len);
 
         di_mutex_lock(pl->lock);
         if (!ok) {
             di_error error;
-            di_error_why(&error, DI_ERR_INTERNAL, DI_OP_HASH, cfg->source->path,
+            di_error_why(&error, DI_ERR_INTERNAL, DI_OP_HASH,
+                         t ? t->cfg.device->path : cfg->source->path,
                          DI_REASON_DIGEST_LIBRARY_FAILED, DI_NO_ARGS);
             di_error_at(&error, s->offset);
             fail_locked(pl, &error);
@@ -424,8 +496,12 @@ static void free_slots(pipeline *pl)
 {
     if (!pl->slots) return;
     for (unsigned i = 0; i < pl->cfg->chunk_count; i++) {
-        di_aligned_free(pl->slots[i].data);
-        di_aligned_free(pl->slots[i].aux);
+        slot *s = &pl->slots[i];
+        di_aligned_free(s->data);
+        if (s->aux)
+            for (unsigned k = 0; k < pl->target_count; k++) di_aligned_free(s->aux[k]);
+        free(s->aux);
+        free(s->target_done);
     }
     free(pl->slots);
 }
@@ -436,20 +512,72 @@ static bool alloc_slots(pipeline *pl)
     pl->slots = calloc(cfg->chunk_count, sizeof *pl->slots);
     if (!pl->slots) return false;
     for (unsigned i = 0; i < cfg->chunk_count; i++) {
-        pl->slots[i].data = di_aligned_alloc(DI_DIRECT_ALIGNMENT, cfg->chunk_size);
-        if (!pl->slots[i].data) return false;
-        if (cfg->mode == PL_TARGET_COMPARE) {
-            pl->slots[i].aux = di_aligned_alloc(DI_DIRECT_ALIGNMENT, cfg->chunk_size);
-            if (!pl->slots[i].aux) return false;
+        slot *s = &pl->slots[i];
+        s->data = di_aligned_alloc(DI_DIRECT_ALIGNMENT, cfg->chunk_size);
+        s->target_done = calloc(pl->target_count ? pl->target_count : 1, sizeof *s->target_done);
+        if (!s->data || !s->target_done) return false;
+        if (cfg->mode != PL_TARGET_COMPARE) continue;
+        s->aux = calloc(pl->target_count, sizeof *s->aux);
+        if (!s->aux) return false;
+        for (unsigned k = 0; k < pl->target_count; k++) {
+            s->aux[k] = di_aligned_alloc(DI_DIRECT_ALIGNMENT, cfg->chunk_size);
+            if (!s->aux[k]) return false;
         }
     }
     return true;
 }
 
-di_status pl_run(const pl_config *cfg, pl_outcome *out)
+/* Only tolerated differences: still a mismatch, at the first of them, but one the
+ * caller can explain. */
+static void conclude_target(const pl_config *cfg, target_state *t)
+{
+    pl_target_outcome *out = t->out;
+    if (out->status != DI_OK) return;
+    if (!out->mismatch && out->tolerated_bytes) {
+        out->mismatch = true;
+        out->mismatch_offset = t->tolerated_first;
+        out->mismatch_tolerated = true;
+    }
+    if (!out->mismatch) return;
+    out->status = DI_ERR_MISMATCH;
+    di_error_why(&out->error, DI_ERR_MISMATCH, DI_OP_VERIFY, t->cfg.device->path,
+                 out->mismatch_tolerated ? DI_REASON_DIFFERS_ONLY_IN_MOUNT_MARKS
+                                         : DI_REASON_DEVICE_DIFFERS,
+                 DI_ARGS(di_text(cfg->source->path)));
+    di_error_at(&out->error, out->mismatch_offset);
+}
+
+/* The threads: the reader, each target's I/O threads, the source's hashers and each
+ * target's. False when not all of them started (the pass is then stopped). */
+static unsigned start_threads(pipeline *pl, di_thread **threads, io_arg *io_args,
+                              hasher_arg *hasher_args)
+{
+    const pl_config *cfg = pl->cfg;
+    unsigned count = 0, hashers = 0;
+    if ((threads[count] = di_thread_start(reader_main, pl))) count++;
+    for (unsigned i = 0; i < pl->target_count; i++) {
+        target_state *t = &pl->targets[i];
+        io_args[i] = (io_arg){.pl = pl, .target = t};
+        for (unsigned k = 0; k < t->cfg.io_threads; k++)
+            if ((threads[count] = di_thread_start(io_main, &io_args[i]))) count++;
+        for (unsigned a = 0; t->cfg.hashers && a < DI_HASH_COUNT; a++) {
+            if (!t->cfg.hashers[a]) continue;
+            hasher_args[hashers] = (hasher_arg){.pl = pl, .hasher = t->cfg.hashers[a], .target = t};
+            if ((threads[count] = di_thread_start(hasher_main, &hasher_args[hashers++]))) count++;
+        }
+    }
+    for (unsigned a = 0; cfg->hashers && a < DI_HASH_COUNT; a++) {
+        if (!cfg->hashers[a]) continue;
+        hasher_args[hashers] = (hasher_arg){.pl = pl, .hasher = cfg->hashers[a]};
+        if ((threads[count] = di_thread_start(hasher_main, &hasher_args[hashers++]))) count++;
+    }
+    return count;
+}
+
+di_status pl_run(const pl_config *cfg, pl_outcome *out, pl_target_outcome *per_target)
 {
     memset(out, 0, sizeof *out);
-    pipeline pl = {.cfg = cfg, .out = out, .limit_seq = UINT64_MAX};
+    pipeline pl = {.cfg = cfg, .out = out, .limit_seq = UINT64_MAX, .first_failed = -1};
     pl.total_chunks = cfg->length / cfg->chunk_size + (cfg->length % cfg->chunk_size != 0);
     if (cfg->ranges) {
         pl.total_chunks = 0;
@@ -467,40 +595,64 @@ di_status pl_run(const pl_config *cfg, pl_outcome *out)
     if (pl.progress_consumed)
         pl.consumed_mark = cfg->start == 0 ? 0 : cfg->source->ops->consumed(cfg->source);
 
-    di_thread *threads[1 + 64 + DI_HASH_COUNT];
-    unsigned thread_count = 0;
-    hasher_arg hasher_args[DI_HASH_COUNT];
-    unsigned io_threads = cfg->mode == PL_TARGET_NONE ? 0 : cfg->io_threads;
-    if (io_threads > 64) io_threads = 64;
-    if (cfg->mode != PL_TARGET_NONE && io_threads == 0) io_threads = 1;
+    /* One target given the short way: a target list of one, whose outcome is the pass's. */
+    pl_target single = {0};
+    pl_target_outcome single_out;
+    const pl_target *targets = cfg->targets;
+    bool short_way = cfg->mode != PL_TARGET_NONE && !cfg->targets;
+    di_hasher **source_hashers = cfg->hashers;
+    if (short_way) {
+        single.device = cfg->target;
+        single.io_threads = cfg->io_threads;
+        if (cfg->hash_target_data) {
+            single.hashers = cfg->hashers;
+            source_hashers = NULL;
+        }
+        targets = &single;
+        per_target = &single_out;
+    }
+    pl.target_count = cfg->mode == PL_TARGET_NONE ? 0 : short_way ? 1 : cfg->target_count;
 
-    for (unsigned i = 0; i < DI_HASH_COUNT; i++)
-        if (cfg->hashers && cfg->hashers[i]) pl.hash_algs[pl.hasher_count++] = (di_hash_alg)i;
+    unsigned thread_max = 1 + DI_HASH_COUNT;
+    pl.targets = calloc(pl.target_count ? pl.target_count : 1, sizeof *pl.targets);
+    for (unsigned i = 0; pl.targets && i < pl.target_count; i++) {
+        target_state *t = &pl.targets[i];
+        t->cfg = targets[i];
+        if (t->cfg.io_threads == 0) t->cfg.io_threads = 1;
+        if (t->cfg.io_threads > 64) t->cfg.io_threads = 64;
+        t->out = &per_target[i];
+        memset(t->out, 0, sizeof *t->out);
+        t->index = i;
+        t->limit_seq = UINT64_MAX;
+        pl.consumers += 1;
+        thread_max += t->cfg.io_threads + DI_HASH_COUNT;
+        for (unsigned a = 0; t->cfg.hashers && a < DI_HASH_COUNT; a++)
+            pl.consumers += t->cfg.hashers[a] != NULL;
+    }
+    for (unsigned a = 0; source_hashers && a < DI_HASH_COUNT; a++)
+        pl.hasher_count += source_hashers[a] != NULL;
+    pl.consumers += pl.hasher_count;
+    pl_config own = *cfg;
+    own.hashers = source_hashers;
+    pl.cfg = &own;
 
+    di_thread **threads = calloc(thread_max, sizeof *threads);
+    io_arg *io_args = calloc(pl.target_count ? pl.target_count : 1, sizeof *io_args);
+    hasher_arg *hasher_args = calloc(thread_max, sizeof *hasher_args);
     pl.lock = di_mutex_new();
     pl.changed = di_cond_new();
-    if (!pl.lock || !pl.changed || !alloc_slots(&pl)) {
+    if (!pl.targets || !threads || !io_args || !hasher_args || !pl.lock || !pl.changed ||
+        !alloc_slots(&pl)) {
         di_error_why(&out->error, DI_ERR_NO_MEMORY, DI_OP_ALLOCATE_BUFFERS, cfg->source->path,
                      DI_REASON_BUFFERS, DI_ARGS(di_number(cfg->chunk_count), di_number(cfg->chunk_size)));
         out->status = DI_ERR_NO_MEMORY;
         goto out;
     }
 
-    unsigned wanted = 1 + io_threads + pl.hasher_count;
-    for (unsigned i = 0; i < wanted; i++) {
-        di_thread *t;
-        if (i == 0) {
-            t = di_thread_start(reader_main, &pl);
-        } else if (i <= io_threads) {
-            t = di_thread_start(io_main, &pl);
-        } else {
-            hasher_arg *ha = &hasher_args[i - 1 - io_threads];
-            ha->pl = &pl;
-            ha->hasher = cfg->hashers[pl.hash_algs[i - 1 - io_threads]];
-            t = di_thread_start(hasher_main, ha);
-        }
-        if (t) threads[thread_count++] = t;
-    }
+    unsigned wanted = 1 + pl.hasher_count;
+    for (unsigned i = 0; i < pl.target_count; i++) wanted += pl.targets[i].cfg.io_threads;
+    wanted += pl.consumers - pl.hasher_count - pl.target_count; /* the targets' hashers */
+    unsigned thread_count = start_threads(&pl, threads, io_args, hasher_args);
     if (thread_count != wanted) {
         di_error error;
         di_error_why(&error, DI_ERR_NO_MEMORY, DI_OP_START_THREADS, cfg->source->path,
@@ -509,27 +661,34 @@ di_status pl_run(const pl_config *cfg, pl_outcome *out)
     }
     for (unsigned i = 0; i < thread_count; i++) di_thread_join(threads[i]);
 
-    out->target_bytes = pl.target_bytes;
-    /* Only tolerated differences: still a mismatch, at the first of them, but one the
-     * caller can explain. */
-    if (out->status == DI_OK && !out->mismatch && out->tolerated_bytes) {
-        out->mismatch = true;
-        out->mismatch_offset = pl.tolerated_first;
-        out->mismatch_tolerated = true;
-    }
-    if (out->status == DI_OK && out->mismatch) {
-        out->status = DI_ERR_MISMATCH;
-        if (out->mismatch_tolerated)
-            di_error_why(&out->error, DI_ERR_MISMATCH, DI_OP_VERIFY, cfg->target->path,
-                         DI_REASON_DIFFERS_ONLY_IN_MOUNT_MARKS, DI_ARGS(di_text(cfg->source->path)));
-        else
-            di_error_why(&out->error, DI_ERR_MISMATCH, DI_OP_VERIFY, cfg->target->path,
-                         DI_REASON_DEVICE_DIFFERS, DI_ARGS(di_text(cfg->source->path)));
-        di_error_at(&out->error, out->mismatch_offset);
+    for (unsigned i = 0; i < pl.target_count; i++) conclude_target(cfg, &pl.targets[i]);
+    if (short_way) {
+        /* The one target's outcome is the pass's (a failure of its own is already). */
+        out->target_bytes = single_out.target_bytes;
+        out->mismatch = single_out.mismatch;
+        out->mismatch_offset = single_out.mismatch_offset;
+        out->mismatch_tolerated = single_out.mismatch_tolerated;
+        out->tolerated_bytes = single_out.tolerated_bytes;
+        if (out->status == DI_OK && single_out.status != DI_OK) {
+            out->status = single_out.status;
+            out->error = single_out.error;
+        }
+    } else if (out->status == DI_OK && pl.target_count) {
+        /* Every target failed or differs: the pass did nothing worth having. */
+        bool any_ok = false;
+        for (unsigned i = 0; i < pl.target_count; i++) any_ok |= per_target[i].status == DI_OK;
+        if (!any_ok) {
+            out->status = per_target[0].status;
+            out->error = per_target[0].error;
+        }
     }
 
 out:
     free_slots(&pl);
+    free(pl.targets);
+    free(threads);
+    free(io_args);
+    free(hasher_args);
     di_cond_free(pl.changed);
     di_mutex_free(pl.lock);
     return out->status;

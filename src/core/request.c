@@ -63,23 +63,24 @@ static di_status check_image(const di_request *r, di_error *error)
 
 /* The target of a kind that writes the drive: never the system disk; a fixed disk only
  * when the user insisted. */
-static di_status check_target(const di_request *r, di_drive_info *drive, di_error *error)
+static di_status check_target(const di_request *r, const char *path, const di_drive_info *chosen,
+                              di_drive_info *drive, di_error *error)
 {
     const char *op = di_job_kind_name(r->kind);
-    if (r->chosen) {
-        *drive = *r->chosen;
-    } else if (di_drive_describe(r->drive, drive, error) != DI_OK) {
+    if (chosen) {
+        *drive = *chosen;
+    } else if (di_drive_describe(path, drive, error) != DI_OK) {
         return error->status;
     }
     if (drive->system)
-        return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_SYSTEM_DISK, op, r->drive);
+        return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_SYSTEM_DISK, op, path);
     /* Restore and Check work on a drive; a name that is none is a typo, not a file to
      * make (Write makes one). */
     if (r->kind != DI_JOB_WRITE && !drive->exists)
         return di_error_why(error, DI_ERR_OPEN, r->kind == DI_JOB_CHECK ? DI_OP_CHECK : DI_OP_FORMAT,
-                            r->drive, DI_REASON_NO_SUCH_DRIVE, DI_NO_ARGS);
+                            path, DI_REASON_NO_SUCH_DRIVE, DI_NO_ARGS);
     if (drive->is_block_device && !drive->removable && !r->fixed_disk_confirmed) {
-        di_error_refuse(error, DI_ERR_USAGE, DI_REASON_FIXED_DISK, op, r->drive);
+        di_error_refuse(error, DI_ERR_USAGE, DI_REASON_FIXED_DISK, op, path);
         error->sizes[0] = drive->size;
         snprintf(error->value, sizeof error->value, "%s", drive->bus);
         return DI_ERR_USAGE;
@@ -106,6 +107,35 @@ static di_status check_layout(const di_request *r, const di_drive_info *drive,
     return error->status;
 }
 
+static bool several(const di_request *r)
+{
+    return r->drive_count > 1;
+}
+
+/* Several drives: only a Write, without a bmap, each drive checked as one would be and
+ * none named twice. facts (NULL allowed) gets each one's; drive the first's. */
+static di_status check_targets(const di_request *r, di_drive_info *drive, di_drive_info *facts,
+                               di_error *error)
+{
+    if (r->kind != DI_JOB_WRITE || given(r->bmap) || r->drive_count > DI_TARGETS_MAX)
+        return di_error_why(error, DI_ERR_USAGE, DI_OP_START_JOB, "", DI_REASON_SEVERAL_TARGETS,
+                            DI_ARGS(di_number(r->drive_count), di_number(DI_TARGETS_MAX)));
+    for (unsigned i = 0; i < r->drive_count; i++) {
+        const char *path = r->drives[i];
+        if (!given(path)) return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_NO_DRIVE, "open", "");
+        for (unsigned k = 0; k < i; k++)
+            if (strcmp(r->drives[k], path) == 0)
+                return di_error_why(error, DI_ERR_USAGE, DI_OP_START_JOB, path,
+                                    DI_REASON_DRIVE_NAMED_TWICE, DI_NO_ARGS);
+        di_drive_info one;
+        const di_drive_info *chosen = r->chosen_drives ? r->chosen_drives[i] : NULL;
+        if (check_target(r, path, chosen, facts ? &facts[i] : &one, error) != DI_OK)
+            return error->status;
+        if (i == 0) *drive = facts ? facts[0] : one;
+    }
+    return DI_OK;
+}
+
 di_status di_request_check(const di_request *r, di_drive_info *drive, di_error *error)
 {
     di_drive_info scratch;
@@ -127,9 +157,12 @@ di_status di_request_check(const di_request *r, di_drive_info *drive, di_error *
     if (r->move_gpt_backup && (r->kind != DI_JOB_WRITE || !r->verify_after_write))
         return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_MOVE_GPT_NEEDS_VERIFY, "write", "");
     if (check_image(r, error) != DI_OK) return error->status;
-    if (!given(r->drive))
+    if (!given(r->drive) && !several(r))
         return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_NO_DRIVE, "open", "");
-    if (di_job_kind_writes_drive(r->kind) && check_target(r, drive, error) != DI_OK) return error->status;
+    if (several(r)) return check_targets(r, drive, NULL, error);
+    if (di_job_kind_writes_drive(r->kind) &&
+        check_target(r, r->drive, r->chosen, drive, error) != DI_OK)
+        return error->status;
     if (r->kind == DI_JOB_FORMAT) return check_layout(r, drive, NULL, error);
     return DI_OK;
 }
@@ -164,7 +197,8 @@ static void find_expected(const di_request *r, bool hash_image, di_plan *plan)
 /* A bmap named, none wanted, or one found with the image: only the mapped blocks. */
 static void find_bmap(const di_request *r, di_plan *plan)
 {
-    if (!takes_image_file(r->kind) || r->no_bmap) return;
+    /* Several drives are written whole: the bmap's ranges are one drive's plan. */
+    if (!takes_image_file(r->kind) || r->no_bmap || several(r)) return;
     if (given(r->bmap)) {
         snprintf(plan->bmap.path, sizeof plan->bmap.path, "%s", r->bmap);
     } else if (di_bmap_find_for_image(r->image, plan->spec.zip_member, &plan->bmap)) {
@@ -218,6 +252,19 @@ static void fill_spec(const di_request *r, bool hash_image, di_plan *plan)
     case DI_JOB_VERIFY:
         spec->source_path = plan->image;
         spec->target_path = plan->device;
+        if (plan->drive_count > 1) {
+            for (unsigned i = 0; i < plan->drive_count; i++) {
+                const di_drive_info *d = &plan->drives[i];
+                di_target_spec *t = &plan->targets[i];
+                *t = (di_target_spec){.path = plan->devices[i]};
+                if (!d->is_block_device) continue;
+                t->expect_size = d->size;
+                t->expect_model = d->model[0] ? d->model : NULL;
+                t->expect_serial = d->serial[0] ? d->serial : NULL;
+            }
+            spec->targets = plan->targets;
+            spec->target_count = plan->drive_count;
+        }
         break;
     case DI_JOB_FORMAT:
         spec->target_path = plan->device;
@@ -240,9 +287,17 @@ di_status di_request_plan(const di_request *r, di_plan *plan)
 {
     memset(plan, 0, sizeof *plan);
     if (di_request_check(r, &plan->drive, &plan->refusal) != DI_OK) return plan->refusal.status;
+    plan->drive_count = 1;
+    if (several(r)) {
+        if (check_targets(r, &plan->drive, plan->drives, &plan->refusal) != DI_OK)
+            return plan->refusal.status;
+        plan->drive_count = r->drive_count;
+        for (unsigned i = 0; i < r->drive_count; i++)
+            snprintf(plan->devices[i], sizeof plan->devices[i], "%s", r->drives[i]);
+    }
     bool hash_image = r->kind == DI_JOB_HASH && hash_image_given(r);
     snprintf(plan->image, sizeof plan->image, "%s", given(r->image) ? r->image : "");
-    snprintf(plan->device, sizeof plan->device, "%s", r->drive);
+    snprintf(plan->device, sizeof plan->device, "%s", several(r) ? r->drives[0] : r->drive);
     snprintf(plan->member, sizeof plan->member, "%s", given(r->member) ? r->member : "");
     if (r->kind == DI_JOB_FORMAT) {
         snprintf(plan->card_label, sizeof plan->card_label, "%s",

@@ -103,7 +103,14 @@ static di_status fault_read_at(di_device *dev, void *buf, size_t len, uint64_t o
     di_status st = DI_OK;
     note_alignment(fd, buf, len, offset);
     if (inject(fd, false, &len, offset, done, &st, error)) return st;
-    return fd->inner->ops->read_at(fd->inner, buf, len, offset, done, error);
+    st = fd->inner->ops->read_at(fd->inner, buf, len, offset, done, error);
+    fault_plan *plan = fd->plan;
+    if (st == DI_OK && fd->faulty && !plan->on_write && plan->kind == FAULT_FLIP &&
+        plan->at_offset >= offset && plan->at_offset < offset + *done) {
+        ((unsigned char *)buf)[plan->at_offset - offset] ^= 0xFF;
+        __atomic_add_fetch(&plan->triggered, 1, __ATOMIC_SEQ_CST);
+    }
+    return st;
 }
 
 static void log_write(fault_device *fd, uint64_t offset)
@@ -218,7 +225,7 @@ di_device *fault_wrap(di_device *inner, di_role role, void *ctx)
      * sees the target as the target will be presented. */
     if (role == DI_ROLE_PROBE) plan->probes++;
     di_role shown_as = role == DI_ROLE_PROBE ? DI_ROLE_TARGET : role;
-    bool faulty = role == plan->role;
+    bool faulty = role == plan->role && (!plan->only_path || strcmp(inner->path, plan->only_path) == 0);
     if (!faulty && !(plan->as_block_sector && shown_as == plan->role) &&
         !(plan->block_roles & (1u << shown_as)))
         return inner;

@@ -20,12 +20,15 @@ typedef enum fault_kind {
     FAULT_TRANSIENT,    /* the request fails with an error that passes (a drive waking up)
                            `times` times (0: every time), then succeeds */
     FAULT_MEDIA,        /* the request fails with a media error (a bad sector) */
-    FAULT_UNBUFFERED    /* the request is refused as unbuffered I/O until the device falls
+    FAULT_UNBUFFERED,   /* the request is refused as unbuffered I/O until the device falls
                            back to buffered I/O */
+    FAULT_FLIP          /* a read returns the byte at at_offset inverted (a card that does
+                           not hold what it was given) */
 } fault_kind;
 
 typedef struct fault_plan {
     di_role role;       /* which of the job's devices to wrap */
+    const char *only_path; /* ... and of those only this one (NULL: any) */
     bool on_write;      /* fault writes (true) or reads (false) */
     fault_kind kind;
     uint64_t at_offset; /* the first request covering this byte triggers */
