@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "gui/lang.h"
+#include "gui/drive_lines_text.h"
 #include "gui/log_text.h"
 #include "gui/result_text.h"
 
@@ -233,7 +234,83 @@ static void a_checked_card(void)
     CHECK_CONTAINS(view.box, "Check card...");
 }
 
+/* Several drives: a line per drive while it runs and at its end; the end of the job with
+ * the image's digest once, a published one matched, a failed drive named with why. */
+static void several_drives(void)
+{
+    char line[4096];
+    di_target_progress p = {.state = DI_TARGET_WRITING, .bytes_done = 45, .bytes_total = 100,
+                            .average_rate = 13.2e6};
+    CHECK_STR(drive_line_progress("T:", &p, line, sizeof line), "T:: writing 45% · 13.2 MB/s");
+    p.state = DI_TARGET_VERIFYING;
+    p.bytes_done = 100;
+    CHECK_STR(drive_line_progress("T:", &p, line, sizeof line), "T:: verifying 100% · 13.2 MB/s");
+    p.state = DI_TARGET_WAITING;
+    CHECK_STR(drive_line_progress("U:", &p, line, sizeof line), "U:: waiting");
+    p.state = DI_TARGET_FAILED;
+    CHECK_STR(drive_line_progress("U:", &p, line, sizeof line), "U:: failed; the others go on");
+
+    di_result job, t[3];
+    ok_result(&job, 210000000);
+    job.target_count = 3;
+    job.targets_failed = 1;
+    job.status = DI_ERR_WRITE;
+    for (int i = 0; i < 3; i++) {
+        ok_result(&t[i], 210000000);
+        t[i].device_bytes = 210000000;
+        t[i].verified = true;
+        snprintf(t[i].readback_hashes[DI_HASH_MD5], DI_HASH_HEX_MAX, "5805725c694d6b94aeb006f593947ad8");
+    }
+    memset(&t[1], 0, sizeof t[1]);
+    di_error_why(&t[1].error, DI_ERR_WRITE, DI_OP_WRITE, "\\\\.\\U:", DI_REASON_DEVICE_FULL, DI_NO_ARGS);
+    t[1].status = DI_ERR_WRITE;
+    job.error = t[1].error;
+    job.expected_checked = job.expected_match = true;
+    const di_result *targets[3] = {&t[0], &t[1], &t[2]};
+    const char *names[3] = {"T:", "U:", "V:"};
+    di_expected_hash published = {.present = true, .alg = DI_HASH_MD5};
+    snprintf(published.hex, sizeof published.hex, "5805725c694d6b94aeb006f593947ad8");
+    result_render_several(&job, targets, names, 3, &published, &view);
+    CHECK_STR(view.status, "Write: 2 of 3 drives written and verified.");
+    CHECK_CONTAINS(view.box, "T:: written and verified, 210 MB, read back MD5 5805725c694d6b94aeb006f593947ad8");
+    CHECK_CONTAINS(view.box, "U:: failed: ");
+    CHECK_CONTAINS(view.box, "U:: failed: Writing failed on \\\\.\\U:. No space left: the device took no more data.\nV:");
+    CHECK_CONTAINS(view.box, "V:: written and verified");
+    CHECK_STR(view.hash, "5805725c694d6b94aeb006f593947ad8");
+    CHECK_U64(view.match, RESULT_MATCH_OK);
+    CHECK_U64(view.icon, RESULT_WARNING);
+    CHECK(view.failed);
+
+    /* Every drive written: information; none: an error; a cancel: the cancel's line. */
+    memset(&t[1], 0, sizeof t[1]);
+    ok_result(&t[1], 210000000);
+    t[1].device_bytes = 210000000;
+    job.status = DI_OK;
+    job.targets_failed = 0;
+    job.verified = false;
+    for (int i = 0; i < 3; i++) t[i].verified = false;
+    result_render_several(&job, targets, names, 3, &published, &view);
+    CHECK_STR(view.status, "Write: 3 of 3 drives written.");
+    CHECK_CONTAINS(view.box, "V:: written, 210 MB");
+    CHECK_U64(view.icon, RESULT_INFO);
+    CHECK(!view.failed);
+    job.status = DI_ERR_CANCELLED;
+    job.targets_failed = 3;
+    for (int i = 0; i < 3; i++) t[i].status = DI_ERR_CANCELLED;
+    result_render_several(&job, targets, names, 3, &published, &view);
+    CHECK_STR(view.status, "Cancelled.");
+    lang_set(LANG_DE);
+    job.status = DI_ERR_WRITE;
+    for (int i = 0; i < 3; i++) t[i].status = DI_ERR_WRITE;
+    result_render_several(&job, targets, names, 3, &published, &view);
+    CHECK_STR(view.status, "Schreiben: 0 von 3 Laufwerken geschrieben.");
+    CHECK(view.failed);
+    CHECK_U64(view.icon, RESULT_ERROR);
+    lang_set(LANG_EN);
+}
+
 static const test_case tests[] = {
+    {"several_drives", several_drives},
     {"a_checked_card", a_checked_card},
     {"a_restored_card", a_restored_card},
     {"the_log_window_keeps_the_newest_whole_lines", the_log_window_keeps_the_newest_whole_lines},

@@ -40,6 +40,9 @@ typedef struct dialog_state {
     restore_options restore; /* Restore's last file system and erase choice, offered
                                 again (the label offered is always the drive's size) */
     di_check_mode check_mode; /* Check's last choice */
+    /* The several drives' entry as the request reads it: their paths and facts. */
+    const char *several_paths[DI_TARGETS_MAX];
+    const di_drive_info *several_drives[DI_TARGETS_MAX];
 } dialog_state;
 
 /* The one dialog's state: the dialog thread's alone. */
@@ -77,6 +80,9 @@ void dialog_check(void);
 void dialog_cancel(void);
 bool dialog_confirm_stop(void);
 void dialog_request_from_inputs(di_job_kind kind, const char *image, di_request *r);
+/* Several...: the drives with check boxes; two or more ticked become the Device box's
+ * several drives' entry, which Write writes at once. */
+void dialog_choose_several(void);
 void dialog_start_job(const di_request *request);
 /* WM_APP_REQUEST_LOOKED: the button's questions, then the job is planned. */
 void dialog_request_looked(struct request_look *look);

@@ -25,7 +25,7 @@ static const struct {
     {IDC_VERIFY, T_VERIFY_ONLY},         {IDC_HASH_DRIVE, T_HASH_DRIVE},
     {IDC_CANCEL_JOB, T_CANCEL},          {IDC_EXIT, T_EXIT},
     {IDC_SHOW_LOG, T_LOG},               {IDC_RESTORE, T_RESTORE},
-    {IDC_CHECK, T_CHECK},
+    {IDC_CHECK, T_CHECK},                {IDC_SEVERAL, T_SEVERAL},
 };
 
 /* The dialog in the chosen language: every control's text, the status line when idle. */

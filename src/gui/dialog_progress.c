@@ -2,10 +2,14 @@
 #include "dialog.h"
 
 #include <commctrl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app_messages.h"
+#include "drive_lines.h"
+#include "drive_lines_text.h"
+#include "drive_text.h"
 #include "lang.h"
 #include "log_window.h"
 #include "platform/win32/utf16.h"
@@ -24,6 +28,30 @@ void dialog_show_progress(void)
                  (WPARAM)di_progress_position(p.bytes_done, p.bytes_total), 0);
     if (p.bytes_total || p.retrying) dialog_status("%s", di_status_line(&p, line, sizeof line));
     taskbar_progress(dialog.hwnd, p.bytes_done, p.bytes_total);
+    if (di_job_target_count(dialog.job->job) > 1) drive_lines_update(dialog.job->job);
+}
+
+/* A Write to several drives: the image's digest once, a line per drive in the box and
+ * in the drives' window. */
+static void render_several(gui_job *gj, result_view *view)
+{
+    static char names[DI_TARGETS_MAX][DI_PATH_MAX + 256];
+    const char *name_list[DI_TARGETS_MAX];
+    const di_result *targets[DI_TARGETS_MAX];
+    const di_request *asked = &gj->asked.request;
+    unsigned count = di_job_target_count(gj->job);
+    if (count > DI_TARGETS_MAX) count = DI_TARGETS_MAX;
+    for (unsigned i = 0; i < count; i++) {
+        const di_drive_info *d = i < asked->drive_count && asked->chosen_drives
+                                     ? asked->chosen_drives[i] : NULL;
+        if (d) drive_text(d, names[i], sizeof names[i]);
+        else snprintf(names[i], sizeof names[i], "%s", di_job_target_path(gj->job, i));
+        name_list[i] = names[i];
+        targets[i] = di_job_target_result(gj->job, i);
+    }
+    result_render_several(di_job_result(gj->job), targets, name_list, count,
+                          &gj->plan.spec.expected, view);
+    drive_lines_finish(gj->job);
 }
 
 static void set_match_text(const char *text)
@@ -41,8 +69,12 @@ void dialog_job_done(gui_job *gj)
     di_job_progress(gj->job, &p);
     const di_plan *plan = &gj->plan;
     result_view *view = &dialog.view;
-    result_render(gj->kind, di_job_result(gj->job), &plan->spec.expected,
-                  plan->bmap.member[0] ? plan->bmap.member : plan->bmap.path, p.average_rate, view);
+    if (di_job_target_count(gj->job) > 1)
+        render_several(gj, view);
+    else
+        result_render(gj->kind, di_job_result(gj->job), &plan->spec.expected,
+                      plan->bmap.member[0] ? plan->bmap.member : plan->bmap.path, p.average_rate,
+                      view);
     if (di_job_result(gj->job)->status == DI_OK)
         SendMessageW(dialog_item(IDC_PROGRESS), PBM_SETPOS, DI_PROGRESS_RANGE, 0);
     if (view->hash[0]) {

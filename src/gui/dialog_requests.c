@@ -9,7 +9,9 @@
 
 #include "app_messages.h"
 #include "diskimager/units.h"
+#include "drive_lines.h"
 #include "drive_text.h"
+#include "drives_dialog.h"
 #include "file_dialog.h"
 #include "hash_choices.h"
 #include "lang.h"
@@ -49,9 +51,27 @@ static void remember_folder(const char *image_path)
 
 /* What the dialog's inputs ask for kind: the request layer decides the rest. Points into
  * state (the typed digest, the chosen member) and at the drive chosen in the list. */
+void dialog_choose_several(void)
+{
+    static char paths[DI_TARGETS_MAX][DI_PATH_MAX];
+    const char *chosen[DI_TARGETS_MAX];
+    unsigned count = 0;
+    HWND combo = dialog_item(IDC_DEVICE_COMBO);
+    if (!drives_dialog_choose(dialog.hwnd, &dialog.drives,
+                              drive_combo_selected(combo, &dialog.drives), paths, &count))
+        return;
+    for (unsigned i = 0; i < count; i++) chosen[i] = paths[i];
+    drive_combo_choose(combo, &dialog.drives, chosen, count);
+}
+
 void dialog_request_from_inputs(di_job_kind kind, const char *image, di_request *r)
 {
-    const di_drive_info *drive = drive_combo_selected(dialog_item(IDC_DEVICE_COMBO), &dialog.drives);
+    HWND combo = dialog_item(IDC_DEVICE_COMBO);
+    const di_drive_info *drive = drive_combo_selected(combo, &dialog.drives);
+    /* The several drives' entry: the first stands for them where one drive is named. */
+    unsigned several = drive_combo_several(combo, &dialog.drives, dialog.several_drives);
+    for (unsigned i = 0; i < several; i++) dialog.several_paths[i] = dialog.several_drives[i]->path;
+    if (several) drive = dialog.several_drives[0];
     dialog_text_utf8(IDC_EXPECTED_EDIT, dialog.typed_expected, sizeof dialog.typed_expected);
     bool verify = kind == DI_JOB_WRITE && dialog_checked(IDC_VERIFY_AFTER);
     *r = (di_request){
@@ -68,6 +88,11 @@ void dialog_request_from_inputs(di_job_kind kind, const char *image, di_request 
         .eject = (kind == DI_JOB_WRITE || kind == DI_JOB_FORMAT) && dialog_checked(IDC_EJECT),
         .allocated_only = kind == DI_JOB_READ && dialog_checked(IDC_ALLOCATED_ONLY),
     };
+    if (several > 1) {
+        r->drives = dialog.several_paths;
+        r->chosen_drives = dialog.several_drives;
+        r->drive_count = several;
+    }
 }
 
 /* The request is planned on a thread (its lookups read files): the dialog is busy and
@@ -128,6 +153,20 @@ void dialog_job_planned(gui_job *gj)
     snprintf(dialog.last_image, sizeof dialog.last_image, "%s", asked->image ? asked->image : "");
     snprintf(dialog.last_drive, sizeof dialog.last_drive, "%s", asked->drive ? asked->drive : "");
     if (dialog.last_image[0]) remember_folder(dialog.last_image);
+    /* Several drives: a line for each, beside the dialog. */
+    unsigned count = di_job_target_count(gj->job);
+    if (count > 1) {
+        static char names[DI_TARGETS_MAX][DI_PATH_MAX + 256];
+        const char *name_list[DI_TARGETS_MAX];
+        for (unsigned i = 0; i < count && i < DI_TARGETS_MAX; i++) {
+            const di_drive_info *d = i < asked->drive_count && asked->chosen_drives
+                                         ? asked->chosen_drives[i] : NULL;
+            if (d) drive_text(d, names[i], sizeof names[i]);
+            else snprintf(names[i], sizeof names[i], "%s", di_job_target_path(gj->job, i));
+            name_list[i] = names[i];
+        }
+        drive_lines_open(dialog.hwnd, gj->job, name_list, count);
+    }
     SetTimer(dialog.hwnd, TIMER_PROGRESS, TIMER_PROGRESS_MS, NULL);
 }
 
@@ -241,6 +280,46 @@ static bool overwrite_confirmed(request_look *look, di_request *request, text_id
     return true;
 }
 
+/* WRITE to several drives: one question naming each (what it holds), then a fixed disk
+ * among them asked about once more, by itself. */
+static bool several_confirmed(di_request *request)
+{
+    char list[DI_TARGETS_MAX * 320] = "", text[sizeof list + 2 * DI_PATH_MAX], count[16];
+    size_t used = 0;
+    for (unsigned i = 0; i < request->drive_count && request->chosen_drives; i++) {
+        const di_drive_info *d = request->chosen_drives[i];
+        char name[DI_PATH_MAX + 256];
+        if (!d) continue;
+        used += (size_t)snprintf(list + used, used < sizeof list ? sizeof list - used : 0,
+                                 "%s%s (%s%s%s)", i ? "\n" : "", drive_text(d, name, sizeof name),
+                                 d->model[0] ? d->model : tr(T_UNKNOWN_MODEL),
+                                 d->mounts[0] ? ", " : "", d->mounts);
+        if (used >= sizeof list) break;
+    }
+    snprintf(count, sizeof count, "%u", request->drive_count);
+    if (dialog_message(MB_YESNO | MB_ICONWARNING | MB_DEFBUTTON2, "%s",
+                tr_format(text, sizeof text, T_CONFIRM_WRITE_SEVERAL, count, list, request->image,
+                          NULL)) != IDYES) {
+        dialog_status("%s", tr(T_NOTHING_WRITTEN));
+        return false;
+    }
+    bool fixed = false;
+    for (unsigned i = 0; i < request->drive_count && request->chosen_drives; i++) {
+        const di_drive_info *d = request->chosen_drives[i];
+        char size[32];
+        if (!d || d->removable || !d->is_block_device) continue;
+        if (dialog_message(MB_YESNO | MB_ICONSTOP | MB_DEFBUTTON2, "%s",
+                    tr_format(text, sizeof text, T_CONFIRM_FIXED, d->path,
+                              tr_size(d->size, size, sizeof size), NULL)) != IDYES) {
+            dialog_status("%s", tr(T_NOTHING_WRITTEN));
+            return false;
+        }
+        fixed = true;
+    }
+    request->fixed_disk_confirmed = fixed;
+    return true;
+}
+
 /* FORMAT: the options (file system, label, erase), the layout they make on this drive,
  * then the Write's questions naming it. */
 static bool restore_confirmed(request_look *look, di_request *request)
@@ -312,6 +391,7 @@ static bool ask(request_look *look, di_request *request)
                               sizeof dialog.zip_member))
         return false;
     request->member = dialog.zip_member[0] ? dialog.zip_member : NULL;
+    if (request->kind == DI_JOB_WRITE && request->drive_count > 1) return several_confirmed(request);
     if (request->kind == DI_JOB_WRITE)
         return overwrite_confirmed(look, request, T_CONFIRM_WRITE, request->image, NULL);
     if (request->kind == DI_JOB_FORMAT) return restore_confirmed(look, request);

@@ -60,6 +60,10 @@ typedef enum text_id {
     /* Drive names in the Device box and the questions. */
     T_DRIVE_LETTER, T_DRIVE_DISK, T_DRIVE_DISK_FIXED, T_REMOVABLE_DRIVE, T_FIXED_DRIVE,
     T_NO_CARD, T_NO_LETTER,
+    /* Several drives at once: the choice, its question, a line per drive, the end. */
+    T_SEVERAL, T_SEVERAL_CAPTION, T_SEVERAL_INTRO, T_SEVERAL_ITEM, T_CONFIRM_WRITE_SEVERAL,
+    T_LINES_CAPTION, T_LINE_WAITING, T_LINE_WRITING, T_LINE_VERIFYING, T_LINE_WRITTEN,
+    T_LINE_VERIFIED, T_LINE_FAILED, T_LINE_DROPPED, T_SEVERAL_DONE, T_SEVERAL_DONE_VERIFIED,
     /* An error's frame around its operation and reason, and advice by its fault. */
     T_ERR_FAILED, T_ERR_FAILED_NO_PATH, T_ERR_AT, T_ERR_OS, T_SENTENCE_END,
     T_ADVICE_WRITE_PROTECTED, T_ADVICE_NO_MEDIUM, T_ADVICE_MEDIA, T_ADVICE_GONE,

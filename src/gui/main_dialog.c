@@ -113,6 +113,7 @@ static void on_command(int id, int code)
     case IDC_CANCEL_JOB: dialog_cancel(); break;
     case IDC_COPY: dialog_copy_hash(); break;
     case IDC_SHOW_LOG: log_window_show(dialog.hwnd); break;
+    case IDC_SEVERAL: dialog_choose_several(); break;
     case IDC_LANGUAGE:
         if (code == CBN_SELCHANGE) dialog_language_chosen();
         break;

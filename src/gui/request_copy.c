@@ -24,4 +24,15 @@ void request_copy_make(request_copy *copy, const di_request *request)
         copy->chosen = *request->chosen;
         copy->request.chosen = &copy->chosen;
     }
+    unsigned count = request->drive_count <= DI_TARGETS_MAX ? request->drive_count : 0;
+    copy->request.drives = count ? copy->drive_list : NULL;
+    copy->request.chosen_drives = count && request->chosen_drives ? copy->chosen_list : NULL;
+    for (unsigned i = 0; i < count; i++) {
+        copy->drive_list[i] = keep(request->drives[i], copy->drives[i], sizeof copy->drives[i]);
+        copy->chosen_list[i] = NULL;
+        if (request->chosen_drives && request->chosen_drives[i]) {
+            copy->chosen_drives[i] = *request->chosen_drives[i];
+            copy->chosen_list[i] = &copy->chosen_drives[i];
+        }
+    }
 }

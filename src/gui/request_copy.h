@@ -11,6 +11,11 @@ typedef struct request_copy {
     char image[DI_PATH_MAX], drive[DI_PATH_MAX], member[DI_MEMBER_MAX];
     char expected[DI_TEXT_MAX], bmap[DI_PATH_MAX];
     char card_label[DI_CARD_LABEL_MAX + 1];
+    /* A Write to several drives: their paths and facts. */
+    char drives[DI_TARGETS_MAX][DI_PATH_MAX];
+    const char *drive_list[DI_TARGETS_MAX];
+    di_drive_info chosen_drives[DI_TARGETS_MAX];
+    const di_drive_info *chosen_list[DI_TARGETS_MAX];
 } request_copy;
 
 /* copy gets request; NULL texts stay NULL. copy must not move afterwards. */

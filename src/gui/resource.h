@@ -9,6 +9,9 @@
 #define IDD_LOG 104
 #define IDD_RESTORE 105
 #define IDD_CHECK 106
+/* Several drives at once (issue 15): the choice, and a line per drive. */
+#define IDD_DRIVES 120
+#define IDD_DRIVE_LINES 121
 
 #define IDC_IMAGE_LABEL 1001
 #define IDC_IMAGE_EDIT 1002
@@ -55,5 +58,9 @@
 #define IDC_CHECK_INTRO 1043
 #define IDC_CHECK_QUICK 1044
 #define IDC_CHECK_FULL 1045
+#define IDC_SEVERAL 1100
+#define IDC_DRIVES_INTRO 1101
+#define IDC_DRIVES_LIST 1102
+#define IDC_LINES_LIST 1103
 
 #endif

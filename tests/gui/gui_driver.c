@@ -29,6 +29,11 @@
  *     controls                     print which visible controls are enabled, in order
  *     threads                      print how many threads the dialog's process has
  *     title                        print the dialog's title bar
+ *     several-choose SUBSTRING...  in Several...'s box: print each drive listed, tick the
+ *                                  ones containing one of the SUBSTRINGs (up to the
+ *                                  next step's name or "--"), untick the others, OK
+ *     drive-lines                  print the Drives window's lines ("drive-line: ...")
+ *     box-cancel                   press Cancel in the dialog box open over the dialog
  *     close                        close the dialog (the title bar's close box)
  * Each printed value is one line "name: value". Exit code 1 on any failure. */
 #include <stdbool.h>
@@ -128,10 +133,12 @@ static void text_of(HWND control, wchar_t *out, int size)
 
 static HWND message_box(void)
 {
-    /* A message box is a #32770 window owned by the dialog. */
+    /* A message box is a #32770 window owned by the dialog; the Drives window (a line
+     * per drive, left open beside it) is not one. */
     HWND hwnd = NULL;
     while ((hwnd = FindWindowExW(NULL, hwnd, L"#32770", NULL))) {
-        if (hwnd != dialog && GetWindow(hwnd, GW_OWNER) == dialog && IsWindowVisible(hwnd))
+        if (hwnd != dialog && GetWindow(hwnd, GW_OWNER) == dialog && IsWindowVisible(hwnd) &&
+            !GetDlgItem(hwnd, 1103 /* IDC_LINES_LIST */))
             return hwnd;
     }
     return NULL;
@@ -247,6 +254,69 @@ static void check_choose(const char *choice)
     press(box, id);
 }
 
+/* Several...'s box: a list view with check boxes, in the dialog's process. Its items'
+ * texts and states go through memory of that process (list view messages carry
+ * pointers, which Windows does not carry across processes). */
+#define DRIVES_LIST 1102
+
+static void several_choose(char **wanted, int count)
+{
+    HWND box = box_with(DRIVES_LIST, "the Several drives box did not appear");
+    HWND view = GetDlgItem(box, DRIVES_LIST);
+    DWORD pid = 0;
+    GetWindowThreadProcessId(view, &pid);
+    HANDLE process = OpenProcess(PROCESS_VM_OPERATION | PROCESS_VM_READ | PROCESS_VM_WRITE,
+                                 FALSE, pid);
+    if (!process) fail("cannot open the dialog's process", NULL);
+    const SIZE_T text_chars = 1024;
+    BYTE *remote = VirtualAllocEx(process, NULL, sizeof(LVITEMW) + text_chars * sizeof(wchar_t),
+                                  MEM_COMMIT, PAGE_READWRITE);
+    if (!remote) fail("cannot allocate in the dialog's process", NULL);
+    wchar_t *remote_text = (wchar_t *)(remote + sizeof(LVITEMW));
+    int rows = (int)SendMessageW(view, LVM_GETITEMCOUNT, 0, 0), ticked = 0;
+    for (int r = 0; r < rows; r++) {
+        LVITEMW item = {.iSubItem = 0, .pszText = remote_text, .cchTextMax = (int)text_chars};
+        wchar_t text[1024] = L"";
+        if (!WriteProcessMemory(process, remote, &item, sizeof item, NULL)) fail("WriteProcessMemory", NULL);
+        SendMessageW(view, LVM_GETITEMTEXTW, (WPARAM)r, (LPARAM)remote);
+        ReadProcessMemory(process, remote_text, text, sizeof text - sizeof(wchar_t), NULL);
+        print_line("several-choice", text);
+        bool want = false;
+        for (int k = 0; k < count; k++) want |= wcsstr(text, widen(wanted[k])) != NULL;
+        ticked += want;
+        LVITEMW state = {.stateMask = LVIS_STATEIMAGEMASK,
+                         .state = INDEXTOSTATEIMAGEMASK(want ? 2 : 1)};
+        WriteProcessMemory(process, remote, &state, sizeof state, NULL);
+        SendMessageW(view, LVM_SETITEMSTATE, (WPARAM)r, (LPARAM)remote);
+        /* Read back as the dialog will: the box's check state. */
+        LRESULT now = SendMessageW(view, LVM_GETITEMSTATE, (WPARAM)r, LVIS_STATEIMAGEMASK);
+        if (((now >> 12) - 1 == 1) != want) fail("a drive's check box did not take", text);
+    }
+    VirtualFreeEx(process, remote, 0, MEM_RELEASE);
+    CloseHandle(process);
+    printf("several-ticked: %d\n", ticked);
+    fflush(stdout);
+    press(box, IDOK);
+}
+
+/* The Drives window's lines (a Write to several drives). */
+static void print_drive_lines(void)
+{
+    HWND found = NULL;
+    for (int t = 0; t < TIMEOUT_MS && !(found = FindWindowW(L"#32770", L"Drives - Win32 Disk Imager"));
+         t += STEP_MS)
+        Sleep(STEP_MS);
+    if (!found) fail("the Drives window did not appear", NULL);
+    HWND list = GetDlgItem(found, 1103 /* IDC_LINES_LIST */);
+    LRESULT count = SendMessageW(list, LB_GETCOUNT, 0, 0);
+    for (LRESULT i = 0; i < count; i++) {
+        static wchar_t text[4096];
+        if (SendMessageW(list, LB_GETTEXTLEN, (WPARAM)i, 0) >= 4096) continue;
+        SendMessageW(list, LB_GETTEXT, (WPARAM)i, (LPARAM)text);
+        print_line("drive-line", text);
+    }
+}
+
 /* The Log window's text, a "log: " line for each of its lines. */
 static HWND log_window(void)
 {
@@ -285,9 +355,9 @@ static void check_fit(HWND window)
         bool button = _wcsicmp(cls, L"Button") == 0, label = _wcsicmp(cls, L"Static") == 0;
         int id = GetDlgCtrlID(c);
         /* The status and match lines hold what a job says, not a fixed text; the option
-         * dialogs' introductions are sentences that wrap in their room. */
+         * dialogs' (and Several...'s) introductions are sentences that wrap in their room. */
         if (!IsWindowVisible(c) || (!button && !label) || id == 1014 || id == 1022 ||
-            id == 1036 || id == 1043)
+            id == 1036 || id == 1043 || id == 1101)
             continue;
         text_of(c, text, 512);
         if (!text[0]) continue;
@@ -518,6 +588,16 @@ int wmain(int argc, wchar_t **wargv)
             UINT query = RegisterWindowMessageW(L"QueryCancelAutoPlay");
             printf("autoplay: %d\n", (int)SendMessageW(dialog, query, 0, 0));
             fflush(stdout);
+        } else if (strcmp(step, "several-choose") == 0 && i + 1 < argc) {
+            /* Its substrings run to "--" or the end. */
+            int first = i + 1, n = 0;
+            while (first + n < argc && strcmp(argv[first + n], "--") != 0) n++;
+            several_choose(&argv[first], n);
+            i = first + n;
+        } else if (strcmp(step, "box-cancel") == 0) {
+            press(box_with(0, "no dialog box appeared"), IDCANCEL);
+        } else if (strcmp(step, "drive-lines") == 0) {
+            print_drive_lines();
         } else if (strcmp(step, "close") == 0) {
             PostMessageW(dialog, WM_CLOSE, 0, 0);
         } else if (strcmp(step, "sleep") == 0 && i + 1 < argc) {

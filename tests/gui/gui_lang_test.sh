@@ -41,14 +41,17 @@ for dpi in 96 144; do
     check "$code at $dpi dpi: the status line too" has "status: $ready"
     check "$code at $dpi dpi: no text is wider than its control" has ", 0 too narrow"
     sleep 0.5; shot "gui-lang-$code-$dpi"
-    # Restore's and Check's option dialogs, in the language, cancelled.
+    # Restore's and Check's option dialogs and Several...'s box, in the language, cancelled.
     drive_gui select "$(text_of "$code" T_DEVICE)" "T:" click "$(text_of "$code" T_RESTORE)" fit-box
     check "$code at $dpi dpi: Restore's options fit" has ", 0 too narrow"
     sleep 0.5; shot "gui-lang-$code-$dpi-restore"
     drive_gui restore-press Cancel click "$(text_of "$code" T_CHECK)" fit-box
     check "$code at $dpi dpi: Check's choice fits" has ", 0 too narrow"
     sleep 0.5; shot "gui-lang-$code-$dpi-check"
-    drive_gui check-choose cancel
+    drive_gui check-choose cancel click "$(text_of "$code" T_SEVERAL)" fit-box
+    check "$code at $dpi dpi: Several...'s box fits" has ", 0 too narrow"
+    sleep 0.5; shot "gui-lang-$code-$dpi-several"
+    drive_gui box-cancel
     stop
   done
 done
