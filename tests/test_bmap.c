@@ -285,21 +285,6 @@ static int line_at(const char *text, const char *at)
     return line;
 }
 
-static bool fill_file(const char *path, uint64_t size, unsigned char byte)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) return false;
-    unsigned char buf[4096];
-    memset(buf, byte, sizeof buf);
-    bool ok = true;
-    for (uint64_t left = size; ok && left > 0;) {
-        size_t n = left < sizeof buf ? (size_t)left : sizeof buf;
-        ok = fwrite(buf, 1, n, f) == n;
-        left -= n;
-    }
-    return fclose(f) == 0 && ok;
-}
-
 /* Every byte of [offset, offset + len) of the file is `byte`. */
 static bool file_filled(const char *path, uint64_t offset, uint64_t len, unsigned char byte)
 {
@@ -733,7 +718,7 @@ static void peer_writes_give_the_image(void)
             for (int existing = 0; existing < 2; existing++) {
                 int before = check_failures;
                 remove_if_exists(out_file);
-                if (existing) CHECK(fill_file(out_file, 3u << 20, 'Z'));
+                if (existing) CHECK(make_filled_file(out_file, 3u << 20, 'Z'));
                 job_outcome out;
                 CHECK_U64(bmap_job(DI_JOB_WRITE, sources[s], peer(bmaptool_maps[i]), out_file,
                                    NULL, &out), DI_OK);
@@ -786,7 +771,7 @@ static void peer_damaged_small_images_write_nothing(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         for (size_t k = 0; k < 3; k++) {
             int before = check_failures;
-            CHECK(fill_file(device, 2u << 20, 'Z'));
+            CHECK(make_filled_file(device, 2u << 20, 'Z'));
             fault_plan plan = {.role = DI_ROLE_TARGET, .as_block_sector = sectors[k]};
             job_outcome out;
             CHECK_U64(bmap_job(DI_JOB_WRITE, cases[i].changed_image ? changed : image,
@@ -803,7 +788,7 @@ static void peer_damaged_small_images_write_nothing(void)
     /* Mended, the same small image is one aligned write of whole sectors at offset 0:
      * the image, its last sector zero-padded, the device past it untouched. */
     for (size_t k = 1; k < 3; k++) {
-        CHECK(fill_file(device, 2u << 20, 'Z'));
+        CHECK(make_filled_file(device, 2u << 20, 'Z'));
         fault_plan plan = {.role = DI_ROLE_TARGET, .as_block_sector = sectors[k]};
         job_outcome out;
         CHECK_U64(bmap_job(DI_JOB_WRITE, image, peer("bmaptool/test.image.bmap.v2.0"), device,
@@ -845,7 +830,7 @@ static void files_written_have_the_image_size(void)
         for (int existing = 0; existing < 2; existing++) {
             int before = check_failures;
             remove_if_exists(out_file);
-            if (existing) CHECK(fill_file(out_file, 5u << 20, 'Z'));
+            if (existing) CHECK(make_filled_file(out_file, 5u << 20, 'Z'));
             job_outcome out;
             CHECK_U64(bmap_job(DI_JOB_WRITE, image, map, out_file, NULL, &out), DI_OK);
             CHECK_U64(file_size_of(out_file), sizes[i]);

@@ -33,6 +33,12 @@ static void accepts_the_documented_forms(void)
     CHECK_U64(a.kind, DI_JOB_READ);
     CHECK_U64(a.size, 1000000000ull);
     CHECK(a.keep_partial);
+    CHECK(!a.make_bmap);
+    /* A Read that writes its own bmap; only a Read does. */
+    CHECK(PARSE(&a, e, "read", "/dev/sdb", "out.img.xz", "--make-bmap", "--allocated-only"));
+    CHECK(a.make_bmap && a.allocated_only);
+    CHECK(!PARSE(&a, e, "write", "pi.img", "/dev/sdb", "--make-bmap"));
+    CHECK_CONTAINS(e, "option '--make-bmap' does not apply to this command");
 
     CHECK(PARSE(&a, e, "write", "pi.img", "/dev/sdb", "--eject"));
     CHECK(a.eject);

@@ -18,32 +18,6 @@ static uint64_t round_up(uint64_t v, uint64_t unit)
     return (v + unit - 1) / unit * unit;
 }
 
-static bool make_device(const char *path, uint64_t size)
-{
-    /* 0xA5 everywhere, so untouched bytes and zero padding can be told apart. */
-    FILE *f = fopen(path, "wb");
-    if (!f) return false;
-    unsigned char buf[65536];
-    memset(buf, 0xA5, sizeof buf);
-    bool ok = true;
-    for (uint64_t left = size; ok && left;) {
-        size_t n = left < sizeof buf ? (size_t)left : sizeof buf;
-        ok = fwrite(buf, 1, n, f) == n;
-        left -= n;
-    }
-    return fclose(f) == 0 && ok;
-}
-
-static bool bytes_are(const char *path, uint64_t from, uint64_t to, int value)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return false;
-    bool ok = fseek(f, (long)from, SEEK_SET) == 0;
-    for (uint64_t i = from; ok && i < to; i++) ok = fgetc(f) == value;
-    fclose(f);
-    return ok;
-}
-
 static void roundtrip(uint64_t size, unsigned buffers, uint32_t sector, size_t buffer_size,
                       unsigned hash_mask)
 {
@@ -53,7 +27,7 @@ static void roundtrip(uint64_t size, unsigned buffers, uint32_t sector, size_t b
     const char *back = test_path(dir, "back.img");
     uint64_t device_size = round_up(size, sector) + 2 * sector;
     CHECK(make_random_file(image, size, (uint32_t)(size * 31 + buffers * 7 + sector)));
-    CHECK(make_device(device, device_size));
+    CHECK(make_filled_file(device, device_size, 0xA5));
     char ref[DI_HASH_COUNT][DI_HASH_HEX_MAX];
     for (unsigned a = 0; a < DI_HASH_COUNT; a++)
         if (hash_mask & DI_HASH_BIT(a)) CHECK(reference_hash(image, (di_hash_alg)a, UINT64_MAX, ref[a]));
@@ -175,7 +149,7 @@ static void image_larger_than_device_with_data_in_the_tail_is_refused(void)
     const char *dir = test_dir("engine");
     const char *image = test_path(dir, "big.img"), *device = test_path(dir, "small.dev");
     CHECK(make_random_file(image, 3 * MiB, 21));
-    CHECK(make_device(device, 2 * MiB));
+    CHECK(make_filled_file(device, 2 * MiB, 0xA5));
     char before[DI_HASH_HEX_MAX], after[DI_HASH_HEX_MAX];
     CHECK(reference_hash(device, DI_HASH_MD5, UINT64_MAX, before));
     fault_plan plan = {.role = DI_ROLE_TARGET, .as_block_sector = 512};
@@ -206,7 +180,7 @@ static void image_larger_than_device_with_zero_tail_is_truncated(void)
     if (f) fclose(f);
     CHECK(write_bytes_at(image, 0, head, 2 * MiB - 1));
     free(head);
-    CHECK(make_device(device, 2 * MiB));
+    CHECK(make_filled_file(device, 2 * MiB, 0xA5));
     fault_plan plan = {.role = DI_ROLE_TARGET, .as_block_sector = 4096};
     di_job_spec spec = {.kind = DI_JOB_WRITE, .source_path = image, .target_path = device,
                         .hash_mask = DI_HASH_BIT(DI_HASH_MD5), .verify_after_write = true,
@@ -259,7 +233,7 @@ static void read_size_beyond_device_is_refused(void)
     const char *dir = test_dir("engine");
     const char *device = test_path(dir, "r.dev"), *out_file = test_path(dir, "r.img");
     remove_if_exists(out_file);
-    CHECK(make_device(device, MiB));
+    CHECK(make_filled_file(device, MiB, 0xA5));
     di_job_spec spec = {.kind = DI_JOB_READ, .source_path = device, .target_path = out_file,
                         .read_size = MiB + 1};
     job_outcome out;
@@ -286,7 +260,7 @@ static void bad_inputs_name_the_path(void)
     const char *dir = test_dir("engine");
     const char *missing = test_path(dir, "does-not-exist.img");
     const char *device = test_path(dir, "bad.dev");
-    CHECK(make_device(device, MiB));
+    CHECK(make_filled_file(device, MiB, 0xA5));
     job_outcome out;
     di_job_spec spec = {.kind = DI_JOB_WRITE, .source_path = missing, .target_path = device};
     CHECK_U64(run_job(&spec, &out), DI_ERR_OPEN);
@@ -306,7 +280,7 @@ static void empty_image_writes_nothing(void)
     const char *dir = test_dir("engine");
     const char *image = test_path(dir, "empty.img"), *device = test_path(dir, "e.dev");
     CHECK(make_zero_file(image, 0));
-    CHECK(make_device(device, 4096));
+    CHECK(make_filled_file(device, 4096, 0xA5));
     di_job_spec spec = {.kind = DI_JOB_WRITE, .source_path = image, .target_path = device,
                         .hash_mask = DI_HASH_BIT(DI_HASH_MD5)};
     job_outcome out;
@@ -322,7 +296,7 @@ static void head_is_written_last(void)
     const char *dir = test_dir("engine");
     const char *image = test_path(dir, "order.img"), *device = test_path(dir, "order.dev");
     CHECK(make_random_file(image, 5 * MiB + 3, 42));
-    CHECK(make_device(device, 6 * MiB));
+    CHECK(make_filled_file(device, 6 * MiB, 0xA5));
     fault_plan plan = {.role = DI_ROLE_TARGET, .as_block_sector = 512};
     di_job_spec spec = {.kind = DI_JOB_WRITE, .source_path = image, .target_path = device,
                         .hash_mask = DI_HASH_BIT(DI_HASH_MD5), .buffer_size = MiB,
@@ -347,7 +321,7 @@ static void head_is_written_last(void)
 
     fault_kind faults[] = {FAULT_EIO, FAULT_CANCEL};
     for (int f = 0; f < 2; f++) {
-        CHECK(make_device(device, 6 * MiB));
+        CHECK(make_filled_file(device, 6 * MiB, 0xA5));
         fault_plan broken = {.role = DI_ROLE_TARGET, .on_write = true, .kind = faults[f],
                              .at_offset = 3 * MiB + 10, .as_block_sector = 512};
         spec.wrap_ctx = &broken;

@@ -21,31 +21,6 @@ typedef struct drives {
     di_target_spec spec[MAX_TARGETS];
 } drives;
 
-static bool fill_file(const char *path, uint64_t size, int value)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) return false;
-    unsigned char buf[65536];
-    memset(buf, value, sizeof buf);
-    bool ok = true;
-    for (uint64_t left = size; ok && left;) {
-        size_t n = left < sizeof buf ? (size_t)left : sizeof buf;
-        ok = fwrite(buf, 1, n, f) == n;
-        left -= n;
-    }
-    return fclose(f) == 0 && ok;
-}
-
-static bool bytes_are(const char *path, uint64_t from, uint64_t to, int value)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return false;
-    bool ok = fseek(f, (long)from, SEEK_SET) == 0;
-    for (uint64_t i = from; ok && i < to; i++) ok = fgetc(f) == value;
-    fclose(f);
-    return ok;
-}
-
 static void make_drives(drives *d, const char *dir, unsigned count, uint64_t size)
 {
     d->count = count;
@@ -53,7 +28,7 @@ static void make_drives(drives *d, const char *dir, unsigned count, uint64_t siz
         char name[32];
         snprintf(name, sizeof name, "drive%u.bin", i);
         snprintf(d->path[i], sizeof d->path[i], "%s", test_path(dir, name));
-        CHECK(fill_file(d->path[i], size, 0xA5));
+        CHECK(make_filled_file(d->path[i], size, 0xA5));
         d->spec[i] = (di_target_spec){.path = d->path[i]};
     }
 }
@@ -263,7 +238,7 @@ static void drives_of_different_sizes_each_get_their_share(void)
     CHECK(reference_hash(image, DI_HASH_MD5, UINT64_MAX, md5));
     drives d;
     make_drives(&d, dir, 2, 12 * MiB);
-    CHECK(fill_file(d.path[1], 6 * MiB, 0xA5));
+    CHECK(make_filled_file(d.path[1], 6 * MiB, 0xA5));
     fault_plan plan = {.role = DI_ROLE_TARGET, .as_block_sector = 4096,
                        .block_roles = 1u << DI_ROLE_READBACK};
     for (int verify = 0; verify < 2; verify++) {

@@ -91,6 +91,23 @@ static void compressed_mapped_and_ejected(void)
     CHECK(!view.failed);
 }
 
+/* A Read that saved its own bmap says where and how much it maps (issue 15). */
+static void a_read_with_its_bmap(void)
+{
+    di_result r;
+    ok_result(&r, 41943040);
+    snprintf(r.bmap_made, sizeof r.bmap_made, "C:\\cards\\pi.img.bmap");
+    r.bmap_mapped_bytes = 1269760;
+    di_expected_hash none = {0};
+    result_render(DI_JOB_READ, &r, &none, NULL, 0, &view);
+    CHECK_CONTAINS(view.box, "Read successful.");
+    CHECK_CONTAINS(view.box, "Block map saved as C:\\cards\\pi.img.bmap: 1.27 MB of the image "
+                             "hold data; a Write with it copies only those.");
+    r.bmap_made[0] = '\0';
+    result_render(DI_JOB_READ, &r, &none, NULL, 0, &view);
+    CHECK(strstr(view.box, "Block map") == NULL);
+}
+
 static void failures_cancels_and_the_whole_drive_question(void)
 {
     di_result r = {.status = DI_ERR_MISMATCH};
@@ -309,7 +326,20 @@ static void several_drives(void)
     lang_set(LANG_EN);
 }
 
+/* A drive cloned onto a smaller one by its partitions: the box says how much was taken. */
+static void a_drive_cloned_by_its_partitions(void)
+{
+    di_result r;
+    ok_result(&r, 47185920);
+    r.source_partitions_only = true;
+    r.source_drive_bytes = 50331648;
+    di_expected_hash none = {0};
+    result_render(DI_JOB_WRITE, &r, &none, NULL, 10e6, &view);
+    CHECK_CONTAINS(view.box, "only its partitions were taken, its first 47.2 MB of 50.3 MB.");
+}
+
 static const test_case tests[] = {
+    {"a_drive_cloned_by_its_partitions", a_drive_cloned_by_its_partitions},
     {"several_drives", several_drives},
     {"a_checked_card", a_checked_card},
     {"a_restored_card", a_restored_card},
@@ -317,6 +347,7 @@ static const test_case tests[] = {
     {"a_verified_write_with_its_md5", a_verified_write_with_its_md5},
     {"a_published_digest_matches_or_not", a_published_digest_matches_or_not},
     {"compressed_mapped_and_ejected", compressed_mapped_and_ejected},
+    {"a_read_with_its_bmap", a_read_with_its_bmap},
     {"failures_cancels_and_the_whole_drive_question", failures_cancels_and_the_whole_drive_question},
     {"a_read_that_may_not_fit_and_a_waited_for_drive", a_read_that_may_not_fit_and_a_waited_for_drive},
 };

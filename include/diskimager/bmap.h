@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diskimager/device.h"
 #include "diskimager/hash.h"
 #include "diskimager/status.h"
 
@@ -62,5 +63,54 @@ bool di_bmap_digest_from_hex(const char *hex, di_hash_alg alg, unsigned char *ou
 /* A bmap beside the image: IMAGE.bmap, or for pi.img.xz pi.img.bmap, or pi.bmap; at each
  * of those names a clearsigned NAME.bmap.asc when there is no NAME.bmap. */
 bool di_bmap_find_beside(const char *image_path, char *out, size_t out_size);
+
+/* ---- Making a bmap: a READ with make_bmap (src/core/bmap_make.c) ----
+ *
+ * The map is made from the image's bytes as they stream past, in order: a block that
+ * holds any byte other than zero is mapped, each run of mapped blocks is a range with
+ * its SHA-256, and the text is bmaptool's format 2.0, its <BmapFileChecksum> taken as
+ * bmaptool takes it (the file's SHA-256 with that value written as zeros), so
+ * bmaptool copy and our own Write accept it. */
+
+/* The block of the map, and of the holes a sparse output leaves: bmaptool's, and the
+ * page and file-system block of the systems that hold images. */
+#define DI_BMAP_BLOCK_SIZE 4096u
+/* The ranges a map keeps. Past that many, the last one runs to the image's end (its
+ * zero blocks mapped too, which is still a correct map), so memory stays bounded and the
+ * file within DI_BMAP_FILE_MAX (each range's line is 133 bytes at most). */
+#define DI_BMAP_MAKE_RANGES_MAX 65536u
+
+typedef struct di_bmap_maker di_bmap_maker;
+
+/* NULL when out of memory. */
+di_bmap_maker *di_bmap_maker_new(void);
+/* The image's next len bytes (the first call gives its first bytes). False when out of
+ * memory. */
+bool di_bmap_maker_add(di_bmap_maker *maker, const void *data, size_t len);
+/* The image ended with the bytes added: the bmap's text (malloc'd, NUL-terminated, *len
+ * bytes), or false when out of memory. Call once. */
+bool di_bmap_maker_finish(di_bmap_maker *maker, char **text, size_t *len);
+/* Once finished: the image's bytes, the bytes of the mapped blocks (the last one as far
+ * as the image goes), and the ranges. */
+uint64_t di_bmap_maker_image_size(const di_bmap_maker *maker);
+uint64_t di_bmap_maker_mapped_bytes(const di_bmap_maker *maker);
+size_t di_bmap_maker_range_count(const di_bmap_maker *maker);
+/* The ranges ran past DI_BMAP_MAKE_RANGES_MAX: the last one was stretched to the end. */
+bool di_bmap_maker_stretched(const di_bmap_maker *maker);
+void di_bmap_maker_free(di_bmap_maker *maker);
+
+/* Where a Read's bmap goes: beside the image, named after the image inside (pi.img.bmap
+ * for pi.img and for pi.img.xz), where di_bmap_find_beside and bmaptool look. */
+void di_bmap_path_for_image(const char *image_path, char *out, size_t out_size);
+/* Writes text as the file at path, created or replaced, and flushes it. */
+di_status di_bmap_save(const char *path, const char *text, size_t len, di_error *error);
+
+/* A sparse output: wraps file, a regular file just created empty, so that a write leaves
+ * out every block (DI_BMAP_BLOCK_SIZE, at its place in the file) whose bytes are all zero
+ * there: those stay holes, which read as zeros, and take no room where the file system
+ * has holes. Each byte is written once (as a READ does), so a block skipped is never one
+ * that held data. The file's size is set at the end (set_size) when the image ends in
+ * zeros. The wrapper owns file; NULL (file untouched) when out of memory. */
+di_device *di_sparse_output_wrap(di_device *file);
 
 #endif

@@ -51,6 +51,13 @@ typedef struct di_device_ops {
      * multiples. What a discarded range reads back as is the device's business. */
     di_status (*discard)(di_device *dev, uint64_t offset, uint64_t length, bool *unsupported,
                          di_error *error);
+    /* Regular files opened to write: from now on, ranges never written take no room
+     * (holes, read as zeros), for a sparse output (di_sparse_output_wrap). NTFS fills a
+     * gap with zeros unless the file is marked sparse first (FSCTL_SET_SPARSE). NULL
+     * where nothing is needed: on Linux a gap left in a file is a hole wherever the file
+     * system has holes. An error: this file system cannot (FAT); the data is the same
+     * either way, the file only takes its whole size. */
+    di_status (*set_sparse)(di_device *dev, di_error *error);
 } di_device_ops;
 
 /* How the core retries a device's transient errors (src/core/retry.h); set by the job

@@ -64,4 +64,45 @@ bool di_file_is_on_device(const char *file_path, const char *device_path);
 /* Facts about one path (a device or a regular file). */
 di_status di_drive_describe(const char *path, di_drive_info *info, di_error *error);
 
+/* Where a path's bytes are stored, to tell whether two names reach the same storage
+ * whatever their spelling (a link in /dev/disk/by-id, \\.\E: on \\.\PhysicalDrive2).
+ * on[]: the disks it lies on (Linux: the whole disk's device number, major << 32 |
+ * minor; Windows: the disk number) and the partition on each (0: the whole disk, or a
+ * partition not known). file: stored in a file (a regular file; a Linux loop device or a
+ * Wine drive letter backed by one), told by its file system and its number there. */
+#define DI_STORAGE_EXTENTS_MAX 8
+typedef struct di_storage_extent {
+    uint64_t disk;
+    uint32_t partition;
+} di_storage_extent;
+
+typedef struct di_storage_id {
+    unsigned count;
+    di_storage_extent on[DI_STORAGE_EXTENTS_MAX];
+    bool file;
+    uint64_t file_volume;
+    uint64_t file_index;
+} di_storage_id;
+
+/* The platform's facts for path (nothing is opened for writing, nothing locked). False,
+ * with an empty id, when it cannot tell (a path that does not exist). */
+bool di_storage_id_of(const char *path, di_storage_id *id);
+
+/* How two stored things lie to each other: apart, the same, the first a partition or
+ * volume of the second (or the second of the first), or sharing a disk otherwise (a
+ * volume spanning disks). Unknown ids are apart. Pure (src/core/drive_identity.c). */
+typedef enum di_storage_relation {
+    DI_STORAGE_APART = 0,
+    DI_STORAGE_SAME,
+    DI_STORAGE_FIRST_INSIDE,
+    DI_STORAGE_SECOND_INSIDE,
+    DI_STORAGE_SHARED
+} di_storage_relation;
+di_storage_relation di_storage_relate(const di_storage_id *first, const di_storage_id *second);
+
+/* A Write from source to target: refused (DI_ERR_USAGE, a reason naming both) when the
+ * source is the target, lies on it or holds it; DI_OK when they are apart, or when it
+ * cannot be told. The request layer and the job both ask (drive_identity.c). */
+di_status di_source_apart(const char *source, const char *target, di_error *error);
+
 #endif

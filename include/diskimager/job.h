@@ -115,6 +115,8 @@ typedef struct di_job_spec {
                                  holds (its member zip_member), to prove the drive holds it */
     bool keep_partial;        /* READ: keep the output of a failed or cancelled job */
     bool allocated_only;      /* READ: up to the end of the last partition (MBR, GPT) */
+    bool make_bmap;           /* READ: a bmap beside the image (di_bmap_path_for_image), its
+                                 zero blocks left as holes in a raw image */
     size_t buffer_size;       /* 0: DI_DEFAULT_BUFFER_SIZE; rounded up to the sector */
     unsigned buffer_count;    /* 0: DI_DEFAULT_BUFFER_COUNT */
     unsigned io_threads;      /* target I/O in flight; 0: the device's own choice */
@@ -217,6 +219,16 @@ typedef struct di_result {
      * di_job_target_result). status and error are then the first failed drive's. */
     unsigned target_count;
     unsigned targets_failed;
+    /* READ with make_bmap: the bmap written ("" when none), the image's bytes it maps,
+     * and whether the image's zero blocks were left as holes (a raw image). */
+    char bmap_made[DI_PATH_MAX];
+    uint64_t bmap_mapped_bytes;
+    bool sparse_image;
+    /* WRITE, VERIFY from a drive (drive to drive) larger than a drive written, with data
+     * past its end: only the source up to the end of its last partition (image_bytes) of
+     * its source_drive_bytes was copied or compared. */
+    bool source_partitions_only;
+    uint64_t source_drive_bytes;
 } di_result;
 
 typedef struct di_progress {

@@ -41,6 +41,7 @@ typedef struct di_request {
     bool eject;                  /* WRITE */
     bool keep_partial;           /* READ */
     bool allocated_only;         /* READ */
+    bool make_bmap;              /* READ: a bmap beside the image, its zero blocks holes */
     uint64_t read_size;          /* READ, HASH without an image: 0 for all */
     size_t buffer_size;          /* 0: the default */
     unsigned buffer_count;       /* 0: the default */

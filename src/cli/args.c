@@ -16,7 +16,7 @@ const char cli_usage_text[] =
     "                   [--move-gpt-backup]   (with --verify)  [--member NAME]\n"
     "                   [--bmap FILE | --no-bmap] [--eject]\n"
     "  diskimager read  DEVICE IMAGE [--hash ALG]... [--size N] [--keep-partial]\n"
-    "                   [--allocated-only] [--expect HEX]\n"
+    "                   [--allocated-only] [--make-bmap] [--expect HEX]\n"
     "  diskimager verify IMAGE DEVICE [--hash ALG]... [--expect HEX] [--member NAME]\n"
     "                   [--bmap FILE | --no-bmap]\n"
     "  diskimager hash  PATH [--hash ALG]... [--size N] [--expect HEX]\n"
@@ -34,6 +34,8 @@ const char cli_usage_text[] =
     "  IMAGE.xz or IMAGE.zst compressed\n"
     "--bmap FILE: write (and verify) only the blocks the bmap maps, checking their\n"
     "  checksums; IMAGE.bmap beside the image (or in its zip or tar) is used unless --no-bmap\n"
+    "--make-bmap: read also writes IMAGE.bmap (pi.img.bmap for pi.img.xz), bmaptool's\n"
+    "  format, mapping the blocks that hold data; a raw IMAGE keeps its zero blocks as holes\n"
     "--expect HEX: the digest the image must have (md5, sha1, sha256 or sha512 by length);\n"
     "  without it, IMAGE.sha256, IMAGE.md5, SHA256SUMS, MD5SUMS ... beside the image (or in\n"
     "  its zip or tar) are used\n"
@@ -125,6 +127,7 @@ static const struct {
     {"--no-bmap", KIND(DI_JOB_WRITE) | KIND(DI_JOB_VERIFY)},
     {"--keep-partial", KIND(DI_JOB_READ)},
     {"--allocated-only", KIND(DI_JOB_READ)},
+    {"--make-bmap", KIND(DI_JOB_READ)},
 };
 
 static bool option_allowed(const cli_args *args, const char *name)
@@ -182,7 +185,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
                                             "--move-gpt-backup", "--member", "--bmap",
                                             "--no-bmap", "--eject", "--log", "--verbose",
                                             "-v", "--fs", "--label", "--erase", "--quick",
-                                            "--full"};
+                                            "--full", "--make-bmap"};
         const char *name = NULL;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (is_option(arg, known[k])) name = known[k];
@@ -196,6 +199,7 @@ bool cli_parse_args(int argc, char **argv, cli_args *args, char *error, size_t e
         else if (!strcmp(name, "--force")) args->force = true;
         else if (!strcmp(name, "--keep-partial")) args->keep_partial = true;
         else if (!strcmp(name, "--allocated-only")) args->allocated_only = true;
+        else if (!strcmp(name, "--make-bmap")) args->make_bmap = true;
         else if (!strcmp(name, "--move-gpt-backup")) args->move_gpt_backup = true;
         else if (!strcmp(name, "--no-bmap")) args->no_bmap = true;
         else if (!strcmp(name, "--eject")) args->eject = true;

@@ -38,6 +38,7 @@ typedef struct cli_args {
     bool all;
     bool keep_partial;
     bool allocated_only;
+    bool make_bmap;
     bool move_gpt_backup;
     bool eject;              /* write, format --eject: eject the card once done */
     di_card_fs card_fs;      /* format --fs (AUTO when not given) */

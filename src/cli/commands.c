@@ -191,6 +191,11 @@ static void print_notes(const cli_args *args, const di_result *r)
                 args->first, r->table_kind == DI_TABLE_GPT ? "GPT, backup rebuilt at the image's end"
                                                            : "MBR",
                 di_format_size(r->image_bytes, b, sizeof b));
+    if (r->bmap_made[0])
+        fprintf(stderr, "diskimager: block map %s written: %s of the image's %s hold data%s\n",
+                r->bmap_made, di_format_size(r->bmap_mapped_bytes, a, sizeof a),
+                di_format_size(r->image_bytes, b, sizeof b),
+                r->sparse_image ? "; the other blocks were left as holes in the image" : "");
     if (r->padded)
         fprintf(stderr,
                 "diskimager: note: the image's size (%llu bytes) is not a multiple of the "
@@ -202,6 +207,12 @@ static void print_notes(const cli_args *args, const di_result *r)
                 "all zeros and were not written\n",
                 args->second, (unsigned long long)r->truncated_bytes,
                 di_format_size(r->truncated_bytes, a, sizeof a));
+    if (r->source_partitions_only)
+        fprintf(stderr, "diskimager: note: %s holds data past the end of %s: only its partitions "
+                        "were %s, its first %s of %s\n",
+                args->first, args->second, args->kind == DI_JOB_WRITE ? "written" : "compared",
+                di_format_size(r->image_bytes, a, sizeof a),
+                di_format_size(r->source_drive_bytes, b, sizeof b));
     if (r->gpt_backup_moved)
         fprintf(stderr, "diskimager: the backup GPT was moved to the end of %s\n", args->second);
     else if (args->move_gpt_backup && r->status == DI_OK)
@@ -519,6 +530,7 @@ static void request_from_args(const cli_args *args, di_request *r)
         .eject = args->eject,
         .keep_partial = args->keep_partial,
         .allocated_only = args->allocated_only,
+        .make_bmap = args->make_bmap,
         .read_size = args->size,
         .buffer_size = (size_t)args->buffer_size,
         .buffer_count = args->buffers,

@@ -7,6 +7,7 @@
 #include "codec/stream_sink.h"
 #include "diskimager/units.h"
 #include "job_internal.h"
+#include "job_source.h"
 
 typedef struct gpt_sectors {
     uint8_t *entries, *primary, *backup;
@@ -21,9 +22,9 @@ static void free_gpt_sectors(gpt_sectors *g)
 }
 
 /* The backup entry table and header, and the primary header pointing at them, for a
- * disk of t->image_size bytes; the entries come from the source. */
-static di_status make_gpt_sectors(job_run *run, const di_partition_table *t, di_device *to,
-                                  gpt_sectors *g)
+ * disk of t->image_size bytes; the entries come from `from` (the source). */
+static di_status make_gpt_sectors(job_run *run, const di_partition_table *t, di_device *from,
+                                  di_device *to, gpt_sectors *g)
 {
     uint32_t ss = t->sector_size;
     size_t table_bytes = (size_t)t->gpt_entry_count * t->gpt_entry_size;
@@ -41,7 +42,7 @@ static di_status make_gpt_sectors(job_run *run, const di_partition_table *t, di_
     memset(g->entries, 0, g->table_span);
     memset(g->primary, 0, ss);
     memset(g->backup, 0, ss);
-    if (di_device_read_full(run->source, g->entries, g->table_span, t->gpt_entries_lba * ss,
+    if (di_device_read_full(from, g->entries, g->table_span, t->gpt_entries_lba * ss,
                             NULL, &error) != DI_OK)
         return job_fail(run, &error);
     di_gpt_make_backup(t, g->primary, g->entries, g->backup);
@@ -62,7 +63,7 @@ di_status job_write_gpt_backup(job_run *run, const di_partition_table *t, di_dev
     gpt_sectors g = {0};
     di_error error;
     di_error_clear(&error);
-    di_status st = make_gpt_sectors(run, t, to, &g);
+    di_status st = make_gpt_sectors(run, t, run->source, to, &g);
     if (st == DI_OK &&
         (di_device_write_full(to, g.entries, g.table_span, (last_lba - g.table_span / ss) * ss,
                               &error) != DI_OK ||
@@ -80,10 +81,20 @@ di_status job_patch_gpt_primary(job_run *run, const di_partition_table *t, di_de
     gpt_sectors g = {0};
     di_error error;
     di_error_clear(&error);
-    di_status st = make_gpt_sectors(run, t, to, &g);
+    di_status st = make_gpt_sectors(run, t, run->source, to, &g);
     if (st == DI_OK && stream_sink_patch(to, t->sector_size, g.primary, t->sector_size,
                                          &error) != DI_OK)
         st = job_fail(run, &error);
+    free_gpt_sectors(&g);
+    return st;
+}
+
+di_status job_gpt_primary_for(job_run *run, const di_partition_table *t, di_device *from,
+                              uint8_t *primary)
+{
+    gpt_sectors g = {0};
+    di_status st = make_gpt_sectors(run, t, from, from, &g);
+    if (st == DI_OK) memcpy(primary, g.primary, t->sector_size);
     free_gpt_sectors(&g);
     return st;
 }
@@ -105,9 +116,16 @@ di_status job_move_gpt_backup(job_run *run)
         st = job_fail(run, &error);
         goto out;
     }
-    if (di_partition_table_parse(di_device_read_exact, run->source, run->source->size,
-                                 run->source->sector_size, t, &error) != DI_OK ||
-        t->kind != DI_TABLE_GPT) {
+    /* A drive's partitions alone were written (job_source.c): its table was read from
+     * all of the drive, and its backup goes to this drive's end whatever the sectors. */
+    const di_partition_table *cut = job_source_table(run->source);
+    if (cut) {
+        *t = *cut;
+    } else if (di_partition_table_parse(di_device_read_exact, run->source, run->source->size,
+                                        run->source->sector_size, t, &error) != DI_OK) {
+        t->kind = DI_TABLE_NONE;
+    }
+    if (t->kind != DI_TABLE_GPT) {
         if (error.status == DI_OK)
             di_error_why(&error, DI_ERR_PARTITIONS, DI_OP_MOVE_BACKUP_GPT, "",
                          DI_REASON_IMAGE_HAS_MBR,
@@ -121,7 +139,8 @@ di_status job_move_gpt_backup(job_run *run)
         goto out;
     }
     uint32_t ss = t->sector_size;
-    if (dev->sector_size != ss || dev->size / ss <= t->image_size / ss) goto out; /* nothing to move */
+    if ((!cut && dev->sector_size != ss) || dev->size / ss <= t->image_size / ss)
+        goto out; /* nothing to move */
     t->image_size = dev->size / ss * ss;
     st = job_write_gpt_backup(run, t, dev);
     run->result->gpt_backup_moved = st == DI_OK;

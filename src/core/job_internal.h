@@ -149,6 +149,8 @@ di_status job_pass_ranges(job_run *run, di_phase phase, di_device *source,
                           const pl_range *ranges, size_t range_count, uint64_t length,
                           di_device *target, pl_target_mode mode, pl_read_hook on_read,
                           void *on_read_ctx);
+/* What the read-back of several drives may hold in its buffers (job_pass_list). */
+#define DI_MANY_READBACK_BYTES (128u << 20)
 /* A pass to a list of targets (job_pass_targets' engine); per_target gets each one's
  * outcome, *outcome the pass's. Returns the pass's status. */
 di_status job_pass_list(job_run *run, di_phase phase, di_device *source, uint64_t start,

@@ -187,6 +187,18 @@ di_status job_pass_list(job_run *run, di_phase phase, di_device *source, uint64_
                         ? pl_alignment(targets[i].device, NULL) : alignment;
     cfg.chunk_size = job_chunk_size(&run->job->spec, alignment);
     cfg.chunk_count = job_chunk_count(&run->job->spec, cfg.chunk_size, false);
+    /* A read-back holds a chunk per drive for every chunk of the ring: with many drives
+     * the ring gets shorter, then its chunks smaller (not below 1 MiB), so memory stays
+     * near DI_MANY_READBACK_BYTES, unless the user set the sizes. */
+    const di_job_spec *spec = &run->job->spec;
+    if (mode == PL_TARGET_COMPARE && !spec->buffer_count && !spec->buffer_size) {
+        while ((uint64_t)count * cfg.chunk_count * cfg.chunk_size > DI_MANY_READBACK_BYTES &&
+               cfg.chunk_count > 2)
+            cfg.chunk_count--;
+        while ((uint64_t)count * cfg.chunk_count * cfg.chunk_size > DI_MANY_READBACK_BYTES &&
+               cfg.chunk_size / 2 >= (1u << 20) && (cfg.chunk_size / 2) % alignment == 0)
+            cfg.chunk_size /= 2;
+    }
     cfg.targets = targets;
     cfg.target_count = count;
     cfg.start = start;

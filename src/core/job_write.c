@@ -5,6 +5,7 @@
 
 #include "diskimager/units.h"
 #include "job_internal.h"
+#include "job_source.h"
 
 /* The largest share of the image any live drive takes: the pass's length. */
 static uint64_t largest_payload(const job_run *run)
@@ -217,8 +218,7 @@ di_status job_write(job_run *run)
     const di_job_spec *spec = &run->job->spec;
     di_result *result = run->result;
     bool several = run->target_count > 1;
-    if (job_open_image(run, spec->source_path, true, &run->source) ||
-        on_each_target(run, take_target, NULL))
+    if (job_open_source(run, &run->source) || on_each_target(run, take_target, NULL))
         return job_targets_end(run);
     /* With verify and one drive, the digest is taken from what is read back (every byte
      * of which is compared with the image), so the image is hashed once, in the pass
@@ -239,7 +239,10 @@ di_status job_write(job_run *run)
             job_hash_zeros(run, run->source->size - run->image_passed);
         job_finish_hashers(run, result->hashes);
     }
-    if (!spec->verify_after_write) return job_targets_end(run);
+    if (!spec->verify_after_write) {
+        job_source_finish(run);
+        return job_targets_end(run);
+    }
 
     if (on_each_target(run, open_readback, NULL) || (!several && job_start_hashers(run)) ||
         job_pass_targets(run, DI_PHASE_VERIFYING, run->source, 0, largest_payload(run),
@@ -251,6 +254,9 @@ di_status job_write(job_run *run)
         job_finish_hashers(run, result->readback_hashes);
         memcpy(result->hashes, result->readback_hashes, sizeof result->hashes);
     }
+    /* A drive's GPT of which only the partitions were written gets its backup at each
+     * target's end: after the verify, which would see the new header as a difference. */
+    job_source_finish(run);
     if (spec->move_gpt_backup) on_each_target(run, move_backup, NULL);
     return job_targets_end(run);
 }
@@ -259,7 +265,7 @@ di_status job_verify(job_run *run)
 {
     const di_job_spec *spec = &run->job->spec;
     di_size_plan plan;
-    if (job_open_image(run, spec->source_path, true, &run->source) ||
+    if (job_open_source(run, &run->source) ||
         job_open(run, spec->target_path, DI_OPEN_READ, DI_ROLE_TARGET, &run->target) ||
         job_plan_image(run, run->target, &plan) || job_start_hashers(run))
         return run->result->status;

@@ -4,6 +4,7 @@
 
 #include "diskimager/device.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool given(const char *s)
@@ -112,6 +113,24 @@ static bool several(const di_request *r)
     return r->drive_count > 1;
 }
 
+/* Drive i of several is stored apart from those named before it: not the same drive
+ * under another name (a link, another case), not a partition of one, not holding one. */
+static di_status targets_overlap(const di_request *r, unsigned i, di_error *error)
+{
+    di_storage_id *ids = malloc(2 * sizeof *ids);
+    if (!ids) return DI_OK; /* the job's exclusive opens still keep two writers apart */
+    di_status st = DI_OK;
+    if (di_storage_id_of(r->drives[i], &ids[0])) {
+        for (unsigned k = 0; k < i && st == DI_OK; k++)
+            if (di_storage_id_of(r->drives[k], &ids[1]) &&
+                di_storage_relate(&ids[0], &ids[1]) != DI_STORAGE_APART)
+                st = di_error_why(error, DI_ERR_USAGE, DI_OP_START_JOB, r->drives[i],
+                                  DI_REASON_DRIVES_OVERLAP, DI_ARGS(di_text(r->drives[k])));
+    }
+    free(ids);
+    return st;
+}
+
 /* Several drives: only a Write, without a bmap, each drive checked as one would be and
  * none named twice. facts (NULL allowed) gets each one's; drive the first's. */
 static di_status check_targets(const di_request *r, di_drive_info *drive, di_drive_info *facts,
@@ -127,11 +146,26 @@ static di_status check_targets(const di_request *r, di_drive_info *drive, di_dri
             if (strcmp(r->drives[k], path) == 0)
                 return di_error_why(error, DI_ERR_USAGE, DI_OP_START_JOB, path,
                                     DI_REASON_DRIVE_NAMED_TWICE, DI_NO_ARGS);
+        if (targets_overlap(r, i, error)) return error->status;
         di_drive_info one;
         const di_drive_info *chosen = r->chosen_drives ? r->chosen_drives[i] : NULL;
         if (check_target(r, path, chosen, facts ? &facts[i] : &one, error) != DI_OK)
             return error->status;
         if (i == 0) *drive = facts ? facts[0] : one;
+    }
+    return DI_OK;
+}
+
+/* A Write's source (a drive cloned to another, or a file) is never its own target, nor
+ * on it, nor holding it: told by where each is stored, not by how it is spelled. */
+static di_status check_source_apart(const di_request *r, di_error *error)
+{
+    if (r->kind != DI_JOB_WRITE || !given(r->image)) return DI_OK;
+    unsigned count = several(r) ? r->drive_count : 1;
+    for (unsigned i = 0; i < count; i++) {
+        const char *target = several(r) ? r->drives[i] : r->drive;
+        if (given(target) && di_source_apart(r->image, target, error) != DI_OK)
+            return error->status;
     }
     return DI_OK;
 }
@@ -159,6 +193,7 @@ di_status di_request_check(const di_request *r, di_drive_info *drive, di_error *
     if (check_image(r, error) != DI_OK) return error->status;
     if (!given(r->drive) && !several(r))
         return di_error_refuse(error, DI_ERR_USAGE, DI_REASON_NO_DRIVE, "open", "");
+    if (check_source_apart(r, error) != DI_OK) return error->status;
     if (several(r)) return check_targets(r, drive, NULL, error);
     if (di_job_kind_writes_drive(r->kind) &&
         check_target(r, r->drive, r->chosen, drive, error) != DI_OK)
@@ -219,6 +254,16 @@ static void expect_chosen_drive(di_plan *plan)
     plan->spec.expect_serial = plan->drive.serial[0] ? plan->drive.serial : NULL;
 }
 
+/* Drive to drive: a drive given as the image holds no image to measure; its size is
+ * what a copy of it put on the drive. 0 when image is no drive. */
+static uint64_t drive_image_size(const char *image)
+{
+    di_drive_info facts;
+    di_error ignored;
+    return di_drive_describe(image, &facts, &ignored) == DI_OK && facts.is_block_device
+               ? facts.size : 0;
+}
+
 static void fill_spec(const di_request *r, bool hash_image, di_plan *plan)
 {
     di_job_spec *spec = &plan->spec;
@@ -234,13 +279,16 @@ static void fill_spec(const di_request *r, bool hash_image, di_plan *plan)
         spec->read_size = r->read_size;
         spec->keep_partial = r->keep_partial;
         spec->allocated_only = r->allocated_only;
+        spec->make_bmap = r->make_bmap;
         break;
     case DI_JOB_HASH:
         spec->source_path = plan->device;
         /* The drive's first image-size bytes prove it holds the image; without one, all
          * of it is hashed, to identify it. */
-        if (hash_image) spec->size_of_image = plan->image;
-        else spec->read_size = r->read_size;
+        if (hash_image && !(spec->read_size = drive_image_size(plan->image)))
+            spec->size_of_image = plan->image;
+        else if (!hash_image)
+            spec->read_size = r->read_size;
         if (!spec->hash_mask) spec->hash_mask = DI_HASH_BIT(DI_HASH_MD5);
         break;
     case DI_JOB_WRITE:

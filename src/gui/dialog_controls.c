@@ -65,9 +65,10 @@ bool dialog_checked(int id)
 
 void dialog_set_busy(bool busy)
 {
-    static const int inputs[] = {IDC_IMAGE_EDIT, IDC_BROWSE, IDC_DEVICE_COMBO, IDC_SHOW_ALL,
+    static const int inputs[] = {IDC_IMAGE_EDIT, IDC_BROWSE, IDC_FROM_DRIVE, IDC_DEVICE_COMBO,
+                                 IDC_SHOW_ALL,
                                  IDC_SEVERAL,
-                                 IDC_EXPECTED_EDIT, IDC_ALLOCATED_ONLY,
+                                 IDC_EXPECTED_EDIT, IDC_ALLOCATED_ONLY, IDC_MAKE_BMAP,
                                  IDC_HASH_CHECK, IDC_VERIFY_AFTER, IDC_EJECT, IDC_READ, IDC_WRITE,
                                  IDC_VERIFY, IDC_COPY, IDC_HASH_DRIVE, IDC_RESTORE, IDC_CHECK,
                                  IDC_LANGUAGE};

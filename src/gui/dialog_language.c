@@ -26,6 +26,8 @@ static const struct {
     {IDC_CANCEL_JOB, T_CANCEL},          {IDC_EXIT, T_EXIT},
     {IDC_SHOW_LOG, T_LOG},               {IDC_RESTORE, T_RESTORE},
     {IDC_CHECK, T_CHECK},                {IDC_SEVERAL, T_SEVERAL},
+    {IDC_FROM_DRIVE, T_FROM_DRIVE},
+    {IDC_MAKE_BMAP, T_MAKE_BMAP},
 };
 
 /* The dialog in the chosen language: every control's text, the status line when idle. */

@@ -87,6 +87,7 @@ void dialog_request_from_inputs(di_job_kind kind, const char *image, di_request 
         .move_gpt_backup = verify && dialog_checked(IDC_MOVE_GPT),
         .eject = (kind == DI_JOB_WRITE || kind == DI_JOB_FORMAT) && dialog_checked(IDC_EJECT),
         .allocated_only = kind == DI_JOB_READ && dialog_checked(IDC_ALLOCATED_ONLY),
+        .make_bmap = kind == DI_JOB_READ && dialog_checked(IDC_MAKE_BMAP),
     };
     if (several > 1) {
         r->drives = dialog.several_paths;
@@ -190,6 +191,7 @@ static void look_then_ask(di_job_kind kind, const char *image, bool list_members
     dialog.look = look;
     /* Nothing else may start or open meanwhile; a look that lasts gets a status line. */
     EnableWindow(dialog_item(IDC_BROWSE), FALSE);
+    EnableWindow(dialog_item(IDC_FROM_DRIVE), FALSE);
     DragAcceptFiles(dialog.hwnd, FALSE);
     dialog.status_shown_for_look = false;
     SetTimer(dialog.hwnd, TIMER_LOOK, TIMER_LOOK_MS, NULL);
@@ -406,6 +408,7 @@ void dialog_request_looked(request_look *look)
     dialog.look = NULL;
     KillTimer(dialog.hwnd, TIMER_LOOK);
     EnableWindow(dialog_item(IDC_BROWSE), TRUE);
+    EnableWindow(dialog_item(IDC_FROM_DRIVE), TRUE);
     DragAcceptFiles(dialog.hwnd, TRUE);
     if (dialog.status_shown_for_look)
         SetDlgItemTextW(dialog.hwnd, IDC_STATUS, dialog.status_before);

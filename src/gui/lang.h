@@ -67,6 +67,10 @@ typedef enum text_id {
     /* An error's frame around its operation and reason, and advice by its fault. */
     T_ERR_FAILED, T_ERR_FAILED_NO_PATH, T_ERR_AT, T_ERR_OS, T_SENTENCE_END,
     T_ADVICE_WRITE_PROTECTED, T_ADVICE_NO_MEDIUM, T_ADVICE_MEDIA, T_ADVICE_GONE,
+    /* Drive to drive: the image field's choice of a drive to copy, and its box. */
+    T_FROM_DRIVE, T_SOURCE_CAPTION, T_SOURCE_INTRO, T_SOURCE_PARTITIONS_ONLY,
+    /* Read's own bmap (issue 15): the check box, and what the Read made. */
+    T_MAKE_BMAP, T_BMAP_MADE,
     T_COUNT
 } text_id;
 

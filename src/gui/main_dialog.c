@@ -16,6 +16,7 @@
 #include "log_window.h"
 #include "platform/win32/utf16.h"
 #include "resource.h"
+#include "source_menu.h"
 #include "taskbar.h"
 
 /* The one version: project(VERSION) in CMakeLists.txt, also in VERSIONINFO and the ZIP's name. */
@@ -44,6 +45,7 @@ static void on_init(HWND hwnd)
     CheckDlgButton(hwnd, IDC_HASH_CHECK, dialog.settings.hash_enabled ? BST_CHECKED : BST_UNCHECKED);
     CheckDlgButton(hwnd, IDC_VERIFY_AFTER, dialog.settings.verify_after_write ? BST_CHECKED : BST_UNCHECKED);
     CheckDlgButton(hwnd, IDC_EJECT, dialog.settings.eject_when_done ? BST_CHECKED : BST_UNCHECKED);
+    CheckDlgButton(hwnd, IDC_MAKE_BMAP, dialog.settings.make_bmap ? BST_CHECKED : BST_UNCHECKED);
     dialog.autoplay_message = RegisterWindowMessageW(L"QueryCancelAutoPlay");
     SendMessageW(dialog_item(IDC_PROGRESS), PBM_SETRANGE32, 0, DI_PROGRESS_RANGE);
     drive_combo_refresh(dialog_item(IDC_DEVICE_COMBO), &dialog.drives, false);
@@ -63,6 +65,20 @@ static void on_browse(void)
     wchar_t path[DI_PATH_MAX];
     if (file_dialog_choose(dialog.hwnd, false, dialog.settings.last_folder, path, DI_PATH_MAX))
         SetDlgItemTextW(dialog.hwnd, IDC_IMAGE_EDIT, path);
+}
+
+/* Drive to drive: a drive's path in the image field, picked among the drives the Device
+ * box would offer. */
+static void on_from_drive(void)
+{
+    char path[DI_PATH_MAX];
+    const di_drive_info *target = drive_combo_selected(dialog_item(IDC_DEVICE_COMBO), &dialog.drives);
+    if (!source_menu_choose(dialog.hwnd, dialog_checked(IDC_SHOW_ALL), target ? target->path : NULL,
+                            path, sizeof path))
+        return;
+    wchar_t *wide = di_utf8_to_utf16(path);
+    if (wide) SetDlgItemTextW(dialog.hwnd, IDC_IMAGE_EDIT, wide);
+    free(wide);
 }
 
 static void on_drop(HDROP drop)
@@ -93,6 +109,7 @@ static void on_close(void)
     dialog.settings.hash_algorithm = hash_choice_index((int)alg);
     dialog.settings.verify_after_write = dialog_checked(IDC_VERIFY_AFTER);
     dialog.settings.eject_when_done = dialog_checked(IDC_EJECT);
+    dialog.settings.make_bmap = dialog_checked(IDC_MAKE_BMAP);
     settings_save(&dialog.settings);
     drive_list_free(&dialog.drives);
     log_window_close();
@@ -110,6 +127,7 @@ static void on_command(int id, int code)
     case IDC_RESTORE: dialog_restore(); break;
     case IDC_CHECK: dialog_check(); break;
     case IDC_BROWSE: on_browse(); break;
+    case IDC_FROM_DRIVE: on_from_drive(); break;
     case IDC_CANCEL_JOB: dialog_cancel(); break;
     case IDC_COPY: dialog_copy_hash(); break;
     case IDC_SHOW_LOG: log_window_show(dialog.hwnd); break;

@@ -12,6 +12,8 @@
 /* Several drives at once (issue 15): the choice, and a line per drive. */
 #define IDD_DRIVES 120
 #define IDD_DRIVE_LINES 121
+/* Drive to drive: the drive to copy, chosen for the image field. */
+#define IDD_SOURCE_DRIVE 122
 
 #define IDC_IMAGE_LABEL 1001
 #define IDC_IMAGE_EDIT 1002
@@ -62,5 +64,11 @@
 #define IDC_DRIVES_INTRO 1101
 #define IDC_DRIVES_LIST 1102
 #define IDC_LINES_LIST 1103
+/* Drive to drive. */
+#define IDC_FROM_DRIVE 1110
+#define IDC_SOURCE_INTRO 1111
+#define IDC_SOURCE_LIST 1112
+/* Read's own bmap (issue 15). */
+#define IDC_MAKE_BMAP 1120
 
 #endif

@@ -119,8 +119,16 @@ static void render_success(di_job_kind kind, const di_result *r, const di_expect
                   tr_size(r->mapped_bytes, bytes, sizeof bytes), bmap_name);
         if (r->bmap_signature_unchecked) APPEND_TR(&box, T_BMAP_UNSIGNED);
     }
+    if (r->bmap_made[0])
+        APPEND_TR(&box, T_BMAP_MADE, tr_size(r->bmap_mapped_bytes, bytes, sizeof bytes),
+                  r->bmap_made);
     if (r->verified && kind == DI_JOB_WRITE) APPEND_TR(&box, T_READ_BACK_MATCHES);
     if (r->truncated) APPEND_TR(&box, T_TAIL_NOT_WRITTEN);
+    if (r->source_partitions_only) {
+        char whole[32];
+        APPEND_TR(&box, T_SOURCE_PARTITIONS_ONLY, tr_size(r->image_bytes, bytes, sizeof bytes),
+                  tr_size(r->source_drive_bytes, whole, sizeof whole));
+    }
     if (r->gpt_backup_moved) APPEND_TR(&box, T_GPT_MOVED);
     if (v->hash[0]) APPEND_TR(&box, T_HASH_LINE, v->hash_alg, v->hash);
     append(&box, "%s", match_text);

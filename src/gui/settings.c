@@ -31,6 +31,7 @@ void settings_load(gui_settings *s)
     s->hash_algorithm = hash_choice_index(s->hash_algorithm);
     s->verify_after_write = read_dword(key, L"VerifyAfterWrite", 1) != 0;
     s->eject_when_done = read_dword(key, L"EjectWhenDone", 0) != 0;
+    s->make_bmap = read_dword(key, L"MakeBmap", 0) != 0;
     wchar_t language[8];
     size = sizeof language;
     if (RegGetValueW(key, NULL, L"Language", RRF_RT_REG_SZ, NULL, language, &size) == ERROR_SUCCESS)
@@ -54,6 +55,8 @@ void settings_save(const gui_settings *s)
     RegSetValueExW(key, L"VerifyAfterWrite", 0, REG_DWORD, (const BYTE *)&v, sizeof v);
     v = s->eject_when_done;
     RegSetValueExW(key, L"EjectWhenDone", 0, REG_DWORD, (const BYTE *)&v, sizeof v);
+    v = s->make_bmap;
+    RegSetValueExW(key, L"MakeBmap", 0, REG_DWORD, (const BYTE *)&v, sizeof v);
     wchar_t language[8];
     MultiByteToWideChar(CP_UTF8, 0, s->language, -1, language, 8);
     RegSetValueExW(key, L"Language", 0, REG_SZ, (const BYTE *)language,

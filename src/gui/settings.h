@@ -12,6 +12,7 @@ typedef struct gui_settings {
     int hash_algorithm;   /* index in the hash combo: 0 MD5, 1 SHA-1, 2 SHA-256 */
     bool verify_after_write;
     bool eject_when_done;  /* off by default: a card left in stays usable */
+    bool make_bmap;        /* Read saves a bmap beside the image; off by default */
     char language[8];      /* the language chosen in the dialog ("de"); "": Windows' own */
 } gui_settings;
 

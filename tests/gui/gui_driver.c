@@ -33,6 +33,10 @@
  *                                  ones containing one of the SUBSTRINGs (up to the
  *                                  next step's name or "--"), untick the others, OK
  *     drive-lines                  print the Drives window's lines ("drive-line: ...")
+ *     source-open                  click "From a drive...": print each drive its box
+ *                                  lists ("source-choice: ...") and which is chosen
+ *     source-pick SUBSTRING        in that box: pick the drive containing SUBSTRING, OK
+ *     source-drive SUBSTRING       both
  *     box-cancel                   press Cancel in the dialog box open over the dialog
  *     close                        close the dialog (the title bar's close box)
  * Each printed value is one line "name: value". Exit code 1 on any failure. */
@@ -299,6 +303,46 @@ static void several_choose(char **wanted, int count)
     press(box, IDOK);
 }
 
+/* Drive to drive: the box behind the image field's "From a drive..." button. */
+#define FROM_DRIVE 1110
+#define SOURCE_LIST 1112
+
+static HWND source_box(void)
+{
+    return box_with(SOURCE_LIST, "the From a drive box did not appear");
+}
+
+static void source_open(void)
+{
+    HWND button = GetDlgItem(dialog, FROM_DRIVE);
+    if (!button || !IsWindowEnabled(button)) fail("From a drive... is missing or disabled", NULL);
+    PostMessageW(dialog, WM_COMMAND, MAKEWPARAM(FROM_DRIVE, BN_CLICKED), (LPARAM)button);
+    HWND list = GetDlgItem(source_box(), SOURCE_LIST);
+    LRESULT count = SendMessageW(list, LB_GETCOUNT, 0, 0), chosen = SendMessageW(list, LB_GETCURSEL, 0, 0);
+    for (LRESULT i = 0; i < count; i++) {
+        wchar_t text[1024];
+        if (SendMessageW(list, LB_GETTEXTLEN, (WPARAM)i, 0) >= 1024) continue;
+        SendMessageW(list, LB_GETTEXT, (WPARAM)i, (LPARAM)text);
+        print_line(i == chosen ? "source-chosen" : "source-choice", text);
+    }
+}
+
+static void source_pick(const char *substring)
+{
+    HWND box = source_box();
+    HWND list = GetDlgItem(box, SOURCE_LIST);
+    LRESULT count = SendMessageW(list, LB_GETCOUNT, 0, 0), at = LB_ERR;
+    for (LRESULT i = 0; i < count && at == LB_ERR; i++) {
+        wchar_t text[1024];
+        if (SendMessageW(list, LB_GETTEXTLEN, (WPARAM)i, 0) >= 1024) continue;
+        SendMessageW(list, LB_GETTEXT, (WPARAM)i, (LPARAM)text);
+        if (wcsstr(text, widen(substring))) at = i;
+    }
+    if (at == LB_ERR) fail("no drive to copy containing", widen(substring));
+    SendMessageW(list, LB_SETCURSEL, (WPARAM)at, 0);
+    press(box, IDOK);
+}
+
 /* The Drives window's lines (a Write to several drives). */
 static void print_drive_lines(void)
 {
@@ -355,9 +399,10 @@ static void check_fit(HWND window)
         bool button = _wcsicmp(cls, L"Button") == 0, label = _wcsicmp(cls, L"Static") == 0;
         int id = GetDlgCtrlID(c);
         /* The status and match lines hold what a job says, not a fixed text; the option
-         * dialogs' (and Several...'s) introductions are sentences that wrap in their room. */
+         * dialogs' (and Several...'s, From a drive...'s) introductions are sentences that
+         * wrap in their room. */
         if (!IsWindowVisible(c) || (!button && !label) || id == 1014 || id == 1022 ||
-            id == 1036 || id == 1043 || id == 1101)
+            id == 1036 || id == 1043 || id == 1101 || id == 1111)
             continue;
         text_of(c, text, 512);
         if (!text[0]) continue;
@@ -596,6 +641,13 @@ int wmain(int argc, wchar_t **wargv)
             i = first + n;
         } else if (strcmp(step, "box-cancel") == 0) {
             press(box_with(0, "no dialog box appeared"), IDCANCEL);
+        } else if (strcmp(step, "source-open") == 0) {
+            source_open();
+        } else if (strcmp(step, "source-pick") == 0 && i + 1 < argc) {
+            source_pick(argv[++i]);
+        } else if (strcmp(step, "source-drive") == 0 && i + 1 < argc) {
+            source_open();
+            source_pick(argv[++i]);
         } else if (strcmp(step, "drive-lines") == 0) {
             print_drive_lines();
         } else if (strcmp(step, "close") == 0) {

@@ -50,12 +50,13 @@ bool make_random_file(const char *path, uint64_t size, uint32_t seed)
     return fclose(f) == 0 && ok;
 }
 
-bool make_zero_file(const char *path, uint64_t size)
+bool make_filled_file(const char *path, uint64_t size, unsigned char byte)
 {
     FILE *f = fopen(path, "wb");
     if (!f) return false;
-    unsigned char *buf = calloc(1, IO_CHUNK);
+    unsigned char *buf = malloc(IO_CHUNK);
     bool ok = buf != NULL;
+    if (buf) memset(buf, byte, IO_CHUNK);
     for (uint64_t left = size; ok && left > 0;) {
         size_t n = left < IO_CHUNK ? (size_t)left : IO_CHUNK;
         ok = fwrite(buf, 1, n, f) == n;
@@ -63,6 +64,21 @@ bool make_zero_file(const char *path, uint64_t size)
     }
     free(buf);
     return fclose(f) == 0 && ok;
+}
+
+bool make_zero_file(const char *path, uint64_t size)
+{
+    return make_filled_file(path, size, 0);
+}
+
+bool bytes_are(const char *path, uint64_t from, uint64_t to, int value)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    bool ok = fseek(f, (long)from, SEEK_SET) == 0;
+    for (uint64_t i = from; ok && i < to; i++) ok = fgetc(f) == value;
+    fclose(f);
+    return ok;
 }
 
 bool write_text_file(const char *path, const char *text)

@@ -11,6 +11,10 @@
 /* Deterministic pseudo-random bytes: the same seed gives the same file. */
 bool make_random_file(const char *path, uint64_t size, uint32_t seed);
 bool make_zero_file(const char *path, uint64_t size);
+/* size bytes, every one of them byte (0xA5 tells untouched bytes from zero padding). */
+bool make_filled_file(const char *path, uint64_t size, unsigned char byte);
+/* true when every byte of path in [from, to) is value. */
+bool bytes_are(const char *path, uint64_t from, uint64_t to, int value);
 /* Replaces the file's contents with text. */
 bool write_text_file(const char *path, const char *text);
 bool write_bytes_at(const char *path, uint64_t offset, const void *data, size_t len);

@@ -175,4 +175,10 @@ const char *const lang_de[T_COUNT] = {
     [T_ADVICE_NO_MEDIUM] = "Im Kartenleser steckt keine Karte: Stecken Sie eine ein.",
     [T_ADVICE_MEDIA] = "Das Laufwerk meldet einen Medienfehler: Die Karte ist möglicherweise defekt (eine defekte Karte wird nie erneut versucht).",
     [T_ADVICE_GONE] = "Das Laufwerk wurde entfernt oder getrennt.",
+    [T_FROM_DRIVE] = "Von Laufwerk...",
+    [T_SOURCE_CAPTION] = "Von einem Laufwerk kopieren",
+    [T_SOURCE_INTRO] = "Wählen Sie das Laufwerk, das kopiert wird. Es wird nur gelesen, nie beschrieben: Schreiben kopiert es auf das unter Gerät gewählte Laufwerk.",
+    [T_MAKE_BMAP] = "Bmap neben dem Abbild speichern",
+    [T_BMAP_MADE] = "\nBlockmap als {1} gespeichert: {0} des Abbilds enthalten Daten; ein Schreiben damit kopiert nur diese.",
+    [T_SOURCE_PARTITIONS_ONLY] = "\nDas Quelllaufwerk enthält Daten hinter dem Ende dieses Laufwerks: nur seine Partitionen wurden genommen, seine ersten {0} von {1}.",
 };

@@ -175,4 +175,10 @@ const char *const lang_en[T_COUNT] = {
     [T_ADVICE_NO_MEDIUM] = "There is no card in the reader: insert one.",
     [T_ADVICE_MEDIA] = "The drive reported a media error: the card may be failing (a bad card is never retried).",
     [T_ADVICE_GONE] = "The drive was removed or disconnected.",
+    [T_FROM_DRIVE] = "From a drive...",
+    [T_SOURCE_CAPTION] = "Copy from a drive",
+    [T_SOURCE_INTRO] = "Choose the drive to copy. It is only read, never written: Write copies it to the drive chosen under Device.",
+    [T_MAKE_BMAP] = "Save a bmap beside the image",
+    [T_BMAP_MADE] = "\nBlock map saved as {1}: {0} of the image hold data; a Write with it copies only those.",
+    [T_SOURCE_PARTITIONS_ONLY] = "\nThe source drive holds data past this drive's end: only its partitions were taken, its first {0} of {1}.",
 };

@@ -175,4 +175,10 @@ const char *const lang_es[T_COUNT] = {
     [T_ADVICE_NO_MEDIUM] = "No hay ninguna tarjeta en el lector: inserte una.",
     [T_ADVICE_MEDIA] = "La unidad informó de un error del medio: puede que la tarjeta esté fallando (una tarjeta dañada nunca se reintenta).",
     [T_ADVICE_GONE] = "La unidad se quitó o se desconectó.",
+    [T_FROM_DRIVE] = "Desde una unidad...",
+    [T_SOURCE_CAPTION] = "Copiar desde una unidad",
+    [T_SOURCE_INTRO] = "Elija la unidad que se copia. Solo se lee, nunca se escribe: Escribir la copia en la unidad elegida en Dispositivo.",
+    [T_MAKE_BMAP] = "Guardar un bmap junto a la imagen",
+    [T_BMAP_MADE] = "\nMapa de bloques guardado como {1}: {0} de la imagen contienen datos; una escritura con él copia solo esos.",
+    [T_SOURCE_PARTITIONS_ONLY] = "\nLa unidad de origen tiene datos más allá del final de esta unidad: solo se tomaron sus particiones, sus primeros {0} de {1}.",
 };

@@ -175,4 +175,10 @@ const char *const lang_fr[T_COUNT] = {
     [T_ADVICE_NO_MEDIUM] = "Il n'y a pas de carte dans le lecteur : insérez-en une.",
     [T_ADVICE_MEDIA] = "Le lecteur a signalé une erreur de support : la carte est peut-être défaillante (une carte défectueuse n'est jamais réessayée).",
     [T_ADVICE_GONE] = "Le lecteur a été retiré ou déconnecté.",
+    [T_FROM_DRIVE] = "Depuis un lecteur...",
+    [T_SOURCE_CAPTION] = "Copier depuis un lecteur",
+    [T_SOURCE_INTRO] = "Choisissez le lecteur à copier. Il est seulement lu, jamais écrit : Écrire le copie sur le lecteur choisi sous Périphérique.",
+    [T_MAKE_BMAP] = "Enregistrer un bmap avec l'image",
+    [T_BMAP_MADE] = "\nCarte des blocs enregistrée sous {1} : {0} de l'image contiennent des données ; une écriture avec elle ne copie que ceux-ci.",
+    [T_SOURCE_PARTITIONS_ONLY] = "\nLe lecteur source contient des données au-delà de la fin de ce lecteur : seules ses partitions ont été prises, ses premiers {0} sur {1}.",
 };

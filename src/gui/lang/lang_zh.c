@@ -175,4 +175,10 @@ const char *const lang_zh[T_COUNT] = {
     [T_ADVICE_NO_MEDIUM] = "读卡器中没有卡：请插入一张。",
     [T_ADVICE_MEDIA] = "驱动器报告介质错误：该卡可能已损坏（损坏的卡不会重试）。",
     [T_ADVICE_GONE] = "驱动器已被移除或断开。",
+    [T_FROM_DRIVE] = "从驱动器...",
+    [T_SOURCE_CAPTION] = "从驱动器复制",
+    [T_SOURCE_INTRO] = "选择要复制的驱动器。它只会被读取，绝不会被写入：“写入”会把它复制到“设备”中选定的驱动器。",
+    [T_MAKE_BMAP] = "在映像旁保存 bmap",
+    [T_BMAP_MADE] = "\n块映射已保存为 {1}：映像中有 {0} 含有数据；用它写入时只复制这些数据。",
+    [T_SOURCE_PARTITIONS_ONLY] = "\n源驱动器在此驱动器末尾之后还有数据：只取了它的分区，即其 {1} 中的前 {0}。",
 };

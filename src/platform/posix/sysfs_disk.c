@@ -1,10 +1,13 @@
 #define _XOPEN_SOURCE 700 /* realpath is XSI */
 #include "sysfs_disk.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 const char *di_sysfs_bus_from_path(const char *p)
@@ -137,4 +140,106 @@ bool di_sysfs_disk_serial(const char *sys_root, const char *name, char *out, siz
         snprintf(path, sizeof path, "%s/serial", resolved);
         return (n = read_file(path, raw, sizeof raw)) && di_sysfs_serial_text(raw, n, out, size);
     }
+}
+
+static bool read_dev_numbers(const char *path, unsigned *major, unsigned *minor)
+{
+    char raw[32];
+    size_t n = read_file(path, raw, sizeof raw - 1);
+    raw[n] = '\0';
+    return n && sscanf(raw, "%u:%u", major, minor) == 2;
+}
+
+static void add_extent(di_storage_id *id, uint64_t disk, uint32_t partition)
+{
+    for (unsigned i = 0; i < id->count; i++)
+        if (id->on[i].disk == disk && id->on[i].partition == partition) return;
+    if (id->count >= DI_STORAGE_EXTENTS_MAX) {
+        /* More disks than kept: the last one kept stands for the whole of its disk, so
+         * nothing on it is taken for apart. */
+        id->on[DI_STORAGE_EXTENTS_MAX - 1].partition = 0;
+        return;
+    }
+    id->on[id->count++] = (di_storage_extent){disk, partition};
+}
+
+/* The file behind a loop device's directory (dir/loop/backing_file), if any. */
+static void note_backing_file(const char *dir, di_storage_id *id)
+{
+    char path[PATH_MAX + 64], file[PATH_MAX];
+    snprintf(path, sizeof path, "%s/loop/backing_file", dir);
+    size_t n = read_file(path, file, sizeof file - 1);
+    while (n && (file[n - 1] == '\n' || file[n - 1] == ' ')) n--;
+    file[n] = '\0';
+    struct stat st;
+    if (id->file || !n || stat(file, &st) != 0) return;
+    id->file = true;
+    id->file_volume = st.st_dev;
+    id->file_index = st.st_ino;
+}
+
+static uint64_t disk_number(unsigned major, unsigned minor)
+{
+    return (uint64_t)major << 32 | minor;
+}
+
+/* Bounded: sysfs could loop, as could a tree built by hand. */
+static bool storage_of(const char *root, unsigned major, unsigned minor, di_storage_id *id,
+                       int depth)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 64], raw[32];
+    snprintf(dir, sizeof dir, "%s/dev/block/%u:%u", root, major, minor);
+    if (depth > 8 || access(dir, F_OK) != 0) return false;
+    snprintf(path, sizeof path, "%s/partition", dir);
+    size_t n = read_file(path, raw, sizeof raw - 1);
+    raw[n] = '\0';
+    unsigned number = 0, disk_major, disk_minor;
+    if (n && sscanf(raw, "%u", &number) == 1) {
+        /* The parent directory is the whole disk ("259:0/.." resolves through the link). */
+        snprintf(path, sizeof path, "%s/../dev", dir);
+        if (!read_dev_numbers(path, &disk_major, &disk_minor)) return false;
+        add_extent(id, disk_number(disk_major, disk_minor), number);
+        snprintf(path, sizeof path, "%s/..", dir);
+        note_backing_file(path, id);
+        return true;
+    }
+    snprintf(path, sizeof path, "%s/slaves", dir);
+    DIR *slaves = opendir(path);
+    bool found = false;
+    struct dirent *e;
+    while (slaves && (e = readdir(slaves))) {
+        if (e->d_name[0] == '.') continue;
+        char dev[PATH_MAX + 384];
+        snprintf(dev, sizeof dev, "%s/slaves/%.255s/dev", dir, e->d_name);
+        unsigned smaj, smin;
+        if (read_dev_numbers(dev, &smaj, &smin)) found |= storage_of(root, smaj, smin, id, depth + 1);
+    }
+    if (slaves) closedir(slaves);
+    if (found) return true;
+    add_extent(id, disk_number(major, minor), 0);
+    note_backing_file(dir, id);
+    return true;
+}
+
+bool di_sysfs_storage_id(const char *sys_root, unsigned major, unsigned minor, di_storage_id *id)
+{
+    return storage_of(sys_root, major, minor, id, 0);
+}
+
+bool di_storage_id_of(const char *path, di_storage_id *id)
+{
+    memset(id, 0, sizeof *id);
+    struct stat st;
+    if (!path || stat(path, &st) != 0) return false;
+    if (S_ISBLK(st.st_mode)) {
+        /* Without sysfs the device number alone still names the device. */
+        if (!di_sysfs_storage_id("/sys", major(st.st_rdev), minor(st.st_rdev), id))
+            add_extent(id, disk_number(major(st.st_rdev), minor(st.st_rdev)), 0);
+        return true;
+    }
+    if (!S_ISREG(st.st_mode)) return false;
+    id->file = true;
+    id->file_volume = st.st_dev;
+    id->file_index = st.st_ino;
+    return true;
 }

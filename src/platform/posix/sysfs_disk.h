@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diskimager/drives.h"
 #include "diskimager/status.h"
 
 /* The bus a disk hangs off, from the resolved /sys/block/NAME link, e.g.
@@ -49,5 +50,12 @@ bool di_sysfs_serial_from_vpd80(const uint8_t *page, size_t len, char *out, size
  * that first USB device counts: a hub above it, or the root hub, whose "serial" is a
  * PCI address, is not the drive. False, with out "", when none is known. */
 bool di_sysfs_disk_serial(const char *sys_root, const char *name, char *out, size_t size);
+
+/* Where the block device major:minor keeps its bytes, from sysfs under sys_root: a
+ * partition lies on its whole disk (its parent's `dev`) with its number (`partition`);
+ * a device-mapper or md volume on what its `slaves` lie on; anything else is a whole
+ * disk. A loop device (or a partition of one) is also stored in its backing file. False,
+ * with nothing added, when sysfs does not know the device. */
+bool di_sysfs_storage_id(const char *sys_root, unsigned major, unsigned minor, di_storage_id *id);
 
 #endif

@@ -226,6 +226,33 @@ static di_status win_set_size(di_device *dev, uint64_t size, di_error *error)
     return DI_OK;
 }
 
+/* NTFS writes zeros into a gap a write leaves past the end of a file (up to the new
+ * data), unless the file is sparse: then the gap stays unallocated. FAT and exFAT have
+ * no holes and refuse; the caller writes the same bytes either way. */
+static di_status win_set_sparse(di_device *dev, di_error *error)
+{
+    if (dev->kind != DI_DEVICE_FILE)
+        return di_error_why(error, DI_ERR_INTERNAL, DI_OP_WRITE, dev->path,
+                            DI_REASON_NOT_REGULAR_FILE, DI_NO_ARGS);
+    /* The handle is overlapped: the request is waited for like any other. */
+    OVERLAPPED ov;
+    ZeroMemory(&ov, sizeof ov);
+    ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    DWORD got = 0;
+    BOOL ok = ov.hEvent != NULL;
+    if (ok) {
+        ok = DeviceIoControl(handle_of(dev), FSCTL_SET_SPARSE, NULL, 0, NULL, 0, &got, &ov);
+        if (!ok && GetLastError() == ERROR_IO_PENDING)
+            ok = GetOverlappedResult(handle_of(dev), &ov, &got, TRUE);
+    }
+    DWORD err = GetLastError();
+    if (ov.hEvent) CloseHandle(ov.hEvent);
+    if (!ok)
+        return di_error_why_code(error, DI_ERR_WRITE, DI_OP_WRITE, dev->path, (int)err,
+                                 DI_REASON_NONE, DI_NO_ARGS);
+    return DI_OK;
+}
+
 /* A reader that refuses unbuffered requests: a second handle without
  * FILE_FLAG_NO_BUFFERING, still write-through, and the job's flush at the end. A volume
  * locked through the first handle is locked through the new one. */
@@ -302,6 +329,7 @@ static const di_device_ops win_ops = {
     .fall_back_buffered = win_fall_back_buffered,
     .eject = win_eject,
     .discard = win_discard,
+    .set_sparse = win_set_sparse,
 };
 
 static bool is_device_path(const char *path)

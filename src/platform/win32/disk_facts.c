@@ -88,6 +88,40 @@ int di_parse_disk_extents(const uint8_t *buf, size_t len, di_disk_extent *extent
     return (int)count;
 }
 
+bool di_parse_device_number(const uint8_t *buf, size_t len, uint32_t *disk, uint32_t *partition)
+{
+    /* DeviceType(0), DeviceNumber(4), PartitionNumber(8). */
+    enum { FILE_DEVICE_DISK = 7 };
+    if (!buf || len < 12 || di_le32(buf) != FILE_DEVICE_DISK) return false;
+    *disk = di_le32(buf + 4);
+    uint32_t number = di_le32(buf + 8);
+    *partition = number == UINT32_MAX ? 0 : number;
+    return true;
+}
+
+bool di_win_storage_id(const di_win_storage_facts *f, di_storage_id *id)
+{
+    memset(id, 0, sizeof *id);
+    uint32_t disk, partition;
+    if (f->physical) {
+        id->on[id->count++] = (di_storage_extent){f->physical_number, 0};
+    } else if (di_parse_device_number(f->device_number, f->device_number_len, &disk, &partition)) {
+        id->on[id->count++] = (di_storage_extent){disk, partition};
+    } else {
+        for (int e = 0; e < f->extent_count && e < 8 && id->count < DI_STORAGE_EXTENTS_MAX; e++) {
+            bool seen = false;
+            for (unsigned k = 0; k < id->count; k++) seen |= id->on[k].disk == f->extents[e].disk_number;
+            if (!seen) id->on[id->count++] = (di_storage_extent){f->extents[e].disk_number, 0};
+        }
+    }
+    if (f->file) {
+        id->file = true;
+        id->file_volume = f->volume_serial;
+        id->file_index = f->file_index;
+    }
+    return id->count > 0 || id->file;
+}
+
 bool di_parse_geometry_ex(const uint8_t *buf, size_t len, uint64_t *size, uint32_t *sector)
 {
     /* DISK_GEOMETRY: Cylinders(0), MediaType(8), TracksPerCylinder(12),

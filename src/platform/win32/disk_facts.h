@@ -44,6 +44,36 @@ typedef struct di_disk_extent {
  * more than max were present: only max are stored), or -1 if malformed. */
 int di_parse_disk_extents(const uint8_t *buf, size_t len, di_disk_extent *extents, int max);
 
+/* What Windows says of where one path's bytes are stored, gathered by storage_id.c
+ * (the raw structures) and made into a di_storage_id by di_win_storage_id. */
+typedef struct di_win_storage_facts {
+    bool physical;                /* the path is \\.\PhysicalDriveN ... */
+    uint32_t physical_number;     /* ... with this N */
+    /* IOCTL_STORAGE_GET_DEVICE_NUMBER's STORAGE_DEVICE_NUMBER, as returned. */
+    uint8_t device_number[12];
+    size_t device_number_len;     /* 0: not answered */
+    /* IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS, when the device number was not answered (a
+     * volume spanning disks). */
+    di_disk_extent extents[8];
+    int extent_count;
+    /* GetFileInformationByHandle: a regular file, or under Wine a drive letter backed
+     * by a file. */
+    bool file;
+    uint32_t volume_serial;
+    uint64_t file_index;
+} di_win_storage_facts;
+
+/* Parses STORAGE_DEVICE_NUMBER: a disk's (FILE_DEVICE_DISK) number and the partition on
+ * it (0: the whole disk; a partition number of -1, "cannot be partitioned", is the
+ * whole disk too). False for anything else (a CD-ROM's numbers are another series) or
+ * a malformed structure. */
+bool di_parse_device_number(const uint8_t *buf, size_t len, uint32_t *disk, uint32_t *partition);
+
+/* The facts as a di_storage_id: the disk of \\.\PhysicalDriveN, else the device number,
+ * else the volume's extents (each taken as the whole of its disk, since which partition
+ * is not known); and the file identity. False when nothing is known. */
+bool di_win_storage_id(const di_win_storage_facts *facts, di_storage_id *id);
+
 /* Parses DISK_GEOMETRY_EX: the disk's size and logical sector size. */
 bool di_parse_geometry_ex(const uint8_t *buf, size_t len, uint64_t *size, uint32_t *sector);
 
