@@ -119,6 +119,33 @@ check "... JSON: a line names all 8 drives" \
 check "... JSON: the last line has 7 done, 1 failed" \
   bash -c "grep '\"targets\"' err | tail -n 1 | grep -o '\"state\":\"done\"' | wc -l | grep -qx 7"
 
+# --- a compressed image of unknown size onto drives of different sizes --------------------
+if command -v zstd >/dev/null; then
+  head -c $((24 * MiB)) /dev/zero >stream.img
+  head -c $((6 * MiB)) /dev/urandom | dd of=stream.img conv=notrunc status=none
+  printf 'data' | dd of=stream.img bs=1 seek=$((20 * MiB)) conv=notrunc status=none
+  zstd -q --no-content-size -f stream.img -o stream.img.zst
+  blank big.img $((32 * MiB)); attach big.img 512; big=$dev
+  blank little.img $((16 * MiB)); attach little.img 512; little=$dev
+  little_md5=$(md5sum <"$little")
+  run write stream.img.zst "$big" "$little" --yes --force --verify --progress=none
+  check "zstd without a size, data at 20 MiB, onto 32 and 16 MiB: exit 1" test "$code" -eq 1
+  check "... the 32 MiB drive holds it" cmp -s -n $((24 * MiB)) stream.img "$big"
+  check "... the 16 MiB drive is named: data beyond its end" says "$little: failed: .*holds data beyond the device's end"
+  check "... 1 of 2" says "1 of 2 drives written"
+  # The same with zeros from 6 MiB on: both written, the small one up to its end.
+  head -c $((24 * MiB)) /dev/zero >stream.img
+  head -c $((6 * MiB)) /dev/urandom | dd of=stream.img conv=notrunc status=none
+  zstd -q --no-content-size -f stream.img -o stream.img.zst
+  run write stream.img.zst "$big" "$little" --yes --force --verify --hash md5 --progress=none
+  check "zeros from 6 MiB: both written, exit 0" test "$code" -eq 0
+  check "... each holds its share" bash -c "cmp -s -n $((24 * MiB)) stream.img $big && cmp -s -n $((16 * MiB)) stream.img $little"
+  check "... the small one's zero tail not written, said" says "$little: written and verified, .*(the image's zero tail past its end not written)"
+  check "... the image's MD5 once, of all of it" grep -q "^$(md5sum <stream.img | cut -d' ' -f1)  stream.img" out
+else
+  echo "note: zstd is missing: the stream cases are not run"
+fi
+
 # --- a card pulled out half way, and one with bad sectors at the last chunk --------------
 if why=$(fuse_cards_missing); then
   skip_fuse=$why

@@ -409,6 +409,10 @@ static int print_targets(const cli_args *args, const di_job *job, const di_job_s
         if (t->status != DI_OK) {
             fprintf(stderr, "diskimager: %s: failed: %s\n", path,
                     di_error_format(&t->error, text, sizeof text));
+            if (t->may_be_fake)
+                fprintf(stderr, "diskimager: %s may be fake: what it holds at the first "
+                                "difference is also %s away; `diskimager check %s` tells for sure\n",
+                        path, di_format_block_size(t->fake_wrap_bytes, size, sizeof size), path);
             continue;
         }
         fprintf(stderr, "diskimager: %s: %s, %s%s", path,
@@ -420,7 +424,14 @@ static int print_targets(const cli_args *args, const di_job *job, const di_job_s
                 fprintf(stderr, ", read back %s %s", di_hash_name((di_hash_alg)a),
                         t->readback_hashes[a]);
         fputc('\n', stderr);
+        if (t->source_partitions_only)
+            fprintf(stderr, "diskimager: note: only the source's partitions went to %s\n", path);
+        if (t->gpt_backup_moved)
+            fprintf(stderr, "diskimager: the backup GPT was moved to the end of %s\n", path);
         if (t->ejected) fprintf(stderr, "diskimager: ejected %s\n", path);
+        else if (t->warnings & DI_WARN_EJECT_FAILED)
+            fprintf(stderr, "diskimager: warning: could not eject %s (it was written all the "
+                            "same): %s\n", path, di_error_format(&t->eject_error, text, sizeof text));
     }
     fprintf(stderr, "diskimager: %u of %u drives written%s\n", count - r->targets_failed, count,
             args->verify ? " and verified" : "");

@@ -328,6 +328,7 @@ di_status di_job_run(di_job *job)
     di_error_clear(&error);
     if (!spec_is_valid(&job->spec, &error)) {
         job_fail(&run, &error);
+        result->targets_failed = run.target_count > 1 ? run.target_count : 0;
     } else {
         job_kind_def_of(job->spec.kind)->run(&run);
     }

@@ -78,6 +78,11 @@ typedef struct job_run {
     job_target *targets;
     unsigned target_count;
     uint64_t image_passed;       /* WRITE: the image's bytes the write pass read */
+    /* WRITE of a stream of unknown size to several drives: the write pass notes where
+     * the image's last non-zero byte ends, so each drive's share is settled without
+     * decoding the stream again. */
+    bool track_data_end;
+    uint64_t data_end;
     di_device *source;
     di_device *target;
     di_hasher *hashers[DI_HASH_COUNT];
@@ -158,6 +163,9 @@ di_status job_pass_list(job_run *run, di_phase phase, di_device *source, uint64_
                         pl_target_mode mode, pl_outcome *outcome, pl_target_outcome *per_target);
 void job_hash_zeros(job_run *run, uint64_t length);
 void job_hash_zeros_into(di_hasher *hashers[DI_HASH_COUNT], uint64_t length);
+/* Reads [offset, offset + length) of the image: all zero? (A stream: to its end.) */
+di_status job_check_zero_tail(job_run *run, di_device *image, uint64_t offset, uint64_t length,
+                              bool *all_zero);
 /* The size rules for source on device (the target, or its shape as job_preflight_write
  * saw it); checks a zero tail when the image is larger. */
 di_status job_plan_image(job_run *run, const di_device *device, di_size_plan *plan);

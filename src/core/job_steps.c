@@ -176,6 +176,18 @@ di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t sta
     return run_pass(run, phase, &cfg, 0);
 }
 
+/* The pass's on_read when run->track_data_end: where the last non-zero byte ends. */
+static bool note_data_end(void *ctx, uint64_t offset, const unsigned char *data, size_t len,
+                          di_error *error)
+{
+    (void)error;
+    job_run *run = ctx;
+    size_t end = len;
+    while (end > 0 && data[end - 1] == 0) end--;
+    if (end && offset + end > run->data_end) run->data_end = offset + end;
+    return true;
+}
+
 di_status job_pass_list(job_run *run, di_phase phase, di_device *source, uint64_t start,
                         uint64_t length, const pl_target *targets, unsigned count,
                         pl_target_mode mode, pl_outcome *outcome, pl_target_outcome *per_target)
@@ -201,6 +213,10 @@ di_status job_pass_list(job_run *run, di_phase phase, di_device *source, uint64_
     }
     cfg.targets = targets;
     cfg.target_count = count;
+    if (run->track_data_end) {
+        cfg.on_read = note_data_end;
+        cfg.on_read_ctx = run;
+    }
     cfg.start = start;
     cfg.length = length;
     if (start == 0)
@@ -257,7 +273,7 @@ di_status job_check_cancel(job_run *run, di_phase phase, const char *path, uint6
 
 /* Reads [offset, offset+length) of the image: all zero? Optionally hashes it, so the
  * image's digest covers the bytes that were not written too. */
-static di_status check_zero_tail(job_run *run, di_device *image, uint64_t offset,
+di_status job_check_zero_tail(job_run *run, di_device *image, uint64_t offset,
                                  uint64_t length, bool *all_zero)
 {
     const di_job_spec *spec = &run->job->spec;
@@ -343,7 +359,7 @@ di_status job_plan_image(job_run *run, const di_device *device, di_size_plan *pl
 
     di_progress_set_phase(&run->job->progress, DI_PHASE_PREPARING);
     bool all_zero = false;
-    di_status st = check_zero_tail(run, image, plan->tail_offset, plan->tail_length, &all_zero);
+    di_status st = job_check_zero_tail(run, image, plan->tail_offset, plan->tail_length, &all_zero);
     if (st != DI_OK) return st;
     if (!all_zero) {
         di_error error;
@@ -364,7 +380,7 @@ di_status job_settle_stream(job_run *run, di_size_plan *plan)
     uint64_t capacity = plan->payload;
     if (!run->pass_source_ended && image->size_unknown) {
         bool all_zero = false;
-        di_status st = check_zero_tail(run, image, capacity, UINT64_MAX, &all_zero);
+        di_status st = job_check_zero_tail(run, image, capacity, UINT64_MAX, &all_zero);
         if (st != DI_OK) return st;
         if (!all_zero) {
             di_error error;

@@ -76,7 +76,45 @@ static di_status write_target_head(job_run *run, job_target *t, void *ctx)
 static di_status settle_target(job_run *run, job_target *t, void *ctx)
 {
     (void)ctx;
-    return job_settle_stream(run, &t->plan);
+    if (run->target_count == 1) return job_settle_stream(run, &t->plan);
+    /* Several drives: the pass went to the largest one's end, and noted where the
+     * image's data ends (the rest of the stream was checked to be zeros first). */
+    di_device *image = run->source, *device = run->target;
+    uint64_t capacity = t->plan.payload;
+    if (run->data_end > capacity) {
+        di_error error;
+        di_error_why(&error, DI_ERR_TOO_SMALL, DI_OP_CHECK_SIZE, device->path,
+                     DI_REASON_STREAM_DATA_BEYOND_DEVICE,
+                     DI_ARGS(di_text(image->path), di_number(capacity), di_size(capacity)));
+        return job_fail(run, &error);
+    }
+    di_plan_image_on_device(image->size, capacity, device->sector_size, &t->plan);
+    if (t->plan.tail_length > 0) {
+        run->result->truncated = true;
+        run->result->truncated_bytes = t->plan.tail_length;
+    }
+    return DI_OK;
+}
+
+/* Several drives, a stream of unknown size: what lies past the largest drive's end must
+ * be zeros (read on from where the stream stands); then its size is known and each
+ * drive settles its share from the data's end. */
+static di_status settle_targets(job_run *run)
+{
+    if (run->target_count > 1 && !run->pass_source_ended) {
+        bool all_zero = false;
+        uint64_t from = largest_payload(run);
+        di_status st = job_check_zero_tail(run, run->source, from, UINT64_MAX, &all_zero);
+        if (st != DI_OK) return st;
+        if (!all_zero) {
+            di_error error;
+            di_error_why(&error, DI_ERR_TOO_SMALL, DI_OP_CHECK_SIZE, run->source->path,
+                         DI_REASON_STREAM_DATA_BEYOND_DEVICE,
+                         DI_ARGS(di_text(run->source->path), di_number(from), di_size(from)));
+            return job_fail(run, &error);
+        }
+    }
+    return on_each_target(run, settle_target, NULL);
 }
 
 /* The head of a disk (partition tables, boot code) is written last: first erased, then
@@ -119,8 +157,10 @@ static di_status write_in_safe_order(job_run *run)
         goto out;
     }
     if (head_len < head) {
-        /* A stream smaller than the head: now that its size is known, one write. */
-        if ((st = on_each_target(run, settle_target, NULL)) == DI_OK &&
+        /* A stream smaller than the head: now that its size is known, one write. (No
+         * pass noted where its data ends: all of it counts.) */
+        run->data_end = source->size;
+        if ((st = settle_targets(run)) == DI_OK &&
             (st = job_pass_targets(run, DI_PHASE_WRITING, source, 0, largest_payload(run),
                                    PL_TARGET_WRITE, false)) == DI_OK)
             st = on_each_target(run, flush_target, NULL);
@@ -136,7 +176,7 @@ static di_status write_in_safe_order(job_run *run)
     st = job_pass_targets(run, DI_PHASE_WRITING, source, head, payload - head, PL_TARGET_WRITE,
                           false);
     run->image_passed = payload;
-    if (st == DI_OK && stream) st = on_each_target(run, settle_target, NULL);
+    if (st == DI_OK && stream) st = settle_targets(run);
     if (st == DI_OK) st = on_each_target(run, flush_target, NULL);
     head_write head_data = {image_head, head};
     if (st != DI_OK || (st = on_each_target(run, write_target_head, &head_data)) != DI_OK)
@@ -224,6 +264,7 @@ di_status job_write(job_run *run)
      * of which is compared with the image), so the image is hashed once, in the pass
      * that reads the device, and the write pass runs at the device's speed, not the
      * digest's. Several drives: the image is hashed once, as it is written. */
+    run->track_data_end = several && run->source->size_unknown;
     if ((!spec->verify_after_write || several) && job_start_hashers(run))
         return job_targets_end(run);
 

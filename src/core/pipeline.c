@@ -577,6 +577,9 @@ static unsigned start_threads(pipeline *pl, di_thread **threads, io_arg *io_args
 di_status pl_run(const pl_config *cfg, pl_outcome *out, pl_target_outcome *per_target)
 {
     memset(out, 0, sizeof *out);
+    /* Each target's outcome is clean whatever happens below (even out of memory). */
+    for (unsigned i = 0; per_target && cfg->targets && i < cfg->target_count; i++)
+        memset(&per_target[i], 0, sizeof per_target[i]);
     pipeline pl = {.cfg = cfg, .out = out, .limit_seq = UINT64_MAX, .first_failed = -1};
     pl.total_chunks = cfg->length / cfg->chunk_size + (cfg->length % cfg->chunk_size != 0);
     if (cfg->ranges) {

@@ -35,8 +35,9 @@ void dialog_show_progress(void)
  * in the drives' window. */
 static void render_several(gui_job *gj, result_view *view)
 {
-    static char names[DI_TARGETS_MAX][DI_PATH_MAX + 256];
+    char (*names)[DI_PATH_MAX + 256] = calloc(DI_TARGETS_MAX, DI_PATH_MAX + 256);
     const char *name_list[DI_TARGETS_MAX];
+    if (!names) return;
     const di_result *targets[DI_TARGETS_MAX];
     const di_request *asked = &gj->asked.request;
     unsigned count = di_job_target_count(gj->job);
@@ -51,6 +52,7 @@ static void render_several(gui_job *gj, result_view *view)
     }
     result_render_several(di_job_result(gj->job), targets, name_list, count,
                           &gj->plan.spec.expected, view);
+    free(names);
     drive_lines_finish(gj->job);
 }
 

@@ -5,6 +5,7 @@
 #include <commctrl.h>
 #include <shellapi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app_messages.h"
@@ -53,15 +54,16 @@ static void remember_folder(const char *image_path)
  * state (the typed digest, the chosen member) and at the drive chosen in the list. */
 void dialog_choose_several(void)
 {
-    static char paths[DI_TARGETS_MAX][DI_PATH_MAX];
+    char (*paths)[DI_PATH_MAX] = calloc(DI_TARGETS_MAX, DI_PATH_MAX);
     const char *chosen[DI_TARGETS_MAX];
     unsigned count = 0;
     HWND combo = dialog_item(IDC_DEVICE_COMBO);
-    if (!drives_dialog_choose(dialog.hwnd, &dialog.drives,
-                              drive_combo_selected(combo, &dialog.drives), paths, &count))
-        return;
-    for (unsigned i = 0; i < count; i++) chosen[i] = paths[i];
-    drive_combo_choose(combo, &dialog.drives, chosen, count);
+    if (paths && drives_dialog_choose(dialog.hwnd, &dialog.drives,
+                                      drive_combo_selected(combo, &dialog.drives), paths, &count)) {
+        for (unsigned i = 0; i < count; i++) chosen[i] = paths[i];
+        drive_combo_choose(combo, &dialog.drives, chosen, count);
+    }
+    free(paths);
 }
 
 void dialog_request_from_inputs(di_job_kind kind, const char *image, di_request *r)
@@ -156,8 +158,8 @@ void dialog_job_planned(gui_job *gj)
     if (dialog.last_image[0]) remember_folder(dialog.last_image);
     /* Several drives: a line for each, beside the dialog. */
     unsigned count = di_job_target_count(gj->job);
-    if (count > 1) {
-        static char names[DI_TARGETS_MAX][DI_PATH_MAX + 256];
+    char (*names)[DI_PATH_MAX + 256] = count > 1 ? calloc(DI_TARGETS_MAX, DI_PATH_MAX + 256) : NULL;
+    if (names) {
         const char *name_list[DI_TARGETS_MAX];
         for (unsigned i = 0; i < count && i < DI_TARGETS_MAX; i++) {
             const di_drive_info *d = i < asked->drive_count && asked->chosen_drives
@@ -167,6 +169,7 @@ void dialog_job_planned(gui_job *gj)
             name_list[i] = names[i];
         }
         drive_lines_open(dialog.hwnd, gj->job, name_list, count);
+        free(names);
     }
     SetTimer(dialog.hwnd, TIMER_PROGRESS, TIMER_PROGRESS_MS, NULL);
 }

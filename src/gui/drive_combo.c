@@ -10,6 +10,9 @@
 
 void drive_list_free(drive_list *list)
 {
+    free(list->several);
+    list->several = NULL;
+    list->several_count = 0;
     free(list->drives);
     list->drives = NULL;
     list->count = 0;
@@ -83,6 +86,17 @@ static void fill(HWND combo, drive_list *list, const char *previous, bool select
     }
     int several = add_several_entry(combo, list);
     if (select_several && several >= 0) select = several;
+    /* The drives chosen together went below two: never another drive in their place. */
+    if (select_several && several < 0) {
+        select = -1;
+        for (LRESULT at = 0; list->several_count == 1 && at < SendMessageW(combo, CB_GETCOUNT, 0, 0); at++) {
+            LRESULT i = SendMessageW(combo, CB_GETITEMDATA, (WPARAM)at, 0);
+            if (i >= 0 && (size_t)i < list->count && strcmp(list->drives[i].path, list->several[0]) == 0)
+                select = (int)at;
+        }
+        SendMessageW(combo, CB_SETCURSEL, (WPARAM)select, 0);
+        return;
+    }
     if (select < 0 && SendMessageW(combo, CB_GETCOUNT, 0, 0) > 0) select = 0;
     SendMessageW(combo, CB_SETCURSEL, (WPARAM)select, 0);
 }
@@ -127,12 +141,14 @@ unsigned drive_combo_several(HWND combo, const drive_list *list,
 
 void drive_combo_choose(HWND combo, drive_list *list, const char *const *paths, unsigned count)
 {
-    if (count == 0) return;
-    if (count == 1) {
-        fill(combo, list, paths[0], false);
+    if (count < 2) {
+        /* One drive (or none ticked): the single-drive flow, the several entry gone. */
+        list->several_count = 0;
+        fill(combo, list, count ? paths[0] : "", false);
         return;
     }
     list->several_count = 0;
+    if (!list->several && !(list->several = calloc(DI_TARGETS_MAX, DI_PATH_MAX))) return;
     for (unsigned i = 0; i < count && i < DI_TARGETS_MAX; i++)
         snprintf(list->several[list->several_count++], DI_PATH_MAX, "%s", paths[i]);
     fill(combo, list, "", true);

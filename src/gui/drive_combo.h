@@ -15,7 +15,7 @@ typedef struct drive_list {
     size_t count;
     /* The drives chosen together (Several...): offered as one more entry of the box
      * while at least two of them are listed. */
-    char several[DI_TARGETS_MAX][DI_PATH_MAX];
+    char (*several)[DI_PATH_MAX];   /* DI_TARGETS_MAX of them, on the heap once chosen */
     unsigned several_count;
 } drive_list;
 

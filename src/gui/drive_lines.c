@@ -13,8 +13,12 @@
 
 static HWND window;
 static unsigned line_count;
-static char names[DI_TARGETS_MAX][DI_PATH_MAX + 256];
-static char shown[DI_TARGETS_MAX][LINE_MAX];
+/* On the heap: zeroed static arrays would take their size in the .exe. */
+typedef struct lines {
+    char names[DI_TARGETS_MAX][DI_PATH_MAX + 256];
+    char shown[DI_TARGETS_MAX][LINE_MAX];
+} lines;
+static lines *held;
 
 static INT_PTR CALLBACK lines_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM lparam)
 {
@@ -36,8 +40,8 @@ static INT_PTR CALLBACK lines_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM lpa
 /* Line i says text, changed only when it differs (no flicker on every tick). */
 static void set_line(unsigned i, const char *text)
 {
-    if (!window || i >= line_count || strcmp(shown[i], text) == 0) return;
-    snprintf(shown[i], sizeof shown[i], "%s", text);
+    if (!window || !held || i >= line_count || strcmp(held->shown[i], text) == 0) return;
+    snprintf(held->shown[i], sizeof held->shown[i], "%s", text);
     HWND list = GetDlgItem(window, IDC_LINES_LIST);
     wchar_t *wide = di_utf8_to_utf16(text);
     SendMessageW(list, LB_DELETESTRING, i, 0);
@@ -58,6 +62,7 @@ static void set_line(unsigned i, const char *text)
 
 void drive_lines_open(HWND owner, const di_job *job, const char *const *drive_names, unsigned count)
 {
+    if (!held && !(held = calloc(1, sizeof *held))) return;
     if (!window) {
         window = CreateDialogParamW(GetModuleHandleW(NULL), MAKEINTRESOURCEW(IDD_DRIVE_LINES),
                                     owner, lines_proc, 0);
@@ -76,8 +81,8 @@ void drive_lines_open(HWND owner, const di_job *job, const char *const *drive_na
     SendDlgItemMessageW(window, IDC_LINES_LIST, LB_RESETCONTENT, 0, 0);
     line_count = count < DI_TARGETS_MAX ? count : DI_TARGETS_MAX;
     for (unsigned i = 0; i < line_count; i++) {
-        snprintf(names[i], sizeof names[i], "%s", drive_names[i]);
-        shown[i][0] = '\0';
+        snprintf(held->names[i], sizeof held->names[i], "%s", drive_names[i]);
+        held->shown[i][0] = '\0';
         SendDlgItemMessageW(window, IDC_LINES_LIST, LB_ADDSTRING, 0, (LPARAM)L"");
     }
     drive_lines_update(job);
@@ -86,19 +91,19 @@ void drive_lines_open(HWND owner, const di_job *job, const char *const *drive_na
 
 void drive_lines_update(const di_job *job)
 {
-    for (unsigned i = 0; window && i < line_count; i++) {
+    for (unsigned i = 0; window && held && i < line_count; i++) {
         di_target_progress p;
         di_job_target_progress(job, i, &p);
         char line[LINE_MAX];
-        set_line(i, drive_line_progress(names[i], &p, line, sizeof line));
+        set_line(i, drive_line_progress(held->names[i], &p, line, sizeof line));
     }
 }
 
 void drive_lines_finish(const di_job *job)
 {
-    for (unsigned i = 0; window && i < line_count; i++) {
+    for (unsigned i = 0; window && held && i < line_count; i++) {
         char line[LINE_MAX];
-        set_line(i, drive_line_result(names[i], di_job_target_result(job, i), line, sizeof line));
+        set_line(i, drive_line_result(held->names[i], di_job_target_result(job, i), line, sizeof line));
     }
 }
 
