@@ -139,6 +139,9 @@ di_status job_finish_stream(job_run *run, uint64_t image_size, di_reason too_muc
 void job_finish_file_hashers(job_run *run);
 void job_free_file_hashers(job_run *run);
 size_t job_chunk_size(const di_job_spec *spec, uint32_t alignment);
+/* A target's requests in flight: the user's count, else the device's own, one for a
+ * stream written in order. */
+unsigned job_io_threads(const job_run *run, const di_device *target);
 /* The ring's length: the user's count, else the default, longer for a file target
  * (flushed on the way) within DI_FILE_TARGET_RING_BYTES. */
 unsigned job_chunk_count(const di_job_spec *spec, size_t chunk_size, bool file_target);

@@ -114,13 +114,19 @@ void job_free_hashers(job_run *run)
     }
 }
 
+unsigned job_io_threads(const job_run *run, const di_device *target)
+{
+    unsigned io_threads = run->job->spec.io_threads;
+    if (io_threads == 0) io_threads = target && target->parallel_io ? target->parallel_io : 1;
+    if (target && target->sequential) io_threads = 1; /* a compressed output: in order */
+    return io_threads;
+}
+
 static pl_config pass_config(job_run *run, di_device *source, di_device *target,
                              pl_target_mode mode)
 {
     const di_job_spec *spec = &run->job->spec;
-    unsigned io_threads = spec->io_threads;
-    if (io_threads == 0) io_threads = target && target->parallel_io ? target->parallel_io : 1;
-    if (target && target->sequential) io_threads = 1; /* a compressed output: in order */
+    unsigned io_threads = job_io_threads(run, target);
     size_t chunk_size = job_chunk_size(spec, pl_alignment(source, target));
     bool file_target = mode == PL_TARGET_WRITE && target && target->flush_every;
     pl_config cfg = {
@@ -159,6 +165,16 @@ static di_status run_pass(job_run *run, di_phase phase, const pl_config *cfg, ui
                             end ? end : cfg->start + outcome.source_bytes);
 }
 
+/* A pass that continues a phase (the write after its head was read) keeps counting;
+ * a stream of unknown size counts its compressed bytes instead. */
+static void begin_pass_phase(job_run *run, di_phase phase, const di_device *source,
+                             uint64_t start, uint64_t length)
+{
+    if (start == 0)
+        di_progress_begin_phase(&run->job->progress, phase,
+                                source->size_unknown ? source->stored_size : length);
+}
+
 /* One pipeline pass in the given phase, over [start, start + length). */
 di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t start,
                    uint64_t length, di_device *target, pl_target_mode mode,
@@ -168,11 +184,7 @@ di_status job_pass(job_run *run, di_phase phase, di_device *source, uint64_t sta
     cfg.start = start;
     cfg.length = length;
     cfg.hash_target_data = hash_target_data;
-    /* A pass that continues a phase (the write after its head was read) keeps counting;
-     * a stream of unknown size counts its compressed bytes instead. */
-    if (start == 0)
-        di_progress_begin_phase(&run->job->progress, phase,
-                                source->size_unknown ? source->stored_size : length);
+    begin_pass_phase(run, phase, source, start, length);
     return run_pass(run, phase, &cfg, 0);
 }
 
@@ -194,9 +206,10 @@ di_status job_pass_list(job_run *run, di_phase phase, di_device *source, uint64_
 {
     pl_config cfg = pass_config(run, source, NULL, mode);
     uint32_t alignment = pl_alignment(source, NULL);
-    for (unsigned i = 0; i < count; i++)
-        alignment = pl_alignment(targets[i].device, NULL) > alignment
-                        ? pl_alignment(targets[i].device, NULL) : alignment;
+    for (unsigned i = 0; i < count; i++) {
+        uint32_t needs = pl_alignment(targets[i].device, NULL);
+        if (needs > alignment) alignment = needs;
+    }
     cfg.chunk_size = job_chunk_size(&run->job->spec, alignment);
     cfg.chunk_count = job_chunk_count(&run->job->spec, cfg.chunk_size, false);
     /* A read-back holds a chunk per drive for every chunk of the ring: with many drives
@@ -219,9 +232,7 @@ di_status job_pass_list(job_run *run, di_phase phase, di_device *source, uint64_
     }
     cfg.start = start;
     cfg.length = length;
-    if (start == 0)
-        di_progress_begin_phase(&run->job->progress, phase,
-                                source->size_unknown ? source->stored_size : length);
+    begin_pass_phase(run, phase, source, start, length);
     pl_run(&cfg, outcome, per_target);
     run->pass_source_bytes = outcome->source_bytes;
     run->pass_source_ended = outcome->source_ended;

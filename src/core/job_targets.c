@@ -100,12 +100,10 @@ di_status job_pass_targets(job_run *run, di_phase phase, di_device *source, uint
         job_target *t = &run->targets[i];
         if (t->dropped) continue;
         di_device *dev = t->device;
-        unsigned io = run->job->spec.io_threads ? run->job->spec.io_threads
-                                                : dev->parallel_io ? dev->parallel_io : 1;
         /* Each drive gets no further than its own share of the image (a smaller card
          * whose tail of the image is zeros). */
         uint64_t end = t->plan.payload < start + length ? t->plan.payload : 0;
-        list[count] = (pl_target){.device = dev, .end = end, .io_threads = io,
+        list[count] = (pl_target){.device = dev, .end = end, .io_threads = job_io_threads(run, dev),
                                   .hashers = mode == PL_TARGET_COMPARE ? t->hashers : NULL,
                                   .done = &t->live->done};
         which[count++] = t;
